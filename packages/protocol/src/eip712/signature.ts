@@ -1,0 +1,75 @@
+import { secp256k1 } from "@noble/curves/secp256k1";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { type Address, bytesToHex, checksumAddress, type Hex, hexToBytes, isAddressEqual } from "viem";
+import { SignatureError } from "./SignatureError.js";
+
+/** secp256k1 group order and its half: signatures with s above half are malleable. */
+const N = secp256k1.CURVE.n;
+const HALF_N = N >> 1n;
+
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+/**
+ * Signs a 32-byte digest. Returns 65 bytes `r ‖ s ‖ v` with low s and v = 27/28, the form
+ * `ecrecover` and OpenZeppelin's ECDSA accept.
+ */
+export function signDigest(privateKey: Hex, digest: Hex): Hex {
+  const sig = secp256k1.sign(hexToBytes(digest), hexToBytes(privateKey), { lowS: true });
+  const out = new Uint8Array(65);
+  out.set(sig.toCompactRawBytes(), 0);
+  out[64] = 27 + sig.recovery;
+  return bytesToHex(out);
+}
+
+/**
+ * Recovers the address that signed `digest`. Rejects anything but the canonical form: exactly
+ * 65 bytes, v of 27 or 28, 0 < r,s < n and s ≤ n/2 (no malleable twin of a valid signature).
+ */
+export function recoverDigestSigner(digest: Hex, signature: Hex | Uint8Array): Address {
+  const bytes = typeof signature === "string" ? safeHexToBytes(signature) : signature;
+  if (bytes.length !== 65) {
+    throw new SignatureError("BAD_LENGTH", `A signature is 65 bytes; got ${bytes.length}.`);
+  }
+  const v = bytes[64]!;
+  if (v !== 27 && v !== 28) throw new SignatureError("BAD_V", `Signature v must be 27 or 28; got ${v}.`);
+  const r = bytesToBigInt(bytes.subarray(0, 32));
+  const s = bytesToBigInt(bytes.subarray(32, 64));
+  if (r === 0n || r >= N || s === 0n || s >= N)
+    throw new SignatureError("BAD_RS", "Signature r or s is out of range.");
+  if (s > HALF_N) {
+    throw new SignatureError("HIGH_S", "Signature has a high s value (malleable form).", {
+      details: "Sign with a library that normalises s (every current wallet does).",
+    });
+  }
+  let publicKey: Uint8Array;
+  try {
+    publicKey = new secp256k1.Signature(r, s)
+      .addRecoveryBit(v - 27)
+      .recoverPublicKey(hexToBytes(digest))
+      .toRawBytes(false);
+  } catch (cause) {
+    throw new SignatureError("UNRECOVERABLE", "No public key recovers from this signature.", { cause });
+  }
+  const hash = keccak_256(publicKey.subarray(1));
+  return checksumAddress(bytesToHex(hash.subarray(12)));
+}
+
+/** Recovers the signer and checks it is `expected`; throws WRONG_SIGNER otherwise. */
+export function assertDigestSigner(digest: Hex, signature: Hex | Uint8Array, expected: Address): void {
+  const signer = recoverDigestSigner(digest, signature);
+  if (!isAddressEqual(signer, expected)) {
+    throw new SignatureError("WRONG_SIGNER", "Signature is not from the expected signer.", {
+      meta: { expected, recovered: signer },
+    });
+  }
+}
+
+function safeHexToBytes(hex: string): Uint8Array {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(hex))
+    throw new SignatureError("BAD_LENGTH", "Signature is not 0x-prefixed hex.");
+  return hexToBytes(hex as Hex);
+}

@@ -1,0 +1,56 @@
+export type { VerifierConfig } from "./config/configDigest.js";
+export { configDigest } from "./config/configDigest.js";
+export {
+  batchRootDigest,
+  batchRootStructHash,
+  directRequestId,
+  domainSeparator,
+  executionResultDigest,
+  executionResultStructHash,
+  inferenceRequestDigest,
+  inferenceRequestStructHash,
+  TYPE_HASHES,
+  TYPE_STRINGS,
+} from "./eip712/digest.js";
+export type { SignatureErrorCode } from "./eip712/SignatureError.js";
+export { SignatureError } from "./eip712/SignatureError.js";
+export {
+  recoverBatchRootSigner,
+  recoverExecutionResultSigner,
+  recoverInferenceRequestSigner,
+  signBatchRoot,
+  signExecutionResult,
+  signInferenceRequest,
+} from "./eip712/sign.js";
+export { assertDigestSigner, recoverDigestSigner, signDigest } from "./eip712/signature.js";
+export type { BatchRoot, ExecutionResult, InferenceRequest, OpgDomain, PrimaryType } from "./eip712/types.js";
+export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
+export type { OpgErrorOptions, ValidationAction } from "./errors.js";
+export { OpgError, RetryableError, ValidationError } from "./errors.js";
+
+export { modelIdFromBytes, modelIdFromFile } from "./hash/modelId.js";
+export type { ResultFields } from "./hash/resultHash.js";
+export { RESULT_ABI_TYPES, resultHash, resultValues } from "./hash/resultHash.js";
+export { hashEncodedTensors, hashTensors } from "./hash/tensorHash.js";
+export { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
+export type { ProofModeName } from "./mode.js";
+export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js";
+export type { DType, Tensor, TensorData, TensorDataByDType, TensorMap } from "./tensor/dtype.js";
+export { allocTensorData, DTYPES, dtypeFromCode, isDType } from "./tensor/dtype.js";
+export { decodeTensors, encodeTensors, TENSOR_ENCODING_VERSION } from "./tensor/encoding.js";
+export type { TensorLimits } from "./tensor/limits.js";
+export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
+export type { TensorErrorCode } from "./tensor/TensorError.js";
+export { TensorError } from "./tensor/TensorError.js";
+export {
+  decodeBatchSignatureMessage,
+  decodeResultMessage,
+  encodeBatchSignatureMessage,
+  encodeResultMessage,
+} from "./wire/codec.js";
+export type { BatchSignatureMessage, ResultMessage, ResultOrigin } from "./wire/messages.js";
+export { MessageKind, WIRE_LIMITS, WIRE_VERSION } from "./wire/messages.js";
+export type { GossipTopics } from "./wire/topics.js";
+export { gossipTopics } from "./wire/topics.js";
+export type { WireErrorCode } from "./wire/WireError.js";
+export { WireError } from "./wire/WireError.js";

@@ -1,0 +1,48 @@
+import type { Address, Hex } from "viem";
+import type { ProofMode } from "../mode.js";
+
+export const WIRE_VERSION = 1;
+
+export const MessageKind = { RESULT: 1, BATCH_SIGNATURE: 2 } as const;
+export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
+
+/** Size caps, checked before any decoding. */
+export const WIRE_LIMITS = {
+  resultMessageBytes: 1024 * 1024,
+  batchSignatureMessageBytes: 4 * 1024,
+  proofBytes: 256 * 1024,
+} as const;
+
+/** Where the request behind a result came from. */
+export type ResultOrigin =
+  /** Requested through InferenceHub.requestInference: requestId is the contract's. */
+  | { type: "onchain" }
+  /** A direct request signed by its requester: requestId is the EIP-712 digest of it. */
+  | { type: "direct"; requester: Address; nonce: bigint; deadline: bigint; requesterSignature: Hex };
+
+/** An executor's signed result, gossiped on the results topic. */
+export type ResultMessage = {
+  requestId: Hex;
+  modelId: Hex;
+  inputHash: Hex;
+  outputHash: Hex;
+  executor: Address;
+  mode: ProofMode;
+  /** Outputs in the canonical tensor encoding; keccak256 of it is outputHash. */
+  outputs: Uint8Array;
+  /** Mode-specific proof bytes (empty for NONE). */
+  proof: Uint8Array;
+  /** The executor's EIP-712 signature over ExecutionResult. */
+  signature: Hex;
+  origin: ResultOrigin;
+};
+
+/** A verifier's signature over a batch root, gossiped on the batch-signatures topic. */
+export type BatchSignatureMessage = {
+  configDigest: Hex;
+  batchId: bigint;
+  root: Hex;
+  count: number;
+  verifier: Address;
+  signature: Hex;
+};

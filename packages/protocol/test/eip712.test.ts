@@ -1,0 +1,113 @@
+import { bytesToHex, type Hex, hashTypedData, hexToBytes, keccak256, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import {
+  batchRootDigest,
+  EIP712_TYPES,
+  type ExecutionResult,
+  executionResultDigest,
+  type InferenceRequest,
+  inferenceRequestDigest,
+  type OpgDomain,
+  ProofMode,
+  recoverDigestSigner,
+  recoverExecutionResultSigner,
+  recoverInferenceRequestSigner,
+  SignatureError,
+  signDigest,
+  signExecutionResult,
+  signInferenceRequest,
+  toTypedDataDomain,
+} from "../src/index.js";
+
+const key = keccak256(toHex("opg/test/key"));
+const account = privateKeyToAccount(key);
+const domain: OpgDomain = { chainId: 31337, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+const request: InferenceRequest = {
+  requester: account.address,
+  modelId: keccak256(toHex("model")),
+  inputHash: keccak256(toHex("input")),
+  mode: ProofMode.ZK,
+  nonce: 42n,
+  deadline: 1_900_000_000n,
+};
+const result: ExecutionResult = {
+  requestId: keccak256(toHex("req")),
+  modelId: request.modelId,
+  inputHash: request.inputHash,
+  outputHash: keccak256(toHex("out")),
+  mode: ProofMode.NONE,
+};
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+function expectSigError(fn: () => unknown, code: string): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SignatureError);
+    expect((e as SignatureError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected SignatureError ${code}`);
+}
+
+describe("EIP-712", () => {
+  it("default: digests equal viem's hashTypedData", () => {
+    const d = toTypedDataDomain(domain);
+    expect(inferenceRequestDigest(domain, request)).toBe(
+      hashTypedData({ domain: d, types: EIP712_TYPES, primaryType: "InferenceRequest", message: request }),
+    );
+    expect(executionResultDigest(domain, result)).toBe(
+      hashTypedData({ domain: d, types: EIP712_TYPES, primaryType: "ExecutionResult", message: result }),
+    );
+    const batch = { configDigest: result.requestId, batchId: 9n, root: result.outputHash, count: 256 };
+    expect(batchRootDigest(domain, batch)).toBe(
+      hashTypedData({ domain: d, types: EIP712_TYPES, primaryType: "BatchRoot", message: batch }),
+    );
+  });
+
+  it("behavior: a wallet's signTypedData signature recovers to the wallet", async () => {
+    const signature = await account.signTypedData({
+      domain: toTypedDataDomain(domain),
+      types: EIP712_TYPES,
+      primaryType: "InferenceRequest",
+      message: request,
+    });
+    expect(recoverInferenceRequestSigner(domain, request, signature)).toBe(account.address);
+    const ours = signInferenceRequest(key, domain, request);
+    expect(ours.signature).toBe(signature); // RFC 6979: deterministic
+    expect(ours.requestId).toBe(inferenceRequestDigest(domain, request));
+  });
+
+  it("behavior: the domain binds chain and hub", () => {
+    const sig = signExecutionResult(key, domain, result);
+    expect(recoverExecutionResultSigner(domain, result, sig)).toBe(account.address);
+    expect(recoverExecutionResultSigner({ ...domain, chainId: 1 }, result, sig)).not.toBe(account.address);
+    expect(
+      recoverExecutionResultSigner({ ...domain, verifyingContract: account.address }, result, sig),
+    ).not.toBe(account.address);
+  });
+
+  it("error: the malleable twin (high s) of a valid signature", () => {
+    const digest = executionResultDigest(domain, result);
+    const sig = hexToBytes(signDigest(key, digest));
+    const s = BigInt(bytesToHex(sig.subarray(32, 64)));
+    const twin = new Uint8Array(sig);
+    twin.set(hexToBytes(`0x${(N - s).toString(16).padStart(64, "0")}`), 32);
+    twin[64] = sig[64] === 27 ? 28 : 27;
+    expectSigError(() => recoverDigestSigner(digest, twin), "HIGH_S");
+  });
+
+  it("error: wrong length, v, r and s", () => {
+    const digest = executionResultDigest(domain, result);
+    const sig = hexToBytes(signDigest(key, digest));
+    expectSigError(() => recoverDigestSigner(digest, sig.subarray(0, 64)), "BAD_LENGTH");
+    expectSigError(() => recoverDigestSigner(digest, "0xzz" as Hex), "BAD_LENGTH");
+    const badV = new Uint8Array(sig);
+    badV[64] = 1;
+    expectSigError(() => recoverDigestSigner(digest, badV), "BAD_V");
+    const zeroR = new Uint8Array(sig);
+    zeroR.fill(0, 0, 32);
+    expectSigError(() => recoverDigestSigner(digest, zeroR), "BAD_RS");
+  });
+});
