@@ -43,12 +43,20 @@ export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";
 export { TensorError } from "./tensor/TensorError.js";
 export {
+  decodeBatchProposalMessage,
   decodeBatchSignatureMessage,
+  decodeBatchTopicMessage,
   decodeResultMessage,
+  encodeBatchProposalMessage,
   encodeBatchSignatureMessage,
   encodeResultMessage,
 } from "./wire/codec.js";
-export type { BatchSignatureMessage, ResultMessage, ResultOrigin } from "./wire/messages.js";
+export type {
+  BatchProposalMessage,
+  BatchSignatureMessage,
+  ResultMessage,
+  ResultOrigin,
+} from "./wire/messages.js";
 export { MessageKind, WIRE_LIMITS, WIRE_VERSION } from "./wire/messages.js";
 export type { GossipTopics } from "./wire/topics.js";
 export { gossipTopics } from "./wire/topics.js";

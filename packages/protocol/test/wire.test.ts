@@ -1,11 +1,14 @@
-import { encode } from "cbor2";
+import { decode, encode } from "cbor2";
 import fc from "fast-check";
 import { type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   type BatchSignatureMessage,
+  decodeBatchProposalMessage,
   decodeBatchSignatureMessage,
+  decodeBatchTopicMessage,
   decodeResultMessage,
+  encodeBatchProposalMessage,
   encodeBatchSignatureMessage,
   encodeResultMessage,
   gossipTopics,
@@ -181,5 +184,39 @@ describe("wire messages", () => {
     expectWire(() => encodeBatchSignatureMessage({ ...batchSig, batchId: 2n ** 64n }), "BAD_FIELD");
     expectWire(() => decodeResultMessage(new Uint8Array([0x9f, 0x01, 0xff])), "MALFORMED_CBOR");
     expectWire(() => decodeResultMessage(new Uint8Array([0x82, 0x18, 0x01, 0x01])), "MALFORMED_CBOR");
+  });
+});
+
+describe("batch proposals", () => {
+  const proposal = {
+    configDigest: h("c"),
+    batchId: 3n,
+    root: h("root"),
+    count: 2,
+    resultHashes: [h("a"), h("b")],
+    proposer: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" as const,
+    signature: sig,
+  };
+
+  it("default: round-trips, alone and through the batch topic decoder", () => {
+    const bytes = encodeBatchProposalMessage(proposal);
+    expect(decodeBatchProposalMessage(bytes)).toEqual(proposal);
+    expect(decodeBatchTopicMessage(bytes)).toEqual({ kind: "proposal", message: proposal });
+    expect(decodeBatchTopicMessage(encodeBatchSignatureMessage(batchSig))).toEqual({
+      kind: "signature",
+      message: batchSig,
+    });
+  });
+
+  it("error: count and hashes disagree, or nothing is proposed", () => {
+    expectWire(() => encodeBatchProposalMessage({ ...proposal, count: 3 }), "BAD_FIELD");
+    const bytes = encodeBatchProposalMessage(proposal);
+    const v = decode(bytes) as unknown[];
+    v[5] = 3;
+    expectWire(() => decodeBatchProposalMessage(encode(v)), "BAD_FIELD");
+    v[5] = 0;
+    v[6] = new Uint8Array(0);
+    expectWire(() => decodeBatchProposalMessage(encode(v)), "BAD_FIELD");
+    expectWire(() => decodeBatchTopicMessage(encodeResultMessage(onchain)), "WRONG_KIND");
   });
 });

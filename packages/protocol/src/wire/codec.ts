@@ -2,6 +2,7 @@ import { dcborDecodeOptions, dcborEncodeOptions, decode, encode } from "cbor2";
 import { type Address, bytesToHex, checksumAddress, type Hex, hexToBytes } from "viem";
 import { isProofMode } from "../mode.js";
 import {
+  type BatchProposalMessage,
   type BatchSignatureMessage,
   MessageKind,
   type ResultMessage,
@@ -81,6 +82,33 @@ export function encodeBatchSignatureMessage(m: BatchSignatureMessage): Uint8Arra
       b(m.root),
       m.count,
       b(m.verifier),
+      b(m.signature),
+    ],
+    dcborEncodeOptions,
+  );
+}
+
+export function encodeBatchProposalMessage(m: BatchProposalMessage): Uint8Array {
+  if (m.resultHashes.length !== m.count || m.count > WIRE_LIMITS.batchResults) {
+    throw new WireError(
+      "BAD_FIELD",
+      `A proposal lists count (${m.count}) result hashes, at most ${WIRE_LIMITS.batchResults}.`,
+    );
+  }
+  const hashes = new Uint8Array(32 * m.count);
+  m.resultHashes.forEach((h, i) => {
+    hashes.set(b(h), 32 * i);
+  });
+  return encode(
+    [
+      WIRE_VERSION,
+      MessageKind.BATCH_PROPOSAL,
+      b(m.configDigest),
+      safeUint(m.batchId, "batchId"),
+      b(m.root),
+      m.count,
+      hashes,
+      b(m.proposer),
       b(m.signature),
     ],
     dcborEncodeOptions,
@@ -178,7 +206,12 @@ export function decodeResultMessage(bytes: Uint8Array): ResultMessage {
 
 /** Decodes a batch-signatures-topic message. */
 export function decodeBatchSignatureMessage(bytes: Uint8Array): BatchSignatureMessage {
-  const v = decodeArray(bytes, WIRE_LIMITS.batchSignatureMessageBytes, "Batch signature message");
+  return signatureFromArray(
+    decodeArray(bytes, WIRE_LIMITS.batchSignatureMessageBytes, "Batch signature message"),
+  );
+}
+
+function signatureFromArray(v: unknown[]): BatchSignatureMessage {
   if (v[1] !== MessageKind.BATCH_SIGNATURE) {
     throw new WireError("WRONG_KIND", `Expected a batch signature message, got kind ${String(v[1])}.`);
   }
@@ -192,4 +225,50 @@ export function decodeBatchSignatureMessage(bytes: Uint8Array): BatchSignatureMe
     verifier: addressField(v[6], "verifier"),
     signature: hexField(v[7], "signature", 65),
   };
+}
+
+/** Decodes a batch proposal (batch-signatures topic, kind 3). */
+export function decodeBatchProposalMessage(bytes: Uint8Array): BatchProposalMessage {
+  return proposalFromArray(
+    decodeArray(bytes, WIRE_LIMITS.batchProposalMessageBytes, "Batch proposal message"),
+  );
+}
+
+function proposalFromArray(v: unknown[]): BatchProposalMessage {
+  if (v[1] !== MessageKind.BATCH_PROPOSAL) {
+    throw new WireError("WRONG_KIND", `Expected a batch proposal message, got kind ${String(v[1])}.`);
+  }
+  if (v.length !== 9)
+    throw new WireError("BAD_SHAPE", `Batch proposal message has ${v.length} fields, expected 9.`);
+  const count = uintField(v[5], "count", WIRE_LIMITS.batchResults);
+  if (count === 0) throw new WireError("BAD_FIELD", "A proposal lists at least one result.");
+  const hashes = field(v[6], "resultHashes", 32 * count);
+  const resultHashes: Hex[] = [];
+  for (let i = 0; i < count; i++) resultHashes.push(bytesToHex(hashes.subarray(32 * i, 32 * i + 32)));
+  return {
+    configDigest: hexField(v[2], "configDigest", 32),
+    batchId: BigInt(uintField(v[3], "batchId")),
+    root: hexField(v[4], "root", 32),
+    count,
+    resultHashes,
+    proposer: addressField(v[7], "proposer"),
+    signature: hexField(v[8], "signature", 65),
+  };
+}
+
+/** Decodes any batch-signatures-topic message: a signature (kind 2) or a proposal (kind 3). */
+export function decodeBatchTopicMessage(
+  bytes: Uint8Array,
+):
+  | { kind: "signature"; message: BatchSignatureMessage }
+  | { kind: "proposal"; message: BatchProposalMessage } {
+  const v = decodeArray(bytes, WIRE_LIMITS.batchProposalMessageBytes, "Batch topic message");
+  if (v[1] === MessageKind.BATCH_PROPOSAL) return { kind: "proposal", message: proposalFromArray(v) };
+  if (bytes.length > WIRE_LIMITS.batchSignatureMessageBytes) {
+    throw new WireError(
+      "TOO_LARGE",
+      `Batch signature message of ${bytes.length} bytes exceeds ${WIRE_LIMITS.batchSignatureMessageBytes}.`,
+    );
+  }
+  return { kind: "signature", message: signatureFromArray(v) };
 }

@@ -3,13 +3,16 @@ import type { ProofMode } from "../mode.js";
 
 export const WIRE_VERSION = 1;
 
-export const MessageKind = { RESULT: 1, BATCH_SIGNATURE: 2 } as const;
+export const MessageKind = { RESULT: 1, BATCH_SIGNATURE: 2, BATCH_PROPOSAL: 3 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 /** Size caps, checked before any decoding. */
 export const WIRE_LIMITS = {
   resultMessageBytes: 1024 * 1024,
   batchSignatureMessageBytes: 4 * 1024,
+  batchProposalMessageBytes: 384 * 1024,
+  /** Results in one proposed batch. */
+  batchResults: 8192,
   proofBytes: 256 * 1024,
 } as const;
 
@@ -44,5 +47,21 @@ export type BatchSignatureMessage = {
   root: Hex;
   count: number;
   verifier: Address;
+  signature: Hex;
+};
+
+/**
+ * A batch leader's proposal, gossiped on the batch-signatures topic: the results it puts in
+ * batch `batchId` (by resultHash, in any order; the tree sorts leaves) and its own signature
+ * over the BatchRoot. Followers that verified every listed result rebuild the tree, check the
+ * root and sign it too.
+ */
+export type BatchProposalMessage = {
+  configDigest: Hex;
+  batchId: bigint;
+  root: Hex;
+  count: number;
+  resultHashes: Hex[];
+  proposer: Address;
   signature: Hex;
 };
