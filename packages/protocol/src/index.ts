@@ -38,6 +38,8 @@ export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js
 export type { DType, Tensor, TensorData, TensorDataByDType, TensorMap } from "./tensor/dtype.js";
 export { allocTensorData, DTYPES, dtypeFromCode, isDType } from "./tensor/dtype.js";
 export { decodeTensors, encodeTensors, TENSOR_ENCODING_VERSION } from "./tensor/encoding.js";
+export type { JsonTensor, JsonTensorMap } from "./tensor/json.js";
+export { tensorsFromJson, tensorsToJson } from "./tensor/json.js";
 export type { TensorLimits } from "./tensor/limits.js";
 export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";

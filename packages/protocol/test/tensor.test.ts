@@ -11,6 +11,8 @@ import {
   type Tensor,
   TensorError,
   type TensorMap,
+  tensorsFromJson,
+  tensorsToJson,
 } from "../src/index.js";
 
 const dtypes = Object.keys(DTYPES) as DType[];
@@ -189,6 +191,49 @@ describe("encodeTensors / decodeTensors", () => {
     expectCode(
       () => encodeTensors({ "": { dtype: "uint8", dims: [1], data: new Uint8Array(1) } }),
       "BAD_NAME",
+    );
+  });
+});
+
+describe("tensorsFromJson / tensorsToJson", () => {
+  it("default: array and base64 forms give the same canonical bytes", () => {
+    const map: TensorMap = {
+      x: { dtype: "float32", dims: [2], data: new Float32Array([0.1, -2]) },
+      ids: { dtype: "int64", dims: [2], data: new BigInt64Array([2n ** 62n, -1n]) },
+      m: { dtype: "bool", dims: [1], data: new Uint8Array([1]) },
+    };
+    const bytes = encodeTensors(map);
+    expect(encodeTensors(tensorsFromJson(JSON.parse(JSON.stringify(tensorsToJson(map)))))).toEqual(bytes);
+    expect(encodeTensors(tensorsFromJson(tensorsToJson(map, "base64")))).toEqual(bytes);
+  });
+
+  it("error: wrong shapes, types and values are TensorErrors", () => {
+    expectCode(() => tensorsFromJson([]), "BAD_NAME");
+    expectCode(() => tensorsFromJson({ x: { dtype: "complex", dims: [1], data: [1] } }), "UNSUPPORTED_DTYPE");
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "float32", dims: [2], data: [1] } }),
+      "DATA_LENGTH_MISMATCH",
+    );
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "uint8", dims: [1], data: [256] } }),
+      "DATA_LENGTH_MISMATCH",
+    );
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "int32", dims: [1], data: [1.5] } }),
+      "DATA_LENGTH_MISMATCH",
+    );
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "int64", dims: [1], data: ["x"] } }),
+      "DATA_LENGTH_MISMATCH",
+    );
+    expectCode(() => tensorsFromJson({ x: { dtype: "float32", dims: [-1], data: [] } }), "BAD_DIM");
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "float32", dims: [2 ** 20, 2 ** 20], data: [] } }),
+      "ELEMENT_LIMIT",
+    );
+    expectCode(
+      () => tensorsFromJson({ x: { dtype: "float32", dims: [1], data: "AAAA AA" } }),
+      "DATA_LENGTH_MISMATCH",
     );
   });
 });

@@ -1,0 +1,35 @@
+import type { PeerId } from "@libp2p/interface";
+
+/**
+ * Validates one message of a topic: returns the decoded value to ACCEPT it, or throws. A thrown
+ * `ValidationError` maps to its action (REJECT or IGNORE); any other error maps to REJECT.
+ * `from` is the message's signing author (gossipsub's strict signing policy guarantees it).
+ */
+export type TopicValidator<T> = (data: Uint8Array, from: PeerId) => T | Promise<T>;
+
+/** Where an accepted message came from. */
+export type MessageInfo = {
+  topic: string;
+  /** The author that signed the message. */
+  from: PeerId;
+  /** The peer that forwarded it to us (penalised if it turns out invalid). */
+  propagationSource: PeerId;
+  /** Gossipsub message id. */
+  msgId: string;
+};
+
+/** Receives each ACCEPTed message once, with the value its validator returned. */
+export type TopicHandler<T> = (value: T, info: MessageInfo) => void | Promise<void>;
+
+export type SubscribeOptions = {
+  /** Size cap for this topic's messages (default: the node's `maxMessageBytes`). */
+  maxBytes?: number;
+};
+
+/** A registered subscription (type-erased for storage). */
+export type TopicSubscription = {
+  topic: string;
+  validator: TopicValidator<unknown>;
+  handler: TopicHandler<unknown>;
+  maxBytes: number;
+};

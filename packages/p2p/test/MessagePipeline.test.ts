@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
+import {
+  bytes,
+  CHAIN_ID,
+  Harness,
+  metricValue,
+  textValidator,
+  waitForConnection,
+  waitForEvent,
+  waitForSubscriber,
+  waitUntil,
+} from "./helpers.js";
+
+const topics = topicsFor(CHAIN_ID);
+const topic = topics.results;
+const h = new Harness();
+afterEach(() => h.cleanup());
+
+/** Collects the next `n` validation outcomes of `node`. */
+function outcomes(node: EventTarget, n: number): Promise<ValidationOutcome[]> {
+  const seen: ValidationOutcome[] = [];
+  return waitForEvent<ValidationOutcome>(node, "message:validated", (o) => {
+    seen.push(o);
+    return seen.length === n;
+  }).then(() => seen);
+}
+
+describe("MessagePipeline", () => {
+  it("default: accept, IGNORE, REJECT and thrown errors are counted per topic and result", async () => {
+    // Mild P4 weight: this test is about counting, not graylisting the sender halfway.
+    const { node, registry } = await h.node({ scoring: { invalidMessageDeliveriesWeight: -0.01 } });
+    const received: Array<{ value: string; info: MessageInfo }> = [];
+    node.subscribe(topic, textValidator, (value, info) => void received.push({ value, info }), {
+      maxBytes: 64,
+    });
+    await node.start();
+
+    const sender = await h.plainNode();
+    await sender.dial(node.multiaddrs[0]!);
+    await waitForSubscriber(sender.services.pubsub, topic, node.peerId);
+
+    const done = outcomes(node, 5);
+    for (const text of ["ok:1", "ignore:dup", "reject:bad", "boom", `ok:${"x".repeat(100)}`]) {
+      await sender.services.pubsub.publish(topic, bytes(text));
+    }
+    const seen = await done;
+
+    expect(seen.map((o) => [o.result, o.code]).sort()).toEqual(
+      [
+        ["accept", undefined],
+        ["ignore", "TEST_IGNORE"],
+        ["reject", "TEST_REJECT"],
+        ["reject", "UNEXPECTED"],
+        ["reject", "MESSAGE_TOO_LARGE"],
+      ].sort(),
+    );
+    expect(await metricValue(registry, "opg_p2p_messages_total", { topic, result: "accept" })).toBe(1);
+    expect(await metricValue(registry, "opg_p2p_messages_total", { topic, result: "ignore" })).toBe(1);
+    expect(await metricValue(registry, "opg_p2p_messages_total", { topic, result: "reject" })).toBe(3);
+    expect(
+      await metricValue(registry, "opg_p2p_validation_errors_total", { topic, code: "UNEXPECTED" }),
+    ).toBe(1);
+    expect(
+      await metricValue(
+        registry,
+        "opg_p2p_validation_duration_seconds",
+        { topic },
+        "opg_p2p_validation_duration_seconds_count",
+      ),
+    ).toBe(5);
+    expect(await metricValue(registry, "opg_p2p_peers")).toBe(1);
+    // Validated once, delivered once, with the decoded value and its author.
+    expect(received).toHaveLength(1);
+    expect(received[0]!.value).toBe("1");
+    expect(received[0]!.info.from.equals(sender.peerId)).toBe(true);
+  });
+
+  it("error: oversized frames, garbage and throwing handlers do not crash the node", async () => {
+    const { node } = await h.node({ maxMessageBytes: 1024, maxRpcBytes: 4096 });
+    const received: string[] = [];
+    node.subscribe(topic, textValidator, (value) => {
+      received.push(value);
+      if (value === "throw") throw new Error("handler bug");
+    });
+    await node.start();
+
+    const attacker = await h.plainNode();
+    await attacker.dial(node.multiaddrs[0]!);
+    await waitForSubscriber(attacker.services.pubsub, topic, node.peerId);
+
+    // Over the topic cap but within one RPC frame: our size check REJECTs it before the validator.
+    const tooLarge = waitForEvent<ValidationOutcome>(node, "message:validated");
+    await attacker.services.pubsub.publish(topic, new Uint8Array(2048).fill(0x61));
+    expect(await tooLarge).toMatchObject({ result: "reject", code: "MESSAGE_TOO_LARGE" });
+
+    // Over the RPC frame cap: gossipsub drops the attacker's stream without decoding it.
+    const gs = node.libp2p.services.pubsub;
+    await attacker.services.pubsub.publish(topic, new Uint8Array(8192));
+    await waitUntil(gs, ["gossipsub:heartbeat"], () => !gs.getPeers().some((p) => p.equals(attacker.peerId)));
+
+    // The node still works for honest peers, and a throwing handler is contained.
+    const { node: honest } = await h.node({ bootstrapPeers: [node.multiaddrs[0]!.toString()] });
+    await honest.start();
+    await waitForConnection(node.libp2p, honest.peerId);
+    await honest.waitForTopicPeers(topic, 1);
+    const accepted = waitForEvent<ValidationOutcome>(node, "message:validated", (o) => o.result === "accept");
+    await honest.publish(topic, bytes("ok:throw"));
+    await accepted;
+    const after = waitForEvent<ValidationOutcome>(node, "message:validated", (o) => o.result === "accept");
+    await honest.publish(topic, bytes("ok:after"));
+    await after;
+    expect(received).toEqual(["throw", "after"]);
+  });
+});
