@@ -1,0 +1,48 @@
+import type { DType } from "@opg/protocol";
+import type * as ort from "onnxruntime-node";
+import { dtypeFromOrt } from "./ortTensor.js";
+
+/** One model input or output as the model declares it. */
+export type ModelIoSpec = {
+  name: string;
+  /** Protocol dtype, or `null` when the type has no protocol equivalent (string, int4, maps…). */
+  dtype: DType | null;
+  /** onnxruntime's type name (`float32`, `string`, …), or `non-tensor`. */
+  ortType: string;
+  /** Static dims as numbers, symbolic dims as their name (`""` when unnamed). */
+  shape: (number | string)[];
+};
+
+export type ModelIo = { inputs: ModelIoSpec[]; outputs: ModelIoSpec[] };
+
+function toSpec(meta: ort.InferenceSession.ValueMetadata): ModelIoSpec {
+  if (!meta.isTensor) return { name: meta.name, dtype: null, ortType: "non-tensor", shape: [] };
+  return {
+    name: meta.name,
+    dtype: dtypeFromOrt(meta.type) ?? null,
+    ortType: meta.type,
+    shape: meta.shape.map((dim) => (typeof dim === "number" && dim < 0 ? "" : dim)),
+  };
+}
+
+/** Input and output metadata of a live session (onnxruntime-node ≥ 1.21 exposes it). */
+export function ioFromSession(session: ort.InferenceSession): ModelIo {
+  return { inputs: session.inputMetadata.map(toSpec), outputs: session.outputMetadata.map(toSpec) };
+}
+
+/**
+ * True when every input and output has a symbolic first dim: requests can then be concatenated
+ * along dim 0 and the outputs split back.
+ */
+export function hasBatchDim(io: ModelIo): boolean {
+  const symbolic = (spec: ModelIoSpec) =>
+    spec.dtype !== null && spec.shape.length > 0 && typeof spec.shape[0] === "string";
+  return (
+    io.inputs.length > 0 && io.outputs.length > 0 && io.inputs.every(symbolic) && io.outputs.every(symbolic)
+  );
+}
+
+/** A stable key: equal keys mean identical metadata. */
+export function ioKey(io: ModelIo): string {
+  return JSON.stringify(io);
+}
