@@ -1,1 +1,12 @@
-export {};
+export type { ExecNodeConfig } from "./config.js";
+export { execNodeConfig } from "./config.js";
+export { ExecNode, engineOptions, VERSION } from "./ExecNode.js";
+export type { ExecJob, ExecOutcome, ExecutorCoreOptions, Runner } from "./execution/ExecutorCore.js";
+export { defaultExecutorCoreOptions, ExecError, ExecutorCore } from "./execution/ExecutorCore.js";
+export { describe as describeResult, mountDirectIntake } from "./intake/directIntake.js";
+export { ModelGate } from "./intake/ModelGate.js";
+export { OnchainIntake } from "./intake/OnchainIntake.js";
+export type { ProofJob, ProofProvider } from "./proof/ProofProvider.js";
+export { NoneProofProvider } from "./proof/ProofProvider.js";
+export type { ExecRecord } from "./store/ExecStore.js";
+export { ExecStore } from "./store/ExecStore.js";

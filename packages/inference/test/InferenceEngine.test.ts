@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TensorMap } from "@opg/protocol";
+import { addModel, matmulModel, symbolicKModel, transposeModel } from "@opg/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   InferenceEngine,
@@ -11,7 +12,6 @@ import {
   InputValidationError,
 } from "../src/index.js";
 import { FakeMetrics, memoryLogger, randomFloats, sameBits, tempDir } from "./helpers.js";
-import { addModel, matmulModel, symbolicKModel, transposeModel } from "./onnxModels.js";
 
 const engines: InferenceEngine[] = [];
 afterEach(async () => {

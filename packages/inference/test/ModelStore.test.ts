@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { addModel, matmulModel } from "@opg/testkit";
 import { describe, expect, it } from "vitest";
 import { InferenceError, inspectModel, ModelStore } from "../src/index.js";
 import { tempDir } from "./helpers.js";
-import { addModel, matmulModel } from "./onnxModels.js";
 
 function sha256(bytes: Uint8Array): string {
   return `0x${createHash("sha256").update(bytes).digest("hex")}`;

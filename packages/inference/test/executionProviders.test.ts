@@ -1,3 +1,4 @@
+import { addModel } from "@opg/testkit";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,6 @@ import {
   type SessionTuning,
 } from "../src/index.js";
 import { memoryLogger } from "./helpers.js";
-import { addModel } from "./onnxModels.js";
 
 const tuning: SessionTuning = {
   intraOpNumThreads: 1,

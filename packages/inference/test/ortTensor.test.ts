@@ -1,8 +1,8 @@
 import type { Tensor } from "@opg/protocol";
+import { ELEM, identityModel, mixedModel } from "@opg/testkit";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { fromOrtResults, fromOrtTensor, toOrtFeeds, toOrtTensor } from "../src/index.js";
-import { ELEM, identityModel, mixedModel } from "./onnxModels.js";
 
 async function roundTrip(elemType: number, tensor: Tensor): Promise<Tensor> {
   const session = await ort.InferenceSession.create(identityModel(elemType, ["N"]));

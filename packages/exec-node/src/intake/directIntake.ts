@@ -1,0 +1,167 @@
+import { HttpError, HttpReply, type HttpServer } from "@opg/daemon";
+import {
+  encodeTensors,
+  hashEncodedTensors,
+  inferenceRequestDigest,
+  isProofMode,
+  type OpgDomain,
+  ProofMode,
+  parseProofMode,
+  proofModeName,
+  recoverDigestSigner,
+  SignatureError,
+  TensorError,
+  type TensorMap,
+  tensorsFromJson,
+  tensorsToJson,
+} from "@opg/protocol";
+import { type Address, type Hex, isAddress, isAddressEqual } from "viem";
+import * as z from "zod";
+import type { ExecOutcome, ExecutorCore } from "../execution/ExecutorCore.js";
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex string");
+const uintString = z
+  .union([z.string().regex(/^[0-9]{1,78}$/), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v));
+
+const bodySchema = z.object({
+  request: z.object({
+    requester: z.string().refine((v) => isAddress(v), "an address"),
+    modelId: hex32,
+    mode: z.union([z.number().int(), z.string()]),
+    nonce: uintString,
+    deadline: uintString,
+    /** Optional: when given it must equal the hash of `inputs`. */
+    inputHash: hex32.optional(),
+  }),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte hex signature"),
+  inputs: z.unknown(),
+});
+
+/** Checks a model is known here and on chain and allows a mode; undefined when it does. */
+export type ModelGate = (modelId: Hex, mode: ProofMode) => Promise<string | undefined>;
+
+/**
+ * `POST /v1/infer`: a direct request signed by its requester (EIP-712 InferenceRequest). The
+ * request id is the digest of what the requester signed, so no executor can invent or replay
+ * one. Answers the outputs, their hash, the result hash and the proof status; the signed result
+ * goes to the verifiers over gossip. `GET /v1/results/:requestId` answers a stored result.
+ */
+export function mountDirectIntake(
+  http: HttpServer,
+  deps: { core: ExecutorCore; domain: OpgDomain; gate: ModelGate; now?: () => number },
+): void {
+  http.mapErrorCodes({ EXPIRED: 400, MODE_NOT_SUPPORTED: 400 });
+
+  http.route("POST", "/v1/infer", async (req) => {
+    const parsed = bodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HttpError(400, "BAD_REQUEST", "The request body is not a signed inference request.", {
+        details: issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : undefined,
+      });
+    }
+    const { request, signature } = parsed.data;
+    const mode = typeof request.mode === "number" ? request.mode : parseProofMode(request.mode);
+    if (mode === undefined || !isProofMode(mode)) {
+      throw new HttpError(400, "BAD_MODE", "mode must be NONE, ZK or TEE (or 0, 1, 2).");
+    }
+    let inputs: TensorMap;
+    let encoded: Uint8Array;
+    try {
+      inputs = tensorsFromJson(parsed.data.inputs);
+      encoded = encodeTensors(inputs);
+    } catch (err) {
+      if (err instanceof TensorError) {
+        throw new HttpError(400, "BAD_INPUTS", err.shortMessage, { details: err.details, cause: err });
+      }
+      throw err;
+    }
+    const inputHash = hashEncodedTensors(encoded);
+    if (request.inputHash !== undefined && request.inputHash.toLowerCase() !== inputHash) {
+      throw new HttpError(
+        400,
+        "INPUT_HASH_MISMATCH",
+        "request.inputHash is not the hash of the inputs sent.",
+      );
+    }
+    const typed = {
+      requester: request.requester as Address,
+      modelId: request.modelId.toLowerCase() as Hex,
+      inputHash,
+      mode,
+      nonce: request.nonce,
+      deadline: request.deadline,
+    };
+    const requestId = inferenceRequestDigest(deps.domain, typed);
+    let signer: Address;
+    try {
+      signer = recoverDigestSigner(requestId, signature as Hex);
+    } catch (err) {
+      const reason = err instanceof SignatureError ? err.shortMessage : "invalid signature";
+      throw new HttpError(401, "BAD_SIGNATURE", `The request signature is invalid: ${reason}`);
+    }
+    if (!isAddressEqual(signer, typed.requester)) {
+      throw new HttpError(401, "BAD_SIGNATURE", "The request is not signed by its requester.", {
+        details:
+          "Sign the EIP-712 InferenceRequest (docs/protocol.md) with the requester's key, over these inputs.",
+      });
+    }
+    const refusal = await deps.gate(typed.modelId, mode);
+    if (refusal) throw new HttpError(400, "MODEL_NOT_SERVED", refusal);
+
+    const outcome = await deps.core.execute(
+      {
+        ...typed,
+        requestId,
+        inputs,
+        origin: {
+          type: "direct",
+          requester: typed.requester,
+          nonce: typed.nonce,
+          deadline: typed.deadline,
+          requesterSignature: signature as Hex,
+        },
+      },
+      req.signal,
+    );
+    return describe(outcome, req.query.get("encoding") === "base64" ? "base64" : "array");
+  });
+
+  http.route("GET", "/v1/results/:requestId", (req) => {
+    const id = req.params["requestId"] ?? "";
+    if (!/^0x[0-9a-fA-F]{64}$/.test(id)) {
+      throw new HttpError(400, "BAD_REQUEST_ID", "requestId is a 0x-prefixed 32-byte hex string.");
+    }
+    const outcome = deps.core.stored(id as Hex);
+    if (!outcome)
+      return HttpReply.json(
+        { error: { code: "UNKNOWN_REQUEST", message: `No result for ${id} here.` } },
+        404,
+      );
+    return describe(outcome, req.query.get("encoding") === "base64" ? "base64" : "array");
+  });
+}
+
+/** The JSON answer for a result. */
+export function describe(o: ExecOutcome, encoding: "array" | "base64"): Record<string, unknown> {
+  const m = o.message;
+  return {
+    requestId: m.requestId,
+    modelId: m.modelId,
+    inputHash: m.inputHash,
+    outputHash: m.outputHash,
+    resultHash: o.resultHash,
+    executor: m.executor,
+    mode: proofModeName(m.mode),
+    signature: m.signature,
+    proof: {
+      mode: proofModeName(m.mode),
+      bytes: m.proof.length,
+      status: m.mode === ProofMode.NONE ? "none" : "attached",
+    },
+    outputs: tensorsToJson(o.outputs, encoding),
+    fresh: o.fresh,
+    publishedTo: o.publishedTo,
+  };
+}

@@ -1,0 +1,137 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { Hex } from "viem";
+
+/** A result this executor signed, kept until it no longer needs publishing. */
+export type ExecRecord = {
+  requestId: Hex;
+  modelId: Hex;
+  mode: number;
+  /** The signed wire message, exactly as gossiped. */
+  message: Uint8Array;
+  /** Unix seconds after which the request is void. */
+  deadline: number;
+  createdAt: number;
+  publishedAt: number | undefined;
+  done: boolean;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS results (
+  request_id   TEXT PRIMARY KEY,
+  model_id     TEXT NOT NULL,
+  mode         INTEGER NOT NULL,
+  message      BLOB NOT NULL,
+  deadline     INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  published_at INTEGER,
+  done         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS results_open ON results (done, published_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+type Row = Record<string, unknown>;
+
+function fromRow(r: Row): ExecRecord {
+  return {
+    requestId: r["request_id"] as Hex,
+    modelId: r["model_id"] as Hex,
+    mode: Number(r["mode"]),
+    message: new Uint8Array(r["message"] as Uint8Array),
+    deadline: Number(r["deadline"]),
+    createdAt: Number(r["created_at"]),
+    publishedAt: r["published_at"] === null ? undefined : Number(r["published_at"]),
+    done: Number(r["done"]) === 1,
+  };
+}
+
+/**
+ * The executor's durable results (node:sqlite, WAL). One result per request, ever: a request
+ * seen again gets the stored result, never a second (possibly different) one, which would be
+ * equivocation. Results stay until their request is delivered, expired or settled, so a
+ * restarted node publishes again what may not have reached the verifiers.
+ */
+export class ExecStore {
+  private readonly db: DatabaseSync;
+  private readonly stmts = new Map<string, StatementSync>();
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    this.db.exec(SCHEMA);
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Stores a signed result; returns the record that holds for the request (the first one wins). */
+  put(r: Omit<ExecRecord, "publishedAt" | "done">): ExecRecord {
+    this.stmt(
+      "INSERT OR IGNORE INTO results (request_id, model_id, mode, message, deadline, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(r.requestId.toLowerCase(), r.modelId, r.mode, r.message, r.deadline, r.createdAt);
+    return this.get(r.requestId)!;
+  }
+
+  get(requestId: Hex): ExecRecord | undefined {
+    const row = this.stmt("SELECT * FROM results WHERE request_id = ?").get(requestId.toLowerCase()) as
+      | Row
+      | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  markPublished(requestId: Hex, at: number): void {
+    this.stmt("UPDATE results SET published_at = ? WHERE request_id = ?").run(at, requestId.toLowerCase());
+  }
+
+  markDone(requestId: Hex): void {
+    this.stmt("UPDATE results SET done = 1 WHERE request_id = ?").run(requestId.toLowerCase());
+  }
+
+  /** Open results created after `createdAfter`, last published before `before` (or never), oldest first. */
+  duePublishing(before: number, createdAfter: number, limit: number): ExecRecord[] {
+    return (
+      this.stmt(
+        `SELECT * FROM results WHERE done = 0 AND created_at > ? AND (published_at IS NULL OR published_at < ?)
+         ORDER BY created_at LIMIT ?`,
+      ).all(createdAfter, before, limit) as Row[]
+    ).map(fromRow);
+  }
+
+  /** Marks every result whose deadline passed as done; returns how many. */
+  expire(nowSeconds: number): number {
+    return Number(
+      this.stmt("UPDATE results SET done = 1 WHERE done = 0 AND deadline < ?").run(nowSeconds).changes,
+    );
+  }
+
+  getMeta(key: string): string | undefined {
+    const r = this.stmt("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
+    return r ? String(r["value"]) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(key, value);
+  }
+
+  counts(): { results: number; open: number } {
+    const r = this.stmt(
+      "SELECT (SELECT COUNT(*) FROM results) AS results, (SELECT COUNT(*) FROM results WHERE done = 0) AS open",
+    ).get() as Row;
+    return { results: Number(r["results"]), open: Number(r["open"]) };
+  }
+}

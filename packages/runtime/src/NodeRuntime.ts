@@ -1,0 +1,196 @@
+import { statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { createChainClient, loadDeployment, type OpgDeployment, TxSender } from "@opg/chain";
+import {
+  createLogger,
+  decryptKeystore,
+  HttpServer,
+  Lifecycle,
+  type Logger,
+  Metrics,
+  type Module,
+  readKeystoreFile,
+  readPassword,
+} from "@opg/daemon";
+import { P2PNode } from "@opg/p2p";
+import type { OpgDomain } from "@opg/protocol";
+import type { Address, Chain, Hex, HttpTransport, PrivateKeyAccount, PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { CommonConfig } from "./commonConfig.js";
+
+/**
+ * The node's signing key: its address, and the key itself held in memory only (non-enumerable,
+ * so it never reaches a log line or a JSON dump).
+ */
+export type NodeSigner = { readonly address: Address; readonly privateKey: Hex };
+
+function nodeSigner(privateKey: Hex): NodeSigner {
+  const signer = { address: privateKeyToAccount(privateKey).address } as NodeSigner;
+  Object.defineProperty(signer, "privateKey", { value: privateKey, enumerable: false });
+  return Object.freeze(signer);
+}
+
+/** Decrypts the configured keystore (password from the file, else OPG_KEYSTORE_PASSWORD). */
+export async function loadSigner(config: CommonConfig, logger?: Logger): Promise<NodeSigner> {
+  const path = dataPath(config, config.keystore.path);
+  const password = await readPassword({
+    passwordEnv: "OPG_KEYSTORE_PASSWORD",
+    passwordFile:
+      config.keystore.passwordFile === undefined ? undefined : dataPath(config, config.keystore.passwordFile),
+  });
+  const { keystore, insecureMode } = await readKeystoreFile(path);
+  if (insecureMode) logger?.warn({ path }, "keystore file is readable by group or others; chmod 600 it");
+  const signer = nodeSigner(await decryptKeystore(keystore, password));
+  logger?.info({ address: signer.address }, "signing key loaded");
+  return signer;
+}
+
+/** Resolves a config path: absolute as is, else relative to the data dir. */
+export function dataPath(config: Pick<CommonConfig, "dataDir">, path: string): string {
+  return isAbsolute(path) ? path : resolve(config.dataDir, path);
+}
+
+/** Reads `deployments/<chainId>.json` (the config may name the folder or the file). */
+export async function loadConfiguredDeployment(config: CommonConfig): Promise<OpgDeployment> {
+  const path = dataPath(config, config.chain.deployment);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // missing: loadDeployment names the file it looked for
+  }
+  return loadDeployment(
+    isFile ? { file: path, chainId: config.chain.chainId } : { dir: path, chainId: config.chain.chainId },
+  );
+}
+
+/**
+ * What every opg daemon is made of, built from the common config sections: logger, metrics,
+ * lifecycle, signing key, chain client and transaction sender, libp2p node and HTTP server.
+ * The daemon adds its own modules with `add`, then `start()`: the p2p node and sender start
+ * first, the daemon's modules next, the HTTP server last; `stop` runs in reverse.
+ */
+export class NodeRuntime {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  readonly http: HttpServer;
+  readonly p2p: P2PNode;
+  readonly client: PublicClient<HttpTransport, Chain>;
+  readonly sender: TxSender;
+  readonly domain: OpgDomain;
+  /** The signing key as a viem account (for transactions). */
+  readonly account: PrivateKeyAccount;
+  private readonly own: Module[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly config: CommonConfig,
+    readonly signer: NodeSigner,
+    readonly deployment: OpgDeployment,
+    logger: Logger,
+    version: string,
+  ) {
+    this.logger = logger;
+    this.account = privateKeyToAccount(signer.privateKey);
+    this.metrics = new Metrics({ labels: { daemon: name } });
+    this.lifecycle = new Lifecycle({}, { logger });
+    this.client = createChainClient({
+      rpcUrl: config.chain.rpcUrl,
+      chainId: config.chain.chainId,
+      pollingIntervalMs: config.chain.pollIntervalMs,
+    });
+    this.sender = new TxSender(
+      { chainId: config.chain.chainId, receiptPollIntervalMs: Math.min(config.chain.pollIntervalMs, 1_000) },
+      { client: this.client, account: this.account, logger: logger.child({ module: "chain-sender" }) },
+    );
+    this.p2p = new P2PNode(
+      {
+        chainId: config.chain.chainId,
+        peerKeyPath: dataPath(config, "peer.key"),
+        listenAddresses: config.p2p.listen,
+        announceAddresses: config.p2p.announce,
+        bootstrapPeers: config.p2p.bootstrap,
+        staticPeers: config.p2p.peers,
+        allowPublishToZeroPeers: true,
+        gossip: { heartbeatIntervalMs: config.p2p.heartbeatMs },
+      },
+      { logger, metrics: { registry: this.metrics.registry } },
+    );
+    this.http = new HttpServer(
+      {
+        host: config.http.host,
+        port: config.http.port,
+        maxBodyBytes: config.http.maxBodyBytes,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        version,
+      },
+      { logger, metrics: this.metrics, status: this.lifecycle },
+    );
+    this.domain = { chainId: deployment.chainId, verifyingContract: deployment.inferenceHub };
+  }
+
+  /** Builds the runtime: loads the signing key and the deployment; nothing starts yet. */
+  static async create(
+    name: string,
+    config: CommonConfig,
+    opts: { version: string; logger?: Logger },
+  ): Promise<NodeRuntime> {
+    const logger = (
+      opts.logger ?? createLogger({ level: config.log.level, format: config.log.format })
+    ).child({ daemon: name });
+    const signer = await loadSigner(config, logger);
+    const deployment = await loadConfiguredDeployment(config);
+    return new NodeRuntime(name, config, signer, deployment, logger, opts.version);
+  }
+
+  /** Adds a daemon module, started after the p2p node and sender, before the HTTP server. */
+  add(module: Module): this {
+    this.own.push(module);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    const sender = this.sender;
+    const p2p = this.p2p;
+    this.lifecycle.add({
+      name: "p2p",
+      start: () => p2p.start(),
+      stop: () => p2p.stop(),
+      health: () => ({
+        peerId: p2p.isStarted ? p2p.peerId.toString() : undefined,
+        addresses: p2p.isStarted ? p2p.multiaddrs.map((m) => m.toString()) : [],
+        peers: p2p.isStarted ? p2p.peers().length : 0,
+      }),
+    });
+    this.lifecycle.add({
+      name: sender.name,
+      start: (signal) => sender.start(signal),
+      stop: () => sender.stop(),
+      ready: () => sender.ready(),
+      health: () => ({ address: this.account.address, ...sender.health() }),
+    });
+    for (const m of this.own) this.lifecycle.add(m);
+    this.lifecycle.add(this.http);
+    await this.lifecycle.start();
+    this.logger.info(
+      {
+        http: this.http.address(),
+        peerId: p2p.peerId.toString(),
+        addresses: p2p.multiaddrs.map((m) => m.toString()),
+        signer: this.account.address,
+        hub: this.deployment.inferenceHub,
+      },
+      `${this.name} started`,
+    );
+  }
+
+  stop(reason?: string): Promise<unknown> {
+    return this.lifecycle.stop(reason);
+  }
+
+  /** Path of a file in the data dir. */
+  path(name: string): string {
+    return join(dataPath(this.config, "."), name);
+  }
+}

@@ -1,0 +1,19 @@
+export { DaemonProcess, daemonCliPath } from "./DaemonProcess.js";
+export type { LocalNetwork, LocalNetworkOptions } from "./deployLocalNetwork.js";
+export { deployLocalNetwork } from "./deployLocalNetwork.js";
+export { DEV_MNEMONIC, devPrivateKey } from "./devAccounts.js";
+export { freePort } from "./freePort.js";
+export type { HardhatNodeOptions } from "./HardhatNode.js";
+export { CONTRACTS_DIR, HardhatNode } from "./HardhatNode.js";
+export { prepareNodeDir, TEST_PASSWORD } from "./nodeDirs.js";
+export {
+  addModel,
+  buildModel,
+  ELEM,
+  identityModel,
+  matmulModel,
+  mixedModel,
+  symbolicKModel,
+  transposeModel,
+} from "./onnxModels.js";
+export { TcpProxy } from "./TcpProxy.js";

@@ -1,0 +1,121 @@
+import type { Logger, Metrics } from "@opg/daemon";
+import type { OpgDomain } from "@opg/protocol";
+import type { Address, Hex } from "viem";
+import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
+import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
+import { Challenger } from "./batching/Challenger.js";
+import type { ChainView } from "./chain/ChainView.js";
+import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.js";
+import { RegistryCache, type RegistryCacheOptions } from "./pipeline/RegistryCache.js";
+import { ResultIntake, type ResultIntakeOptions } from "./pipeline/ResultIntake.js";
+import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultValidator.js";
+import { VerifierStore } from "./store/VerifierStore.js";
+
+export type VerifierCoreOptions = {
+  /** SQLite file of the node's durable state. */
+  dbPath: string;
+  batching: Partial<BatchCoordinatorOptions>;
+  registry: Partial<RegistryCacheOptions>;
+  intake: Partial<ResultIntakeOptions>;
+  validation: Partial<ResultValidatorOptions>;
+};
+
+export type VerifierCoreDeps = {
+  chain: ChainView;
+  signer: { address: Address; privateKey: Hex };
+  /** Gossips bytes on the batch-signatures topic. */
+  publishBatch: (bytes: Uint8Array) => Promise<void>;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+  /** Proof verifiers by mode, in addition to NONE (zk and tee plug in here). */
+  proofVerifiers?: readonly ProofVerifier[];
+};
+
+/**
+ * Everything a verifier does apart from networking: the durable store, the result pipeline,
+ * batch agreement and settlement, and challenges. Transport-free, so the daemon wires it to
+ * libp2p and tests can drive several in one process.
+ */
+export class VerifierCore {
+  readonly name = "verifier";
+  readonly store: VerifierStore;
+  readonly registry: RegistryCache;
+  readonly intake: ResultIntake;
+  readonly batchGossip: BatchGossip;
+  readonly coordinator: BatchCoordinator;
+  readonly challenger: Challenger;
+  readonly domain: OpgDomain;
+
+  constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
+    const logger = deps.logger;
+    this.domain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.hub };
+    this.store = new VerifierStore(options.dbPath);
+    this.registry = new RegistryCache(options.registry, { chain: deps.chain });
+    const verifiers = new Map<number, ProofVerifier>([[0, new NoneProofVerifier()]]);
+    for (const v of deps.proofVerifiers ?? []) verifiers.set(v.mode, v);
+    this.challenger = new Challenger(
+      {},
+      { store: this.store, chain: deps.chain, logger: logger.child({ module: "challenger" }) },
+    );
+    const validator = new ResultValidator(options.validation, {
+      domain: this.domain,
+      registry: this.registry,
+      store: this.store,
+      verifiers,
+      metrics: deps.metrics,
+      onEquivocation: (executor, requestId) => {
+        logger.warn({ executor, requestId }, "executor equivocation: two outputs signed for one request");
+        this.challenger.kick();
+      },
+      onDuplicate: (resultHash) => this.coordinator.announceSettled(resultHash),
+    });
+    this.coordinator = new BatchCoordinator(options.batching, {
+      store: this.store,
+      registry: this.registry,
+      chain: deps.chain,
+      domain: this.domain,
+      signer: deps.signer,
+      publish: deps.publishBatch,
+      logger: logger.child({ module: "batching" }),
+      metrics: deps.metrics,
+    });
+    this.intake = new ResultIntake(options.intake, {
+      validator,
+      store: this.store,
+      logger: logger.child({ module: "intake" }),
+      metrics: deps.metrics,
+      onStored: () => this.coordinator.kick(),
+    });
+    this.batchGossip = new BatchGossip({
+      domain: this.domain,
+      registry: this.registry,
+      store: this.store,
+      onEquivocation: (verifier, batchId) => {
+        logger.warn(
+          { verifier, batchId: batchId.toString() },
+          "verifier equivocation: two roots signed for one batch",
+        );
+        this.challenger.kick();
+      },
+    });
+  }
+
+  /** The handler of the batch-signatures topic (after `batchGossip.validate`). */
+  onBatchMessage = (m: BatchTopicMessage): void => {
+    if (m.kind === "proposal") this.coordinator.onProposal(m.message);
+    else this.coordinator.onSignature(m.message);
+  };
+
+  start(): void {
+    this.intake.start();
+    this.coordinator.start();
+    this.challenger.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.coordinator.stop();
+    await this.challenger.stop();
+    this.intake.stop();
+    this.store.close();
+  }
+}

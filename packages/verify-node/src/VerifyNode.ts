@@ -1,0 +1,85 @@
+import type { Logger } from "@opg/daemon";
+import { WIRE_LIMITS } from "@opg/protocol";
+import { dataPath, NodeRuntime } from "@opg/runtime";
+import { mountVerifierRoutes } from "./api/verifierRoutes.js";
+import { ContractChainView } from "./chain/ContractChainView.js";
+import type { VerifyNodeConfig } from "./config.js";
+import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
+import { VerifierCore } from "./VerifierCore.js";
+
+export const VERSION = "0.1.0";
+
+/**
+ * The opg-verify daemon: a VerifierCore wired to libp2p (results and batch-signatures topics),
+ * to the chain (reads, settlement and challenges through the runtime's transaction sender) and
+ * to its HTTP API.
+ */
+export class VerifyNode {
+  private constructor(
+    readonly runtime: NodeRuntime,
+    readonly core: VerifierCore,
+  ) {}
+
+  static async create(
+    config: VerifyNodeConfig,
+    opts: { logger?: Logger; proofVerifiers?: readonly ProofVerifier[] } = {},
+  ): Promise<VerifyNode> {
+    const runtime = await NodeRuntime.create("opg-verify", config, { version: VERSION, ...opts });
+    const { deployment, sender, p2p } = runtime;
+    const chain = new ContractChainView({
+      chainId: deployment.chainId,
+      client: runtime.client,
+      addresses: {
+        hub: deployment.inferenceHub,
+        operatorRegistry: deployment.operatorRegistry,
+        modelRegistry: deployment.modelRegistry,
+      },
+      write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
+      fromBlock: deployment.startBlock,
+    });
+    const core = new VerifierCore(
+      {
+        dbPath: dataPath(config, config.database),
+        batching: config.batching,
+        registry: { ttlMs: config.registryCacheTtlMs },
+        intake: {},
+        validation: {},
+      },
+      {
+        chain,
+        signer: runtime.signer,
+        publishBatch: async (bytes) => {
+          await p2p.publish(p2p.topics.batchSignatures, bytes);
+        },
+        logger: runtime.logger,
+        metrics: runtime.metrics,
+        proofVerifiers: opts.proofVerifiers ?? [],
+      },
+    );
+    p2p.subscribe(p2p.topics.results, core.intake.validate, core.intake.accept, {
+      maxBytes: WIRE_LIMITS.resultMessageBytes,
+    });
+    p2p.subscribe(p2p.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
+      maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
+    });
+    mountVerifierRoutes(runtime.http, core.store);
+    runtime.add({
+      name: core.name,
+      start: () => core.start(),
+      stop: () => core.stop(),
+      health: () => ({
+        ...core.store.counts(),
+        lastSettledBatch: core.store.lastSettledBatchId().toString(),
+      }),
+    });
+    return new VerifyNode(runtime, core);
+  }
+
+  start(): Promise<void> {
+    return this.runtime.start();
+  }
+
+  stop(reason?: string): Promise<unknown> {
+    return this.runtime.stop(reason);
+  }
+}

@@ -1,0 +1,96 @@
+import { HttpReply, type HttpServer } from "@opg/daemon";
+import { decodeResultMessage, ResultBatchTree } from "@opg/protocol";
+import type { Hex } from "viem";
+import type { StoredBatch, StoredResult, VerifierStore } from "../store/VerifierStore.js";
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The verifier's HTTP API:
+ * - `GET /v1/results/:requestId`: status (pending | verified | settled | rejected with reason),
+ *   batch id, root, Merkle proof, settlement transaction, and the outputs.
+ * - `GET /v1/batches/:id`: a batch's root, count, members and settlement.
+ */
+export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): void {
+  const trees = new Map<string, ResultBatchTree>();
+  const treeOf = (b: StoredBatch): ResultBatchTree => {
+    const key = `${b.batchId}:${b.root}`;
+    let tree = trees.get(key);
+    if (!tree) {
+      const members = b.resultHashes
+        .map((h) => store.getResult(h))
+        .filter((r): r is StoredResult => r !== undefined);
+      tree = ResultBatchTree.of(members);
+      trees.set(key, tree);
+      if (trees.size > 64) trees.delete(trees.keys().next().value as string);
+    }
+    return tree;
+  };
+
+  http.route("GET", "/v1/results/:requestId", (req) => {
+    const requestId = req.params["requestId"] ?? "";
+    if (!HEX32.test(requestId)) {
+      return HttpReply.json(
+        { error: { code: "BAD_REQUEST_ID", message: "requestId is a 0x-prefixed 32-byte hex." } },
+        400,
+      );
+    }
+    const id = requestId.toLowerCase() as Hex;
+    const results = store.resultsForRequest(id);
+    const settled = results.find((r) => r.status === "settled");
+    const chosen = settled ?? results[0];
+    if (!chosen) {
+      const rejections = store.rejectionsForRequest(id);
+      if (rejections.length > 0) {
+        const last = rejections[rejections.length - 1]!;
+        return { requestId: id, status: "rejected", reason: { code: last.code, message: last.reason } };
+      }
+      return HttpReply.json({ requestId: id, status: "pending" }, 404);
+    }
+    const m = decodeResultMessage(chosen.message);
+    const body: Record<string, unknown> = {
+      requestId: id,
+      status: chosen.status,
+      modelId: chosen.modelId,
+      inputHash: chosen.inputHash,
+      outputHash: chosen.outputHash,
+      executor: m.executor,
+      mode: chosen.mode,
+      resultHash: chosen.resultHash,
+      outputs: `0x${Buffer.from(m.outputs).toString("hex")}`,
+    };
+    if (settled && settled.batchId !== undefined) {
+      const batch = store.getBatch(settled.batchId);
+      if (batch) {
+        body["batchId"] = batch.batchId.toString();
+        body["root"] = batch.root;
+        body["proof"] = treeOf(batch).proof(id);
+        body["settlementTx"] = batch.settleTx ?? null;
+      }
+    }
+    return body;
+  });
+
+  http.route("GET", "/v1/batches/:id", (req) => {
+    const raw = req.params["id"] ?? "";
+    if (!/^[0-9]{1,19}$/.test(raw)) {
+      return HttpReply.json(
+        { error: { code: "BAD_BATCH_ID", message: "Batch id is a decimal integer." } },
+        400,
+      );
+    }
+    const batch = store.getBatch(BigInt(raw));
+    if (!batch)
+      return HttpReply.json({ error: { code: "UNKNOWN_BATCH", message: `No batch ${raw} here.` } }, 404);
+    return {
+      batchId: batch.batchId.toString(),
+      status: batch.status,
+      root: batch.root,
+      count: batch.count,
+      configDigest: batch.configDigest,
+      proposer: batch.proposer,
+      settlementTx: batch.settleTx ?? null,
+      requestIds: batch.resultHashes.map((h) => store.getResult(h)?.requestId ?? null),
+    };
+  });
+}

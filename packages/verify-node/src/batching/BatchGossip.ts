@@ -1,0 +1,147 @@
+import {
+  type BatchProposalMessage,
+  type BatchSignatureMessage,
+  decodeBatchTopicMessage,
+  type OpgDomain,
+  recoverBatchRootSigner,
+  ValidationError,
+  WIRE_LIMITS,
+} from "@opg/protocol";
+import { type Address, type Hex, isAddressEqual } from "viem";
+import type { RegistryCache } from "../pipeline/RegistryCache.js";
+import type { VerifierStore } from "../store/VerifierStore.js";
+
+type SignedHeader = { configDigest: Hex; batchId: bigint; root: Hex; count: number; signature: Hex };
+
+/** Verifier equivocation evidence: both signed headers, as JSON (bigints as strings). */
+export function encodeVerifierEvidence(a: SignedHeader, b: SignedHeader): Uint8Array {
+  const plain = (h: SignedHeader) => ({ ...h, batchId: h.batchId.toString() });
+  return new TextEncoder().encode(JSON.stringify({ a: plain(a), b: plain(b) }));
+}
+
+export function decodeVerifierEvidence(bytes: Uint8Array): { a: SignedHeader; b: SignedHeader } {
+  const raw = JSON.parse(new TextDecoder().decode(bytes)) as { a: SignedHeader; b: SignedHeader };
+  const typed = (h: SignedHeader): SignedHeader => ({
+    configDigest: h.configDigest,
+    batchId: BigInt(h.batchId),
+    root: h.root,
+    count: h.count,
+    signature: h.signature,
+  });
+  return { a: typed(raw.a), b: typed(raw.b) };
+}
+
+export type BatchTopicMessage =
+  | { kind: "signature"; message: BatchSignatureMessage }
+  | { kind: "proposal"; message: BatchProposalMessage };
+
+export type BatchRejectCode =
+  | "MALFORMED"
+  | "STALE_CONFIG"
+  | "NOT_A_VERIFIER"
+  | "BAD_SIGNATURE"
+  | "VERIFIER_EQUIVOCATION";
+
+/**
+ * The gossip validator of the batch-signatures topic: decodes, checks the config digest is the
+ * active set's, the signer is in that set and the EIP-712 BatchRoot signature is theirs. A
+ * verifier that signs two roots for one batch id is caught here: the evidence is kept and the
+ * message REJECTed.
+ */
+export class BatchGossip {
+  constructor(
+    private readonly deps: {
+      domain: OpgDomain;
+      registry: RegistryCache;
+      store: VerifierStore;
+      onEquivocation?: ((verifier: Address, batchId: bigint) => void) | undefined;
+    },
+  ) {}
+
+  validate = async (bytes: Uint8Array): Promise<BatchTopicMessage> => {
+    let decoded: BatchTopicMessage;
+    try {
+      decoded = decodeBatchTopicMessage(bytes);
+    } catch (cause) {
+      throw new ValidationError<BatchRejectCode>(
+        "REJECT",
+        "MALFORMED",
+        "The batch message does not decode.",
+        { cause },
+      );
+    }
+    const m = decoded.message;
+    const signer = decoded.kind === "proposal" ? decoded.message.proposer : decoded.message.verifier;
+    let set: Awaited<ReturnType<RegistryCache["verifierConfig"]>>;
+    try {
+      set = await this.deps.registry.verifierConfig();
+    } catch (cause) {
+      throw new ValidationError<string>(
+        "IGNORE",
+        "CHAIN_UNAVAILABLE",
+        "The verifier set could not be read.",
+        { cause },
+      );
+    }
+    if (m.configDigest !== set.configDigest) {
+      throw new ValidationError<BatchRejectCode>(
+        "IGNORE",
+        "STALE_CONFIG",
+        "Signed for another verifier set.",
+      );
+    }
+    if (!set.signers.some((s) => isAddressEqual(s, signer))) {
+      throw new ValidationError<BatchRejectCode>(
+        "REJECT",
+        "NOT_A_VERIFIER",
+        `${signer} is not an active verifier.`,
+      );
+    }
+    if (decoded.kind === "proposal" && decoded.message.count > WIRE_LIMITS.batchResults) {
+      throw new ValidationError<BatchRejectCode>("REJECT", "MALFORMED", "Too many results in one proposal.");
+    }
+    let recovered: Address;
+    try {
+      recovered = recoverBatchRootSigner(this.deps.domain, m, m.signature);
+    } catch (cause) {
+      throw new ValidationError<BatchRejectCode>(
+        "REJECT",
+        "BAD_SIGNATURE",
+        "The batch signature is invalid.",
+        { cause },
+      );
+    }
+    if (!isAddressEqual(recovered, signer)) {
+      throw new ValidationError<BatchRejectCode>(
+        "REJECT",
+        "BAD_SIGNATURE",
+        "The batch is not signed by its verifier.",
+      );
+    }
+    const conflict = this.deps.store.conflictingSignature(m.batchId, m.root, signer);
+    if (conflict) {
+      const fresh = this.deps.store.insertEquivocation({
+        kind: "verifier",
+        key: `${signer.toLowerCase()}:${m.batchId}`,
+        offender: signer,
+        evidence: encodeVerifierEvidence(
+          {
+            configDigest: m.configDigest,
+            batchId: m.batchId,
+            root: m.root,
+            count: m.count,
+            signature: m.signature,
+          },
+          conflict,
+        ),
+      });
+      if (fresh) this.deps.onEquivocation?.(signer, m.batchId);
+      throw new ValidationError<BatchRejectCode>(
+        "REJECT",
+        "VERIFIER_EQUIVOCATION",
+        "The verifier signed two roots for one batch.",
+      );
+    }
+    return decoded;
+  };
+}

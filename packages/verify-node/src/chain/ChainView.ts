@@ -1,0 +1,46 @@
+import type { Address, Hex } from "viem";
+
+/** What the verifier reads from and writes to the chain; implemented on @opg/chain. */
+export interface ChainView {
+  readonly chainId: number;
+  readonly hub: Address;
+  /** Whether `signer` is the signing key of a registered, staked, not unbonding executor. */
+  isActiveExecutor(signer: Address): Promise<boolean>;
+  /** The model's supported modes as a bitmask (bit `mode`), or undefined when not registered. */
+  modelModes(modelId: Hex): Promise<number | undefined>;
+  /** An on-chain request's terms, or undefined when the hub has no such request. */
+  onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>;
+  /** The active verifier set. */
+  verifierConfig(): Promise<VerifierSet>;
+  /** Highest settled batch id (0 before the first). */
+  lastBatchId(): Promise<bigint>;
+  /** The settled root of a batch id, or undefined. */
+  settledBatch(batchId: bigint): Promise<{ root: Hex; count: number; tx?: Hex } | undefined>;
+  /** Submits `settleBatch`; resolves with the mined transaction hash. */
+  settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex>;
+  /** Submits executor equivocation evidence; resolves with the mined transaction hash. */
+  challengeExecutor(evidence: ExecutorEquivocation, signal?: AbortSignal): Promise<Hex>;
+  /** Submits verifier equivocation evidence; resolves with the mined transaction hash. */
+  challengeVerifier(evidence: VerifierEquivocation, signal?: AbortSignal): Promise<Hex>;
+}
+
+export type VerifierSet = { configDigest: Hex; signers: Address[]; f: number };
+
+export type BatchHeader = { configDigest: Hex; batchId: bigint; root: Hex; count: number };
+
+export type SignedExecution = {
+  requestId: Hex;
+  modelId: Hex;
+  inputHash: Hex;
+  outputHash: Hex;
+  mode: number;
+  signature: Hex;
+};
+
+export type ExecutorEquivocation = { executor: Address; a: SignedExecution; b: SignedExecution };
+
+export type VerifierEquivocation = {
+  verifier: Address;
+  a: BatchHeader & { signature: Hex };
+  b: BatchHeader & { signature: Hex };
+};

@@ -1,0 +1,137 @@
+import { inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
+import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient } from "viem";
+import type {
+  BatchHeader,
+  ChainView,
+  ExecutorEquivocation,
+  VerifierEquivocation,
+  VerifierSet,
+} from "./ChainView.js";
+
+/** Sends one contract call as a transaction and resolves with its hash once mined successfully. */
+export type ContractWriter = <
+  const abi extends Abi,
+  name extends ContractFunctionName<abi, "nonpayable" | "payable">,
+>(call: {
+  address: Address;
+  abi: abi;
+  functionName: name;
+  args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>;
+  signal?: AbortSignal | undefined;
+}) => Promise<Hex>;
+
+export type ContractAddresses = { hub: Address; operatorRegistry: Address; modelRegistry: Address };
+
+/** The verifier's view of the opg contracts, on viem. */
+export class ContractChainView implements ChainView {
+  readonly chainId: number;
+  readonly hub: Address;
+
+  constructor(
+    private readonly deps: {
+      chainId: number;
+      client: PublicClient;
+      addresses: ContractAddresses;
+      write: ContractWriter;
+      /** Block to start event searches from (the deployment block). */
+      fromBlock: bigint;
+    },
+  ) {
+    this.chainId = deps.chainId;
+    this.hub = deps.addresses.hub;
+  }
+
+  isActiveExecutor(signer: Address): Promise<boolean> {
+    return this.deps.client.readContract({
+      address: this.deps.addresses.operatorRegistry,
+      abi: operatorRegistryAbi,
+      functionName: "isActiveExecutor",
+      args: [signer],
+    });
+  }
+
+  async modelModes(modelId: Hex): Promise<number | undefined> {
+    const [modes] = await this.deps.client.readContract({
+      address: this.deps.addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "requestTerms",
+      args: [modelId],
+    });
+    return modes === 0 ? undefined : modes;
+  }
+
+  async onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
+    const logs = await this.deps.client.getContractEvents({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      eventName: "InferenceRequested",
+      args: { requestId },
+      fromBlock: this.deps.fromBlock,
+      strict: true,
+    });
+    const r = logs[0]?.args.request;
+    return r ? { modelId: r.modelId, inputHash: r.inputHash, mode: r.mode } : undefined;
+  }
+
+  async verifierConfig(): Promise<VerifierSet> {
+    const [configDigest, , f, signers] = await this.deps.client.readContract({
+      address: this.deps.addresses.operatorRegistry,
+      abi: operatorRegistryAbi,
+      functionName: "verifierConfig",
+    });
+    return { configDigest, signers: [...signers], f };
+  }
+
+  lastBatchId(): Promise<bigint> {
+    return this.deps.client.readContract({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      functionName: "lastBatchId",
+    });
+  }
+
+  async settledBatch(batchId: bigint): Promise<{ root: Hex; count: number; tx?: Hex } | undefined> {
+    const logs = await this.deps.client.getContractEvents({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      eventName: "BatchSettled",
+      args: { batchId },
+      fromBlock: this.deps.fromBlock,
+      strict: true,
+    });
+    const log = logs[0];
+    return log ? { root: log.args.root, count: log.args.count, tx: log.transactionHash } : undefined;
+  }
+
+  settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex> {
+    return this.deps.write({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      functionName: "settleBatch",
+      args: [header, [...signatures]],
+      signal,
+    });
+  }
+
+  challengeExecutor(e: ExecutorEquivocation, signal?: AbortSignal): Promise<Hex> {
+    const strip = ({ signature: _, ...r }: ExecutorEquivocation["a"]) => r;
+    return this.deps.write({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      functionName: "challengeExecutorEquivocation",
+      args: [strip(e.a), e.a.signature, strip(e.b), e.b.signature],
+      signal,
+    });
+  }
+
+  challengeVerifier(e: VerifierEquivocation, signal?: AbortSignal): Promise<Hex> {
+    const strip = ({ signature: _, ...h }: VerifierEquivocation["a"]) => h;
+    return this.deps.write({
+      address: this.hub,
+      abi: inferenceHubAbi,
+      functionName: "challengeVerifierEquivocation",
+      args: [strip(e.a), e.a.signature, strip(e.b), e.b.signature],
+      signal,
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { commonConfig } from "@opg/runtime";
+import * as z from "zod";
+
+/** opg-verify's configuration: file, `OPG_*` env and flags (docs/configuration.md). */
+export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
+  batching: z.object({
+    /** Cut a batch once this many verified results are pending. */
+    maxBatchSize: z.int().min(1).max(8192).default(256),
+    /** Cut a batch once the oldest pending result is this old. */
+    maxBatchAgeMs: z.int().positive().default(2_000),
+    /** Take over from a silent batch leader after this long. */
+    leaderTimeoutMs: z.int().positive().default(10_000),
+    tickMs: z.int().positive().default(250),
+  }),
+  /** SQLite database of verified results, batches and signatures (relative to dataDir). */
+  database: z.string().default("verifier.sqlite"),
+  registryCacheTtlMs: z.int().positive().default(30_000),
+});
+
+export type VerifyNodeConfig = z.output<typeof verifyNodeConfig>;

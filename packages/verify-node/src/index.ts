@@ -1,0 +1,18 @@
+export type { BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
+export { BatchCoordinator, defaultBatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
+export { BatchGossip } from "./batching/BatchGossip.js";
+export { Challenger } from "./batching/Challenger.js";
+export type { ChainView, VerifierSet } from "./chain/ChainView.js";
+export type { ContractWriter } from "./chain/ContractChainView.js";
+export { ContractChainView } from "./chain/ContractChainView.js";
+export type { VerifyNodeConfig } from "./config.js";
+export { verifyNodeConfig } from "./config.js";
+export type { ProofVerifier } from "./pipeline/ProofVerifier.js";
+export { NoneProofVerifier } from "./pipeline/ProofVerifier.js";
+export { RegistryCache } from "./pipeline/RegistryCache.js";
+export { ResultIntake } from "./pipeline/ResultIntake.js";
+export type { ResultRejectCode, ValidationStep } from "./pipeline/ResultValidator.js";
+export { ResultRejected, ResultValidator, VALIDATION_STEPS } from "./pipeline/ResultValidator.js";
+export { VerifierStore } from "./store/VerifierStore.js";
+export { VerifierCore } from "./VerifierCore.js";
+export { VERSION, VerifyNode } from "./VerifyNode.js";

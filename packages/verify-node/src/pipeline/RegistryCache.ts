@@ -1,0 +1,99 @@
+import type { Address, Hex } from "viem";
+import type { ChainView, VerifierSet } from "../chain/ChainView.js";
+
+export type RegistryCacheOptions = {
+  /** How long a chain read is trusted before it is read again. */
+  ttlMs: number;
+  /** Entries kept per kind (least recently refreshed dropped first). */
+  maxEntries: number;
+};
+
+export const defaultRegistryCacheOptions: RegistryCacheOptions = { ttlMs: 30_000, maxEntries: 10_000 };
+
+type Entry<T> = { value: T; at: number };
+
+/**
+ * Chain reads the pipeline needs, cached with a TTL. When a refresh fails (RPC down) and an
+ * older value exists, the older value is served: a registered executor stays known through an
+ * outage. With no value at all, the error propagates (the caller defers the message).
+ */
+export class RegistryCache {
+  private readonly options: RegistryCacheOptions;
+  private readonly executors = new Map<string, Entry<boolean>>();
+  private readonly models = new Map<string, Entry<number | undefined>>();
+  private readonly requests = new Map<
+    string,
+    Entry<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>
+  >();
+  private verifierSet: Entry<VerifierSet> | undefined;
+
+  constructor(
+    options: Partial<RegistryCacheOptions>,
+    private readonly deps: { chain: ChainView; now?: () => number },
+  ) {
+    this.options = { ...defaultRegistryCacheOptions, ...options };
+  }
+
+  private get now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private async cached<T>(
+    map: Map<string, Entry<T>>,
+    key: string,
+    load: () => Promise<T>,
+    ttl = this.options.ttlMs,
+  ): Promise<T> {
+    const hit = map.get(key);
+    if (hit && this.now - hit.at < ttl) return hit.value;
+    try {
+      const value = await load();
+      map.delete(key);
+      map.set(key, { value, at: this.now });
+      if (map.size > this.options.maxEntries) map.delete(map.keys().next().value as string);
+      return value;
+    } catch (e) {
+      if (hit) return hit.value;
+      throw e;
+    }
+  }
+
+  isActiveExecutor(signer: Address): Promise<boolean> {
+    return this.cached(this.executors, signer.toLowerCase(), () => this.deps.chain.isActiveExecutor(signer));
+  }
+
+  modelModes(modelId: Hex): Promise<number | undefined> {
+    return this.cached(this.models, modelId, () => this.deps.chain.modelModes(modelId));
+  }
+
+  /** On-chain requests never change once made: a found one is kept; a missing one is re-read. */
+  onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
+    const hit = this.requests.get(requestId);
+    return this.cached(
+      this.requests,
+      requestId,
+      () => this.deps.chain.onchainRequest(requestId),
+      hit?.value ? Number.POSITIVE_INFINITY : 0,
+    );
+  }
+
+  async verifierConfig(): Promise<VerifierSet> {
+    const hit = this.verifierSet;
+    if (hit && this.now - hit.at < this.options.ttlMs) return hit.value;
+    try {
+      const value = await this.deps.chain.verifierConfig();
+      this.verifierSet = { value, at: this.now };
+      return value;
+    } catch (e) {
+      if (hit) return hit.value;
+      throw e;
+    }
+  }
+
+  /** Drops every cached value (after a config change event, for instance). */
+  invalidate(): void {
+    this.executors.clear();
+    this.models.clear();
+    this.verifierSet = undefined;
+  }
+}

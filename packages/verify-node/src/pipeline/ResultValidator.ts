@@ -1,0 +1,356 @@
+import type { Metrics } from "@opg/daemon";
+import {
+  DEFAULT_TENSOR_LIMITS,
+  decodeResultMessage,
+  decodeTensors,
+  executionResultDigest,
+  hashEncodedTensors,
+  inferenceRequestDigest,
+  type OpgDomain,
+  proofModeName,
+  type ResultMessage,
+  recoverDigestSigner,
+  resultHash,
+  SignatureError,
+  TensorError,
+  type ValidationAction,
+  ValidationError,
+} from "@opg/protocol";
+import type { Counter, Histogram } from "prom-client";
+import { type Address, type Hex, isAddressEqual } from "viem";
+import type { VerifierStore } from "../store/VerifierStore.js";
+import type { ProofVerifier } from "./ProofVerifier.js";
+import type { RegistryCache } from "./RegistryCache.js";
+
+/** Steps of the pipeline, in order; each has its own outcome metric. */
+export const VALIDATION_STEPS = [
+  "decode",
+  "outputs",
+  "request",
+  "signature",
+  "executor",
+  "model",
+  "duplicate",
+  "equivocation",
+  "proof",
+] as const;
+export type ValidationStep = (typeof VALIDATION_STEPS)[number];
+
+/** Bounded codes of a refused result. */
+export type ResultRejectCode =
+  | "MALFORMED"
+  | "OUTPUT_HASH_MISMATCH"
+  | "BAD_OUTPUTS"
+  | "BAD_REQUEST_SIGNATURE"
+  | "REQUEST_ID_MISMATCH"
+  | "REQUEST_EXPIRED"
+  | "UNKNOWN_REQUEST"
+  | "REQUEST_MISMATCH"
+  | "BAD_SIGNATURE"
+  | "UNREGISTERED_EXECUTOR"
+  | "UNKNOWN_MODEL"
+  | "MODE_NOT_ALLOWED"
+  | "DUPLICATE"
+  | "EQUIVOCATION"
+  | "NO_VERIFIER_FOR_MODE"
+  | "BAD_PROOF"
+  | "CHAIN_UNAVAILABLE";
+
+export class ResultRejected extends ValidationError<ResultRejectCode> {
+  override name = "ResultRejected";
+  readonly step: ValidationStep;
+
+  constructor(
+    step: ValidationStep,
+    action: ValidationAction,
+    code: ResultRejectCode,
+    message: string,
+    options: { cause?: unknown; details?: string } = {},
+  ) {
+    super(action, code, message, options);
+    this.step = step;
+  }
+}
+
+export type VerifiedResult = { message: ResultMessage; resultHash: Hex; bytes: Uint8Array };
+
+export type ResultValidatorOptions = {
+  /** Accept a direct request this many seconds past its deadline (clock skew). */
+  deadlineGraceSeconds: number;
+};
+
+export const defaultResultValidatorOptions: ResultValidatorOptions = { deadlineGraceSeconds: 60 };
+
+export type ResultValidatorDeps = {
+  domain: OpgDomain;
+  registry: RegistryCache;
+  store: VerifierStore;
+  verifiers: ReadonlyMap<number, ProofVerifier>;
+  metrics?: Metrics | undefined;
+  /** Called once per newly found executor equivocation, with both signed messages stored. */
+  onEquivocation?: ((executor: Address, requestId: Hex) => void) | undefined;
+  /** Called when a result we already hold arrives again (an executor republishing it). */
+  onDuplicate?: ((resultHash: Hex) => void) | undefined;
+  now?: () => number;
+};
+
+/**
+ * The validation pipeline every gossiped result goes through, in order: size and decode →
+ * outputs hash → request binding → executor signature → executor registered → model and mode →
+ * duplicate → equivocation → proof. Each step counts its outcomes; a failure throws
+ * ResultRejected with REJECT (the sender misbehaved) or IGNORE (nothing wrong with the sender).
+ */
+export class ResultValidator {
+  private readonly options: ResultValidatorOptions;
+  private readonly outcomes: Counter<"step" | "result" | "code"> | undefined;
+  private readonly duration: Histogram<"step"> | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    options: Partial<ResultValidatorOptions>,
+    private readonly deps: ResultValidatorDeps,
+  ) {
+    this.options = { ...defaultResultValidatorOptions, ...options };
+    this.now = deps.now ?? Date.now;
+    this.outcomes = deps.metrics?.counter({
+      area: "verify",
+      name: "validation_steps",
+      help: "Outcomes of each validation step (ok, reject, ignore) with the error code.",
+      labelNames: ["step", "result", "code"],
+    });
+    this.duration = deps.metrics?.histogram({
+      area: "verify",
+      name: "validation_step_duration",
+      unit: "seconds",
+      help: "Time spent in each validation step.",
+      labelNames: ["step"],
+    });
+  }
+
+  /** Runs the whole pipeline on raw gossip bytes. */
+  async validate(bytes: Uint8Array): Promise<VerifiedResult> {
+    const m = await this.step("decode", async () => {
+      try {
+        return decodeResultMessage(bytes);
+      } catch (cause) {
+        throw this.reject("decode", "MALFORMED", "The result message does not decode.", cause);
+      }
+    });
+    await this.step("outputs", () => this.checkOutputs(m));
+    await this.step("request", () => this.checkRequest(m));
+    await this.step("signature", () => this.checkSignature(m));
+    await this.step("executor", () => this.checkExecutor(m));
+    await this.step("model", () => this.checkModel(m));
+    const hash = resultHash(m);
+    await this.step("duplicate", () => {
+      if (this.deps.store.hasResult(hash)) {
+        this.deps.onDuplicate?.(hash);
+        throw new ResultRejected("duplicate", "IGNORE", "DUPLICATE", "This result is already verified.");
+      }
+    });
+    await this.step("equivocation", () => this.checkEquivocation(m, bytes));
+    await this.step("proof", () => this.checkProof(m));
+    return { message: m, resultHash: hash, bytes };
+  }
+
+  private async step<T>(step: ValidationStep, fn: () => T | Promise<T>): Promise<T> {
+    const end = this.duration?.startTimer({ step });
+    try {
+      const out = await fn();
+      this.outcomes?.inc({ step, result: "ok", code: "" });
+      return out;
+    } catch (e) {
+      const err =
+        e instanceof ResultRejected
+          ? e
+          : new ResultRejected(step, "REJECT", "MALFORMED", `Step ${step} failed unexpectedly.`, {
+              cause: e,
+            });
+      this.outcomes?.inc({ step, result: err.action.toLowerCase(), code: err.code });
+      throw err;
+    } finally {
+      end?.();
+    }
+  }
+
+  private reject(
+    step: ValidationStep,
+    code: ResultRejectCode,
+    message: string,
+    cause?: unknown,
+  ): ResultRejected {
+    const details = cause instanceof Error ? cause.message : undefined;
+    return new ResultRejected(step, "REJECT", code, message, details ? { cause, details } : { cause });
+  }
+
+  private checkOutputs(m: ResultMessage): void {
+    if (hashEncodedTensors(m.outputs) !== m.outputHash) {
+      throw this.reject("outputs", "OUTPUT_HASH_MISMATCH", "keccak256 of the outputs is not the outputHash.");
+    }
+    try {
+      decodeTensors(m.outputs, DEFAULT_TENSOR_LIMITS);
+    } catch (cause) {
+      if (cause instanceof TensorError) {
+        throw this.reject(
+          "outputs",
+          "BAD_OUTPUTS",
+          "The outputs are not a canonical tensor encoding.",
+          cause,
+        );
+      }
+      throw cause;
+    }
+  }
+
+  private async checkRequest(m: ResultMessage): Promise<void> {
+    if (m.origin.type === "direct") {
+      const request = {
+        requester: m.origin.requester,
+        modelId: m.modelId,
+        inputHash: m.inputHash,
+        mode: m.mode,
+        nonce: m.origin.nonce,
+        deadline: m.origin.deadline,
+      };
+      const digest = inferenceRequestDigest(this.deps.domain, request);
+      if (digest !== m.requestId) {
+        throw this.reject(
+          "request",
+          "REQUEST_ID_MISMATCH",
+          "requestId is not the digest of the signed request.",
+        );
+      }
+      let signer: Address;
+      try {
+        signer = recoverDigestSigner(digest, m.origin.requesterSignature);
+      } catch (cause) {
+        throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The requester's signature is invalid.", cause);
+      }
+      if (!isAddressEqual(signer, m.origin.requester)) {
+        throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The request is not signed by its requester.");
+      }
+      const nowSeconds = BigInt(Math.floor(this.now() / 1000));
+      if (m.origin.deadline + BigInt(this.options.deadlineGraceSeconds) < nowSeconds) {
+        throw new ResultRejected(
+          "request",
+          "IGNORE",
+          "REQUEST_EXPIRED",
+          "The request's deadline has passed.",
+        );
+      }
+      return;
+    }
+    const onchain = await this.chain("request", () => this.deps.registry.onchainRequest(m.requestId));
+    if (!onchain) {
+      // Our RPC may lag the executor's: not the sender's fault.
+      throw new ResultRejected("request", "IGNORE", "UNKNOWN_REQUEST", "The hub has no such request (yet).");
+    }
+    if (onchain.modelId !== m.modelId || onchain.inputHash !== m.inputHash || onchain.mode !== m.mode) {
+      throw this.reject(
+        "request",
+        "REQUEST_MISMATCH",
+        "Model, input or mode differ from the on-chain request.",
+      );
+    }
+  }
+
+  private checkSignature(m: ResultMessage): void {
+    const digest = executionResultDigest(this.deps.domain, m);
+    let signer: Address;
+    try {
+      signer = recoverDigestSigner(digest, m.signature);
+    } catch (cause) {
+      throw this.reject("signature", "BAD_SIGNATURE", "The executor signature is invalid.", cause);
+    }
+    if (!isAddressEqual(signer, m.executor)) {
+      throw this.reject(
+        "signature",
+        "BAD_SIGNATURE",
+        "The result is not signed by its executor.",
+        new SignatureError("WRONG_SIGNER", signer),
+      );
+    }
+  }
+
+  private async checkExecutor(m: ResultMessage): Promise<void> {
+    const active = await this.chain("executor", () => this.deps.registry.isActiveExecutor(m.executor));
+    if (!active) {
+      throw this.reject(
+        "executor",
+        "UNREGISTERED_EXECUTOR",
+        `Executor ${m.executor} is not registered and staked.`,
+      );
+    }
+  }
+
+  private async checkModel(m: ResultMessage): Promise<void> {
+    const modes = await this.chain("model", () => this.deps.registry.modelModes(m.modelId));
+    if (modes === undefined)
+      throw this.reject("model", "UNKNOWN_MODEL", `Model ${m.modelId} is not registered.`);
+    if ((modes & (1 << m.mode)) === 0) {
+      throw this.reject(
+        "model",
+        "MODE_NOT_ALLOWED",
+        `Model ${m.modelId} does not allow mode ${proofModeName(m.mode)}.`,
+      );
+    }
+  }
+
+  private checkEquivocation(m: ResultMessage, bytes: Uint8Array): void {
+    const earlier = this.deps.store.resultOfExecutor(m.requestId, m.executor);
+    if (!earlier || earlier.outputHash === m.outputHash) return;
+    const fresh = this.deps.store.insertEquivocation({
+      kind: "executor",
+      key: `${m.executor.toLowerCase()}:${m.requestId}`,
+      offender: m.executor,
+      evidence: packEvidence(earlier.message, bytes),
+    });
+    if (fresh) this.deps.onEquivocation?.(m.executor, m.requestId);
+    throw this.reject("equivocation", "EQUIVOCATION", "The executor signed two outputs for one request.");
+  }
+
+  private async checkProof(m: ResultMessage): Promise<void> {
+    const verifier = this.deps.verifiers.get(m.mode);
+    if (!verifier) {
+      throw new ResultRejected(
+        "proof",
+        "IGNORE",
+        "NO_VERIFIER_FOR_MODE",
+        `This node cannot check ${proofModeName(m.mode)} proofs.`,
+      );
+    }
+    try {
+      await verifier.verify(m);
+    } catch (cause) {
+      if (cause instanceof ValidationError) {
+        throw new ResultRejected("proof", cause.action, "BAD_PROOF", cause.shortMessage, { cause });
+      }
+      throw this.reject("proof", "BAD_PROOF", "The proof does not verify.", cause);
+    }
+  }
+
+  /** A chain read that fails for lack of an RPC is nobody's fault: IGNORE (gossip retries). */
+  private async chain<T>(step: ValidationStep, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      throw new ResultRejected(step, "IGNORE", "CHAIN_UNAVAILABLE", "The chain could not be read.", {
+        cause,
+      });
+    }
+  }
+}
+
+/** Two wire messages as one blob: u32 length of the first, then both. */
+export function packEvidence(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + a.length + b.length);
+  new DataView(out.buffer).setUint32(0, a.length, true);
+  out.set(a, 4);
+  out.set(b, 4 + a.length);
+  return out;
+}
+
+export function unpackEvidence(blob: Uint8Array): [Uint8Array, Uint8Array] {
+  const n = new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0, true);
+  return [blob.subarray(4, 4 + n), blob.subarray(4 + n)];
+}

@@ -1,0 +1,481 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { Address, Hex } from "viem";
+import { SCHEMA } from "./schema.js";
+
+/** A verified result as stored (the whole wire message is kept: outputs, proof, signature). */
+export type StoredResult = {
+  resultHash: Hex;
+  requestId: Hex;
+  modelId: Hex;
+  inputHash: Hex;
+  outputHash: Hex;
+  executor: Address;
+  mode: number;
+  message: Uint8Array;
+  status: "verified" | "settled";
+  batchId: bigint | undefined;
+  receivedAt: number;
+};
+
+export type StoredRejection = { requestId: Hex; resultHash: Hex; code: string; reason: string; at: number };
+
+export type StoredBatch = {
+  batchId: bigint;
+  configDigest: Hex;
+  root: Hex;
+  count: number;
+  resultHashes: Hex[];
+  proposer: Address;
+  /** `signed`: we signed this root; `settled`: the hub holds it. */
+  status: "signed" | "settled";
+  settleTx: Hex | undefined;
+  createdAt: number;
+};
+
+export type StoredSignature = {
+  batchId: bigint;
+  root: Hex;
+  configDigest: Hex;
+  count: number;
+  verifier: Address;
+  signature: Hex;
+};
+
+export type StoredEquivocation = {
+  kind: "executor" | "verifier";
+  key: string;
+  offender: Address;
+  evidence: Uint8Array;
+  status: "pending" | "submitted" | "done" | "failed";
+  tx: Hex | undefined;
+};
+
+type Row = Record<string, unknown>;
+
+function packHashes(hashes: readonly Hex[]): Buffer {
+  return Buffer.concat(hashes.map((h) => Buffer.from(h.slice(2), "hex")));
+}
+
+const hex = (v: unknown) => v as Hex;
+
+function resultFromRow(r: Row): StoredResult {
+  return {
+    resultHash: hex(r["result_hash"]),
+    requestId: hex(r["request_id"]),
+    modelId: hex(r["model_id"]),
+    inputHash: hex(r["input_hash"]),
+    outputHash: hex(r["output_hash"]),
+    executor: r["executor"] as Address,
+    mode: Number(r["mode"]),
+    message: new Uint8Array(r["message"] as Uint8Array),
+    status: r["status"] as StoredResult["status"],
+    batchId: r["batch_id"] === null ? undefined : BigInt(r["batch_id"] as number),
+    receivedAt: Number(r["received_at"]),
+  };
+}
+
+function signatureFromRow(r: Row): StoredSignature {
+  return {
+    batchId: BigInt(r["batch_id"] as number),
+    root: hex(r["root"]),
+    configDigest: hex(r["config_digest"]),
+    count: Number(r["count"]),
+    verifier: r["verifier"] as Address,
+    signature: hex(r["signature"]),
+  };
+}
+
+function batchFromRow(r: Row): StoredBatch {
+  const hashes = r["result_hashes"] as Uint8Array;
+  const resultHashes: Hex[] = [];
+  for (let i = 0; i < hashes.length; i += 32) {
+    resultHashes.push(`0x${Buffer.from(hashes.subarray(i, i + 32)).toString("hex")}`);
+  }
+  return {
+    batchId: BigInt(r["batch_id"] as number),
+    configDigest: hex(r["config_digest"]),
+    root: hex(r["root"]),
+    count: Number(r["count"]),
+    resultHashes,
+    proposer: r["proposer"] as Address,
+    status: r["status"] as StoredBatch["status"],
+    settleTx: (r["settle_tx"] as Hex | null) ?? undefined,
+    createdAt: Number(r["created_at"]),
+  };
+}
+
+/**
+ * The verifier's durable state in one SQLite file (node:sqlite, WAL). Every write is one
+ * statement or one transaction, so a crash (kill -9) at any point leaves a consistent state
+ * that the node resumes from.
+ */
+export class VerifierStore {
+  readonly db: DatabaseSync;
+  private readonly stmts: Record<string, StatementSync> = {};
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts[sql];
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts[sql] = s;
+    }
+    return s;
+  }
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.db.exec("COMMIT");
+      return out;
+    } catch (e) {
+      this.db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  // ── results ────────────────────────────────────────────────────────────────────────────
+
+  /** Stores a verified result; false when it was already there. */
+  insertResult(r: Omit<StoredResult, "status" | "batchId">): boolean {
+    const res = this.stmt(
+      `INSERT OR IGNORE INTO results (result_hash, request_id, model_id, input_hash, output_hash, executor, mode, message, status, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?)`,
+    ).run(
+      r.resultHash,
+      r.requestId,
+      r.modelId,
+      r.inputHash,
+      r.outputHash,
+      r.executor.toLowerCase(),
+      r.mode,
+      r.message,
+      r.receivedAt,
+    );
+    if (Number(res.changes) === 0) return false;
+    // A result that was settled while we missed it: its batch membership is already known.
+    this.stmt(
+      `UPDATE results SET status = 'settled', batch_id = (SELECT batch_id FROM batch_members WHERE result_hash = ?1)
+       WHERE result_hash = ?1 AND EXISTS (SELECT 1 FROM batch_members WHERE result_hash = ?1)`,
+    ).run(r.resultHash);
+    return true;
+  }
+
+  hasResult(resultHash: Hex): boolean {
+    return this.stmt("SELECT 1 FROM results WHERE result_hash = ?").get(resultHash) !== undefined;
+  }
+
+  getResult(resultHash: Hex): StoredResult | undefined {
+    const row = this.stmt("SELECT * FROM results WHERE result_hash = ?").get(resultHash) as Row | undefined;
+    return row ? resultFromRow(row) : undefined;
+  }
+
+  resultsForRequest(requestId: Hex): StoredResult[] {
+    return (
+      this.stmt("SELECT * FROM results WHERE request_id = ? ORDER BY received_at").all(requestId) as Row[]
+    ).map(resultFromRow);
+  }
+
+  /** The result an executor already gave for a request, if any (for equivocation checks). */
+  resultOfExecutor(requestId: Hex, executor: Address): StoredResult | undefined {
+    const row = this.stmt("SELECT * FROM results WHERE request_id = ? AND executor = ? LIMIT 1").get(
+      requestId,
+      executor.toLowerCase(),
+    ) as Row | undefined;
+    return row ? resultFromRow(row) : undefined;
+  }
+
+  /**
+   * Verified results not yet settled whose request has no settled result, oldest first, one per
+   * request: what a leader puts in the next batch.
+   */
+  pendingResults(limit: number): StoredResult[] {
+    return (
+      this.stmt(
+        `SELECT * FROM results r WHERE status = 'verified'
+           AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')
+           AND r.result_hash = (SELECT result_hash FROM results f WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)
+         ORDER BY received_at, result_hash LIMIT ?`,
+      ).all(limit) as Row[]
+    ).map(resultFromRow);
+  }
+
+  /** Received time of the oldest pending result, or undefined when none. */
+  oldestPendingAt(): number | undefined {
+    const row = this.stmt(
+      `SELECT MIN(received_at) AS t FROM results r WHERE status = 'verified'
+         AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')`,
+    ).get() as Row;
+    return row["t"] === null ? undefined : Number(row["t"]);
+  }
+
+  isRequestSettled(requestId: Hex): boolean {
+    return (
+      this.stmt("SELECT 1 FROM results WHERE request_id = ? AND status = 'settled'").get(requestId) !==
+      undefined
+    );
+  }
+
+  // ── rejections (bounded) ───────────────────────────────────────────────────────────────
+
+  insertRejection(r: StoredRejection, keep: number): void {
+    this.stmt(
+      "INSERT OR REPLACE INTO rejections (result_hash, request_id, code, reason, at) VALUES (?, ?, ?, ?, ?)",
+    ).run(r.resultHash, r.requestId, r.code, r.reason, r.at);
+    this.stmt(
+      "DELETE FROM rejections WHERE rowid IN (SELECT rowid FROM rejections ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+    ).run(keep);
+  }
+
+  rejectionsForRequest(requestId: Hex): StoredRejection[] {
+    return (
+      this.stmt("SELECT * FROM rejections WHERE request_id = ? ORDER BY at").all(requestId) as Row[]
+    ).map((r) => ({
+      requestId: hex(r["request_id"]),
+      resultHash: hex(r["result_hash"]),
+      code: String(r["code"]),
+      reason: String(r["reason"]),
+      at: Number(r["at"]),
+    }));
+  }
+
+  // ── proposals, batches and signatures ──────────────────────────────────────────────────
+
+  /** Remembers a proposal's membership (ours or a peer's), once per (batch id, root). */
+  insertProposal(p: Omit<StoredBatch, "status" | "settleTx">): void {
+    this.stmt(
+      `INSERT OR IGNORE INTO proposals (batch_id, root, config_digest, count, result_hashes, proposer, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      p.batchId,
+      p.root,
+      p.configDigest,
+      p.count,
+      packHashes(p.resultHashes),
+      p.proposer.toLowerCase(),
+      p.createdAt,
+    );
+  }
+
+  getProposal(batchId: bigint, root: Hex): StoredBatch | undefined {
+    const row = this.stmt(
+      "SELECT *, 'signed' AS status, NULL AS settle_tx FROM proposals WHERE batch_id = ? AND root = ?",
+    ).get(batchId, root) as Row | undefined;
+    return row ? batchFromRow(row) : undefined;
+  }
+
+  proposalsFor(batchId: bigint): StoredBatch[] {
+    return (
+      this.stmt(
+        "SELECT *, 'signed' AS status, NULL AS settle_tx FROM proposals WHERE batch_id = ? ORDER BY created_at",
+      ).all(batchId) as Row[]
+    ).map(batchFromRow);
+  }
+
+  /**
+   * Records the root we sign for a batch id. At most one root per batch id, ever: returns the
+   * batch already recorded when there is one (the caller must not sign another root).
+   */
+  recordSignedBatch(b: Omit<StoredBatch, "status" | "settleTx">): StoredBatch {
+    const hashes = packHashes(b.resultHashes);
+    this.stmt(
+      `INSERT OR IGNORE INTO batches (batch_id, config_digest, root, count, result_hashes, proposer, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'signed', ?)`,
+    ).run(b.batchId, b.configDigest, b.root, b.count, hashes, b.proposer.toLowerCase(), b.createdAt);
+    return this.getBatch(b.batchId)!;
+  }
+
+  getBatch(batchId: bigint): StoredBatch | undefined {
+    const row = this.stmt("SELECT * FROM batches WHERE batch_id = ?").get(batchId) as Row | undefined;
+    return row ? batchFromRow(row) : undefined;
+  }
+
+  /** Batches we signed that are not settled yet. */
+  unsettledBatches(): StoredBatch[] {
+    return (this.stmt("SELECT * FROM batches WHERE status = 'signed' ORDER BY batch_id").all() as Row[]).map(
+      batchFromRow,
+    );
+  }
+
+  lastSettledBatchId(): bigint {
+    const row = this.stmt("SELECT value FROM meta WHERE key = 'last_settled_batch'").get() as Row | undefined;
+    return row ? BigInt(String(row["value"])) : 0n;
+  }
+
+  /**
+   * Marks batch `batchId` settled on chain with `root`. When we know that root's membership (a
+   * proposal we saw), its results become settled; the ids of unknown roots are still recorded so
+   * the next batch id is right.
+   */
+  markBatchSettled(batchId: bigint, root: Hex, count: number, tx: Hex | undefined): void {
+    this.transaction(() => {
+      const members = this.getProposal(batchId, root);
+      this.stmt(
+        `INSERT INTO batches (batch_id, config_digest, root, count, result_hashes, proposer, status, settle_tx, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'settled', ?, ?)
+         ON CONFLICT (batch_id) DO UPDATE SET root = excluded.root, count = excluded.count,
+           result_hashes = excluded.result_hashes, status = 'settled', settle_tx = excluded.settle_tx`,
+      ).run(
+        batchId,
+        members?.configDigest ?? "0x",
+        root,
+        count,
+        packHashes(members?.resultHashes ?? []),
+        members?.proposer ?? "0x",
+        tx ?? null,
+        Date.now(),
+      );
+      if (members) {
+        const mark = this.stmt("UPDATE results SET status = 'settled', batch_id = ? WHERE result_hash = ?");
+        const member = this.stmt("INSERT OR IGNORE INTO batch_members (result_hash, batch_id) VALUES (?, ?)");
+        for (const h of members.resultHashes) {
+          mark.run(batchId, h);
+          member.run(h, batchId);
+        }
+      }
+      this.stmt(
+        `INSERT INTO meta (key, value) VALUES ('last_settled_batch', ?)
+         ON CONFLICT (key) DO UPDATE SET value = CASE WHEN CAST(excluded.value AS INTEGER) > CAST(value AS INTEGER) THEN excluded.value ELSE value END`,
+      ).run(batchId.toString());
+    });
+  }
+
+  /** The settled batch holding a result, when its membership is known. */
+  settledBatchOf(resultHash: Hex): bigint | undefined {
+    const r = this.stmt("SELECT batch_id FROM batch_members WHERE result_hash = ?").get(resultHash) as
+      | Row
+      | undefined;
+    return r ? BigInt(r["batch_id"] as number) : undefined;
+  }
+
+  /** Stores a batch-root signature; false when that verifier's signature for that root was there. */
+  insertSignature(s: StoredSignature): boolean {
+    const res = this.stmt(
+      "INSERT OR IGNORE INTO batch_signatures (batch_id, root, config_digest, count, verifier, signature) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(s.batchId, s.root, s.configDigest, s.count, s.verifier.toLowerCase(), s.signature);
+    return Number(res.changes) > 0;
+  }
+
+  signaturesFor(batchId: bigint, root: Hex): StoredSignature[] {
+    return (
+      this.stmt("SELECT * FROM batch_signatures WHERE batch_id = ? AND root = ? ORDER BY verifier").all(
+        batchId,
+        root,
+      ) as Row[]
+    ).map((r) => signatureFromRow(r));
+  }
+
+  /** Another root the same verifier signed for the same batch id (verifier equivocation). */
+  conflictingSignature(batchId: bigint, root: Hex, verifier: Address): StoredSignature | undefined {
+    const r = this.stmt(
+      "SELECT * FROM batch_signatures WHERE batch_id = ? AND verifier = ? AND root != ? LIMIT 1",
+    ).get(batchId, verifier.toLowerCase(), root) as Row | undefined;
+    return r ? signatureFromRow(r) : undefined;
+  }
+
+  // ── equivocation evidence ─────────────────────────────────────────────────────────────
+
+  /** Keeps evidence of misbehaviour once per (kind, key); false when it was known. */
+  insertEquivocation(e: Omit<StoredEquivocation, "status" | "tx">): boolean {
+    const res = this.stmt(
+      "INSERT OR IGNORE INTO equivocations (kind, key, offender, evidence, status) VALUES (?, ?, ?, ?, 'pending')",
+    ).run(e.kind, e.key, e.offender.toLowerCase(), e.evidence);
+    return Number(res.changes) > 0;
+  }
+
+  pendingEquivocations(): StoredEquivocation[] {
+    return (
+      this.stmt("SELECT * FROM equivocations WHERE status IN ('pending', 'submitted')").all() as Row[]
+    ).map((r) => ({
+      kind: r["kind"] as StoredEquivocation["kind"],
+      key: String(r["key"]),
+      offender: r["offender"] as Address,
+      evidence: new Uint8Array(r["evidence"] as Uint8Array),
+      status: r["status"] as StoredEquivocation["status"],
+      tx: (r["tx"] as Hex | null) ?? undefined,
+    }));
+  }
+
+  updateEquivocation(kind: string, key: string, status: StoredEquivocation["status"], tx?: Hex): void {
+    this.stmt("UPDATE equivocations SET status = ?, tx = COALESCE(?, tx) WHERE kind = ? AND key = ?").run(
+      status,
+      tx ?? null,
+      kind,
+      key,
+    );
+  }
+
+  // ── results deferred while the chain was unreachable (bounded) ────────────────────────
+
+  deferResult(digest: Hex, message: Uint8Array, at: number, keep: number): void {
+    this.stmt("INSERT OR IGNORE INTO deferred (digest, message, first_at) VALUES (?, ?, ?)").run(
+      digest,
+      message,
+      at,
+    );
+    this.stmt(
+      "DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM deferred ORDER BY first_at DESC LIMIT -1 OFFSET ?)",
+    ).run(keep);
+  }
+
+  deferredResults(limit: number): { digest: Hex; message: Uint8Array; attempts: number }[] {
+    return (this.stmt("SELECT * FROM deferred ORDER BY first_at LIMIT ?").all(limit) as Row[]).map((r) => ({
+      digest: hex(r["digest"]),
+      message: new Uint8Array(r["message"] as Uint8Array),
+      attempts: Number(r["attempts"]),
+    }));
+  }
+
+  dropDeferred(digest: Hex): void {
+    this.stmt("DELETE FROM deferred WHERE digest = ?").run(digest);
+  }
+
+  bumpDeferred(digest: Hex): void {
+    this.stmt("UPDATE deferred SET attempts = attempts + 1 WHERE digest = ?").run(digest);
+  }
+
+  // ── settlement transactions ───────────────────────────────────────────────────────────
+
+  recordSettlementTx(batchId: bigint, txHash: Hex, status: "sent" | "mined" | "failed"): void {
+    this.stmt(
+      `INSERT INTO settlements (batch_id, tx_hash, status, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (batch_id) DO UPDATE SET tx_hash = excluded.tx_hash, status = excluded.status, updated_at = excluded.updated_at`,
+    ).run(batchId, txHash, status, Date.now());
+  }
+
+  settlementTx(batchId: bigint): { txHash: Hex; status: string } | undefined {
+    const r = this.stmt("SELECT tx_hash, status FROM settlements WHERE batch_id = ?").get(batchId) as
+      | Row
+      | undefined;
+    return r ? { txHash: hex(r["tx_hash"]), status: String(r["status"]) } : undefined;
+  }
+
+  counts(): { results: number; pending: number; settled: number; batches: number } {
+    const r = this.stmt(
+      `SELECT (SELECT COUNT(*) FROM results) AS results,
+              (SELECT COUNT(*) FROM results WHERE status = 'verified') AS pending,
+              (SELECT COUNT(*) FROM results WHERE status = 'settled') AS settled,
+              (SELECT COUNT(*) FROM batches WHERE status = 'settled') AS batches`,
+    ).get() as Row;
+    return {
+      results: Number(r["results"]),
+      pending: Number(r["pending"]),
+      settled: Number(r["settled"]),
+      batches: Number(r["batches"]),
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@opg/daemon";
+import type { LocalNetwork } from "@opg/testkit";
+import { createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import type { BatchCoordinatorOptions } from "../../src/batching/BatchCoordinator.js";
+import { ContractChainView, type ContractWriter } from "../../src/chain/ContractChainView.js";
+import { VerifierCore } from "../../src/VerifierCore.js";
+
+/** A plain viem writer: send, wait for the receipt, throw on revert. */
+export function simpleWriter(rpcUrl: string, key: Hex, client: PublicClient): ContractWriter {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(key),
+    chain: hardhat,
+    transport: http(rpcUrl),
+  });
+  return async (call) => {
+    const hash = await (wallet.writeContract as (p: unknown) => Promise<Hex>)({ ...call, signal: undefined });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    return hash;
+  };
+}
+
+/**
+ * `n` verifier cores on one real chain, their batch gossip delivered to each other in process
+ * (each message through the receiver's own topic validator, as libp2p would).
+ */
+export function localVerifiers(
+  net: LocalNetwork,
+  rpcUrl: string,
+  batching: Partial<BatchCoordinatorOptions>,
+): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
+  const logger = createLogger({ level: "silent" });
+  const cores: VerifierCore[] = [];
+  const { deployment } = net;
+  net.verifierKeys.forEach((key, i) => {
+    const chain = new ContractChainView({
+      chainId: deployment.chainId,
+      client: net.publicClient,
+      addresses: {
+        hub: deployment.inferenceHub,
+        operatorRegistry: deployment.operatorRegistry,
+        modelRegistry: deployment.modelRegistry,
+      },
+      write: simpleWriter(rpcUrl, key, net.publicClient),
+      fromBlock: deployment.startBlock,
+    });
+    const core: VerifierCore = new VerifierCore(
+      { dbPath: join(dir, `v${i}.sqlite`), batching, registry: {}, intake: {}, validation: {} },
+      {
+        chain,
+        signer: { address: privateKeyToAccount(key).address, privateKey: key },
+        logger,
+        publishBatch: async (bytes) => {
+          for (const other of cores) {
+            if (other === core) continue;
+            other.batchGossip.validate(bytes).then(other.onBatchMessage, () => {});
+          }
+        },
+      },
+    );
+    cores.push(core);
+  });
+  const deliverResult = async (bytes: Uint8Array) => {
+    for (const core of cores) {
+      try {
+        core.intake.accept(await core.intake.validate(bytes));
+      } catch {
+        // refused: counted and recorded by the intake
+      }
+    }
+  };
+  return { cores, deliverResult, dir };
+}
