@@ -16,6 +16,8 @@ if (solcPackageVersion !== SOLC_VERSION) {
 
 export default defineConfig({
   plugins: [hardhatViem, hardhatNetworkHelpers],
+  // examples/: the example consumer dApp (contracts/examples/README.md), compiled and exported with the rest.
+  paths: { sources: ["contracts", "examples"] },
   solidity: {
     version: SOLC_VERSION,
     // Offline build: use the WASM compiler shipped in the `solc` npm package instead of downloading one.

@@ -105,6 +105,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.log(`chain ${deployment.chainId}: InferenceHub ${deployment.inferenceHub}`);
     console.log(`  OperatorRegistry ${deployment.operatorRegistry}`);
     console.log(`  ModelRegistry    ${deployment.modelRegistry}`);
+    console.log(`  EnclaveRegistry  ${deployment.enclaveRegistry}`);
     console.log(`  start block ${deployment.startBlock}; wrote ${file}`);
   } catch (error) {
     console.error(`deploy failed: ${(error as Error).message}`);

@@ -11,6 +11,7 @@ export const EXPORTED_CONTRACTS = [
   { name: "InferenceHub", bytecode: true },
   { name: "OperatorRegistry", bytecode: true },
   { name: "ModelRegistry", bytecode: true },
+  { name: "EnclaveRegistry", bytecode: true },
   { name: "IInferenceConsumer", bytecode: false },
   { name: "IZkVerifier", bytecode: false },
   { name: "KeccakGroth16Adapter", bytecode: true },
@@ -18,6 +19,7 @@ export const EXPORTED_CONTRACTS = [
   { name: "MockConsumer", bytecode: true },
   { name: "MockZkVerifier", bytecode: true },
   { name: "MockGroth16Verifier", bytecode: true },
+  { name: "ExampleClassifierConsumer", bytecode: true }, // examples/: the example dApp
 ] as const;
 
 export const GENERATED_DIR = path.join(CONTRACTS_ROOT, "generated");

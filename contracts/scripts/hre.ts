@@ -75,6 +75,7 @@ async function artifactsAreFresh(): Promise<boolean> {
   if (built === undefined) return false;
   const sources = Math.max(
     await newestMtime(path.join(CONTRACTS_ROOT, "contracts")),
+    await newestMtime(path.join(CONTRACTS_ROOT, "examples")),
     await newestMtime(path.join(CONTRACTS_ROOT, "test")),
     (await stat(path.join(CONTRACTS_ROOT, "hardhat.config.ts"))).mtimeMs,
   );

@@ -13,8 +13,14 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "../generated/abis/index.js";
 import {
+  enclaveRegistryAbi,
+  inferenceHubAbi,
+  modelRegistryAbi,
+  operatorRegistryAbi,
+} from "../generated/abis/index.js";
+import {
+  enclaveRegistryBytecode,
   inferenceHubBytecode,
   modelRegistryBytecode,
   operatorRegistryBytecode,
@@ -103,7 +109,8 @@ async function write<
 }
 
 /**
- * Deploys OperatorRegistry, ModelRegistry and InferenceHub, wires them (registry.setHub), and optionally
+ * Deploys OperatorRegistry, ModelRegistry, InferenceHub and EnclaveRegistry (on the hub's registries), wires
+ * them (registry.setHub), and optionally
  * registers operators, sets the initial verifier set and registers models. Works against any viem client
  * (in-process Hardhat network, `hardhat node`, anvil, a public RPC).
  */
@@ -161,6 +168,18 @@ export async function deployOpg(options: DeployOpgOptions): Promise<OpgDeploymen
   const hubAddress = (await waitOk(publicClient, hubHash, "InferenceHub deployment")).contractAddress;
   if (hubAddress == null) throw new Error("deployOpg: no InferenceHub address");
   const inferenceHub = getAddress(hubAddress);
+
+  const enclaveHash = await walletClient.deployContract({
+    abi: enclaveRegistryAbi,
+    bytecode: enclaveRegistryBytecode,
+    args: [inferenceHub],
+    account: walletClient.account,
+    chain,
+  });
+  const enclaveAddress = (await waitOk(publicClient, enclaveHash, "EnclaveRegistry deployment"))
+    .contractAddress;
+  if (enclaveAddress == null) throw new Error("deployOpg: no EnclaveRegistry address");
+  const enclaveRegistry = getAddress(enclaveAddress);
 
   await write(walletClient, publicClient, {
     address: operatorRegistry,
@@ -234,6 +253,7 @@ export async function deployOpg(options: DeployOpgOptions): Promise<OpgDeploymen
     inferenceHub,
     operatorRegistry,
     modelRegistry,
+    enclaveRegistry,
     startBlock: registryReceipt.blockNumber,
     deployer,
     admin,

@@ -22,6 +22,8 @@ export interface OpgDeployment {
   inferenceHub: Address;
   operatorRegistry: Address;
   modelRegistry: Address;
+  /** TEE enclave keys registered by the verifier quorum (EnclaveRegistry). */
+  enclaveRegistry: Address;
   /** Block of the first deployment transaction: where event scans start. */
   startBlock: bigint;
   deployer: Address;
@@ -35,6 +37,7 @@ export interface OpgDeploymentJson {
   inferenceHub: Address;
   operatorRegistry: Address;
   modelRegistry: Address;
+  enclaveRegistry: Address;
   startBlock: string;
   deployer: Address;
   admin: Address;
@@ -55,6 +58,7 @@ export function deploymentToJson(d: OpgDeployment): OpgDeploymentJson {
     inferenceHub: d.inferenceHub,
     operatorRegistry: d.operatorRegistry,
     modelRegistry: d.modelRegistry,
+    enclaveRegistry: d.enclaveRegistry,
     startBlock: d.startBlock.toString(),
     deployer: d.deployer,
     admin: d.admin,
@@ -100,6 +104,7 @@ export function deploymentFromJson(json: unknown): OpgDeployment {
     inferenceHub: address(j.inferenceHub, "inferenceHub"),
     operatorRegistry: address(j.operatorRegistry, "operatorRegistry"),
     modelRegistry: address(j.modelRegistry, "modelRegistry"),
+    enclaveRegistry: address(j.enclaveRegistry, "enclaveRegistry"),
     startBlock: integer(j.startBlock, "startBlock"),
     deployer: address(j.deployer, "deployer"),
     admin: address(j.admin, "admin"),

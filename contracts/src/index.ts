@@ -3,6 +3,8 @@
  * File-system helpers live in `@opg/contracts/node`.
  */
 export {
+  enclaveRegistryAbi,
+  exampleClassifierConsumerAbi,
   inferenceConsumerAbi,
   inferenceHubAbi,
   keccakGroth16AdapterAbi,
@@ -14,6 +16,8 @@ export {
   zkVerifierAbi,
 } from "../generated/abis/index.js";
 export {
+  enclaveRegistryBytecode,
+  exampleClassifierConsumerBytecode,
   inferenceHubBytecode,
   keccakGroth16AdapterBytecode,
   mockConsumerBytecode,

@@ -62,6 +62,10 @@ describe("deployOpg", () => {
     expect(await registry.read.hub()).toBe(getAddress(deployment.inferenceHub));
     expect(await hub.read.operatorRegistry()).toBe(getAddress(deployment.operatorRegistry));
     expect(await hub.read.modelRegistry()).toBe(getAddress(deployment.modelRegistry));
+    const enclaves = await conn.viem.getContractAt("EnclaveRegistry", deployment.enclaveRegistry);
+    expect(await enclaves.read.hub()).toBe(getAddress(deployment.inferenceHub));
+    expect(await enclaves.read.operatorRegistry()).toBe(getAddress(deployment.operatorRegistry));
+    expect(await enclaves.read.modelRegistry()).toBe(getAddress(deployment.modelRegistry));
     const [, count, f, signers] = await registry.read.verifierConfig();
     expect([count, f, signers]).toEqual([1n, 1, verifiers.map((v) => v.address)]);
     expect(await registry.read.isActiveExecutor([account("deploy-executor").address])).toBe(true);

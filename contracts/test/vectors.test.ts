@@ -60,6 +60,12 @@ interface Vectors {
       mode: Num;
     }>[];
     batchRoot: TypedVector<{ configDigest: Hex; batchId: Num; root: Hex; count: Num }>[];
+    enclaveRegistration?: TypedVector<{
+      enclave: Address;
+      measurement: Hex;
+      expiresAt: Num;
+      configDigest: Hex;
+    }>[];
   };
   resultHash: (ResultFields & { resultHash: Hex; leaf: Hex })[];
   merkle: { values: [Hex, Hex, Hex, Hex, Address][]; root: Hex; proofs: Hex[][] }[];
@@ -174,6 +180,12 @@ const erMessage = (m: Vectors["eip712"]["executionResult"][number]["message"]) =
   outputHash: m.outputHash,
   mode: Number(m.mode),
 });
+const regMessage = (m: NonNullable<Vectors["eip712"]["enclaveRegistration"]>[number]["message"]) => ({
+  enclave: getAddress(m.enclave),
+  measurement: m.measurement,
+  expiresAt: BigInt(m.expiresAt),
+  configDigest: m.configDigest,
+});
 const brMessage = (m: Vectors["eip712"]["batchRoot"][number]["message"]) => ({
   configDigest: m.configDigest,
   batchId: BigInt(m.batchId),
@@ -224,6 +236,15 @@ describe(`protocol vectors (${fromFile ? "packages/protocol/vectors/protocol-vec
       const message = brMessage(v.message);
       expect(hashStruct({ data: message, primaryType: "BatchRoot", types: eip712Types })).toBe(v.structHash);
       expect(hashTypedData({ domain, types: eip712Types, primaryType: "BatchRoot", message })).toBe(v.digest);
+    }
+    for (const v of vectors.eip712.enclaveRegistration ?? []) {
+      const message = regMessage(v.message);
+      expect(hashStruct({ data: message, primaryType: "EnclaveRegistration", types: eip712Types })).toBe(
+        v.structHash,
+      );
+      expect(hashTypedData({ domain, types: eip712Types, primaryType: "EnclaveRegistration", message })).toBe(
+        v.digest,
+      );
     }
     for (const v of vectors.resultHash) {
       expect(resultHash(v)).toBe(v.resultHash);
@@ -282,6 +303,16 @@ describe(`protocol vectors (${fromFile ? "packages/protocol/vectors/protocol-vec
       const m = brMessage(v.message);
       expect(await harness.read.batchRootHash([m])).toBe(v.structHash);
       expect(await hub.read.batchRootDigest([m])).toBe(v.digest);
+    }
+    // The EnclaveRegistry signs in its hub's domain: one built on the hub at the vectors' address.
+    const enclaves = await s.viem.deployContract("EnclaveRegistry", [domain.verifyingContract]);
+    if (vectors.domainSeparator !== undefined) {
+      expect(await enclaves.read.domainSeparator()).toBe(vectors.domainSeparator);
+    }
+    for (const v of vectors.eip712.enclaveRegistration ?? []) {
+      const m = regMessage(v.message);
+      expect(await harness.read.enclaveRegistrationHash([m])).toBe(v.structHash);
+      expect(await enclaves.read.enclaveRegistrationDigest([m])).toBe(v.digest);
     }
   });
 

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {BatchHeader, ExecutionResult} from "../OpgTypes.sol";
+import {IEnclaveRegistry} from "../interfaces/IEnclaveRegistry.sol";
 
 /// @title OpgHashes
 /// @notice EIP-712 struct hashes, result hashes and Merkle leaves exactly as defined in docs/protocol.md.
@@ -19,6 +20,10 @@ library OpgHashes {
     /// @notice keccak256 of the EIP-712 `SignerBinding` type (proof of possession of an operator signing key).
     bytes32 internal constant SIGNER_BINDING_TYPEHASH =
         keccak256("SignerBinding(address operator,address signer,uint8 role)");
+
+    /// @notice keccak256 of the EIP-712 `EnclaveRegistration` type (verifiers vouch for an attested enclave key).
+    bytes32 internal constant ENCLAVE_REGISTRATION_TYPEHASH =
+        keccak256("EnclaveRegistration(address enclave,bytes32 measurement,uint64 expiresAt,bytes32 configDigest)");
 
     /// @notice EIP-712 struct hash of an `InferenceRequest`.
     function hashInferenceRequest(
@@ -47,6 +52,11 @@ library OpgHashes {
     /// @notice EIP-712 struct hash of a `SignerBinding`.
     function hashSignerBinding(address operator, address signer, uint8 role) internal pure returns (bytes32) {
         return keccak256(abi.encode(SIGNER_BINDING_TYPEHASH, operator, signer, role));
+    }
+
+    /// @notice EIP-712 struct hash of an `EnclaveRegistration`.
+    function hashEnclaveRegistration(IEnclaveRegistry.EnclaveRegistration calldata r) internal pure returns (bytes32) {
+        return keccak256(abi.encode(ENCLAVE_REGISTRATION_TYPEHASH, r.enclave, r.measurement, r.expiresAt, r.configDigest));
     }
 
     /// @notice `resultHash = keccak256(abi.encode(requestId, modelId, inputHash, outputHash, executor))`.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {BatchHeader, ExecutionResult} from "../OpgTypes.sol";
+import {IEnclaveRegistry} from "../interfaces/IEnclaveRegistry.sol";
 import {OpgHashes} from "../libraries/OpgHashes.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
@@ -39,6 +40,11 @@ contract OpgHashesHarness {
     /// @notice Struct hash of a BatchRoot.
     function batchRootHash(BatchHeader calldata h) external pure returns (bytes32) {
         return OpgHashes.hashBatchRoot(h);
+    }
+
+    /// @notice Struct hash of an EnclaveRegistration.
+    function enclaveRegistrationHash(IEnclaveRegistry.EnclaveRegistration calldata r) external pure returns (bytes32) {
+        return OpgHashes.hashEnclaveRegistration(r);
     }
 
     /// @notice Full EIP-712 digest for a domain and struct hash.

@@ -3,9 +3,11 @@
 export { inferenceHubAbi } from "./InferenceHub.js";
 export { operatorRegistryAbi } from "./OperatorRegistry.js";
 export { modelRegistryAbi } from "./ModelRegistry.js";
+export { enclaveRegistryAbi } from "./EnclaveRegistry.js";
 export { inferenceConsumerAbi } from "./IInferenceConsumer.js";
 export { zkVerifierAbi } from "./IZkVerifier.js";
 export { keccakGroth16AdapterAbi } from "./KeccakGroth16Adapter.js";
 export { mockConsumerAbi } from "./MockConsumer.js";
 export { mockZkVerifierAbi } from "./MockZkVerifier.js";
 export { mockGroth16VerifierAbi } from "./MockGroth16Verifier.js";
+export { exampleClassifierConsumerAbi } from "./ExampleClassifierConsumer.js";

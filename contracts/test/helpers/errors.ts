@@ -8,7 +8,14 @@ let errorAbi: Promise<Abi> | undefined;
 function allErrors(): Promise<Abi> {
   errorAbi ??= (async () => {
     const hre = await getBuiltHre();
-    const names = ["InferenceHub", "OperatorRegistry", "ModelRegistry", "MockConsumer", "MockZkVerifier"];
+    const names = [
+      "InferenceHub",
+      "OperatorRegistry",
+      "ModelRegistry",
+      "EnclaveRegistry",
+      "MockConsumer",
+      "MockZkVerifier",
+    ];
     const entries = new Map<string, Abi[number]>();
     for (const name of names) {
       const artifact = await hre.artifacts.readArtifact(name);

@@ -29,6 +29,12 @@ export const eip712Types = {
     { name: "root", type: "bytes32" },
     { name: "count", type: "uint32" },
   ],
+  EnclaveRegistration: [
+    { name: "enclave", type: "address" },
+    { name: "measurement", type: "bytes32" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "configDigest", type: "bytes32" },
+  ],
 } as const;
 
 export interface ResultFields {
@@ -140,6 +146,28 @@ export function signExecutionResult(
     types: eip712Types,
     primaryType: "ExecutionResult",
     message: result,
+  });
+}
+
+export interface EnclaveRegistration {
+  enclave: Address;
+  measurement: Hex;
+  expiresAt: bigint;
+  configDigest: Hex;
+}
+
+/** A verifier's EIP-712 `EnclaveRegistration` signature (in the hub's domain). */
+export function signEnclaveRegistration(
+  signer: LocalAccount,
+  chainId: number,
+  hub: Address,
+  registration: EnclaveRegistration,
+): Promise<Hex> {
+  return signer.signTypedData({
+    domain: hubDomain(chainId, hub),
+    types: eip712Types,
+    primaryType: "EnclaveRegistration",
+    message: registration,
   });
 }
 

@@ -8,6 +8,7 @@ import {
   DevRoot,
   decodeTeeProof,
   EnclaveKey,
+  enclaveMeasurement,
   encodeTeeProof,
   NitroAttestationVerifier,
   type PcrAllowlist,
@@ -354,5 +355,114 @@ describe("TeeVerifier.registerAttestation", () => {
     ).not.toThrow();
     expectCode(() => verifier.registerAttestation(document, MODEL_B), "PCR_MISMATCH");
     expectCode(() => verifier.registerAttestation(document, NO_TEE_MODEL), "NO_POLICY");
+  });
+});
+
+describe("TeeVerifier with measurement allowlists (the ModelRegistry's measurements)", () => {
+  function byMeasurement(now: () => number, lists: Record<Hex, readonly Hex[]>) {
+    return new TeeVerifier({
+      attestationVerifier: devVerifier,
+      measurementAllowlist: (modelId) => lists[modelId],
+      now,
+    });
+  }
+
+  it("default: a document whose keccak256(PCR0 ‖ PCR1 ‖ PCR2) is listed verifies; its key then signs results", async () => {
+    const t = clock();
+    const prover = new TeeProver({ provider: enclave, now: t.fn });
+    const measurement = enclaveMeasurement(enclave.pcrs);
+    const verifier = byMeasurement(t.fn, {
+      [MODEL_A]: [measurement.toUpperCase().replace("0X", "0x") as Hex],
+    });
+    const first = verifier.verifyProof({
+      modelId: MODEL_A,
+      resultHash: resultHash(1),
+      proof: await prover.prove(resultHash(1)),
+    });
+    expect(first).toMatchObject({ binding: "enclave-key", registered: true });
+    if (first.binding !== "enclave-key") throw new Error("unreachable");
+    expect(first.enclave.measurement).toBe(measurement);
+    expect(toEnclaveRegistration(first.enclave)).toMatchObject({
+      enclave: prover.enclaveAddress,
+      measurement,
+    });
+    const next = verifier.verifyProof({
+      modelId: MODEL_A,
+      resultHash: resultHash(2),
+      proof: await prover.prove(resultHash(2)),
+    });
+    expect(next).toMatchObject({ binding: "enclave-key", registered: false });
+  });
+
+  it("error: an image not listed for the model is PCR_MISMATCH, whether its document is new or cached; no list is NO_POLICY", async () => {
+    const t = clock();
+    const lists: Record<Hex, readonly Hex[]> = {
+      [MODEL_A]: [enclaveMeasurement(enclave.pcrs)],
+      [MODEL_B]: [enclaveMeasurement(otherImage.pcrs)],
+      [NO_TEE_MODEL]: [],
+    };
+    const verifier = byMeasurement(t.fn, lists);
+    const prover = new TeeProver({ provider: enclave, now: t.fn });
+    const proof = await prover.prove(resultHash(1));
+    expectCode(
+      () => verifier.verifyProof({ modelId: MODEL_B, resultHash: resultHash(1), proof }),
+      "PCR_MISMATCH",
+    );
+    expect(verifier.stats.enclaveKeys).toBe(0);
+    expectCode(
+      () => verifier.verifyProof({ modelId: NO_TEE_MODEL, resultHash: resultHash(1), proof }),
+      "NO_POLICY",
+    );
+    verifier.verifyProof({ modelId: MODEL_A, resultHash: resultHash(1), proof });
+    const idOnly = await prover.prove(resultHash(2));
+    expectCode(
+      () => verifier.verifyProof({ modelId: MODEL_B, resultHash: resultHash(2), proof: idOnly }),
+      "PCR_MISMATCH",
+    );
+    // The list is read per call: removing the measurement revokes the cached key for the model.
+    lists[MODEL_A] = [enclaveMeasurement(otherImage.pcrs)];
+    expectCode(
+      () => verifier.verifyProof({ modelId: MODEL_A, resultHash: resultHash(2), proof: idOnly }),
+      "PCR_MISMATCH",
+    );
+  });
+
+  it("behavior: a PCR allowlist for the model takes precedence; the measurement list is the fallback", async () => {
+    const t = clock();
+    const verifier = new TeeVerifier({
+      attestationVerifier: devVerifier,
+      pcrAllowlist: (modelId) => (modelId === MODEL_A ? [otherImage.pcrSet()] : undefined),
+      measurementAllowlist: () => [enclaveMeasurement(enclave.pcrs)],
+      now: t.fn,
+    });
+    const prover = new TeeProver({ provider: enclave, now: t.fn });
+    const proof = await prover.prove(resultHash(1));
+    expectCode(
+      () => verifier.verifyProof({ modelId: MODEL_A, resultHash: resultHash(1), proof }),
+      "PCR_MISMATCH",
+    );
+    verifier.verifyProof({ modelId: MODEL_B, resultHash: resultHash(1), proof });
+  });
+
+  it("behavior: the per-result document binding is held to the measurement list too", async () => {
+    const t = clock();
+    const verifier = byMeasurement(t.fn, { [MODEL_A]: [enclaveMeasurement(enclave.pcrs)] });
+    const good = await new TeeProver({ provider: enclave, binding: "document", now: t.fn }).prove(
+      resultHash(1),
+    );
+    expect(verifier.verifyProof({ modelId: MODEL_A, resultHash: resultHash(1), proof: good }).binding).toBe(
+      "document",
+    );
+    const other = await new TeeProver({ provider: otherImage, binding: "document", now: t.fn }).prove(
+      resultHash(1),
+    );
+    expectCode(
+      () => verifier.verifyProof({ modelId: MODEL_A, resultHash: resultHash(1), proof: other }),
+      "PCR_MISMATCH",
+    );
+  });
+
+  it("error: a verifier needs one allowlist source", () => {
+    expect(() => new TeeVerifier({} as never)).toThrow(/pcrAllowlist or measurementAllowlist/);
   });
 });

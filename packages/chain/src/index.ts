@@ -1,5 +1,6 @@
 // Contracts
 export {
+  enclaveRegistryAbi,
   inferenceConsumerAbi,
   inferenceHubAbi,
   modelRegistryAbi,

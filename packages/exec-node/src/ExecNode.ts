@@ -1,3 +1,4 @@
+import { DevEnclave, DevRoot, type EnclaveProvider } from "@opg/attestation";
 import { FileCheckpointStore, InferenceRequestWatcher } from "@opg/chain";
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
@@ -10,6 +11,7 @@ import { mountDirectIntake } from "./intake/directIntake.js";
 import { ModelGate } from "./intake/ModelGate.js";
 import { OnchainIntake } from "./intake/OnchainIntake.js";
 import { NoneProofProvider, type ProofProvider } from "./proof/ProofProvider.js";
+import { TeeProofProvider } from "./proof/TeeProofProvider.js";
 import { ExecStore } from "./store/ExecStore.js";
 
 export const VERSION = "0.1.0";
@@ -45,13 +47,34 @@ export class ExecNode {
 
   static async create(
     config: ExecNodeConfig,
-    opts: { logger?: Logger; proofProviders?: readonly ProofProvider[] } = {},
+    opts: {
+      logger?: Logger;
+      proofProviders?: readonly ProofProvider[];
+      /**
+       * Attestation documents for `tee.enabled` instead of `tee.provider`: inside a real Nitro
+       * enclave, an `EnclaveProvider` over the NSM device (`/dev/nsm`, see @opg/attestation).
+       */
+      enclaveProvider?: EnclaveProvider;
+    } = {},
   ): Promise<ExecNode> {
     const runtime = await NodeRuntime.create("opg-exec", config, { version: VERSION, ...opts });
     const { p2p, logger, metrics, deployment } = runtime;
     const engine = new InferenceEngine(engineOptions(config), { logger, metrics });
     const store = new ExecStore(dataPath(config, config.database));
     const providers = new Map<number, ProofProvider>([[0, new NoneProofProvider()]]);
+    let tee: TeeProofProvider | undefined;
+    if (config.tee.enabled) {
+      const enclaveProvider = opts.enclaveProvider ?? (await devEnclave(config, logger));
+      tee = new TeeProofProvider(
+        {
+          binding: config.tee.binding,
+          refreshIntervalMs: config.tee.refreshIntervalMs,
+          documentIntervalMs: config.tee.documentIntervalMs,
+        },
+        { enclaveProvider, executor: runtime.signer.address },
+      );
+      providers.set(tee.mode, tee);
+    }
     for (const p of opts.proofProviders ?? []) providers.set(p.mode, p);
     const core = new ExecutorCore(
       { republishIntervalMs: config.republishIntervalMs, republishForMs: config.republishForMs },
@@ -78,8 +101,34 @@ export class ExecNode {
     runtime.http.mapErrorCodes(inferenceErrorStatus);
     mountDirectIntake(runtime.http, { core, domain: runtime.domain, gate: gate.check });
     runtime.http.route("GET", "/v1/models", () => ({ models: engine.store.list(), loaded: engine.loaded() }));
+    runtime.http.route("GET", "/v1/tee", () =>
+      tee === undefined
+        ? { enabled: false }
+        : {
+            enabled: true,
+            provider: opts.enclaveProvider ? "custom" : config.tee.provider,
+            binding: config.tee.binding,
+            ...tee.info,
+          },
+    );
 
     runtime.add(engine);
+    if (tee !== undefined) {
+      const provider = tee;
+      const teeLogger = logger.child({ module: "tee" });
+      runtime.add({
+        name: "tee",
+        start: async () => {
+          const info = await provider.start();
+          teeLogger.info(
+            { enclave: info.enclave, measurement: info.measurement, binding: config.tee.binding },
+            "TEE enclave attested; models served in TEE mode must allow its measurement",
+          );
+        },
+        stop: () => {},
+        health: () => ({ binding: config.tee.binding, ...provider.info }),
+      });
+    }
     runtime.add({
       name: core.name,
       start: () => core.start(),
@@ -127,6 +176,17 @@ export class ExecNode {
   stop(reason?: string): Promise<unknown> {
     return this.runtime.stop(reason);
   }
+}
+
+/** The dev enclave of `tee.provider: "dev"`, under the devnet's shared dev root (created when missing). */
+async function devEnclave(config: ExecNodeConfig, logger: Logger): Promise<EnclaveProvider> {
+  const dir = dataPath(config, config.tee.devRootDir);
+  const { root, created } = await DevRoot.loadOrCreate(dir);
+  logger.warn(
+    { dir, created, root: root.fingerprint, imageId: config.tee.imageId },
+    "TEE: development enclave under a local dev root; its attestations prove nothing (devnets only)",
+  );
+  return DevEnclave.create({ root, imageId: config.tee.imageId });
 }
 
 /** What peers check first, checked before publishing: the message decodes and is ours. */

@@ -34,6 +34,26 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .default(16 * 1024 * 1024),
     fetchTimeoutMs: z.int().positive().default(10_000),
   }),
+  tee: z.object({
+    /** Serve TEE-mode requests: each result carries a Nitro-format attestation binding (TeeProof). */
+    enabled: z.boolean().default(false),
+    /**
+     * Where attestation documents come from. `dev`: a development enclave whose documents chain to
+     * a local dev root (devnets only: it proves nothing). A real Nitro enclave's NSM device plugs in
+     * as an `EnclaveProvider` through `ExecNode.create(config, { enclaveProvider })`.
+     */
+    provider: z.enum(["dev"]).default("dev"),
+    /** Folder holding the dev root (`DevRoot.loadOrCreate`), shared by the devnet; created when missing. */
+    devRootDir: z.string().default("nitro-dev"),
+    /** Image name the dev enclave's PCRs derive from; its measurement is what models must allow. */
+    imageId: z.string().min(1).default("opg-dev-enclave"),
+    /** `enclave-key`: results signed by an attested enclave key; `document`: one document per result. */
+    binding: z.enum(["enclave-key", "document"]).default("enclave-key"),
+    /** A fresh document vouching for the enclave key is obtained this often. */
+    refreshIntervalMs: z.int().positive().default(300_000),
+    /** The full document rides along with a result at least this often (its 32-byte id otherwise). */
+    documentIntervalMs: z.int().min(0).default(30_000),
+  }),
   /** SQLite database of signed results (relative to dataDir). */
   database: z.string().default("executor.sqlite"),
   /** Open results are gossiped again this often, for `republishForMs` after they were made. */

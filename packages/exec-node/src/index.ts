@@ -8,5 +8,7 @@ export { ModelGate } from "./intake/ModelGate.js";
 export { OnchainIntake } from "./intake/OnchainIntake.js";
 export type { ProofJob, ProofProvider } from "./proof/ProofProvider.js";
 export { NoneProofProvider } from "./proof/ProofProvider.js";
+export type { TeeEnclaveInfo, TeeProofProviderOptions } from "./proof/TeeProofProvider.js";
+export { TeeProofProvider } from "./proof/TeeProofProvider.js";
 export type { ExecRecord } from "./store/ExecStore.js";
 export { ExecStore } from "./store/ExecStore.js";

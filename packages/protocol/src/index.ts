@@ -5,6 +5,8 @@ export {
   batchRootStructHash,
   directRequestId,
   domainSeparator,
+  enclaveRegistrationDigest,
+  enclaveRegistrationStructHash,
   executionResultDigest,
   executionResultStructHash,
   inferenceRequestDigest,
@@ -16,14 +18,23 @@ export type { SignatureErrorCode } from "./eip712/SignatureError.js";
 export { SignatureError } from "./eip712/SignatureError.js";
 export {
   recoverBatchRootSigner,
+  recoverEnclaveRegistrationSigner,
   recoverExecutionResultSigner,
   recoverInferenceRequestSigner,
   signBatchRoot,
+  signEnclaveRegistration,
   signExecutionResult,
   signInferenceRequest,
 } from "./eip712/sign.js";
 export { assertDigestSigner, recoverDigestSigner, signDigest } from "./eip712/signature.js";
-export type { BatchRoot, ExecutionResult, InferenceRequest, OpgDomain, PrimaryType } from "./eip712/types.js";
+export type {
+  BatchRoot,
+  EnclaveRegistration,
+  ExecutionResult,
+  InferenceRequest,
+  OpgDomain,
+  PrimaryType,
+} from "./eip712/types.js";
 export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
 export type { OpgErrorOptions, ValidationAction } from "./errors.js";
 export { OpgError, RetryableError, ValidationError } from "./errors.js";
@@ -44,18 +55,22 @@ export type { TensorLimits } from "./tensor/limits.js";
 export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";
 export { TensorError } from "./tensor/TensorError.js";
+export type { BatchTopicMessage } from "./wire/codec.js";
 export {
   decodeBatchProposalMessage,
   decodeBatchSignatureMessage,
   decodeBatchTopicMessage,
+  decodeEnclaveRegistrationSignatureMessage,
   decodeResultMessage,
   encodeBatchProposalMessage,
   encodeBatchSignatureMessage,
+  encodeEnclaveRegistrationSignatureMessage,
   encodeResultMessage,
 } from "./wire/codec.js";
 export type {
   BatchProposalMessage,
   BatchSignatureMessage,
+  EnclaveRegistrationSignatureMessage,
   ResultMessage,
   ResultOrigin,
 } from "./wire/messages.js";

@@ -1,9 +1,12 @@
 import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, toHex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 import { configDigest } from "./config/configDigest.js";
 import {
   batchRootDigest,
   batchRootStructHash,
   domainSeparator,
+  enclaveRegistrationDigest,
+  enclaveRegistrationStructHash,
   executionResultDigest,
   executionResultStructHash,
   inferenceRequestDigest,
@@ -18,7 +21,11 @@ import { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
 import { ProofMode } from "./mode.js";
 import { allocTensorData, type DType, type TensorMap } from "./tensor/dtype.js";
 import { encodeTensors } from "./tensor/encoding.js";
-import { encodeBatchSignatureMessage, encodeResultMessage } from "./wire/codec.js";
+import {
+  encodeBatchSignatureMessage,
+  encodeEnclaveRegistrationSignatureMessage,
+  encodeResultMessage,
+} from "./wire/codec.js";
 
 /**
  * Builds the protocol test vectors (committed as vectors/protocol-vectors.json and checked by the
@@ -128,6 +135,26 @@ export function buildProtocolVectors() {
     digest: batchRootDigest(domain, b),
   }));
 
+  const registrations = [
+    {
+      enclave: addr("opg/vectors/enclave/0"),
+      measurement: h("opg/vectors/measurement/0"),
+      expiresAt: 1_900_010_800n,
+      configDigest: h("opg/vectors/config"),
+    },
+    {
+      enclave: addr("opg/vectors/enclave/1"),
+      measurement: h("opg/vectors/measurement/1"),
+      expiresAt: 2n ** 64n - 1n,
+      configDigest: h("opg/vectors/config/2"),
+    },
+  ];
+  const enclaveRegistration = registrations.map((r) => ({
+    message: { ...r, expiresAt: r.expiresAt.toString() },
+    structHash: enclaveRegistrationStructHash(r),
+    digest: enclaveRegistrationDigest(domain, r),
+  }));
+
   const manyResults: ResultFields[] = Array.from({ length: 7 }, (_, i) => ({
     requestId: h(`opg/vectors/merkle/request/${i}`),
     modelId,
@@ -156,11 +183,13 @@ export function buildProtocolVectors() {
   ].map((c) => ({ ...c, configCount: c.configCount.toString(), digest: configDigest(c) }));
 
   const privateKey = h("opg/vectors/private-key");
-  const signatures = [executionResult[0]!.digest, batchRoot[0]!.digest].map((digest) => ({
-    privateKey,
-    digest,
-    signature: signDigest(privateKey, digest),
-  }));
+  const signatures = [executionResult[0]!.digest, batchRoot[0]!.digest, enclaveRegistration[0]!.digest].map(
+    (digest) => ({
+      privateKey,
+      digest,
+      signature: signDigest(privateKey, digest),
+    }),
+  );
 
   const wire = {
     result: bytesToHex(
@@ -186,6 +215,13 @@ export function buildProtocolVectors() {
         signature: signatures[1]!.signature,
       }),
     ),
+    enclaveRegistrationSignature: bytesToHex(
+      encodeEnclaveRegistrationSignatureMessage({
+        ...registrations[0]!,
+        verifier: privateKeyToAddress(privateKey),
+        signature: signatures[2]!.signature,
+      }),
+    ),
   };
 
   return {
@@ -194,7 +230,7 @@ export function buildProtocolVectors() {
     typeHashes: TYPE_HASHES,
     tensors,
     modelId: [{ bytes: bytesToHex(modelBytes), modelId }],
-    eip712: { inferenceRequest, executionResult, batchRoot },
+    eip712: { inferenceRequest, executionResult, batchRoot, enclaveRegistration },
     resultHash: results.map((r) => ({ ...r, resultHash: resultHash(r), leaf: resultLeaf(r) })),
     merkle,
     configDigest: configDigests,

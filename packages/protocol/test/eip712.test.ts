@@ -4,17 +4,21 @@ import { describe, expect, it } from "vitest";
 import {
   batchRootDigest,
   EIP712_TYPES,
+  type EnclaveRegistration,
   type ExecutionResult,
+  enclaveRegistrationDigest,
   executionResultDigest,
   type InferenceRequest,
   inferenceRequestDigest,
   type OpgDomain,
   ProofMode,
   recoverDigestSigner,
+  recoverEnclaveRegistrationSigner,
   recoverExecutionResultSigner,
   recoverInferenceRequestSigner,
   SignatureError,
   signDigest,
+  signEnclaveRegistration,
   signExecutionResult,
   signInferenceRequest,
   toTypedDataDomain,
@@ -66,6 +70,45 @@ describe("EIP-712", () => {
     );
   });
 
+  it("default: the EnclaveRegistration digest equals viem's, and its signature binds every field", async () => {
+    const registration: EnclaveRegistration = {
+      enclave: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      measurement: keccak256(toHex("measurement")),
+      expiresAt: 1_900_010_800n,
+      configDigest: keccak256(toHex("config")),
+    };
+    const d = toTypedDataDomain(domain);
+    expect(enclaveRegistrationDigest(domain, registration)).toBe(
+      hashTypedData({
+        domain: d,
+        types: EIP712_TYPES,
+        primaryType: "EnclaveRegistration",
+        message: registration,
+      }),
+    );
+    const signature = signEnclaveRegistration(key, domain, registration);
+    expect(
+      await account.signTypedData({
+        domain: d,
+        types: EIP712_TYPES,
+        primaryType: "EnclaveRegistration",
+        message: registration,
+      }),
+    ).toBe(signature);
+    expect(recoverEnclaveRegistrationSigner(domain, registration, signature)).toBe(account.address);
+    for (const changed of [
+      { ...registration, expiresAt: registration.expiresAt + 1n },
+      { ...registration, measurement: keccak256(toHex("other")) },
+      { ...registration, configDigest: keccak256(toHex("other config")) },
+      { ...registration, enclave: account.address },
+    ]) {
+      expect(recoverEnclaveRegistrationSigner(domain, changed, signature)).not.toBe(account.address);
+    }
+    expect(recoverEnclaveRegistrationSigner({ ...domain, chainId: 1 }, registration, signature)).not.toBe(
+      account.address,
+    );
+  });
+
   it("behavior: a wallet's signTypedData signature recovers to the wallet", async () => {
     const signature = await account.signTypedData({
       domain: toTypedDataDomain(domain),
@@ -109,5 +152,28 @@ describe("EIP-712", () => {
     const zeroR = new Uint8Array(sig);
     zeroR.fill(0, 0, 32);
     expectSigError(() => recoverDigestSigner(digest, zeroR), "BAD_RS");
+  });
+});
+
+describe("secp256k1 backends", () => {
+  it("default: the libsecp256k1 binding loads on this platform", async () => {
+    const { secp256k1Backend } = await import("../src/eip712/secp256k1Backend.js");
+    expect(secp256k1Backend.name).toBe("libsecp256k1");
+  });
+
+  it("behavior: libsecp256k1 and noble give the same signatures and keys", async () => {
+    const { secp256k1 } = await import("@noble/curves/secp256k1");
+    const { secp256k1Backend } = await import("../src/eip712/secp256k1Backend.js");
+    for (let i = 0; i < 20; i++) {
+      const digest = hexToBytes(keccak256(toHex(`digest/${i}`)));
+      const priv = hexToBytes(keccak256(toHex(`key/${i}`)));
+      const ours = secp256k1Backend.sign(digest, priv);
+      const theirs = secp256k1.sign(digest, priv, { lowS: true });
+      expect(bytesToHex(ours.signature)).toBe(bytesToHex(theirs.toCompactRawBytes()));
+      expect(ours.recid).toBe(theirs.recovery);
+      expect(bytesToHex(secp256k1Backend.recover(ours.signature, ours.recid, digest))).toBe(
+        bytesToHex(secp256k1.getPublicKey(priv, false)),
+      );
+    }
   });
 });

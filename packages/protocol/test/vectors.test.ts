@@ -5,6 +5,7 @@ import { type Hex, hashTypedData, hexToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   decodeBatchSignatureMessage,
+  decodeEnclaveRegistrationSignatureMessage,
   decodeResultMessage,
   decodeTensors,
   EIP712_TYPES,
@@ -44,6 +45,13 @@ describe("protocol vectors", () => {
         v.digest,
       );
     }
+    expect(committed.eip712.enclaveRegistration.length).toBeGreaterThan(0);
+    for (const v of committed.eip712.enclaveRegistration) {
+      const message = { ...v.message, expiresAt: BigInt(v.message.expiresAt) };
+      expect(
+        hashTypedData({ domain, types: EIP712_TYPES, primaryType: "EnclaveRegistration", message }),
+      ).toBe(v.digest);
+    }
   });
 
   it("behavior: tensor encodings decode and re-encode to the same bytes", () => {
@@ -72,6 +80,13 @@ describe("protocol vectors", () => {
       committed.resultHash[0]!.requestId,
     );
     expect(decodeBatchSignatureMessage(hexToBytes(committed.wire.batchSignature as Hex)).count).toBe(1);
+    const reg = decodeEnclaveRegistrationSignatureMessage(
+      hexToBytes(committed.wire.enclaveRegistrationSignature as Hex),
+    );
+    expect(reg.enclave.toLowerCase()).toBe(committed.eip712.enclaveRegistration[0]!.message.enclave);
+    expect(recoverDigestSigner(committed.eip712.enclaveRegistration[0]!.digest as Hex, reg.signature)).toBe(
+      reg.verifier,
+    );
   });
 
   it("behavior: modelId of a file is streamed sha256", async () => {

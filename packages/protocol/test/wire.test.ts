@@ -7,9 +7,12 @@ import {
   decodeBatchProposalMessage,
   decodeBatchSignatureMessage,
   decodeBatchTopicMessage,
+  decodeEnclaveRegistrationSignatureMessage,
   decodeResultMessage,
+  type EnclaveRegistrationSignatureMessage,
   encodeBatchProposalMessage,
   encodeBatchSignatureMessage,
+  encodeEnclaveRegistrationSignatureMessage,
   encodeResultMessage,
   gossipTopics,
   ProofMode,
@@ -218,5 +221,106 @@ describe("batch proposals", () => {
     v[6] = new Uint8Array(0);
     expectWire(() => decodeBatchProposalMessage(encode(v)), "BAD_FIELD");
     expectWire(() => decodeBatchTopicMessage(encodeResultMessage(onchain)), "WRONG_KIND");
+  });
+});
+
+describe("enclave registration signatures", () => {
+  const reg: EnclaveRegistrationSignatureMessage = {
+    enclave: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    measurement: h("measurement"),
+    expiresAt: 1_900_010_800n,
+    configDigest: h("c"),
+    verifier: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    signature: sig,
+  };
+
+  it("default: round-trips, alone and through the batch topic decoder", () => {
+    const bytes = encodeEnclaveRegistrationSignatureMessage(reg);
+    expect(decode(bytes)).toEqual([
+      1,
+      4,
+      expect.any(Uint8Array),
+      expect.any(Uint8Array),
+      1_900_010_800,
+      expect.any(Uint8Array),
+      expect.any(Uint8Array),
+      expect.any(Uint8Array),
+    ]);
+    expect(decodeEnclaveRegistrationSignatureMessage(bytes)).toEqual(reg);
+    expect(decodeBatchTopicMessage(bytes)).toEqual({ kind: "enclave", message: reg });
+  });
+
+  it("property: random fields round-trip", () => {
+    const bytesOf = (n: number) =>
+      fc.uint8Array({ minLength: n, maxLength: n }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
+    fc.assert(
+      fc.property(
+        bytesOf(32),
+        bytesOf(32),
+        fc.bigInt({ min: 0n, max: 2n ** 53n - 1n }),
+        (m, c, expiresAt) => {
+          const message = { ...reg, measurement: m, configDigest: c, expiresAt };
+          expect(
+            decodeEnclaveRegistrationSignatureMessage(encodeEnclaveRegistrationSignatureMessage(message)),
+          ).toEqual(message);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("property: any one flipped byte is decoded or refused with WireError", () => {
+    const valid = encodeEnclaveRegistrationSignatureMessage(reg);
+    fc.assert(
+      fc.property(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
+        const bytes = new Uint8Array(valid);
+        bytes[at]! ^= x;
+        for (const decodeFn of [decodeEnclaveRegistrationSignatureMessage, decodeBatchTopicMessage]) {
+          try {
+            decodeFn(bytes);
+          } catch (e) {
+            expect(e).toBeInstanceOf(WireError);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("error: size, kind, shape and field violations", () => {
+    expectWire(
+      () =>
+        decodeEnclaveRegistrationSignatureMessage(
+          new Uint8Array(WIRE_LIMITS.enclaveRegistrationMessageBytes + 1),
+        ),
+      "TOO_LARGE",
+    );
+    expectWire(
+      () => decodeEnclaveRegistrationSignatureMessage(encodeBatchSignatureMessage(batchSig)),
+      "WRONG_KIND",
+    );
+    expectWire(
+      () => decodeBatchSignatureMessage(encodeEnclaveRegistrationSignatureMessage(reg)),
+      "WRONG_KIND",
+    );
+    const v = decode(encodeEnclaveRegistrationSignatureMessage(reg)) as unknown[];
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(encode([...v, 0])), "BAD_SHAPE");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(encode(v.slice(0, 7))), "BAD_SHAPE");
+    const field = (i: number, value: unknown) => encode(v.map((x, j) => (j === i ? value : x)));
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(2, new Uint8Array(19))), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(3, new Uint8Array(31))), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(4, -1)), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(4, 2n ** 60n)), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(4, "1")), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(5, new Uint8Array(33))), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(6, new Uint8Array(32))), "BAD_FIELD");
+    expectWire(() => decodeEnclaveRegistrationSignatureMessage(field(7, new Uint8Array(64))), "BAD_FIELD");
+    expectWire(
+      () => encodeEnclaveRegistrationSignatureMessage({ ...reg, expiresAt: 2n ** 64n - 1n }),
+      "BAD_FIELD",
+    );
+    // The batch topic decoder holds kind 4 to its own (small) cap.
+    const padded = encode([...v.slice(0, 7), new Uint8Array(WIRE_LIMITS.enclaveRegistrationMessageBytes)]);
+    expectWire(() => decodeBatchTopicMessage(padded), "TOO_LARGE");
   });
 });

@@ -6,7 +6,7 @@ import { OperatorRole, operatorRegistryAbi, signSignerBinding } from "@opg/contr
 import { ConfigError, configKeys, createKeystore, createLogger, type Logger, loadConfig } from "@opg/daemon";
 import { OpgError } from "@opg/protocol";
 import { Command, Option } from "commander";
-import { formatEther, parseEther } from "viem";
+import { formatEther, getAddress, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type * as z from "zod";
 import type { CommonConfig } from "./commonConfig.js";
@@ -116,7 +116,7 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
           writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
         }
         process.stdout.write(
-          `${JSON.stringify({ address, keystore: join(dir, "keystore.json"), config: configPath })}\n`,
+          `${JSON.stringify({ address: getAddress(address), keystore: join(dir, "keystore.json"), config: configPath })}\n`,
         );
       }),
     );

@@ -1,15 +1,18 @@
+import type { NitroAttestationVerifier } from "@opg/attestation";
 import type { Logger, Metrics } from "@opg/daemon";
 import type { OpgDomain } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
 import { Challenger } from "./batching/Challenger.js";
-import type { ChainView } from "./chain/ChainView.js";
+import type { ChainView, TeeChainView } from "./chain/ChainView.js";
 import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { RegistryCache, type RegistryCacheOptions } from "./pipeline/RegistryCache.js";
 import { ResultIntake, type ResultIntakeOptions } from "./pipeline/ResultIntake.js";
 import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultValidator.js";
 import { VerifierStore } from "./store/VerifierStore.js";
+import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
+import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
 
 export type VerifierCoreOptions = {
   /** SQLite file of the node's durable state. */
@@ -18,6 +21,13 @@ export type VerifierCoreOptions = {
   registry: Partial<RegistryCacheOptions>;
   intake: Partial<ResultIntakeOptions>;
   validation: Partial<ResultValidatorOptions>;
+  /** TEE mode's options (used when `deps.tee` is given). */
+  tee?: {
+    verifier?: Partial<TeeProofVerifierOptions>;
+    /** Register the enclave keys this node verified on chain (default true). */
+    registerEnclaves?: boolean;
+    registrar?: Partial<EnclaveRegistrarOptions>;
+  };
 };
 
 export type VerifierCoreDeps = {
@@ -29,6 +39,11 @@ export type VerifierCoreDeps = {
   metrics?: Metrics | undefined;
   /** Proof verifiers by mode, in addition to NONE (zk and tee plug in here). */
   proofVerifiers?: readonly ProofVerifier[];
+  /**
+   * TEE mode: verify TEE proofs against the ModelRegistry's measurements with these trusted roots
+   * and register verified enclave keys in the EnclaveRegistry.
+   */
+  tee?: { chain: TeeChainView; attestationVerifier: NitroAttestationVerifier };
 };
 
 /**
@@ -45,13 +60,38 @@ export class VerifierCore {
   readonly coordinator: BatchCoordinator;
   readonly challenger: Challenger;
   readonly domain: OpgDomain;
+  /** TEE mode's proof verifier and enclave key registration, when enabled. */
+  readonly tee: { verifier: TeeProofVerifier; registrar: EnclaveRegistrar | undefined } | undefined;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
     const logger = deps.logger;
     this.domain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.hub };
     this.store = new VerifierStore(options.dbPath);
-    this.registry = new RegistryCache(options.registry, { chain: deps.chain });
+    this.registry = new RegistryCache(options.registry, { chain: deps.chain, tee: deps.tee?.chain });
     const verifiers = new Map<number, ProofVerifier>([[0, new NoneProofVerifier()]]);
+    if (deps.tee) {
+      const registrar =
+        options.tee?.registerEnclaves === false
+          ? undefined
+          : new EnclaveRegistrar(options.tee?.registrar ?? {}, {
+              chain: deps.tee.chain,
+              registry: this.registry,
+              domain: this.domain,
+              signer: deps.signer,
+              publish: deps.publishBatch,
+              logger: logger.child({ module: "enclave-registrar" }),
+              metrics: deps.metrics,
+            });
+      const verifier = new TeeProofVerifier(options.tee?.verifier ?? {}, {
+        registry: this.registry,
+        attestationVerifier: deps.tee.attestationVerifier,
+        onEnclaveKey: registrar?.onVerifiedKey,
+      });
+      verifiers.set(verifier.mode, verifier);
+      this.tee = { verifier, registrar };
+    } else {
+      this.tee = undefined;
+    }
     for (const v of deps.proofVerifiers ?? []) verifiers.set(v.mode, v);
     this.challenger = new Challenger(
       {},
@@ -103,16 +143,19 @@ export class VerifierCore {
   /** The handler of the batch-signatures topic (after `batchGossip.validate`). */
   onBatchMessage = (m: BatchTopicMessage): void => {
     if (m.kind === "proposal") this.coordinator.onProposal(m.message);
-    else this.coordinator.onSignature(m.message);
+    else if (m.kind === "signature") this.coordinator.onSignature(m.message);
+    else this.tee?.registrar?.onSignature(m.message);
   };
 
   start(): void {
     this.intake.start();
     this.coordinator.start();
     this.challenger.start();
+    this.tee?.registrar?.start();
   }
 
   async stop(): Promise<void> {
+    await this.tee?.registrar?.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();

@@ -1,3 +1,4 @@
+import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
@@ -33,10 +34,23 @@ export class VerifyNode {
         hub: deployment.inferenceHub,
         operatorRegistry: deployment.operatorRegistry,
         modelRegistry: deployment.modelRegistry,
+        enclaveRegistry: deployment.enclaveRegistry,
       },
       write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
       fromBlock: deployment.startBlock,
     });
+    let attestationVerifier: NitroAttestationVerifier | undefined;
+    if (config.tee.enabled) {
+      const devRoot = config.tee.devRootPem;
+      const extraRoots = devRoot === undefined ? [] : [await readDevRootPem(dataPath(config, devRoot))];
+      if (devRoot !== undefined) {
+        runtime.logger.warn(
+          { devRootPem: dataPath(config, devRoot) },
+          "TEE: trusting the dev root besides the AWS Nitro root; dev documents prove nothing (devnets only)",
+        );
+      }
+      attestationVerifier = new NitroAttestationVerifier({ extraRoots });
+    }
     const core = new VerifierCore(
       {
         dbPath: dataPath(config, config.database),
@@ -44,6 +58,14 @@ export class VerifyNode {
         registry: { ttlMs: config.registryCacheTtlMs },
         intake: {},
         validation: {},
+        tee: {
+          verifier: {
+            maxAttestationAgeMs: config.tee.maxAttestationAgeMs,
+            enclaveKeyTtlMs: config.tee.enclaveKeyTtlMs,
+          },
+          registerEnclaves: config.tee.registerEnclaves,
+          registrar: { takeoverMs: config.batching.leaderTimeoutMs },
+        },
       },
       {
         chain,
@@ -54,6 +76,7 @@ export class VerifyNode {
         logger: runtime.logger,
         metrics: runtime.metrics,
         proofVerifiers: opts.proofVerifiers ?? [],
+        ...(attestationVerifier ? { tee: { chain, attestationVerifier } } : {}),
       },
     );
     p2p.subscribe(p2p.topics.results, core.intake.validate, core.intake.accept, {
@@ -70,6 +93,9 @@ export class VerifyNode {
       health: () => ({
         ...core.store.counts(),
         lastSettledBatch: core.store.lastSettledBatchId().toString(),
+        ...(core.tee
+          ? { tee: { ...core.tee.verifier.tee.stats, ...(core.tee.registrar?.health() ?? {}) } }
+          : {}),
       }),
     });
     return new VerifyNode(runtime, core);

@@ -196,7 +196,10 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
 
   async function allSettled(nodes: Node[]): Promise<boolean> {
     for (const v of nodes) {
-      for (const id of sent) if ((await resultAt(v, id))?.["status"] !== "settled") return false;
+      for (const id of sent) {
+        const r = await resultAt(v, id);
+        if (r?.["status"] !== "settled" || r["proof"] === null) return false;
+      }
     }
     return true;
   }

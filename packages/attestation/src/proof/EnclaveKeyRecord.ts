@@ -50,7 +50,7 @@ export function enclaveKeyRecord(verified: VerifiedAttestation, ttlMs: number): 
 }
 
 /**
- * The on-chain registration of an enclave key, as the lead's registry contract stores it:
+ * The on-chain registration of an enclave key, as the EnclaveRegistry contract stores it:
  * enclave address → (measurement, expiry in Unix seconds, rounded down).
  */
 export function toEnclaveRegistration(record: EnclaveKeyRecord): {

@@ -4,7 +4,12 @@ import { type ParsedAttestation, parseAttestation } from "../document/parseAttes
 import { AttestationConfigError } from "../errors/AttestationConfigError.js";
 import { AttestationError } from "../errors/AttestationError.js";
 import { checkAttestationPolicy, DEFAULT_MAX_FUTURE_SKEW_MS } from "../policy/checkAttestationPolicy.js";
-import { allowlistHasMeasurement, matchesPcrAllowlist, type PcrAllowlist } from "../policy/PcrAllowlist.js";
+import {
+  allowlistHasMeasurement,
+  enclaveMeasurement,
+  matchesPcrAllowlist,
+  type PcrAllowlist,
+} from "../policy/PcrAllowlist.js";
 import { LruMap } from "../util/LruMap.js";
 import { NitroAttestationVerifier, type VerifiedAttestation } from "../verify/NitroAttestationVerifier.js";
 import { type EnclaveKeyRecord, enclaveKeyRecord } from "./EnclaveKeyRecord.js";
@@ -14,10 +19,17 @@ const MINUTE_MS = 60_000;
 
 export type TeeVerifierOptions = {
   /**
-   * The enclave images accepted for a model (from the model registry). `undefined` or an empty
-   * list means the model takes no TEE proofs (NO_POLICY).
+   * The enclave images accepted for a model, as raw PCR values. `undefined` or an empty list
+   * defers to `measurementAllowlist`; with neither the model takes no TEE proofs (NO_POLICY).
    */
   pcrAllowlist: (modelId: Hex) => PcrAllowlist | undefined;
+  /**
+   * The enclave images accepted for a model as measurements, `enclaveMeasurement(pcrs)` =
+   * `keccak256(PCR0 ‖ PCR1 ‖ PCR2)`: what the on-chain ModelRegistry lists
+   * (`measurements(modelId)`). Consulted when `pcrAllowlist` gives nothing for the model.
+   * Synchronous: a caller reading the chain fetches (and caches) the list before `verifyProof`.
+   */
+  measurementAllowlist: (modelId: Hex) => readonly Hex[] | undefined;
   /** Verifies documents (pinned roots, chain cache). Default: AWS root only. */
   attestationVerifier: NitroAttestationVerifier;
   /** A document is accepted when first seen if at most this old (ms). Default 10 minutes. */
@@ -34,7 +46,10 @@ export type TeeVerifierOptions = {
   now: () => number;
 };
 
-export const defaultTeeVerifierOptions: Omit<TeeVerifierOptions, "pcrAllowlist" | "attestationVerifier"> = {
+export const defaultTeeVerifierOptions: Omit<
+  TeeVerifierOptions,
+  "pcrAllowlist" | "measurementAllowlist" | "attestationVerifier"
+> = {
   maxAttestationAgeMs: 10 * MINUTE_MS,
   maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS,
   enclaveKeyTtlMs: 3 * 60 * MINUTE_MS,
@@ -72,11 +87,19 @@ export class TeeVerifier {
   readonly #records: LruMap<string, EnclaveKeyRecord>;
   #registered = 0;
 
-  constructor(options: Partial<TeeVerifierOptions> & Pick<TeeVerifierOptions, "pcrAllowlist">) {
+  constructor(
+    options: Partial<TeeVerifierOptions> &
+      (Pick<TeeVerifierOptions, "pcrAllowlist"> | Pick<TeeVerifierOptions, "measurementAllowlist">),
+  ) {
+    if (options.pcrAllowlist === undefined && options.measurementAllowlist === undefined) {
+      throw new AttestationConfigError("BAD_OPTIONS", "Give pcrAllowlist or measurementAllowlist.");
+    }
     this.options = {
       ...defaultTeeVerifierOptions,
       attestationVerifier: options.attestationVerifier ?? new NitroAttestationVerifier(),
-      ...options,
+      pcrAllowlist: options.pcrAllowlist ?? noAllowlist,
+      measurementAllowlist: options.measurementAllowlist ?? noAllowlist,
+      ...stripUndefined(options),
     };
     for (const key of [
       "maxAttestationAgeMs",
@@ -98,20 +121,16 @@ export class TeeVerifier {
       throw new AttestationConfigError("BAD_OPTIONS", "resultHash must be 32 bytes of 0x-hex.");
     }
     const proof = input.proof instanceof Uint8Array ? decodeTeeProof(input.proof) : input.proof;
-    const allowlist = this.options.pcrAllowlist(modelId);
-    if (allowlist === undefined || allowlist.length === 0) {
-      throw new AttestationError("NO_POLICY", "The model accepts no TEE proofs (no PCR allowlist).", {
-        details: `model ${modelId}`,
-      });
-    }
+    const allowlist = this.#policy(modelId);
 
     if (proof.binding === "document") {
       const attestation = this.options.attestationVerifier.verify(proof.document);
       checkAttestationPolicy(attestation.document, {
         ...this.#freshness(),
-        pcrAllowlist: allowlist,
+        ...(allowlist.kind === "pcrs" ? { pcrAllowlist: allowlist.pcrs } : {}),
         userData: resultHash,
       });
+      checkPcrsForModel(attestation.document.pcrs, allowlist, modelId);
       return { binding: "document", attestation };
     }
 
@@ -124,7 +143,7 @@ export class TeeVerifier {
       );
       record = this.#records.get(parsed.attestationId);
       if (record === undefined) {
-        record = this.#verifyDocument(parsed, allowlist);
+        record = this.#verifyDocument(parsed, allowlist, modelId);
         registered = true;
       }
     } else {
@@ -165,14 +184,11 @@ export class TeeVerifier {
    * announced) against a model's allowlist, and remembers its key.
    */
   registerAttestation(document: Uint8Array, modelId: Hex): EnclaveKeyRecord {
-    const allowlist = this.options.pcrAllowlist(modelId);
-    if (allowlist === undefined || allowlist.length === 0) {
-      throw new AttestationError("NO_POLICY", "The model accepts no TEE proofs (no PCR allowlist).");
-    }
+    const allowlist = this.#policy(modelId);
     const parsed = parseAttestation(document, this.options.attestationVerifier.options.limits);
     const cached = this.#records.get(parsed.attestationId);
     if (cached !== undefined) checkRecordForModel(cached, allowlist, modelId);
-    const record = cached ?? this.#verifyDocument(parsed, allowlist);
+    const record = cached ?? this.#verifyDocument(parsed, allowlist, modelId);
     this.#records.set(record.attestationId, record);
     return record;
   }
@@ -191,9 +207,26 @@ export class TeeVerifier {
     return { enclaveKeys: this.#records.size, registered: this.#registered };
   }
 
-  #verifyDocument(parsed: ParsedAttestation, allowlist: PcrAllowlist): EnclaveKeyRecord {
+  /** The model's policy: its PCR allowlist, else its measurement allowlist; NO_POLICY with neither. */
+  #policy(modelId: Hex): ModelPolicy {
+    const pcrs = this.options.pcrAllowlist(modelId);
+    if (pcrs !== undefined && pcrs.length > 0) return { kind: "pcrs", pcrs };
+    const measurements = this.options.measurementAllowlist(modelId);
+    if (measurements !== undefined && measurements.length > 0) {
+      return { kind: "measurements", measurements: measurementSet(measurements) };
+    }
+    throw new AttestationError("NO_POLICY", "The model accepts no TEE proofs (no allowed enclave image).", {
+      details: `model ${modelId}`,
+    });
+  }
+
+  #verifyDocument(parsed: ParsedAttestation, allowlist: ModelPolicy, modelId: Hex): EnclaveKeyRecord {
     const verified = this.options.attestationVerifier.verifyParsed(parsed);
-    checkAttestationPolicy(verified.document, { ...this.#freshness(), pcrAllowlist: allowlist });
+    checkAttestationPolicy(verified.document, {
+      ...this.#freshness(),
+      ...(allowlist.kind === "pcrs" ? { pcrAllowlist: allowlist.pcrs } : {}),
+    });
+    checkPcrsForModel(verified.document.pcrs, allowlist, modelId);
     if (verified.document.publicKey === undefined) {
       throw new AttestationError(
         "BINDING_MISMATCH",
@@ -213,11 +246,56 @@ export class TeeVerifier {
   }
 }
 
-function checkRecordForModel(record: EnclaveKeyRecord, allowlist: PcrAllowlist, modelId: Hex): void {
+/** A model's accepted images: raw PCR sets, or measurements (lower-case hex). */
+type ModelPolicy =
+  | { kind: "pcrs"; pcrs: PcrAllowlist }
+  | { kind: "measurements"; measurements: ReadonlySet<string> };
+
+const noAllowlist = () => undefined;
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const measurementSets = new WeakMap<readonly Hex[], ReadonlySet<string>>();
+
+/** The allowlist as a set (memoised per array: callers pass the same array until it changes). */
+function measurementSet(list: readonly Hex[]): ReadonlySet<string> {
+  let set = measurementSets.get(list);
+  if (set === undefined) {
+    set = new Set(list.map((m) => m.toLowerCase()));
+    measurementSets.set(list, set);
+  }
+  return set;
+}
+
+/** `enclaveMeasurement` of a peer's PCRs; a document without PCR0..2 matches no measurement. */
+function measurementOf(pcrs: ReadonlyMap<number, Uint8Array>): Hex | undefined {
+  return [0, 1, 2].every((i) => pcrs.has(i)) ? enclaveMeasurement(pcrs) : undefined;
+}
+
+/** The document's PCRs against a measurement policy (PCR policies are checked by checkAttestationPolicy). */
+function checkPcrsForModel(
+  pcrs: ReadonlyMap<number, Uint8Array>,
+  allowlist: ModelPolicy,
+  modelId: Hex,
+): void {
+  if (allowlist.kind !== "measurements") return;
+  const measurement = measurementOf(pcrs);
+  if (measurement === undefined || !allowlist.measurements.has(measurement.toLowerCase())) {
+    throw new AttestationError("PCR_MISMATCH", "The enclave's image is not allowed for this model.", {
+      details: `model ${modelId}, measurement ${measurement ?? "none (PCR0..2 missing)"}`,
+    });
+  }
+}
+
+function checkRecordForModel(record: EnclaveKeyRecord, allowlist: ModelPolicy, modelId: Hex): void {
   const ok =
-    record.pcrs !== undefined
-      ? matchesPcrAllowlist(record.pcrs, allowlist)
-      : allowlistHasMeasurement(allowlist, record.measurement);
+    allowlist.kind === "measurements"
+      ? allowlist.measurements.has(record.measurement.toLowerCase())
+      : record.pcrs !== undefined
+        ? matchesPcrAllowlist(record.pcrs, allowlist.pcrs)
+        : allowlistHasMeasurement(allowlist.pcrs, record.measurement);
   if (!ok) {
     throw new AttestationError("PCR_MISMATCH", "The enclave's image is not allowed for this model.", {
       details: `model ${modelId}, measurement ${record.measurement}`,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { OpgDeployment, RegistryParams } from "@opg/contracts";
 import { type Address, type Client, getAddress, isAddress, zeroAddress } from "viem";
 import { getChainId, getCode, readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { enclaveRegistryAbi, inferenceHubAbi } from "../abis.js";
 import { ChainError } from "../errors/ChainError.js";
 
 export type { OpgDeployment, RegistryParams };
@@ -74,6 +74,7 @@ export function parseDeployment(json: unknown, source = "deployment"): OpgDeploy
     inferenceHub: contractAddress(root, "inferenceHub", source),
     operatorRegistry: contractAddress(root, "operatorRegistry", source),
     modelRegistry: contractAddress(root, "modelRegistry", source),
+    enclaveRegistry: contractAddress(root, "enclaveRegistry", source),
     startBlock: uint(root, "startBlock", source),
     deployer: address(root, "deployer", source),
     admin: address(root, "admin", source),
@@ -89,8 +90,8 @@ export function parseDeployment(json: unknown, source = "deployment"): OpgDeploy
 }
 
 /**
- * Checks a deployment against the RPC: same chain id, code at every contract, and the hub wired
- * to the registries. Call once at start-up so a wrong file or RPC fails loudly.
+ * Checks a deployment against the RPC: same chain id, code at every contract, the hub wired to
+ * the registries and the enclave registry to the hub. Call once at start-up so a wrong file or RPC fails loudly.
  */
 export async function checkDeployment(client: Client, deployment: OpgDeployment): Promise<void> {
   const chainId = await getChainId(client);
@@ -103,7 +104,7 @@ export async function checkDeployment(client: Client, deployment: OpgDeployment)
       },
     );
   }
-  for (const key of ["inferenceHub", "operatorRegistry", "modelRegistry"] as const) {
+  for (const key of ["inferenceHub", "operatorRegistry", "modelRegistry", "enclaveRegistry"] as const) {
     const code = await getCode(client, { address: deployment[key] });
     if (code === undefined || code === "0x") {
       throw new ChainError(
@@ -115,7 +116,7 @@ export async function checkDeployment(client: Client, deployment: OpgDeployment)
       );
     }
   }
-  const [registry, models] = await Promise.all([
+  const [registry, models, enclaveHub] = await Promise.all([
     readContract(client, {
       address: deployment.inferenceHub,
       abi: inferenceHubAbi,
@@ -125,6 +126,11 @@ export async function checkDeployment(client: Client, deployment: OpgDeployment)
       address: deployment.inferenceHub,
       abi: inferenceHubAbi,
       functionName: "modelRegistry",
+    }),
+    readContract(client, {
+      address: deployment.enclaveRegistry,
+      abi: enclaveRegistryAbi,
+      functionName: "hub",
     }),
   ]);
   if (getAddress(registry) !== getAddress(deployment.operatorRegistry)) {
@@ -144,6 +150,11 @@ export async function checkDeployment(client: Client, deployment: OpgDeployment)
         meta: { hub: models, deployment: deployment.modelRegistry },
       },
     );
+  }
+  if (getAddress(enclaveHub) !== getAddress(deployment.inferenceHub)) {
+    throw new ChainError("DEPLOYMENTS_INVALID", "The EnclaveRegistry belongs to another hub.", {
+      meta: { key: "enclaveRegistry", hub: enclaveHub, deployment: deployment.inferenceHub },
+    });
   }
 }
 

@@ -79,6 +79,16 @@ describe("deployment", () => {
     await expect(
       checkDeployment(chain.client, { ...fixture.deployment, modelRegistry: fixture.deployer.address }),
     ).rejects.toMatchObject({ code: "DEPLOYMENTS_INVALID", meta: { key: "modelRegistry" } });
+    await expect(
+      checkDeployment(chain.client, { ...fixture.deployment, enclaveRegistry: fixture.deployer.address }),
+    ).rejects.toMatchObject({ code: "DEPLOYMENTS_INVALID", meta: { key: "enclaveRegistry" } });
+    // Code there, but wired to another hub: the model registry is no EnclaveRegistry.
+    await expect(
+      checkDeployment(chain.client, {
+        ...fixture.deployment,
+        enclaveRegistry: fixture.deployment.modelRegistry,
+      }),
+    ).rejects.toBeDefined();
   });
 });
 

@@ -4,6 +4,7 @@ import {
   EIP712_NAME,
   EIP712_TYPES,
   EIP712_VERSION,
+  type EnclaveRegistration,
   type ExecutionResult,
   type InferenceRequest,
   type OpgDomain,
@@ -23,12 +24,14 @@ export const TYPE_HASHES: Record<PrimaryType, Hex> = {
   InferenceRequest: keccak256(toHex(typeString("InferenceRequest"))),
   ExecutionResult: keccak256(toHex(typeString("ExecutionResult"))),
   BatchRoot: keccak256(toHex(typeString("BatchRoot"))),
+  EnclaveRegistration: keccak256(toHex(typeString("EnclaveRegistration"))),
 };
 
 export const TYPE_STRINGS: Record<PrimaryType, string> = {
   InferenceRequest: typeString("InferenceRequest"),
   ExecutionResult: typeString("ExecutionResult"),
   BatchRoot: typeString("BatchRoot"),
+  EnclaveRegistration: typeString("EnclaveRegistration"),
 };
 
 const separators = new Map<string, Hex>();
@@ -76,6 +79,10 @@ export function batchRootStructHash(b: BatchRoot): Hex {
   return structHash("BatchRoot", [b.configDigest, b.batchId, b.root, b.count]);
 }
 
+export function enclaveRegistrationStructHash(r: EnclaveRegistration): Hex {
+  return structHash("EnclaveRegistration", [r.enclave, r.measurement, r.expiresAt, r.configDigest]);
+}
+
 function digest(domain: OpgDomain, struct: Hex): Hex {
   return keccak256(concat(["0x1901", domainSeparator(domain), struct]));
 }
@@ -94,4 +101,9 @@ export function executionResultDigest(domain: OpgDomain, r: ExecutionResult): He
 
 export function batchRootDigest(domain: OpgDomain, b: BatchRoot): Hex {
   return digest(domain, batchRootStructHash(b));
+}
+
+/** The EIP-712 digest verifiers sign to register an enclave key (EnclaveRegistry, in the hub's domain). */
+export function enclaveRegistrationDigest(domain: OpgDomain, r: EnclaveRegistration): Hex {
+  return digest(domain, enclaveRegistrationStructHash(r));
 }

@@ -1,7 +1,18 @@
 import type { Address, Hex } from "viem";
-import { batchRootDigest, executionResultDigest, inferenceRequestDigest } from "./digest.js";
+import {
+  batchRootDigest,
+  enclaveRegistrationDigest,
+  executionResultDigest,
+  inferenceRequestDigest,
+} from "./digest.js";
 import { recoverDigestSigner, signDigest } from "./signature.js";
-import type { BatchRoot, ExecutionResult, InferenceRequest, OpgDomain } from "./types.js";
+import type {
+  BatchRoot,
+  EnclaveRegistration,
+  ExecutionResult,
+  InferenceRequest,
+  OpgDomain,
+} from "./types.js";
 
 /** Signs a direct request as its requester; returns the signature and the `requestId`. */
 export function signInferenceRequest(
@@ -39,4 +50,20 @@ export function signBatchRoot(privateKey: Hex, domain: OpgDomain, batch: BatchRo
 
 export function recoverBatchRootSigner(domain: OpgDomain, batch: BatchRoot, signature: Hex): Address {
   return recoverDigestSigner(batchRootDigest(domain, batch), signature);
+}
+
+export function signEnclaveRegistration(
+  privateKey: Hex,
+  domain: OpgDomain,
+  registration: EnclaveRegistration,
+): Hex {
+  return signDigest(privateKey, enclaveRegistrationDigest(domain, registration));
+}
+
+export function recoverEnclaveRegistrationSigner(
+  domain: OpgDomain,
+  registration: EnclaveRegistration,
+  signature: Hex,
+): Address {
+  return recoverDigestSigner(enclaveRegistrationDigest(domain, registration), signature);
 }

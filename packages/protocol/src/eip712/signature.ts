@@ -2,6 +2,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { type Address, bytesToHex, checksumAddress, type Hex, hexToBytes, isAddressEqual } from "viem";
 import { SignatureError } from "./SignatureError.js";
+import { secp256k1Backend } from "./secp256k1Backend.js";
 
 /** secp256k1 group order and its half: signatures with s above half are malleable. */
 const N = secp256k1.CURVE.n;
@@ -18,10 +19,10 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
  * `ecrecover` and OpenZeppelin's ECDSA accept.
  */
 export function signDigest(privateKey: Hex, digest: Hex): Hex {
-  const sig = secp256k1.sign(hexToBytes(digest), hexToBytes(privateKey), { lowS: true });
+  const { signature, recid } = secp256k1Backend.sign(hexToBytes(digest), hexToBytes(privateKey));
   const out = new Uint8Array(65);
-  out.set(sig.toCompactRawBytes(), 0);
-  out[64] = 27 + sig.recovery;
+  out.set(signature, 0);
+  out[64] = 27 + recid;
   return bytesToHex(out);
 }
 
@@ -47,10 +48,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex | Uint8Array): A
   }
   let publicKey: Uint8Array;
   try {
-    publicKey = new secp256k1.Signature(r, s)
-      .addRecoveryBit(v - 27)
-      .recoverPublicKey(hexToBytes(digest))
-      .toRawBytes(false);
+    publicKey = secp256k1Backend.recover(bytes.subarray(0, 64), v - 27, hexToBytes(digest));
   } catch (cause) {
     throw new SignatureError("UNRECOVERABLE", "No public key recovers from this signature.", { cause });
   }

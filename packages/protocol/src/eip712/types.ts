@@ -27,6 +27,12 @@ export const EIP712_TYPES = {
     { name: "root", type: "bytes32" },
     { name: "count", type: "uint32" },
   ],
+  EnclaveRegistration: [
+    { name: "enclave", type: "address" },
+    { name: "measurement", type: "bytes32" },
+    { name: "expiresAt", type: "uint64" },
+    { name: "configDigest", type: "bytes32" },
+  ],
 } as const;
 
 export type PrimaryType = keyof typeof EIP712_TYPES;
@@ -57,6 +63,20 @@ export type BatchRoot = {
   batchId: bigint;
   root: Hex;
   count: number;
+};
+
+/**
+ * What verifiers sign once they have verified an attestation document vouching for an enclave
+ * key: the key's address, its enclave image measurement (`keccak256(PCR0 ‖ PCR1 ‖ PCR2)`) and
+ * its expiry; `configDigest` names the verifier set, so signatures die with it. f + 1 of them
+ * register the key in the EnclaveRegistry.
+ */
+export type EnclaveRegistration = {
+  enclave: Address;
+  measurement: Hex;
+  /** Unix seconds. */
+  expiresAt: bigint;
+  configDigest: Hex;
 };
 
 /** The opg domain: bound to one chain and one InferenceHub. */

@@ -4,6 +4,7 @@ import { isProofMode } from "../mode.js";
 import {
   type BatchProposalMessage,
   type BatchSignatureMessage,
+  type EnclaveRegistrationSignatureMessage,
   MessageKind,
   type ResultMessage,
   WIRE_LIMITS,
@@ -109,6 +110,24 @@ export function encodeBatchProposalMessage(m: BatchProposalMessage): Uint8Array 
       m.count,
       hashes,
       b(m.proposer),
+      b(m.signature),
+    ],
+    dcborEncodeOptions,
+  );
+}
+
+export function encodeEnclaveRegistrationSignatureMessage(
+  m: EnclaveRegistrationSignatureMessage,
+): Uint8Array {
+  return encode(
+    [
+      WIRE_VERSION,
+      MessageKind.ENCLAVE_REGISTRATION_SIGNATURE,
+      b(m.enclave),
+      b(m.measurement),
+      safeUint(m.expiresAt, "expiresAt"),
+      b(m.configDigest),
+      b(m.verifier),
       b(m.signature),
     ],
     dcborEncodeOptions,
@@ -256,14 +275,60 @@ function proposalFromArray(v: unknown[]): BatchProposalMessage {
   };
 }
 
-/** Decodes any batch-signatures-topic message: a signature (kind 2) or a proposal (kind 3). */
-export function decodeBatchTopicMessage(
+/** Decodes an enclave registration signature (batch-signatures topic, kind 4). */
+export function decodeEnclaveRegistrationSignatureMessage(
   bytes: Uint8Array,
-):
+): EnclaveRegistrationSignatureMessage {
+  return enclaveRegistrationFromArray(
+    decodeArray(bytes, WIRE_LIMITS.enclaveRegistrationMessageBytes, "Enclave registration signature message"),
+  );
+}
+
+function enclaveRegistrationFromArray(v: unknown[]): EnclaveRegistrationSignatureMessage {
+  if (v[1] !== MessageKind.ENCLAVE_REGISTRATION_SIGNATURE) {
+    throw new WireError(
+      "WRONG_KIND",
+      `Expected an enclave registration signature message, got kind ${String(v[1])}.`,
+    );
+  }
+  if (v.length !== 8) {
+    throw new WireError(
+      "BAD_SHAPE",
+      `Enclave registration signature message has ${v.length} fields, expected 8.`,
+    );
+  }
+  return {
+    enclave: addressField(v[2], "enclave"),
+    measurement: hexField(v[3], "measurement", 32),
+    expiresAt: BigInt(uintField(v[4], "expiresAt")),
+    configDigest: hexField(v[5], "configDigest", 32),
+    verifier: addressField(v[6], "verifier"),
+    signature: hexField(v[7], "signature", 65),
+  };
+}
+
+/** A decoded batch-signatures-topic message. */
+export type BatchTopicMessage =
   | { kind: "signature"; message: BatchSignatureMessage }
-  | { kind: "proposal"; message: BatchProposalMessage } {
+  | { kind: "proposal"; message: BatchProposalMessage }
+  | { kind: "enclave"; message: EnclaveRegistrationSignatureMessage };
+
+/**
+ * Decodes any batch-signatures-topic message: a batch signature (kind 2), a batch proposal
+ * (kind 3) or an enclave registration signature (kind 4).
+ */
+export function decodeBatchTopicMessage(bytes: Uint8Array): BatchTopicMessage {
   const v = decodeArray(bytes, WIRE_LIMITS.batchProposalMessageBytes, "Batch topic message");
   if (v[1] === MessageKind.BATCH_PROPOSAL) return { kind: "proposal", message: proposalFromArray(v) };
+  if (v[1] === MessageKind.ENCLAVE_REGISTRATION_SIGNATURE) {
+    if (bytes.length > WIRE_LIMITS.enclaveRegistrationMessageBytes) {
+      throw new WireError(
+        "TOO_LARGE",
+        `Enclave registration signature message of ${bytes.length} bytes exceeds ${WIRE_LIMITS.enclaveRegistrationMessageBytes}.`,
+      );
+    }
+    return { kind: "enclave", message: enclaveRegistrationFromArray(v) };
+  }
   if (bytes.length > WIRE_LIMITS.batchSignatureMessageBytes) {
     throw new WireError(
       "TOO_LARGE",

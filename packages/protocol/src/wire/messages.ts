@@ -3,7 +3,12 @@ import type { ProofMode } from "../mode.js";
 
 export const WIRE_VERSION = 1;
 
-export const MessageKind = { RESULT: 1, BATCH_SIGNATURE: 2, BATCH_PROPOSAL: 3 } as const;
+export const MessageKind = {
+  RESULT: 1,
+  BATCH_SIGNATURE: 2,
+  BATCH_PROPOSAL: 3,
+  ENCLAVE_REGISTRATION_SIGNATURE: 4,
+} as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 /** Size caps, checked before any decoding. */
@@ -11,6 +16,7 @@ export const WIRE_LIMITS = {
   resultMessageBytes: 1024 * 1024,
   batchSignatureMessageBytes: 4 * 1024,
   batchProposalMessageBytes: 384 * 1024,
+  enclaveRegistrationMessageBytes: 4 * 1024,
   /** Results in one proposed batch. */
   batchResults: 8192,
   proofBytes: 256 * 1024,
@@ -63,5 +69,21 @@ export type BatchProposalMessage = {
   count: number;
   resultHashes: Hex[];
   proposer: Address;
+  signature: Hex;
+};
+
+/**
+ * A verifier's EIP-712 `EnclaveRegistration` signature, gossiped on the batch-signatures topic
+ * (kind 4). A verifier signs once it verified an attestation document vouching for `enclave`
+ * with this `measurement` and an expiry no earlier than `expiresAt`; f + 1 of them register the
+ * enclave key on chain (EnclaveRegistry.registerEnclave).
+ */
+export type EnclaveRegistrationSignatureMessage = {
+  enclave: Address;
+  measurement: Hex;
+  /** Unix seconds (at most 2^53 - 1 on the wire). */
+  expiresAt: bigint;
+  configDigest: Hex;
+  verifier: Address;
   signature: Hex;
 };

@@ -7,20 +7,24 @@ const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 
 /**
  * The verifier's HTTP API:
- * - `GET /v1/results/:requestId`: status (pending | verified | settled | rejected with reason),
- *   batch id, root, Merkle proof, settlement transaction, and the outputs.
+ * - `GET /v1/results/:requestId`: status (pending | verified | settled | rejected with reason
+ *   `{code, message, cause?}`, `cause` being the underlying check's code, e.g. a TEE proof's
+ *   PCR_MISMATCH), batch id, root, Merkle proof (`proof`), settlement transaction, the outputs
+ *   and the result message's mode-specific proof bytes (`resultProof`: for TEE the TeeProof, with
+ *   the enclave's signature over `resultHash`).
  * - `GET /v1/batches/:id`: a batch's root, count, members and settlement.
  */
 export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): void {
+  // Trees of settled batches whose every member is here (a proof from a partial tree would be wrong).
   const trees = new Map<string, ResultBatchTree>();
-  const treeOf = (b: StoredBatch): ResultBatchTree => {
+  const treeOf = (b: StoredBatch): ResultBatchTree | undefined => {
     const key = `${b.batchId}:${b.root}`;
     let tree = trees.get(key);
     if (!tree) {
-      const members = b.resultHashes
-        .map((h) => store.getResult(h))
-        .filter((r): r is StoredResult => r !== undefined);
-      tree = ResultBatchTree.of(members);
+      const members = b.resultHashes.map((h) => store.getResult(h));
+      if (members.length === 0 || members.some((r) => r === undefined)) return undefined;
+      tree = ResultBatchTree.of(members as StoredResult[]);
+      if (tree.root !== b.root) return undefined;
       trees.set(key, tree);
       if (trees.size > 64) trees.delete(trees.keys().next().value as string);
     }
@@ -43,7 +47,12 @@ export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): voi
       const rejections = store.rejectionsForRequest(id);
       if (rejections.length > 0) {
         const last = rejections[rejections.length - 1]!;
-        return { requestId: id, status: "rejected", reason: { code: last.code, message: last.reason } };
+        const reason = {
+          code: last.code,
+          message: last.reason,
+          ...(last.cause === undefined ? {} : { cause: last.cause }),
+        };
+        return { requestId: id, status: "rejected", reason };
       }
       return HttpReply.json({ requestId: id, status: "pending" }, 404);
     }
@@ -58,13 +67,16 @@ export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): voi
       mode: chosen.mode,
       resultHash: chosen.resultHash,
       outputs: `0x${Buffer.from(m.outputs).toString("hex")}`,
+      resultProof: `0x${Buffer.from(m.proof).toString("hex")}`,
     };
     if (settled && settled.batchId !== undefined) {
       const batch = store.getBatch(settled.batchId);
       if (batch) {
+        const tree = treeOf(batch);
         body["batchId"] = batch.batchId.toString();
         body["root"] = batch.root;
-        body["proof"] = treeOf(batch).proof(id);
+        // null while some members of the batch have not reached this verifier yet: ask another one.
+        body["proof"] = tree?.has(id) ? tree.proof(id) : null;
         body["settlementTx"] = batch.settleTx ?? null;
       }
     }

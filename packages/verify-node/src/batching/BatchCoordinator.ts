@@ -144,6 +144,14 @@ export class BatchCoordinator {
    * Gossip the batch's proposal again (at most once per `regossipMs` per batch).
    */
   announceSettled(resultHash: Hex): void {
+    try {
+      this.announce(resultHash);
+    } catch (err) {
+      this.deps.logger.warn({ err, resultHash }, "could not gossip a settled batch again");
+    }
+  }
+
+  private announce(resultHash: Hex): void {
     const batchId = this.deps.store.settledBatchOf(resultHash);
     if (batchId === undefined) return;
     const now = this.now();

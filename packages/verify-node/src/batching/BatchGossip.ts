@@ -1,9 +1,9 @@
 import {
-  type BatchProposalMessage,
-  type BatchSignatureMessage,
+  type BatchTopicMessage,
   decodeBatchTopicMessage,
   type OpgDomain,
   recoverBatchRootSigner,
+  recoverEnclaveRegistrationSigner,
   ValidationError,
   WIRE_LIMITS,
 } from "@opg/protocol";
@@ -31,22 +31,21 @@ export function decodeVerifierEvidence(bytes: Uint8Array): { a: SignedHeader; b:
   return { a: typed(raw.a), b: typed(raw.b) };
 }
 
-export type BatchTopicMessage =
-  | { kind: "signature"; message: BatchSignatureMessage }
-  | { kind: "proposal"; message: BatchProposalMessage };
+export type { BatchTopicMessage };
 
 export type BatchRejectCode =
   | "MALFORMED"
   | "STALE_CONFIG"
+  | "STALE_REGISTRATION"
   | "NOT_A_VERIFIER"
   | "BAD_SIGNATURE"
   | "VERIFIER_EQUIVOCATION";
 
 /**
  * The gossip validator of the batch-signatures topic: decodes, checks the config digest is the
- * active set's, the signer is in that set and the EIP-712 BatchRoot signature is theirs. A
- * verifier that signs two roots for one batch id is caught here: the evidence is kept and the
- * message REJECTed.
+ * active set's, the signer is in that set and the EIP-712 signature (BatchRoot, or
+ * EnclaveRegistration for kind 4) is theirs. A verifier that signs two roots for one batch id is
+ * caught here: the evidence is kept and the message REJECTed.
  */
 export class BatchGossip {
   constructor(
@@ -55,6 +54,7 @@ export class BatchGossip {
       registry: RegistryCache;
       store: VerifierStore;
       onEquivocation?: ((verifier: Address, batchId: bigint) => void) | undefined;
+      now?: () => number;
     },
   ) {}
 
@@ -72,6 +72,16 @@ export class BatchGossip {
     }
     const m = decoded.message;
     const signer = decoded.kind === "proposal" ? decoded.message.proposer : decoded.message.verifier;
+    if (decoded.kind === "enclave") {
+      const nowSeconds = BigInt(Math.floor((this.deps.now ?? Date.now)() / 1000));
+      if (decoded.message.expiresAt <= nowSeconds) {
+        throw new ValidationError<BatchRejectCode>(
+          "IGNORE",
+          "STALE_REGISTRATION",
+          "The enclave registration has expired.",
+        );
+      }
+    }
     let set: Awaited<ReturnType<RegistryCache["verifierConfig"]>>;
     try {
       set = await this.deps.registry.verifierConfig();
@@ -102,40 +112,42 @@ export class BatchGossip {
     }
     let recovered: Address;
     try {
-      recovered = recoverBatchRootSigner(this.deps.domain, m, m.signature);
+      recovered =
+        decoded.kind === "enclave"
+          ? recoverEnclaveRegistrationSigner(this.deps.domain, decoded.message, m.signature)
+          : recoverBatchRootSigner(this.deps.domain, decoded.message, m.signature);
     } catch (cause) {
-      throw new ValidationError<BatchRejectCode>(
-        "REJECT",
-        "BAD_SIGNATURE",
-        "The batch signature is invalid.",
-        { cause },
-      );
+      throw new ValidationError<BatchRejectCode>("REJECT", "BAD_SIGNATURE", "The signature is invalid.", {
+        cause,
+      });
     }
     if (!isAddressEqual(recovered, signer)) {
       throw new ValidationError<BatchRejectCode>(
         "REJECT",
         "BAD_SIGNATURE",
-        "The batch is not signed by its verifier.",
+        "The message is not signed by its verifier.",
       );
     }
-    const conflict = this.deps.store.conflictingSignature(m.batchId, m.root, signer);
+    if (decoded.kind === "enclave") return decoded;
+    const b = decoded.message;
+    const conflict = this.deps.store.conflictingSignature(b.batchId, b.root, signer);
     if (conflict) {
       const fresh = this.deps.store.insertEquivocation({
         kind: "verifier",
-        key: `${signer.toLowerCase()}:${m.batchId}`,
+        key: `${signer.toLowerCase()}:${b.batchId}`,
         offender: signer,
         evidence: encodeVerifierEvidence(
           {
-            configDigest: m.configDigest,
-            batchId: m.batchId,
-            root: m.root,
-            count: m.count,
-            signature: m.signature,
+            configDigest: b.configDigest,
+            batchId: b.batchId,
+            root: b.root,
+            count: b.count,
+            signature: b.signature,
           },
           conflict,
         ),
       });
-      if (fresh) this.deps.onEquivocation?.(signer, m.batchId);
+      if (fresh) this.deps.onEquivocation?.(signer, b.batchId);
       throw new ValidationError<BatchRejectCode>(
         "REJECT",
         "VERIFIER_EQUIVOCATION",

@@ -24,6 +24,26 @@ export interface ChainView {
   challengeVerifier(evidence: VerifierEquivocation, signal?: AbortSignal): Promise<Hex>;
 }
 
+/**
+ * The chain reads and writes of TEE mode (ModelRegistry measurements, EnclaveRegistry); implemented
+ * by ContractChainView when the deployment names an EnclaveRegistry.
+ */
+export interface TeeChainView {
+  /** The enclave measurements (`keccak256(PCR0 ‖ PCR1 ‖ PCR2)`) the model allows; empty when none. */
+  modelMeasurements(modelId: Hex): Promise<readonly Hex[]>;
+  /** An enclave key's on-chain registration; zeros when never registered. */
+  enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord>;
+  /** Submits `registerEnclave`; resolves with the mined transaction hash. */
+  registerEnclave(
+    registration: EnclaveRegistrationRecord & { enclave: Address; configDigest: Hex },
+    signatures: readonly Hex[],
+    signal?: AbortSignal,
+  ): Promise<Hex>;
+}
+
+/** `measurement` and `expiresAt` (Unix seconds) of an enclave key in the EnclaveRegistry. */
+export type EnclaveRegistrationRecord = { measurement: Hex; expiresAt: bigint };
+
 export type VerifierSet = { configDigest: Hex; signers: Address[]; f: number };
 
 export type BatchHeader = { configDigest: Hex; batchId: bigint; root: Hex; count: number };

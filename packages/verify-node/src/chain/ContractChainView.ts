@@ -1,9 +1,11 @@
-import { inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
+import { enclaveRegistryAbi, inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
 import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient } from "viem";
 import type {
   BatchHeader,
   ChainView,
+  EnclaveRegistrationRecord,
   ExecutorEquivocation,
+  TeeChainView,
   VerifierEquivocation,
   VerifierSet,
 } from "./ChainView.js";
@@ -20,10 +22,16 @@ export type ContractWriter = <
   signal?: AbortSignal | undefined;
 }) => Promise<Hex>;
 
-export type ContractAddresses = { hub: Address; operatorRegistry: Address; modelRegistry: Address };
+export type ContractAddresses = {
+  hub: Address;
+  operatorRegistry: Address;
+  modelRegistry: Address;
+  /** Needed for TEE mode's enclave key registration. */
+  enclaveRegistry?: Address | undefined;
+};
 
 /** The verifier's view of the opg contracts, on viem. */
-export class ContractChainView implements ChainView {
+export class ContractChainView implements ChainView, TeeChainView {
   readonly chainId: number;
   readonly hub: Address;
 
@@ -58,6 +66,53 @@ export class ContractChainView implements ChainView {
       args: [modelId],
     });
     return modes === 0 ? undefined : modes;
+  }
+
+  async modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
+    return this.deps.client.readContract({
+      address: this.deps.addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "measurements",
+      args: [modelId],
+    });
+  }
+
+  async enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord> {
+    const [measurement, expiresAt] = await this.deps.client.readContract({
+      address: this.enclaveRegistry(),
+      abi: enclaveRegistryAbi,
+      functionName: "enclave",
+      args: [enclave],
+    });
+    return { measurement, expiresAt };
+  }
+
+  registerEnclave(
+    r: EnclaveRegistrationRecord & { enclave: Address; configDigest: Hex },
+    signatures: readonly Hex[],
+    signal?: AbortSignal,
+  ): Promise<Hex> {
+    return this.deps.write({
+      address: this.enclaveRegistry(),
+      abi: enclaveRegistryAbi,
+      functionName: "registerEnclave",
+      args: [
+        {
+          enclave: r.enclave,
+          measurement: r.measurement,
+          expiresAt: r.expiresAt,
+          configDigest: r.configDigest,
+        },
+        [...signatures],
+      ],
+      signal,
+    });
+  }
+
+  private enclaveRegistry(): Address {
+    const address = this.deps.addresses.enclaveRegistry;
+    if (address === undefined) throw new Error("The deployment names no EnclaveRegistry.");
+    return address;
   }
 
   async onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {

@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import type { ChainView, VerifierSet } from "../chain/ChainView.js";
+import type { ChainView, TeeChainView, VerifierSet } from "../chain/ChainView.js";
 
 export type RegistryCacheOptions = {
   /** How long a chain read is trusted before it is read again. */
@@ -21,6 +21,7 @@ export class RegistryCache {
   private readonly options: RegistryCacheOptions;
   private readonly executors = new Map<string, Entry<boolean>>();
   private readonly models = new Map<string, Entry<number | undefined>>();
+  private readonly measurements = new Map<string, Entry<readonly Hex[]>>();
   private readonly requests = new Map<
     string,
     Entry<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>
@@ -29,7 +30,12 @@ export class RegistryCache {
 
   constructor(
     options: Partial<RegistryCacheOptions>,
-    private readonly deps: { chain: ChainView; now?: () => number },
+    private readonly deps: {
+      chain: ChainView;
+      /** TEE mode's reads (model measurements); without it `modelMeasurements` fails. */
+      tee?: TeeChainView | undefined;
+      now?: () => number;
+    },
   ) {
     this.options = { ...defaultRegistryCacheOptions, ...options };
   }
@@ -66,6 +72,24 @@ export class RegistryCache {
     return this.cached(this.models, modelId, () => this.deps.chain.modelModes(modelId));
   }
 
+  /**
+   * The enclave measurements a model allows (ModelRegistry `measurements`), for TEE proofs. The
+   * same array is returned until a refresh changes it, so callers may memoise on its identity.
+   */
+  modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
+    const tee = this.deps.tee;
+    if (tee === undefined) return Promise.reject(new Error("No TEE chain view: model measurements unknown."));
+    return this.cached(this.measurements, modelId, async () => {
+      const fresh = await tee.modelMeasurements(modelId);
+      const hit = this.measurements.get(modelId)?.value;
+      const same =
+        hit !== undefined &&
+        hit.length === fresh.length &&
+        hit.every((m, i) => m.toLowerCase() === fresh[i]!.toLowerCase());
+      return same ? hit : Object.freeze([...fresh]);
+    });
+  }
+
   /** On-chain requests never change once made: a found one is kept; a missing one is re-read. */
   onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
     const hit = this.requests.get(requestId);
@@ -94,6 +118,7 @@ export class RegistryCache {
   invalidate(): void {
     this.executors.clear();
     this.models.clear();
+    this.measurements.clear();
     this.verifierSet = undefined;
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger, Metrics } from "@opg/daemon";
-import { decodeResultMessage, resultHash } from "@opg/protocol";
+import { decodeResultMessage, OpgError, resultHash } from "@opg/protocol";
 import type { Counter } from "prom-client";
 import { keccak256 } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
@@ -101,6 +101,10 @@ export class ResultIntake {
 
   private record(bytes: Uint8Array, err: unknown): void {
     if (!(err instanceof ResultRejected)) return;
+    if (err.code === "INTERNAL") {
+      this.deps.logger.error({ err: err.cause, step: err.step }, "result validation failed inside this node");
+      return;
+    }
     const now = (this.deps.now ?? Date.now)();
     if (err.code === "CHAIN_UNAVAILABLE") {
       this.deps.store.deferResult(keccak256(bytes), bytes, now, this.options.keepDeferred);
@@ -118,6 +122,7 @@ export class ResultIntake {
           code: err.code,
           reason: err.shortMessage,
           at: now,
+          cause: err.cause instanceof OpgError ? String(err.cause.code) : undefined,
         },
         this.options.keepRejections,
       );

@@ -39,6 +39,7 @@ export type ValidationStep = (typeof VALIDATION_STEPS)[number];
 /** Bounded codes of a refused result. */
 export type ResultRejectCode =
   | "MALFORMED"
+  | "INTERNAL"
   | "OUTPUT_HASH_MISMATCH"
   | "BAD_OUTPUTS"
   | "BAD_REQUEST_SIGNATURE"
@@ -144,7 +145,11 @@ export class ResultValidator {
     const hash = resultHash(m);
     await this.step("duplicate", () => {
       if (this.deps.store.hasResult(hash)) {
-        this.deps.onDuplicate?.(hash);
+        try {
+          this.deps.onDuplicate?.(hash);
+        } catch {
+          // a notification only: the duplicate is dropped either way
+        }
         throw new ResultRejected("duplicate", "IGNORE", "DUPLICATE", "This result is already verified.");
       }
     });
@@ -163,7 +168,8 @@ export class ResultValidator {
       const err =
         e instanceof ResultRejected
           ? e
-          : new ResultRejected(step, "REJECT", "MALFORMED", `Step ${step} failed unexpectedly.`, {
+          : // Our own failure is not the sender's fault: drop the message, never penalise the peer.
+            new ResultRejected(step, "IGNORE", "INTERNAL", `Step ${step} failed unexpectedly.`, {
               cause: e,
             });
       this.outcomes?.inc({ step, result: err.action.toLowerCase(), code: err.code });
@@ -322,8 +328,13 @@ export class ResultValidator {
     try {
       await verifier.verify(m);
     } catch (cause) {
+      if (cause instanceof ResultRejected) throw cause; // e.g. CHAIN_UNAVAILABLE: deferred, not refused
       if (cause instanceof ValidationError) {
-        throw new ResultRejected("proof", cause.action, "BAD_PROOF", cause.shortMessage, { cause });
+        // The proof verifier's own code (e.g. PCR_MISMATCH) rides along as the cause.
+        throw new ResultRejected("proof", cause.action, "BAD_PROOF", cause.shortMessage, {
+          cause,
+          details: String(cause.code),
+        });
       }
       throw this.reject("proof", "BAD_PROOF", "The proof does not verify.", cause);
     }

@@ -19,7 +19,15 @@ export type StoredResult = {
   receivedAt: number;
 };
 
-export type StoredRejection = { requestId: Hex; resultHash: Hex; code: string; reason: string; at: number };
+export type StoredRejection = {
+  requestId: Hex;
+  resultHash: Hex;
+  code: string;
+  reason: string;
+  at: number;
+  /** The code of the underlying error, when there is one (e.g. a TEE proof's PCR_MISMATCH). */
+  cause?: string | undefined;
+};
 
 export type StoredBatch = {
   batchId: bigint;
@@ -120,6 +128,16 @@ export class VerifierStore {
     this.db = new DatabaseSync(path);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     this.db.exec(SCHEMA);
+    this.migrate();
+  }
+
+  /** Columns added after a table first shipped (CREATE TABLE IF NOT EXISTS leaves old tables as they are). */
+  private migrate(): void {
+    const columns = (table: string) =>
+      new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => String(c["name"])));
+    if (!columns("rejections").has("cause_code")) {
+      this.db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
+    }
   }
 
   close(): void {
@@ -234,8 +252,8 @@ export class VerifierStore {
 
   insertRejection(r: StoredRejection, keep: number): void {
     this.stmt(
-      "INSERT OR REPLACE INTO rejections (result_hash, request_id, code, reason, at) VALUES (?, ?, ?, ?, ?)",
-    ).run(r.resultHash, r.requestId, r.code, r.reason, r.at);
+      "INSERT OR REPLACE INTO rejections (result_hash, request_id, code, reason, at, cause_code) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(r.resultHash, r.requestId, r.code, r.reason, r.at, r.cause ?? null);
     this.stmt(
       "DELETE FROM rejections WHERE rowid IN (SELECT rowid FROM rejections ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)",
     ).run(keep);
@@ -250,6 +268,7 @@ export class VerifierStore {
       code: String(r["code"]),
       reason: String(r["reason"]),
       at: Number(r["at"]),
+      cause: r["cause_code"] == null ? undefined : String(r["cause_code"]),
     }));
   }
 
@@ -327,8 +346,13 @@ export class VerifierStore {
       this.stmt(
         `INSERT INTO batches (batch_id, config_digest, root, count, result_hashes, proposer, status, settle_tx, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 'settled', ?, ?)
-         ON CONFLICT (batch_id) DO UPDATE SET root = excluded.root, count = excluded.count,
-           result_hashes = excluded.result_hashes, status = 'settled', settle_tx = excluded.settle_tx`,
+         ON CONFLICT (batch_id) DO UPDATE SET root = excluded.root, count = excluded.count, status = 'settled',
+           settle_tx = COALESCE(excluded.settle_tx, settle_tx),
+           -- Keep what we know of this root's membership; what we knew of another root no longer holds.
+           result_hashes = CASE WHEN length(excluded.result_hashes) > 0 THEN excluded.result_hashes
+             WHEN root = excluded.root THEN result_hashes ELSE excluded.result_hashes END,
+           proposer = CASE WHEN excluded.proposer != '0x' OR root != excluded.root THEN excluded.proposer ELSE proposer END,
+           config_digest = CASE WHEN excluded.config_digest != '0x' OR root != excluded.root THEN excluded.config_digest ELSE config_digest END`,
       ).run(
         batchId,
         members?.configDigest ?? "0x",

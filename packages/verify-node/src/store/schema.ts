@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS rejections (
   request_id  TEXT NOT NULL,
   code        TEXT NOT NULL,
   reason      TEXT NOT NULL,
-  at          INTEGER NOT NULL
+  at          INTEGER NOT NULL,
+  cause_code  TEXT
 );
 CREATE INDEX IF NOT EXISTS rejections_by_request ON rejections (request_id);
 

@@ -1,0 +1,276 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { DevRoot, devEnclavePcrs, enclaveMeasurement } from "@opg/attestation";
+import { type ModelSetup, modeMask } from "@opg/contracts";
+import { loadOrCreatePeerKey } from "@opg/p2p";
+import { modelIdFromBytes, type OpgDomain, ProofMode, type TensorMap } from "@opg/protocol";
+import {
+  DaemonProcess,
+  daemonCliPath,
+  deployLocalNetwork,
+  freePort,
+  HardhatNode,
+  type LocalNetwork,
+  prepareNodeDir,
+  TcpProxy,
+} from "@opg/testkit";
+import type { Hex } from "viem";
+import { DEVNET } from "./topology.js";
+
+/** A model the devnet registers on chain and installs on every executor. */
+export type DevnetModel = {
+  name: string;
+  file: string;
+  modes: readonly ProofMode[];
+  price?: bigint;
+  measurements?: readonly Hex[];
+  weightsCommitment?: Hex;
+  zkVerifier?: Hex;
+  /** Inputs the demo sends to it in direct requests. */
+  demoInputs?: () => TensorMap;
+};
+
+export type DevnetOptions = {
+  /** Folder of every node's state; logs go to `<dir>/logs`. */
+  dir: string;
+  models: readonly DevnetModel[];
+  /** Fixed ports from the topology (`--keep` runs), or fresh free ones (tests). */
+  ports: "fixed" | "free";
+  blockTimeMs?: number;
+  /** Put a TCP proxy between the daemons and the chain (so a test can cut the RPC). */
+  rpcProxy?: boolean;
+  verifierFlags?: readonly string[];
+  execFlags?: readonly string[];
+  log?: (line: string) => void;
+};
+
+/** One daemon of the devnet. */
+export type DevnetNode = {
+  name: string;
+  kind: "exec-node" | "verify-node";
+  dir: string;
+  key: Hex;
+  httpUrl: string;
+  p2pPort: number;
+  p2pAddress: string;
+  proc: DaemonProcess;
+};
+
+/**
+ * The whole network on this machine: a Hardhat node mining every second, the contracts
+ * deployed and configured (3 verifiers with f = 1, 2 executors, the models), and 2 opg-exec and
+ * 3 opg-verify processes connected over libp2p on loopback, each with its data dir and log.
+ */
+export class Devnet {
+  readonly execs: DevnetNode[] = [];
+  readonly verifiers: DevnetNode[] = [];
+  proxy: TcpProxy | undefined;
+  readonly modelIds = new Map<string, Hex>();
+
+  private constructor(
+    readonly options: DevnetOptions,
+    readonly chain: HardhatNode,
+    readonly net: LocalNetwork,
+  ) {}
+
+  get domain(): OpgDomain {
+    return { chainId: this.net.deployment.chainId, verifyingContract: this.net.deployment.inferenceHub };
+  }
+
+  /** The RPC URL the daemons use (the proxy's when there is one). */
+  get rpcUrl(): string {
+    return this.proxy?.url ?? this.chain.rpcUrl;
+  }
+
+  get logDir(): string {
+    return join(this.options.dir, "logs");
+  }
+
+  /** The development enclave root every executor signs under and every verifier trusts. */
+  get devRootDir(): string {
+    return join(this.options.dir, "nitro-dev-root");
+  }
+
+  static async start(options: DevnetOptions): Promise<Devnet> {
+    const log = options.log ?? (() => {});
+    mkdirSync(join(options.dir, "logs"), { recursive: true });
+    log(`chain: starting a Hardhat node (${options.blockTimeMs ?? DEVNET.blockTimeMs} ms blocks)`);
+    const chain = await HardhatNode.start({
+      ...(options.ports === "fixed" ? { port: DEVNET.chainPort } : {}),
+      blockTimeMs: options.blockTimeMs ?? DEVNET.blockTimeMs,
+      logFile: join(options.dir, "logs", "chain.log"),
+    });
+    try {
+      await DevRoot.loadOrCreate(join(options.dir, "nitro-dev-root"));
+      // TEE-mode models allow the measurement of the devnet's development enclave image.
+      const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
+      const models: ModelSetup[] = options.models.map((m) => {
+        const modelId = modelIdFromBytes(readFileSync(m.file));
+        return {
+          modelId,
+          metadataURI: `opg-devnet://${m.name}`,
+          modes: modeMask(...m.modes),
+          price: m.price ?? 0n,
+          ...(m.weightsCommitment ? { weightsCommitment: m.weightsCommitment } : {}),
+          ...(m.zkVerifier ? { zkVerifier: m.zkVerifier } : {}),
+          ...(m.measurements
+            ? { measurements: m.measurements }
+            : m.modes.includes(ProofMode.TEE)
+              ? { measurements: [devMeasurement] }
+              : {}),
+        };
+      });
+      log("contracts: deploying and registering 3 verifiers (f = 1), 2 executors and the models");
+      const net = await deployLocalNetwork({
+        rpcUrl: chain.rpcUrl,
+        verifiers: DEVNET.verifiers,
+        executors: DEVNET.executors,
+        f: DEVNET.f,
+        models,
+      });
+      const devnet = new Devnet(options, chain, net);
+      for (const [i, m] of options.models.entries()) devnet.modelIds.set(m.name, models[i]!.modelId);
+      if (options.rpcProxy) {
+        devnet.proxy = new TcpProxy({ host: "127.0.0.1", port: chain.port });
+        await devnet.proxy.up();
+      }
+      await devnet.prepare();
+      await devnet.startAll(log);
+      return devnet;
+    } catch (err) {
+      chain.stop();
+      throw err;
+    }
+  }
+
+  private async node(kind: DevnetNode["kind"], i: number, key: Hex): Promise<DevnetNode> {
+    const fixed = this.options.ports === "fixed";
+    const name = `${kind === "exec-node" ? "exec" : "verify"}-${i}`;
+    const dir = join(this.options.dir, name);
+    await prepareNodeDir(dir, key, this.net.deployment);
+    const { privateKey } = await loadOrCreatePeerKey(join(dir, "peer.key"));
+    const httpPort = fixed
+      ? (kind === "exec-node" ? DEVNET.execHttpBase : DEVNET.verifyHttpBase) + i
+      : await freePort();
+    const p2pPort = fixed
+      ? (kind === "exec-node" ? DEVNET.execP2pBase : DEVNET.verifyP2pBase) + i
+      : await freePort();
+    return {
+      name,
+      kind,
+      dir,
+      key,
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      p2pPort,
+      p2pAddress: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerIdFromPrivateKey(privateKey).toString()}`,
+      proc: undefined as unknown as DaemonProcess,
+    };
+  }
+
+  private async prepare(): Promise<void> {
+    for (const [i, key] of this.net.executorKeys.entries())
+      this.execs.push(await this.node("exec-node", i, key));
+    for (const [i, key] of this.net.verifierKeys.entries())
+      this.verifiers.push(await this.node("verify-node", i, key));
+    for (const e of this.execs) {
+      for (const m of this.options.models) {
+        execFileSync(
+          process.execPath,
+          [daemonCliPath("exec-node"), "--data-dir", e.dir, "models", "add", m.file, "--name", m.name],
+          {
+            stdio: "ignore",
+          },
+        );
+      }
+    }
+    const all = [...this.execs, ...this.verifiers];
+    for (const n of all) {
+      const extra =
+        n.kind === "verify-node" ? (this.options.verifierFlags ?? []) : (this.options.execFlags ?? []);
+      n.proc = new DaemonProcess(n.kind, this.args(n, all, extra), {
+        logFile: join(this.logDir, `${n.name}.log`),
+        httpUrl: n.httpUrl,
+      });
+    }
+  }
+
+  /** The `start` command line of a node: every devnet key as a flag (see topology.ts). */
+  args(n: DevnetNode, all: readonly DevnetNode[], extra: readonly string[]): string[] {
+    return [
+      "--data-dir",
+      n.dir,
+      "start",
+      "--keystore.password-file",
+      "password",
+      "--http.host",
+      "127.0.0.1",
+      "--http.port",
+      new URL(n.httpUrl).port,
+      "--chain.rpc-url",
+      this.rpcUrl,
+      "--chain.poll-interval-ms",
+      String(DEVNET.pollIntervalMs),
+      "--p2p.listen",
+      `/ip4/127.0.0.1/tcp/${n.p2pPort}`,
+      "--p2p.peers",
+      ...all.filter((p) => p !== n).map((p) => p.p2pAddress),
+      "--p2p.heartbeat-ms",
+      String(DEVNET.heartbeatMs),
+      "--log.format",
+      "json",
+      ...(n.kind === "verify-node"
+        ? [
+            "--batching.max-batch-age-ms",
+            String(DEVNET.maxBatchAgeMs),
+            "--batching.leader-timeout-ms",
+            String(DEVNET.leaderTimeoutMs),
+            "--tee.enabled",
+            "true",
+            "--tee.dev-root-pem",
+            this.devRootDir,
+          ]
+        : [
+            "--tee.enabled",
+            "true",
+            "--tee.dev-root-dir",
+            this.devRootDir,
+            "--tee.image-id",
+            DEVNET.enclaveImageId,
+          ]),
+      ...extra,
+    ];
+  }
+
+  private async startAll(log: (line: string) => void): Promise<void> {
+    log(
+      `daemons: starting ${this.execs.length} opg-exec and ${this.verifiers.length} opg-verify (logs in ${this.logDir})`,
+    );
+    await Promise.all([...this.execs, ...this.verifiers].map((n) => n.proc.start()));
+  }
+
+  /** Every endpoint, for `--keep`. */
+  endpoints(): Record<string, string> {
+    const out: Record<string, string> = {
+      chain: this.chain.rpcUrl,
+      hub: this.net.deployment.inferenceHub,
+      operatorRegistry: this.net.deployment.operatorRegistry,
+      modelRegistry: this.net.deployment.modelRegistry,
+      logs: this.logDir,
+    };
+    for (const n of [...this.execs, ...this.verifiers]) {
+      out[`${n.name} http`] = n.httpUrl;
+      out[`${n.name} p2p`] = n.p2pAddress;
+    }
+    for (const [name, id] of this.modelIds) out[`model ${name}`] = id;
+    return out;
+  }
+
+  /** Stops every daemon (SIGTERM: clean shutdown), then the chain. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.execs, ...this.verifiers].map((n) => n.proc?.kill("SIGTERM")));
+    await this.proxy?.down();
+    this.chain.stop();
+  }
+}

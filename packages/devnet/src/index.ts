@@ -1,0 +1,13 @@
+export type { DevnetModel, DevnetNode, DevnetOptions } from "./Devnet.js";
+export { Devnet } from "./Devnet.js";
+export type { DemoRow } from "./demo.js";
+export { demoTable, runDemo } from "./demo.js";
+export { devnetModels } from "./models.js";
+export { formatTable, short } from "./table.js";
+export {
+  DEVNET,
+  DEVNET_DAEMON_KEYS,
+  DEVNET_EXECUTOR_KEYS,
+  DEVNET_VERIFIER_KEYS,
+  serviceNames,
+} from "./topology.js";

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import * as snarkjs from "snarkjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CompiledModel,
+  commitVector,
+  compileModel,
+  quantizeInputs,
+  runQuantized,
+  toField,
+  weightVector,
+  type ZkModelSpec,
+} from "../src/index.js";
+import {
+  type CompiledCircuit,
+  compileCircuit,
+  exampleArtifacts,
+  IRIS,
+  irisInput,
+  irisOnnx,
+} from "./helpers.js";
+import { mixedOpsOnnx } from "./models.js";
+
+const requireCjs = createRequire(import.meta.url);
+
+type WitnessCalculator = { calculateWitness(input: object, sanity: number): Promise<bigint[]> };
+
+async function witness(circuit: CompiledCircuit, spec: ZkModelSpec, x: bigint[]): Promise<bigint[]> {
+  const builder = requireCjs(circuit.witnessCalculator) as (code: Uint8Array) => Promise<WitnessCalculator>;
+  const wc = await builder(new Uint8Array(await readFile(circuit.wasm)));
+  const input: Record<string, string[]> = { x: x.map((v) => toField(v).toString()) };
+  if (spec.weightMode === "private") input["w"] = weightVector(spec).map((v) => toField(v).toString());
+  return wc.calculateWitness(input, 1);
+}
+
+/**
+ * Every value vector of the TS trace equals the circuit's signals, bit for bit (as field
+ * elements). circom --O2 substitutes purely linear signals (outputs of add/addConst) away; those
+ * are checked through the values computed from them and the output commitment.
+ */
+async function expectBitForBit(
+  circuit: CompiledCircuit,
+  compiled: CompiledModel,
+  x: bigint[],
+): Promise<void> {
+  const { spec } = compiled;
+  const w = await witness(circuit, spec, x);
+  const trace = runQuantized(spec, x);
+  const linearOnly = new Set(
+    spec.layers.filter((l) => l.op === "add" || l.op === "addConst").map((l) => l.output),
+  );
+  for (let id = 0; id < spec.values.length; id++) {
+    const name = id === 0 ? "x" : `v${id}`;
+    trace.values[id]!.forEach((v, i) => {
+      const idx = circuit.sym.get(`main.${name}[${i}]`);
+      if (idx === undefined && linearOnly.has(id)) return;
+      expect(idx, `main.${name}[${i}] in the witness`).toBeDefined();
+      expect(w[idx!], `main.${name}[${i}]`).toBe(toField(v));
+    });
+  }
+  // Public signals (witness 1..3): the commitments the verifier recomputes.
+  expect(w.slice(1, 4)).toEqual([
+    compiled.weightsCommitment,
+    await commitVector(x),
+    await commitVector(trace.output),
+  ]);
+}
+
+describe("circuit", () => {
+  const circuits: CompiledCircuit[] = [];
+  let iris: CompiledModel;
+  let irisCircuit: CompiledCircuit;
+
+  beforeAll(async () => {
+    iris = await compileModel(irisOnnx());
+    irisCircuit = await compileCircuit(iris);
+    circuits.push(irisCircuit);
+  });
+  afterAll(async () => {
+    await Promise.all(circuits.map((c) => c.cleanup()));
+  });
+
+  it("default: the TS executor gives the circuit's values bit for bit on Iris samples", async () => {
+    for (const i of [0, 57, 101, 149])
+      await expectBitForBit(irisCircuit, iris, quantizeInputs(iris.spec, irisInput(i)));
+  });
+
+  it("behavior: the witness satisfies the r1cs (wtns check), negative inputs included", async () => {
+    const x = [-3n * 65536n, 2n * 65536n + 12345n, -1n, 7n * 65536n];
+    const wtns = { type: "mem" as const };
+    await snarkjs.wtns.calculate({ x: x.map((v) => toField(v).toString()) }, irisCircuit.wasm, wtns);
+    expect(await snarkjs.wtns.check(irisCircuit.r1cs, wtns)).toBe(true);
+    await expectBitForBit(irisCircuit, iris, x);
+  });
+
+  it("behavior: the committed example artifacts are what the current compiler produces", async () => {
+    const example = await exampleArtifacts();
+    expect(example.manifest.artifactKey).toBe(iris.artifactKey);
+    expect(example.manifest.weightsCommitment).toBe(iris.weightsCommitment.toString());
+    expect(await readFile(`${example.dir}/circuit.circom`, "utf8")).toBe(iris.circom);
+    const r1csHash = createHash("sha256")
+      .update(await readFile(irisCircuit.r1cs))
+      .digest("hex");
+    expect(r1csHash).toBe(example.manifest.files["circuit.r1cs"]);
+  });
+
+  it("behavior: every supported op (fused and standalone) matches bit for bit", async () => {
+    const compiled = await compileModel(mixedOpsOnnx());
+    const circuit = await compileCircuit(compiled);
+    circuits.push(circuit);
+    for (let t = 0; t < 4; t++) {
+      const data = Float32Array.from({ length: 6 }, (_, i) => Math.sin(t * 3.1 + i) * 4);
+      await expectBitForBit(
+        circuit,
+        compiled,
+        quantizeInputs(compiled.spec, { features: { dtype: "float32", dims: [1, 2, 3], data } }),
+      );
+    }
+  });
+
+  it("behavior: private weight mode hashes the private weights to the same commitment", async () => {
+    const compiled = await compileModel(irisOnnx(), { weightMode: "private" });
+    const circuit = await compileCircuit(compiled);
+    circuits.push(circuit);
+    expect(compiled.weightsCommitment).toBe(iris.weightsCommitment);
+    await expectBitForBit(circuit, compiled, quantizeInputs(compiled.spec, irisInput(77)));
+    // Other weights → another commitment: the public signal binds the parameters.
+    const w = weightVector(compiled.spec).map((v) => toField(v).toString());
+    w[0] = toField(BigInt(w[0]!) + 1n).toString();
+    const builder = requireCjs(circuit.witnessCalculator) as (code: Uint8Array) => Promise<WitnessCalculator>;
+    const wc = await builder(new Uint8Array(await readFile(circuit.wasm)));
+    const x = quantizeInputs(compiled.spec, irisInput(77)).map((v) => toField(v).toString());
+    const tampered = await wc.calculateWitness({ x, w }, 1);
+    expect(tampered[1]).not.toBe(compiled.weightsCommitment);
+    expect(IRIS.x.length).toBe(150);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * Writes BENCHMARKS.md from bench-results/*.json (run by `pnpm bench` after every benchmark):
+ * each figure next to its baseline from the same run, the ratio, the target, and the machine.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+
+type Figures = Record<string, number | string>;
+const ROOT = join(import.meta.dirname, "..");
+
+function load(name: string): { figures: Figures; at: string } | undefined {
+  const file = join(ROOT, "bench-results", `${name}.json`);
+  if (!existsSync(file)) return undefined;
+  return {
+    figures: JSON.parse(readFileSync(file, "utf8")) as Figures,
+    at: statSync(file).mtime.toISOString(),
+  };
+}
+
+const fmt = (v: number | string | undefined, digits = 1): string =>
+  v === undefined
+    ? "–"
+    : typeof v === "number"
+      ? Number.isInteger(v)
+        ? v.toLocaleString("en-US")
+        : v.toFixed(digits)
+      : v;
+
+type Row = [what: string, figure: string, baseline: string, ratio: string, target: string, met: string];
+
+function met(ok: boolean | undefined): string {
+  return ok === undefined ? "–" : ok ? "yes" : "**no**";
+}
+
+function section(title: string, command: string, at: string | undefined, rows: Row[]): string {
+  const head = `| measure | opg | baseline (same run) | ratio | target | met |\n| --- | --- | --- | --- | --- | --- |`;
+  const body = rows.map((r) => `| ${r.join(" | ")} |`).join("\n");
+  return `## ${title}\n\n\`${command}\`${at ? ` — run ${at}` : " — not run yet"}\n\n${head}\n${body}\n`;
+}
+
+const num = (f: Figures | undefined, k: string): number | undefined =>
+  typeof f?.[k] === "number" ? (f[k] as number) : undefined;
+
+const gas = load("gas");
+const exec = load("exec");
+const verify = load("verify");
+const zk = load("zk");
+const tee = load("tee");
+const g = gas?.figures;
+const e = exec?.figures;
+const v = verify?.figures;
+const z = zk?.figures;
+const t = tee?.figures;
+
+const parts: string[] = [
+  "# Benchmarks",
+  "",
+  "Written by `pnpm bench` from `bench-results/*.json`; every baseline is measured in the same run as its figure.",
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}, ${process.platform}/${process.arch}; no GPU (onnxruntime CPU provider).`,
+  "",
+  section("Settlement gas (contracts)", "pnpm bench:gas", gas?.at, [
+    [
+      "settlement gas per result, 256 results, 3-of-4",
+      fmt(num(g, "settle_gas_per_result_256")),
+      `${fmt(num(g, "baseline_slot_gas_per_result"))} (one slot per result)`,
+      `${fmt(num(g, "baseline_to_settle_ratio_256"))}×`,
+      "≤ 500",
+      met(
+        num(g, "settle_gas_per_result_256") !== undefined
+          ? num(g, "settle_gas_per_result_256")! <= 500
+          : undefined,
+      ),
+    ],
+    [
+      "settlement gas per result, 1024 results",
+      fmt(num(g, "settle_gas_per_result_1024")),
+      fmt(num(g, "baseline_slot_gas_per_result_1024")),
+      `${fmt(num(g, "baseline_to_settle_ratio_1024"))}×`,
+      "–",
+      "–",
+    ],
+    [
+      "verifyResult gas, depth 10",
+      fmt(num(g, "verify_result_gas_depth_10")),
+      "–",
+      "–",
+      "≤ 10,000",
+      met(
+        num(g, "verify_result_gas_depth_10") !== undefined
+          ? num(g, "verify_result_gas_depth_10")! <= 10_000
+          : undefined,
+      ),
+    ],
+    [
+      "deliver gas, depth 10, no callback",
+      fmt(num(g, "deliver_gas_depth_10")),
+      "–",
+      "–",
+      "≤ 60,000",
+      met(
+        num(g, "deliver_gas_depth_10") !== undefined ? num(g, "deliver_gas_depth_10")! <= 60_000 : undefined,
+      ),
+    ],
+    [
+      "requestInference gas",
+      fmt(num(g, "request_gas")),
+      "–",
+      "–",
+      "≤ 80,000",
+      met(num(g, "request_gas") !== undefined ? num(g, "request_gas")! <= 80_000 : undefined),
+    ],
+  ]),
+  section("Execution (opg-exec vs raw onnxruntime-node)", "pnpm bench:exec", exec?.at, [
+    [
+      "detector throughput (PaddleOCR det, 320×320)",
+      `${fmt(num(e, "throughput_opg_detector"), 2)}/s`,
+      `${fmt(num(e, "throughput_raw_detector"), 2)}/s raw`,
+      `${fmt((num(e, "throughput_ratio_detector") ?? 0) * 100)}%`,
+      "≥ 95%",
+      met(
+        num(e, "throughput_ratio_detector") !== undefined
+          ? num(e, "throughput_ratio_detector")! >= 0.95
+          : undefined,
+      ),
+    ],
+    [
+      "classifier throughput (PaddleOCR cls)",
+      `${fmt(num(e, "throughput_opg_classifier"), 1)}/s`,
+      `${fmt(num(e, "throughput_raw_classifier"), 1)}/s raw`,
+      `${fmt((num(e, "throughput_ratio_classifier") ?? 0) * 100)}%`,
+      "≥ 80%",
+      met(
+        num(e, "throughput_ratio_classifier") !== undefined
+          ? num(e, "throughput_ratio_classifier")! >= 0.8
+          : undefined,
+      ),
+    ],
+    [
+      "detector p50 / p99 latency (ms)",
+      `${fmt(num(e, "p50_ms_detector"))} / ${fmt(num(e, "p99_ms_detector"))}`,
+      `${fmt(num(e, "raw_p50_ms_detector"))} / ${fmt(num(e, "raw_p99_ms_detector"))}`,
+      "–",
+      "–",
+      "–",
+    ],
+    [
+      "hash + sign + store + publish per result (ms)",
+      fmt(num(e, "sign_publish_ms_per_result"), 3),
+      "–",
+      "–",
+      "≤ 1 ms",
+      met(
+        num(e, "sign_publish_ms_per_result") !== undefined
+          ? num(e, "sign_publish_ms_per_result")! <= 1
+          : undefined,
+      ),
+    ],
+  ]),
+  section("Verification (opg-verify)", "pnpm bench:verify", verify?.at, [
+    [
+      "verified results/s, mode NONE, one core",
+      fmt(num(v, "verified_per_s_none")),
+      `${fmt(num(v, "baseline_signature_recoveries_per_s"))}/s (decode + 2 signature recoveries)`,
+      fmt(num(v, "pipeline_vs_signatures_ratio"), 2),
+      "≥ 2,000/s",
+      met(num(v, "verified_per_s_none") !== undefined ? num(v, "verified_per_s_none")! >= 2000 : undefined),
+    ],
+    [
+      "settlement gas per result from receipts, 16 / 256 / 1024",
+      `${fmt(num(v, "settle_gas_per_result_16"))} / ${fmt(num(v, "settle_gas_per_result_256"))} / ${fmt(num(v, "settle_gas_per_result_1024"))}`,
+      "–",
+      "–",
+      "–",
+      "–",
+    ],
+    [
+      "request → settled p50 / p90, devnet, 1 s blocks, NONE (ms)",
+      `${fmt(num(v, "request_to_settled_p50_ms_none"))} / ${fmt(num(v, "request_to_settled_p90_ms_none"))}`,
+      "–",
+      "–",
+      "p50 < 3,000",
+      met(
+        num(v, "request_to_settled_p50_ms_none") !== undefined
+          ? num(v, "request_to_settled_p50_ms_none")! < 3000
+          : undefined,
+      ),
+    ],
+  ]),
+  section("ZK proofs (@opg/zk)", "pnpm bench:zk", zk?.at, [
+    [
+      "constraints, Iris example / 10k-weight MLP",
+      `${fmt(num(z, "constraints_example"))} / ${fmt(num(z, "constraints_mlp10k"))}`,
+      "–",
+      "–",
+      "–",
+      "–",
+    ],
+    ["proving p50, Iris example (ms)", fmt(num(z, "prove_ms_p50_example")), "–", "–", "–", "–"],
+    [
+      "proving p50, 10k-weight MLP (ms)",
+      fmt(num(z, "prove_ms_p50_mlp10k")),
+      "–",
+      "–",
+      "≤ 1,000",
+      met(num(z, "prove_ms_p50_mlp10k") !== undefined ? num(z, "prove_ms_p50_mlp10k")! <= 1000 : undefined),
+    ],
+    [
+      "verification per proof, batch of 64 (ms)",
+      fmt(num(z, "verify_ms_per_proof_batch64"), 2),
+      `${fmt(num(z, "verify_ms_single_snarkjs"), 2)} (snarkjs.groth16.verify)`,
+      `${fmt(num(z, "batch_speedup_64"), 2)}×`,
+      "≥ 3×",
+      met(num(z, "batch_speedup_64") !== undefined ? num(z, "batch_speedup_64")! >= 3 : undefined),
+    ],
+    [
+      "on-chain verification gas",
+      fmt(num(z, "onchain_verify_gas")),
+      "–",
+      "–",
+      "≤ 300,000",
+      met(num(z, "onchain_verify_gas") !== undefined ? num(z, "onchain_verify_gas")! <= 300_000 : undefined),
+    ],
+  ]),
+  section("TEE attestations (@opg/attestation)", "pnpm bench:tee", tee?.at, [
+    [
+      "verifications/s, cached chain, one core",
+      fmt(num(t, "verifications_per_s_cached")),
+      `${fmt(num(t, "verifications_per_s_uncached"))}/s uncached`,
+      num(t, "verifications_per_s_cached") && num(t, "verifications_per_s_uncached")
+        ? `${fmt(num(t, "verifications_per_s_cached")! / num(t, "verifications_per_s_uncached")!)}×`
+        : "–",
+      "≥ 1,000/s",
+      met(
+        num(t, "verifications_per_s_cached") !== undefined
+          ? num(t, "verifications_per_s_cached")! >= 1000
+          : undefined,
+      ),
+    ],
+    ["executor overhead per result (ms)", fmt(num(t, "executor_overhead_ms"), 3), "–", "–", "–", "–"],
+  ]),
+];
+
+writeFileSync(join(ROOT, "BENCHMARKS.md"), `${parts.join("\n")}\n`);
+console.log(`wrote ${join(ROOT, "BENCHMARKS.md")}`);
