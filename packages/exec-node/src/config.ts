@@ -5,60 +5,131 @@ import * as z from "zod";
 export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
   models: z.object({
     /** Model store: `.onnx` files and `manifest.json` (relative to dataDir). */
-    dir: z.string().default("models"),
+    dir: z
+      .string()
+      .default("models")
+      .describe("Model store: `.onnx` files and `manifest.json` (relative to dataDir)."),
     /** Execution providers in order of preference; the first usable one runs. */
-    executionProviders: z.array(z.enum(["cuda", "cpu"])).default(["cuda", "cpu"]),
-    cudaDeviceId: z.int().min(0).default(0),
-    intraOpThreads: z.int().positive().optional(),
-    interOpThreads: z.int().positive().optional(),
-    maxLoadedModels: z.int().positive().default(4),
+    executionProviders: z
+      .array(z.enum(["cuda", "cpu"]))
+      .default(["cuda", "cpu"])
+      .describe("Execution providers in order of preference; the first usable one runs."),
+    cudaDeviceId: z.int().min(0).default(0).describe("CUDA device used when the CUDA provider runs."),
+    intraOpThreads: z
+      .int()
+      .positive()
+      .optional()
+      .describe("onnxruntime intra-op threads per session (default: one per core)."),
+    interOpThreads: z.int().positive().optional().describe("onnxruntime inter-op threads per session."),
+    maxLoadedModels: z
+      .int()
+      .positive()
+      .default(4)
+      .describe("Sessions kept loaded; the least recently used is evicted."),
     /** Requests waiting to run, over all models; beyond it requests are answered BUSY. */
-    maxQueued: z.int().positive().default(256),
-    maxInFlightPerModel: z.int().positive().default(1),
-    requestTimeoutMs: z.int().positive().default(30_000),
+    maxQueued: z
+      .int()
+      .positive()
+      .default(256)
+      .describe("Requests waiting to run, over all models; beyond it requests are answered BUSY."),
+    maxInFlightPerModel: z.int().positive().default(1).describe("Runs in flight at once per model."),
+    requestTimeoutMs: z
+      .int()
+      .positive()
+      .default(30_000)
+      .describe("Time for one inference request, queue included."),
     batching: z.object({
-      enabled: z.boolean().default(false),
-      maxBatchSize: z.int().positive().default(8),
-      maxWaitMs: z.int().min(0).default(2),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe("Dynamic batching along dim 0 for models with a batch dimension."),
+      maxBatchSize: z.int().positive().default(8).describe("Most rows in one dynamically batched run."),
+      maxWaitMs: z.int().min(0).default(2).describe("Longest a request waits for others to batch with."),
     }),
     /** Models loaded (and warmed up) at start. */
-    preload: z.array(z.string()).default([]),
+    preload: z.array(z.string()).default([]).describe("Models loaded (and warmed up) at start."),
   }),
   onchain: z.object({
     /** Serve `InferenceRequested` events of the hub. */
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe("Serve `InferenceRequested` events of the hub."),
     /** Largest input fetched from an `inputURI`. */
     maxInputBytes: z
       .int()
       .positive()
-      .default(16 * 1024 * 1024),
-    fetchTimeoutMs: z.int().positive().default(10_000),
+      .default(16 * 1024 * 1024)
+      .describe("Largest input fetched from an on-chain request's inputURI."),
+    fetchTimeoutMs: z.int().positive().default(10_000).describe("Time to fetch inputs from an inputURI."),
   }),
   tee: z.object({
     /** Serve TEE-mode requests: each result carries a Nitro-format attestation binding (TeeProof). */
-    enabled: z.boolean().default(false),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Serve TEE-mode requests: each result carries a Nitro-format attestation binding (TeeProof).",
+      ),
     /**
      * Where attestation documents come from. `dev`: a development enclave whose documents chain to
      * a local dev root (devnets only: it proves nothing). A real Nitro enclave's NSM device plugs in
      * as an `EnclaveProvider` through `ExecNode.create(config, { enclaveProvider })`.
      */
-    provider: z.enum(["dev"]).default("dev"),
+    provider: z
+      .enum(["dev"])
+      .default("dev")
+      .describe(
+        "Where attestation documents come from. `dev`: a development enclave whose documents chain to a local dev root (devnets only: it proves nothing). A real Nitro enclave's NSM device plugs in as an `EnclaveProvider` through `ExecNode.create(config, { enclaveProvider })`.",
+      ),
     /** Folder holding the dev root (`DevRoot.loadOrCreate`), shared by the devnet; created when missing. */
-    devRootDir: z.string().default("nitro-dev"),
+    devRootDir: z
+      .string()
+      .default("nitro-dev")
+      .describe(
+        "Folder holding the dev root (`DevRoot.loadOrCreate`), shared by the devnet; created when missing.",
+      ),
     /** Image name the dev enclave's PCRs derive from; its measurement is what models must allow. */
-    imageId: z.string().min(1).default("opg-dev-enclave"),
+    imageId: z
+      .string()
+      .min(1)
+      .default("opg-dev-enclave")
+      .describe("Image name the dev enclave's PCRs derive from; its measurement is what models must allow."),
     /** `enclave-key`: results signed by an attested enclave key; `document`: one document per result. */
-    binding: z.enum(["enclave-key", "document"]).default("enclave-key"),
+    binding: z
+      .enum(["enclave-key", "document"])
+      .default("enclave-key")
+      .describe(
+        "`enclave-key`: results signed by an attested enclave key; `document`: one document per result.",
+      ),
     /** A fresh document vouching for the enclave key is obtained this often. */
-    refreshIntervalMs: z.int().positive().default(300_000),
+    refreshIntervalMs: z
+      .int()
+      .positive()
+      .default(300_000)
+      .describe("A fresh document vouching for the enclave key is obtained this often."),
     /** The full document rides along with a result at least this often (its 32-byte id otherwise). */
-    documentIntervalMs: z.int().min(0).default(30_000),
+    documentIntervalMs: z
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        "The full document rides along with a result at least this often (its 32-byte id otherwise).",
+      ),
   }),
   /** SQLite database of signed results (relative to dataDir). */
-  database: z.string().default("executor.sqlite"),
+  database: z
+    .string()
+    .default("executor.sqlite")
+    .describe("SQLite database of signed results (relative to dataDir)."),
   /** Open results are gossiped again this often, for `republishForMs` after they were made. */
-  republishIntervalMs: z.int().positive().default(30_000),
-  republishForMs: z.int().positive().default(600_000),
+  republishIntervalMs: z
+    .int()
+    .positive()
+    .default(30_000)
+    .describe("Open results are gossiped again this often, for `republishForMs` after they were made."),
+  republishForMs: z
+    .int()
+    .positive()
+    .default(600_000)
+    .describe("How long after it was made a result keeps being gossiped again."),
 });
 
 export type ExecNodeConfig = z.output<typeof execNodeConfig>;

@@ -38,7 +38,7 @@ export type {
 export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
 export type { OpgErrorOptions, ValidationAction } from "./errors.js";
 export { OpgError, RetryableError, ValidationError } from "./errors.js";
-
+export { keccak256Bytes, keccakBackend } from "./hash/keccak.js";
 export { modelIdFromBytes, modelIdFromFile } from "./hash/modelId.js";
 export type { ResultFields } from "./hash/resultHash.js";
 export { RESULT_ABI_TYPES, resultHash, resultValues } from "./hash/resultHash.js";

@@ -237,3 +237,15 @@ describe("tensorsFromJson / tensorsToJson", () => {
     );
   });
 });
+
+describe("keccak256 of tensor encodings", () => {
+  it("default: the native backend loads here and agrees with viem's keccak256", async () => {
+    const { keccakBackend, keccak256Bytes } = await import("../src/index.js");
+    const { keccak256 } = await import("viem");
+    expect(keccakBackend.name).toBe("xkcp");
+    for (const n of [0, 1, 135, 136, 137, 100_000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 31) & 0xff);
+      expect(keccak256Bytes(bytes)).toBe(keccak256(bytes));
+    }
+  });
+});

@@ -5,55 +5,110 @@ import * as z from "zod";
  * (see @opg/daemon's loadConfig); docs/configuration.md lists them all.
  */
 export const logConfig = z.object({
-  level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  format: z.enum(["auto", "pretty", "json"]).default("auto"),
+  level: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("Log level."),
+  format: z
+    .enum(["auto", "pretty", "json"])
+    .default("auto")
+    .describe("Log format: pretty on a terminal, JSON otherwise (auto), or forced."),
 });
 
 export const httpConfig = z.object({
-  host: z.string().default("127.0.0.1"),
+  host: z
+    .string()
+    .default("127.0.0.1")
+    .describe("Address the HTTP API (/health, /ready, /metrics, /v1/…) listens on."),
   port: z.int().min(0).max(65535),
   maxBodyBytes: z
     .int()
     .positive()
-    .default(8 * 1024 * 1024),
-  requestTimeoutMs: z.int().positive().default(60_000),
+    .default(8 * 1024 * 1024)
+    .describe("Largest accepted request body; larger ones get 413."),
+  requestTimeoutMs: z
+    .int()
+    .positive()
+    .default(60_000)
+    .describe("Time to answer one HTTP request before 503 REQUEST_TIMEOUT."),
 });
 
 export const keystoreConfig = z.object({
   /** Encrypted V3 keystore of the node's signing key (created by `init`). */
-  path: z.string().default("keystore.json"),
+  path: z
+    .string()
+    .default("keystore.json")
+    .describe("Encrypted V3 keystore of the node's signing key (created by `init`)."),
   /** File holding the keystore password; else the env variable OPG_KEYSTORE_PASSWORD. */
-  passwordFile: z.string().optional(),
+  passwordFile: z
+    .string()
+    .optional()
+    .describe("File holding the keystore password; else the env variable OPG_KEYSTORE_PASSWORD."),
 });
 
 export const chainConfig = z.object({
-  rpcUrl: z.url().default("http://127.0.0.1:8545"),
-  chainId: z.int().positive().default(31337),
+  rpcUrl: z.url().default("http://127.0.0.1:8545").describe("JSON-RPC endpoint of the chain."),
+  chainId: z
+    .int()
+    .positive()
+    .default(31337)
+    .describe("Chain id; checked against the RPC and the deployment file."),
   /** Folder holding `deployments/<chainId>.json` files, or the JSON file itself. */
-  deployment: z.string().default("deployments"),
+  deployment: z
+    .string()
+    .default("deployments")
+    .describe("Folder holding `deployments/<chainId>.json` files, or the JSON file itself."),
   /** Blocks an event must be buried under before it is acted on. */
-  confirmations: z.int().min(0).default(0),
-  pollIntervalMs: z.int().positive().default(1_000),
+  confirmations: z
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Blocks an event must be buried under before it is acted on."),
+  pollIntervalMs: z
+    .int()
+    .positive()
+    .default(1_000)
+    .describe("How often the chain is polled for events and receipts."),
 });
 
 export const p2pConfig = z.object({
-  listen: z.array(z.string()).default(["/ip4/127.0.0.1/tcp/0"]),
-  announce: z.array(z.string()).default([]),
+  listen: z.array(z.string()).default(["/ip4/127.0.0.1/tcp/0"]).describe("libp2p listen multiaddrs (TCP)."),
+  announce: z
+    .array(z.string())
+    .default([])
+    .describe("Multiaddrs announced to peers instead of the listen addresses (NAT, containers)."),
   /** Peers dialled at start (`/ip4/…/tcp/…/p2p/<peerId>`). */
-  bootstrap: z.array(z.string()).default([]),
+  bootstrap: z
+    .array(z.string())
+    .default([])
+    .describe("Peers dialled at start (`/ip4/…/tcp/…/p2p/<peerId>`)."),
   /** Peers kept connected, redialled when they drop. */
-  peers: z.array(z.string()).default([]),
+  peers: z.array(z.string()).default([]).describe("Peers kept connected, redialled when they drop."),
   /** Gossipsub heartbeat; small networks (devnet) form meshes faster with a short one. */
-  heartbeatMs: z.int().positive().default(1_000),
+  heartbeatMs: z
+    .int()
+    .positive()
+    .default(1_000)
+    .describe("Gossipsub heartbeat; small networks (devnet) form meshes faster with a short one."),
 });
 
 /** The sections every daemon config has; a daemon extends it with its own. */
 export function commonConfig(defaults: { httpPort: number }) {
   return z.object({
     /** Where the node keeps its state (databases, peer key, checkpoints). */
-    dataDir: z.string().default("."),
+    dataDir: z
+      .string()
+      .default(".")
+      .describe("Where the node keeps its state (databases, peer key, checkpoints)."),
     log: logConfig,
-    http: httpConfig.extend({ port: z.int().min(0).max(65535).default(defaults.httpPort) }),
+    http: httpConfig.extend({
+      port: z
+        .int()
+        .min(0)
+        .max(65535)
+        .default(defaults.httpPort)
+        .describe("Port of the HTTP API (default: 8645 for opg-exec, 8646 for opg-verify)."),
+    }),
     keystore: keystoreConfig,
     chain: chainConfig,
     p2p: p2pConfig,

@@ -6,7 +6,8 @@
  *    proof check) and the durable store, on one core, next to the baseline of signature
  *    recovery alone for the same messages.
  * 2. Settlement gas per result from real receipts, 3 verifiers (f = 1), batches of 16/256/1024.
- * 3. Request-to-settled latency on the devnet topology (processes, 1 s blocks), mode NONE.
+ * (Request-to-settled latency on the devnet is measured by packages/devnet/bench/latency.bench.ts,
+ * which adds its figures to the same file.)
  *
  * Prints a table and writes bench-results/verify.json.
  */
@@ -20,7 +21,6 @@ import { deployLocalNetwork, HardhatNode } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
 import { localVerifiers } from "../test/helpers/localVerifiers.js";
 import { signedResult } from "../test/helpers/results.js";
-import { requestToSettled } from "./requestToSettled.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const MODEL = keccak256(toHex("opg/bench/model"));
@@ -122,12 +122,6 @@ async function pipelineAndGas(): Promise<string[]> {
 }
 
 const lines = await pipelineAndGas();
-const latency = await requestToSettled({ requests: 20, mode: ProofMode.NONE });
-figures["request_to_settled_p50_ms_none"] = latency.p50;
-figures["request_to_settled_p90_ms_none"] = latency.p90;
-lines.push(
-  `request → settled on the devnet topology (1 s blocks), NONE: p50 ${latency.p50} ms, p90 ${latency.p90} ms`,
-);
 
 console.log(`\nopg-verify — ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`);
 for (const l of lines) console.log(`  ${l}`);

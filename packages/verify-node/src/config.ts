@@ -5,34 +5,78 @@ import * as z from "zod";
 export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
   batching: z.object({
     /** Cut a batch once this many verified results are pending. */
-    maxBatchSize: z.int().min(1).max(8192).default(256),
+    maxBatchSize: z
+      .int()
+      .min(1)
+      .max(8192)
+      .default(256)
+      .describe("Cut a batch once this many verified results are pending."),
     /** Cut a batch once the oldest pending result is this old. */
-    maxBatchAgeMs: z.int().positive().default(2_000),
+    maxBatchAgeMs: z
+      .int()
+      .positive()
+      .default(2_000)
+      .describe("Cut a batch once the oldest pending result is this old."),
     /** Take over from a silent batch leader after this long. */
-    leaderTimeoutMs: z.int().positive().default(10_000),
-    tickMs: z.int().positive().default(250),
+    leaderTimeoutMs: z
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("Take over from a silent batch leader after this long."),
+    tickMs: z
+      .int()
+      .positive()
+      .default(250)
+      .describe("How often the batch coordinator looks at the chain and its state."),
   }),
   tee: z.object({
     /** Verify TEE-mode results (Nitro attestation documents; PCR allowlists from the ModelRegistry). */
-    enabled: z.boolean().default(false),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Verify TEE-mode results (Nitro attestation documents; PCR allowlists from the ModelRegistry).",
+      ),
     /**
      * The dev root certificate (PEM file, or the folder holding `nitro-dev-root.pem`, relative to
      * dataDir) to trust besides the AWS Nitro root. Devnets only: unset, only the AWS root is trusted.
      */
-    devRootPem: z.string().optional(),
+    devRootPem: z
+      .string()
+      .optional()
+      .describe(
+        "The dev root certificate (PEM file, or the folder holding `nitro-dev-root.pem`, relative to dataDir) to trust besides the AWS Nitro root. Devnets only: unset, only the AWS root is trusted.",
+      ),
     /** Freshness window: a document is accepted when first seen if at most this old. */
-    maxAttestationAgeMs: z.int().positive().default(600_000),
+    maxAttestationAgeMs: z
+      .int()
+      .positive()
+      .default(600_000)
+      .describe("Freshness window: a document is accepted when first seen if at most this old."),
     /** An enclave key signs valid results until its document's timestamp plus this. */
     enclaveKeyTtlMs: z
       .int()
       .positive()
-      .default(3 * 3_600_000),
+      .default(3 * 3_600_000)
+      .describe("An enclave key signs valid results until its document's timestamp plus this."),
     /** Register the enclave keys this node verified in the EnclaveRegistry (with the verifier quorum). */
-    registerEnclaves: z.boolean().default(true),
+    registerEnclaves: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Register the enclave keys this node verified in the EnclaveRegistry (with the verifier quorum).",
+      ),
   }),
   /** SQLite database of verified results, batches and signatures (relative to dataDir). */
-  database: z.string().default("verifier.sqlite"),
-  registryCacheTtlMs: z.int().positive().default(30_000),
+  database: z
+    .string()
+    .default("verifier.sqlite")
+    .describe("SQLite database of verified results, batches and signatures (relative to dataDir)."),
+  registryCacheTtlMs: z
+    .int()
+    .positive()
+    .default(30_000)
+    .describe("How long registry reads (executors, models, verifier set) are trusted."),
 });
 
 export type VerifyNodeConfig = z.output<typeof verifyNodeConfig>;

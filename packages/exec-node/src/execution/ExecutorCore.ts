@@ -39,8 +39,6 @@ export type ExecOutcome = {
   resultHash: Hex;
   /** False when the stored result of an earlier run was returned. */
   fresh: boolean;
-  /** Peers the result was gossiped to (0 when none was subscribed yet; it is published again later). */
-  publishedTo: number;
 };
 
 /** Runs models: anything with the inference engine's `infer`. */
@@ -151,7 +149,6 @@ export class ExecutorCore {
       outputs: decodeTensors(message.outputs),
       resultHash: resultHash(message),
       fresh: false,
-      publishedTo: 0,
     };
   }
 
@@ -178,7 +175,10 @@ export class ExecutorCore {
     }
     const out = this.seal(job, produced.outputs, produced.proof);
     this.executed?.inc({ mode, result: "ok" });
-    return { ...out, publishedTo: await this.publish(job.requestId, out.bytes) };
+    // The result is durable before it is gossiped: answer now, publish in the background (a
+    // failed publish is retried by `republish`), so the network never stalls the model queue.
+    void this.publish(job.requestId, out.bytes);
+    return out;
   }
 
   /** Hash, sign, store: what happens between the runtime and the network. */

@@ -60,7 +60,7 @@ export class OnchainIntake {
         },
         signal,
       );
-      log.info({ outputHash: out.message.outputHash, peers: out.publishedTo }, "on-chain request executed");
+      log.info({ outputHash: out.message.outputHash }, "on-chain request executed");
     } catch (err) {
       if (err instanceof OpgError && !err.retryable) {
         log.warn({ err }, "on-chain request failed; not retried");

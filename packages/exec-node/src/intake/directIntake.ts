@@ -162,6 +162,5 @@ export function describe(o: ExecOutcome, encoding: "array" | "base64"): Record<s
     },
     outputs: tensorsToJson(o.outputs, encoding),
     fresh: o.fresh,
-    publishedTo: o.publishedTo,
   };
 }

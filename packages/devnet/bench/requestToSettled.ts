@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Devnet } from "@opg/devnet";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -11,6 +10,7 @@ import {
 } from "@opg/protocol";
 import { addModel } from "@opg/testkit";
 import { privateKeyToAddress } from "viem/accounts";
+import { Devnet } from "../src/Devnet.js";
 
 /**
  * Starts the devnet topology (processes, 1 s blocks), sends `requests` direct requests a few
