@@ -1,7 +1,7 @@
 import { type ConfigKey, configKeys } from "@opg/daemon";
 import type * as z from "zod";
 
-function valueOf(k: ConfigKey): string {
+function defaultText(k: ConfigKey): string {
   if (k.defaultValue === undefined) return "–";
   return `\`${JSON.stringify(k.defaultValue)}\``;
 }
@@ -9,7 +9,7 @@ function valueOf(k: ConfigKey): string {
 function table(keys: readonly ConfigKey[]): string {
   const rows = keys.map(
     (k) =>
-      `| \`${k.path}\` | \`${k.env}\` | \`${k.flag}\` | ${k.kind}${k.element ? ` of ${k.element}` : ""} | ${valueOf(k)} | ${(k.description ?? "").replace(/\|/g, "\\|")} |`,
+      `| \`${k.path}\` | \`${k.env}\` | \`${k.flag}\` | ${k.kind}${k.element ? ` of ${k.element}` : ""} | ${defaultText(k)} | ${(k.description ?? "").replace(/\|/g, "\\|")} |`,
   );
   return [
     "| key | env | flag | type | default | meaning |",
