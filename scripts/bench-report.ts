@@ -186,6 +186,18 @@ const parts: string[] = [
           : undefined,
       ),
     ],
+    [
+      "request → settled p50 / p90, devnet, 1 s blocks, TEE (ms)",
+      `${fmt(num(v, "request_to_settled_p50_ms_tee"))} / ${fmt(num(v, "request_to_settled_p90_ms_tee"))}`,
+      "–",
+      "–",
+      "p50 < 3,000",
+      met(
+        num(v, "request_to_settled_p50_ms_tee") !== undefined
+          ? num(v, "request_to_settled_p50_ms_tee")! < 3000
+          : undefined,
+      ),
+    ],
   ]),
   section("ZK proofs (@opg/zk)", "pnpm bench:zk", zk?.at, [
     [

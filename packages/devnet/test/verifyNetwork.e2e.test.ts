@@ -1,10 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { inferenceHubAbi, modeMask } from "@opg/contracts";
-import { loadOrCreatePeerKey } from "@opg/p2p";
+import { inferenceHubAbi } from "@opg/contracts";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -14,20 +11,11 @@ import {
   signInferenceRequest,
   tensorsToJson,
 } from "@opg/protocol";
-import {
-  addModel,
-  DaemonProcess,
-  daemonCliPath,
-  deployLocalNetwork,
-  freePort,
-  HardhatNode,
-  type LocalNetwork,
-  prepareNodeDir,
-  TcpProxy,
-} from "@opg/testkit";
+import { addModel, type DaemonProcess, type LocalNetwork, type TcpProxy } from "@opg/testkit";
 import { type Hex, keccak256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Devnet } from "../src/Devnet.js";
 
 /**
  * The whole verification path with real processes: a hardhat node behind a TCP proxy (so the
@@ -36,8 +24,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const MODEL = addModel();
 const MODEL_ID = modelIdFromBytes(MODEL);
-
-type Node = { proc: DaemonProcess; http: string; dir: string; p2p: string };
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -48,109 +34,38 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 }
 
 describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and libp2p", () => {
-  let chain: HardhatNode;
-  let proxy: TcpProxy;
+  let devnet: Devnet;
   let net: LocalNetwork;
   let domain: OpgDomain;
-  const execs: Node[] = [];
-  const verifiers: Node[] = [];
+  let proxy: TcpProxy;
+  let execs: { http: string }[] = [];
+  let verifiers: { http: string; proc: DaemonProcess }[] = [];
   const sent: Hex[] = [];
   let nonce = 0n;
-  const root = mkdtempSync(join(tmpdir(), "opg-network-"));
-
-  async function prepare(kind: "exec-node" | "verify-node", i: number, key: Hex): Promise<Node> {
-    const dir = join(root, `${kind}-${i}`);
-    await prepareNodeDir(dir, key, net.deployment);
-    const { privateKey } = await loadOrCreatePeerKey(join(dir, "peer.key"));
-    const peerId = peerIdFromPrivateKey(privateKey);
-    const port = await freePort();
-    const httpPort = await freePort();
-    return {
-      dir,
-      http: `http://127.0.0.1:${httpPort}`,
-      p2p: `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId.toString()}`,
-      proc: undefined as unknown as DaemonProcess,
-    };
-  }
-
-  function spawnArgs(node: Node, peers: Node[], extra: string[]): string[] {
-    const port = node.p2p.split("/")[4]!;
-    return [
-      "--data-dir",
-      node.dir,
-      "start",
-      "--keystore.password-file",
-      "password",
-      "--http.port",
-      new URL(node.http).port,
-      "--chain.rpc-url",
-      proxy.url,
-      "--chain.poll-interval-ms",
-      "200",
-      "--p2p.listen",
-      `/ip4/127.0.0.1/tcp/${port}`,
-      "--p2p.peers",
-      ...peers.filter((p) => p !== node).map((p) => p.p2p),
-      "--p2p.heartbeat-ms",
-      "200",
-      "--log.format",
-      "json",
-      ...extra,
-    ];
-  }
 
   beforeAll(async () => {
-    chain = await HardhatNode.start({ logFile: join(root, "chain.log") });
-    proxy = new TcpProxy({ host: "127.0.0.1", port: chain.port });
-    await proxy.up();
-    net = await deployLocalNetwork({
-      rpcUrl: chain.rpcUrl,
-      verifiers: 3,
-      executors: 2,
-      f: 1,
-      models: [{ modelId: MODEL_ID, metadataURI: "test://add", modes: modeMask(ProofMode.NONE), price: 0n }],
+    const dir = mkdtempSync(join(tmpdir(), "opg-network-"));
+    const modelFile = join(dir, "add.onnx");
+    writeFileSync(modelFile, MODEL);
+    // The devnet topology with automine and a TCP proxy in front of the chain (to cut the RPC).
+    devnet = await Devnet.start({
+      dir,
+      ports: "free",
+      rpcProxy: true,
+      blockTimeMs: 0,
+      models: [{ name: "add", file: modelFile, modes: [ProofMode.NONE] }],
+      execFlags: ["--republish-interval-ms", "3000"],
+      verifierFlags: ["--batching.leader-timeout-ms", "4000", "--batching.max-batch-size", "8"],
     });
-    domain = { chainId: net.deployment.chainId, verifyingContract: net.deployment.inferenceHub };
-    for (const [i, key] of net.executorKeys.entries()) execs.push(await prepare("exec-node", i, key));
-    for (const [i, key] of net.verifierKeys.entries()) verifiers.push(await prepare("verify-node", i, key));
-    const all = [...execs, ...verifiers];
-    for (const e of execs) {
-      // Through the real CLI: `opg-exec models add`.
-      writeFileSync(join(e.dir, "add.onnx"), MODEL);
-      execFileSync(process.execPath, [
-        daemonCliPath("exec-node"),
-        "--data-dir",
-        e.dir,
-        "models",
-        "add",
-        join(e.dir, "add.onnx"),
-      ]);
-      e.proc = new DaemonProcess("exec-node", spawnArgs(e, all, ["--republish-interval-ms", "3000"]), {
-        logFile: join(e.dir, "daemon.log"),
-        httpUrl: e.http,
-      });
-    }
-    for (const v of verifiers) {
-      v.proc = new DaemonProcess(
-        "verify-node",
-        spawnArgs(v, all, [
-          "--batching.max-batch-age-ms",
-          "500",
-          "--batching.leader-timeout-ms",
-          "4000",
-          "--batching.max-batch-size",
-          "8",
-        ]),
-        { logFile: join(v.dir, "daemon.log"), httpUrl: v.http },
-      );
-    }
-    await Promise.all(all.map((n) => n.proc.start()));
+    net = devnet.net;
+    domain = devnet.domain;
+    proxy = devnet.proxy!;
+    execs = devnet.execs.map((n) => ({ http: n.httpUrl }));
+    verifiers = devnet.verifiers.map((n) => ({ http: n.httpUrl, proc: n.proc }));
   });
 
   afterAll(async () => {
-    await Promise.all([...execs, ...verifiers].map((n) => n.proc?.kill("SIGTERM")));
-    await proxy?.down();
-    chain?.stop();
+    await devnet?.stop();
   });
 
   async function sendDirect(execIndex: number): Promise<Hex> {
@@ -183,7 +98,7 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
     return requestId;
   }
 
-  async function resultAt(v: Node, requestId: Hex): Promise<Record<string, unknown> | undefined> {
+  async function resultAt(v: { http: string }, requestId: Hex): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await fetch(new URL(`/v1/results/${requestId}`, v.http), {
         signal: AbortSignal.timeout(2_000),
@@ -194,7 +109,7 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
     }
   }
 
-  async function allSettled(nodes: Node[]): Promise<boolean> {
+  async function allSettled(nodes: { http: string }[]): Promise<boolean> {
     for (const v of nodes) {
       for (const id of sent) {
         const r = await resultAt(v, id);
