@@ -55,7 +55,7 @@ async function loadAny(requires, id) {
   throw new Error(`cannot resolve ${id} from ${ROOT}`);
 }
 
-const { DEVNET, devnetModels } = await load(fromDevnet, "@opg/devnet");
+const { DEVNET, devnetModels, deployZkVerifiers } = await load(fromDevnet, "@opg/devnet");
 const { daemonCliPath, deployLocalNetwork, prepareNodeDir } = await load(fromDevnet, "@opg/testkit");
 const { deploymentToJson, modeMask } = await load(fromDevnet, "@opg/contracts");
 const { ProofMode, modelIdFromBytes } = await load(fromDevnet, "@opg/protocol");
@@ -154,7 +154,8 @@ async function main() {
   const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
   // The native devnet's models (files in the workspace or its npm packages), registered as
   // Devnet.start registers them.
-  const models = devnetModels().map((m) => ({
+  // ZK-mode models get their generated Groth16 verifier deployed first (as in Devnet.start).
+  const models = (await deployZkVerifiers(devnetModels(), RPC_URL)).map((m) => ({
     ...m,
     setup: {
       modelId: modelIdFromBytes(readFileSync(m.file)),

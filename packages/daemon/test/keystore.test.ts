@@ -185,15 +185,3 @@ describe("keystore files", () => {
     );
   });
 });
-
-describe("scryptJs", () => {
-  it("default", async () => {
-    const { scryptSync } = await import("node:crypto");
-    const { scryptJs } = await import("../src/keystore/scryptJs.js");
-    const password = Buffer.from("pleaseletmein");
-    const salt = Buffer.from("SodiumChloride");
-    expect(scryptJs(password, salt, 1024, 8, 2, 64).toString("hex")).toBe(
-      scryptSync(password, salt, 64, { N: 1024, r: 8, p: 2 }).toString("hex"),
-    );
-  });
-});

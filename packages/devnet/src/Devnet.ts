@@ -18,6 +18,7 @@ import {
 } from "@opg/testkit";
 import type { Hex } from "viem";
 import { DEVNET } from "./topology.js";
+import { deployZkVerifiers } from "./zkModels.js";
 
 /** A model the devnet registers on chain and installs on every executor. */
 export type DevnetModel = {
@@ -106,7 +107,11 @@ export class Devnet {
       await DevRoot.loadOrCreate(join(options.dir, "nitro-dev-root"));
       // TEE-mode models allow the measurement of the devnet's development enclave image.
       const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
-      const models: ModelSetup[] = options.models.map((m) => {
+      // ZK-mode models: their generated Groth16 verifier deployed, their weights commitment.
+      const withZk = await deployZkVerifiers(options.models, chain.rpcUrl);
+      if (withZk.some((m) => m.modes.includes(ProofMode.ZK)))
+        log("contracts: deployed the ZK models' Groth16 verifiers");
+      const models: ModelSetup[] = withZk.map((m) => {
         const modelId = modelIdFromBytes(readFileSync(m.file));
         return {
           modelId,
@@ -230,6 +235,8 @@ export class Devnet {
             "true",
             "--tee.dev-root-pem",
             this.devRootDir,
+            "--zk.enabled",
+            "true",
           ]
         : [
             "--tee.enabled",
@@ -238,6 +245,8 @@ export class Devnet {
             this.devRootDir,
             "--tee.image-id",
             DEVNET.enclaveImageId,
+            "--zk.enabled",
+            "true",
           ]),
       ...extra,
     ];

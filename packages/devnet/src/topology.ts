@@ -49,10 +49,11 @@ export const DEVNET_VERIFIER_KEYS = [
   "batching.leaderTimeoutMs",
   "tee.enabled",
   "tee.devRootPem",
+  "zk.enabled",
 ] as const;
 
 /** Extra keys of the executors. */
-export const DEVNET_EXECUTOR_KEYS = ["tee.enabled", "tee.devRootDir", "tee.imageId"] as const;
+export const DEVNET_EXECUTOR_KEYS = ["tee.enabled", "tee.devRootDir", "tee.imageId", "zk.enabled"] as const;
 
 /** Service names, as in docker/compose.yml. */
 export function serviceNames(): string[] {

@@ -4,6 +4,7 @@ import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { decodeResultMessage, WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
+import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Hex } from "viem";
 import type { ExecNodeConfig } from "./config.js";
 import { ExecutorCore } from "./execution/ExecutorCore.js";
@@ -12,6 +13,7 @@ import { ModelGate } from "./intake/ModelGate.js";
 import { OnchainIntake } from "./intake/OnchainIntake.js";
 import { NoneProofProvider, type ProofProvider } from "./proof/ProofProvider.js";
 import { TeeProofProvider } from "./proof/TeeProofProvider.js";
+import { ZkProofProvider } from "./proof/ZkProofProvider.js";
 import { ExecStore } from "./store/ExecStore.js";
 
 export const VERSION = "0.1.0";
@@ -75,6 +77,11 @@ export class ExecNode {
       );
       providers.set(tee.mode, tee);
     }
+    let zk: ZkProofProvider | undefined;
+    if (config.zk.enabled) {
+      zk = new ZkProofProvider({ workers: config.zk.workers, artifactRoots: zkArtifactRoots(config) });
+      providers.set(zk.mode, zk);
+    }
     for (const p of opts.proofProviders ?? []) providers.set(p.mode, p);
     const core = new ExecutorCore(
       { republishIntervalMs: config.republishIntervalMs, republishForMs: config.republishForMs },
@@ -127,6 +134,26 @@ export class ExecNode {
         },
         stop: () => {},
         health: () => ({ binding: config.tee.binding, ...provider.info }),
+      });
+    }
+    if (zk !== undefined) {
+      const provider = zk;
+      const zkLogger = logger.child({ module: "zk" });
+      let models: string[] = [];
+      runtime.add({
+        name: "zk",
+        start: async () => {
+          models = await provider.start();
+          zkLogger.info(
+            { workers: config.zk.workers, roots: provider.artifacts.roots, models },
+            "ZK prover started",
+          );
+        },
+        stop: async () => {
+          await provider.stop();
+          await terminateZkEngine();
+        },
+        health: () => ({ workers: config.zk.workers, queued: provider.prover.queued, models }),
       });
     }
     runtime.add({
@@ -187,6 +214,13 @@ async function devEnclave(config: ExecNodeConfig, logger: Logger): Promise<Encla
     "TEE: development enclave under a local dev root; its attestations prove nothing (devnets only)",
   );
   return DevEnclave.create({ root, imageId: config.tee.imageId });
+}
+
+/** Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache then the committed examples. */
+export function zkArtifactRoots(config: ExecNodeConfig): string[] {
+  return config.zk.artifactsDir !== undefined
+    ? [dataPath(config, config.zk.artifactsDir)]
+    : [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR];
 }
 
 /** What peers check first, checked before publishing: the message decodes and is ours. */

@@ -114,6 +114,29 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
         "The full document rides along with a result at least this often (its 32-byte id otherwise).",
       ),
   }),
+  zk: z.object({
+    /** Serve ZK-mode requests: Groth16 proofs of the model's fixed-point computation (@opg/zk). */
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Serve ZK-mode requests: Groth16 proofs of the model's fixed-point computation (@opg/zk)."),
+    /** Proving worker threads (each proof already uses every core). */
+    workers: z
+      .int()
+      .positive()
+      .default(1)
+      .describe("Proving worker threads (each proof already uses every core)."),
+    /**
+     * Folder of artifact directories (`<artifactKey>/manifest.json`, relative to dataDir), models
+     * looked up by id. Unset: `zk-artifacts` under dataDir, then @opg/zk's committed example artifacts.
+     */
+    artifactsDir: z
+      .string()
+      .optional()
+      .describe(
+        "Folder of artifact directories (`<artifactKey>/manifest.json`, relative to dataDir), models looked up by id. Unset: `zk-artifacts` under dataDir, then @opg/zk's committed example artifacts.",
+      ),
+  }),
   /** SQLite database of signed results (relative to dataDir). */
   database: z
     .string()

@@ -1,6 +1,6 @@
 export type { ExecNodeConfig } from "./config.js";
 export { execNodeConfig } from "./config.js";
-export { ExecNode, engineOptions, VERSION } from "./ExecNode.js";
+export { ExecNode, engineOptions, VERSION, zkArtifactRoots } from "./ExecNode.js";
 export type { ExecJob, ExecOutcome, ExecutorCoreOptions, Runner } from "./execution/ExecutorCore.js";
 export { defaultExecutorCoreOptions, ExecError, ExecutorCore } from "./execution/ExecutorCore.js";
 export { describe as describeResult, mountDirectIntake } from "./intake/directIntake.js";
@@ -10,5 +10,7 @@ export type { ProofJob, ProofProvider } from "./proof/ProofProvider.js";
 export { NoneProofProvider } from "./proof/ProofProvider.js";
 export type { TeeEnclaveInfo, TeeProofProviderOptions } from "./proof/TeeProofProvider.js";
 export { TeeProofProvider } from "./proof/TeeProofProvider.js";
+export type { ZkProofProviderOptions } from "./proof/ZkProofProvider.js";
+export { ZkProofProvider } from "./proof/ZkProofProvider.js";
 export type { ExecRecord } from "./store/ExecStore.js";
 export { ExecStore } from "./store/ExecStore.js";

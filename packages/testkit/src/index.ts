@@ -1,4 +1,5 @@
 export { DaemonProcess, daemonCliPath } from "./DaemonProcess.js";
+export { deployBytecode } from "./deployBytecode.js";
 export type { LocalNetwork, LocalNetworkOptions } from "./deployLocalNetwork.js";
 export { deployLocalNetwork } from "./deployLocalNetwork.js";
 export { DEV_MNEMONIC, devPrivateKey } from "./devAccounts.js";

@@ -13,6 +13,7 @@ import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultV
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
+import { ZkProofVerifier } from "./zk/ZkProofVerifier.js";
 
 export type VerifierCoreOptions = {
   /** SQLite file of the node's durable state. */
@@ -28,6 +29,11 @@ export type VerifierCoreOptions = {
     registerEnclaves?: boolean;
     registrar?: Partial<EnclaveRegistrarOptions>;
   };
+  /**
+   * ZK mode: verify Groth16 proofs with the artifacts found under these folders (by model id);
+   * the model's registered weights commitment is checked when the chain view can read it.
+   */
+  zk?: { artifactRoots: readonly string[] };
 };
 
 export type VerifierCoreDeps = {
@@ -62,6 +68,8 @@ export class VerifierCore {
   readonly domain: OpgDomain;
   /** TEE mode's proof verifier and enclave key registration, when enabled. */
   readonly tee: { verifier: TeeProofVerifier; registrar: EnclaveRegistrar | undefined } | undefined;
+  /** ZK mode's proof verifier, when enabled. */
+  readonly zk: ZkProofVerifier | undefined;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
     const logger = deps.logger;
@@ -91,6 +99,18 @@ export class VerifierCore {
       this.tee = { verifier, registrar };
     } else {
       this.tee = undefined;
+    }
+    if (options.zk) {
+      const registry = this.registry;
+      this.zk = new ZkProofVerifier(
+        { artifactRoots: options.zk.artifactRoots },
+        deps.chain.zkWeightsCommitment
+          ? { registeredCommitment: (modelId) => registry.zkWeightsCommitment(modelId) }
+          : {},
+      );
+      verifiers.set(this.zk.mode, this.zk);
+    } else {
+      this.zk = undefined;
     }
     for (const v of deps.proofVerifiers ?? []) verifiers.set(v.mode, v);
     this.challenger = new Challenger(

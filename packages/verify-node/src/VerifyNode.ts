@@ -2,6 +2,7 @@ import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
+import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
@@ -66,6 +67,7 @@ export class VerifyNode {
           registerEnclaves: config.tee.registerEnclaves,
           registrar: { takeoverMs: config.batching.leaderTimeoutMs },
         },
+        ...(config.zk.enabled ? { zk: { artifactRoots: zkArtifactRoots(config) } } : {}),
       },
       {
         chain,
@@ -89,13 +91,17 @@ export class VerifyNode {
     runtime.add({
       name: core.name,
       start: () => core.start(),
-      stop: () => core.stop(),
+      stop: async () => {
+        await core.stop();
+        if (core.zk) await terminateZkEngine();
+      },
       health: () => ({
         ...core.store.counts(),
         lastSettledBatch: core.store.lastSettledBatchId().toString(),
         ...(core.tee
           ? { tee: { ...core.tee.verifier.tee.stats, ...(core.tee.registrar?.health() ?? {}) } }
           : {}),
+        ...(core.zk ? { zk: { ...core.zk.stats, models: core.zk.artifacts.models() } } : {}),
       }),
     });
     return new VerifyNode(runtime, core);
@@ -108,4 +114,11 @@ export class VerifyNode {
   stop(reason?: string): Promise<unknown> {
     return this.runtime.stop(reason);
   }
+}
+
+/** Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache then the committed examples. */
+export function zkArtifactRoots(config: VerifyNodeConfig): string[] {
+  return config.zk.artifactsDir !== undefined
+    ? [dataPath(config, config.zk.artifactsDir)]
+    : [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR];
 }

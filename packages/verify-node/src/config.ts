@@ -67,6 +67,26 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
         "Register the enclave keys this node verified in the EnclaveRegistry (with the verifier quorum).",
       ),
   }),
+  zk: z.object({
+    /** Verify ZK-mode results: Groth16 proofs bound to the result's model, input and outputs (@opg/zk). */
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Verify ZK-mode results: Groth16 proofs bound to the result's model, input and outputs (@opg/zk).",
+      ),
+    /**
+     * Folder of artifact directories (`<artifactKey>/manifest.json`, relative to dataDir; only the
+     * manifest, spec and verification key are read), models looked up by id. Unset: `zk-artifacts`
+     * under dataDir, then @opg/zk's committed example artifacts.
+     */
+    artifactsDir: z
+      .string()
+      .optional()
+      .describe(
+        "Folder of artifact directories (`<artifactKey>/manifest.json`, relative to dataDir; only the manifest, spec and verification key are read), models looked up by id. Unset: `zk-artifacts` under dataDir, then @opg/zk's committed example artifacts.",
+      ),
+  }),
   /** SQLite database of verified results, batches and signatures (relative to dataDir). */
   database: z
     .string()

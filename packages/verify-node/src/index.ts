@@ -19,4 +19,6 @@ export { defaultEnclaveRegistrarOptions, EnclaveRegistrar } from "./tee/EnclaveR
 export type { TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
 export { TeeProofVerifier } from "./tee/TeeProofVerifier.js";
 export { VerifierCore } from "./VerifierCore.js";
-export { VERSION, VerifyNode } from "./VerifyNode.js";
+export { VERSION, VerifyNode, zkArtifactRoots } from "./VerifyNode.js";
+export type { ZkProofVerifierDeps } from "./zk/ZkProofVerifier.js";
+export { ZkProofVerifier } from "./zk/ZkProofVerifier.js";

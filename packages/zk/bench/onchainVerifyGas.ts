@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Hex } from "viem";
-import { CIRCUITS_DIR, SOLIDITY_VERIFIER_CONTRACT } from "../src/index.js";
+import { CIRCUITS_DIR, compileVerifierSolidity } from "../src/index.js";
 
 type Provider = { request(args: { method: string; params?: unknown[] }): Promise<unknown> };
 
@@ -27,25 +27,8 @@ export type OnchainGas = {
 export async function measureOnchainVerifyGas(solidity: string, calldata: Hex): Promise<OnchainGas> {
   const contractsDir = join(CIRCUITS_DIR, "..", "contracts");
   const req = createRequire(join(contractsDir, "package.json"));
-  const solc = req("solc") as { compile(input: string): string; version(): string };
-  const output = JSON.parse(
-    solc.compile(
-      JSON.stringify({
-        language: "Solidity",
-        sources: { "Verifier.sol": { content: solidity } },
-        settings: {
-          optimizer: { enabled: true, runs: 200 },
-          outputSelection: { "*": { "*": ["evm.bytecode.object"] } },
-        },
-      }),
-    ),
-  ) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const bytecode = output.contracts["Verifier.sol"]![SOLIDITY_VERIFIER_CONTRACT]!.evm.bytecode.object;
+  const { bytecode: code, solcVersion } = compileVerifierSolidity(solidity);
+  const bytecode = code.slice(2);
 
   const hreModule = (await import(pathToFileURL(req.resolve("hardhat/hre")).href)) as {
     createHardhatRuntimeEnvironment(
@@ -94,7 +77,7 @@ export async function measureOnchainVerifyGas(solidity: string, calldata: Hex): 
       txGas,
       gasUsed: Number(receipt.gasUsed),
       accepted: BigInt(ret) === 1n,
-      solcVersion: solc.version(),
+      solcVersion,
       deployGas: Number(deployReceipt.gasUsed),
     };
   } finally {

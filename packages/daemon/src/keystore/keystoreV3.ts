@@ -7,11 +7,11 @@ import {
   scrypt,
   timingSafeEqual,
 } from "node:crypto";
+import { scrypt as nobleScrypt } from "@noble/hashes/scrypt";
 import { bytesToHex, type Hex, hexToBytes, isHex, keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import * as z from "zod";
 import { KeystoreError } from "../errors.js";
-import { scryptJs } from "./scryptJs.js";
 
 /** An Ethereum V3 keystore (Web3 Secret Storage), as written by geth, ethers and Foundry. */
 export type KeystoreV3 = {
@@ -111,14 +111,20 @@ function deriveKey(
         return;
       }
       if (params.n >= 2 ** Math.min(16 * params.r, 52)) {
-        // OpenSSL refuses N >= 2^(16r) (the Web3 test vector has N = 2^18 with r = 1): plain JS then,
-        // with its CPU cost bounded too.
+        // OpenSSL refuses N >= 2^(16r) (the Web3 test vector has N = 2^18 with r = 1): @noble/hashes'
+        // scrypt then, with its CPU cost bounded too.
         if (params.n * params.r * params.p > 2 ** 22) {
           reject(new KeystoreError("KEYSTORE_UNSUPPORTED", "Keystore scrypt parameters are out of bounds"));
           return;
         }
         try {
-          done(null, scryptJs(secret, salt, params.n, params.r, params.p, params.dklen));
+          const key = nobleScrypt(secret, salt, {
+            N: params.n,
+            r: params.r,
+            p: params.p,
+            dkLen: params.dklen,
+          });
+          done(null, Buffer.from(key));
         } catch (error) {
           done(error as Error, Buffer.alloc(0));
         }

@@ -205,7 +205,7 @@ export class ExecutorCore {
       origin: job.origin,
     };
     const bytes = encodeResultMessage(message);
-    const record = this.deps.store.put({
+    const earlier = this.deps.store.put({
       requestId: job.requestId,
       modelId: job.modelId,
       mode: job.mode,
@@ -214,10 +214,9 @@ export class ExecutorCore {
       createdAt: this.now,
     });
     end?.();
-    if (record.message.length !== bytes.length || !Buffer.from(record.message).equals(Buffer.from(bytes))) {
+    if (earlier) {
       // Another run stored its result first: that one stands.
-      const first = this.fromStored(record.message);
-      return { ...first, fresh: true, bytes: record.message };
+      return { ...this.fromStored(earlier.message), fresh: true, bytes: earlier.message };
     }
     return { message, outputs, resultHash: resultHash(message), fresh: true, bytes };
   }

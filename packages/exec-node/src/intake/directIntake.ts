@@ -51,7 +51,14 @@ export function mountDirectIntake(
   http: HttpServer,
   deps: { core: ExecutorCore; domain: OpgDomain; gate: ModelGate; now?: () => number },
 ): void {
-  http.mapErrorCodes({ EXPIRED: 400, MODE_NOT_SUPPORTED: 400 });
+  http.mapErrorCodes({
+    EXPIRED: 400,
+    MODE_NOT_SUPPORTED: 400,
+    // ZK mode: inputs the circuit cannot take (shape, dtype, range); a full proving queue.
+    INVALID_INPUT: 400,
+    QUANTIZATION_OVERFLOW: 400,
+    PROVE_FAILED: 503,
+  });
 
   http.route("POST", "/v1/infer", async (req) => {
     const parsed = bodySchema.safeParse(req.body);

@@ -77,12 +77,15 @@ export class ExecStore {
     if (this.db.isOpen) this.db.close();
   }
 
-  /** Stores a signed result; returns the record that holds for the request (the first one wins). */
-  put(r: Omit<ExecRecord, "publishedAt" | "done">): ExecRecord {
-    this.stmt(
+  /**
+   * Stores a signed result. Returns undefined when it was stored, or the record that already
+   * holds for the request (the first one wins).
+   */
+  put(r: Omit<ExecRecord, "publishedAt" | "done">): ExecRecord | undefined {
+    const res = this.stmt(
       "INSERT OR IGNORE INTO results (request_id, model_id, mode, message, deadline, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(r.requestId.toLowerCase(), r.modelId, r.mode, r.message, r.deadline, r.createdAt);
-    return this.get(r.requestId)!;
+    return Number(res.changes) > 0 ? undefined : this.get(r.requestId);
   }
 
   get(requestId: Hex): ExecRecord | undefined {

@@ -10,6 +10,11 @@ export interface ChainView {
   modelModes(modelId: Hex): Promise<number | undefined>;
   /** An on-chain request's terms, or undefined when the hub has no such request. */
   onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>;
+  /**
+   * ZK mode: the model's registered weights commitment (ModelRegistry `zkConfig`); zero when the
+   * model has none. Optional: without it ZK proofs are checked against the node's artifacts only.
+   */
+  zkWeightsCommitment?(modelId: Hex): Promise<Hex>;
   /** The active verifier set. */
   verifierConfig(): Promise<VerifierSet>;
   /** Highest settled batch id (0 before the first). */

@@ -68,6 +68,16 @@ export class ContractChainView implements ChainView, TeeChainView {
     return modes === 0 ? undefined : modes;
   }
 
+  async zkWeightsCommitment(modelId: Hex): Promise<Hex> {
+    const [weightsCommitment] = await this.deps.client.readContract({
+      address: this.deps.addresses.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "zkConfig",
+      args: [modelId],
+    });
+    return weightsCommitment;
+  }
+
   async modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
     return this.deps.client.readContract({
       address: this.deps.addresses.modelRegistry,

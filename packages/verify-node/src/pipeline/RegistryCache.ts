@@ -22,6 +22,7 @@ export class RegistryCache {
   private readonly executors = new Map<string, Entry<boolean>>();
   private readonly models = new Map<string, Entry<number | undefined>>();
   private readonly measurements = new Map<string, Entry<readonly Hex[]>>();
+  private readonly commitments = new Map<string, Entry<Hex>>();
   private readonly requests = new Map<
     string,
     Entry<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>
@@ -90,6 +91,15 @@ export class RegistryCache {
     });
   }
 
+  /** ZK mode: the model's registered weights commitment (ModelRegistry `zkConfig`). */
+  zkWeightsCommitment(modelId: Hex): Promise<Hex> {
+    const chain = this.deps.chain;
+    if (chain.zkWeightsCommitment === undefined) {
+      return Promise.reject(new Error("The chain view cannot read weights commitments."));
+    }
+    return this.cached(this.commitments, modelId, () => chain.zkWeightsCommitment!(modelId));
+  }
+
   /** On-chain requests never change once made: a found one is kept; a missing one is re-read. */
   onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
     const hit = this.requests.get(requestId);
@@ -119,6 +129,7 @@ export class RegistryCache {
     this.executors.clear();
     this.models.clear();
     this.measurements.clear();
+    this.commitments.clear();
     this.verifierSet = undefined;
   }
 }

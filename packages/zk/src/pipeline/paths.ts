@@ -32,3 +32,6 @@ export function groth16VerifierTemplatePath(): string {
   // snarkjs exports no ./package.json: its CommonJS entry is build/main.cjs.
   return join(dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs");
 }
+
+/** The committed example artifacts (`models/artifacts/<artifactKey>/`, the Iris MLP). */
+export const EXAMPLE_ARTIFACTS_DIR = join(ZK_PACKAGE_DIR, "models", "artifacts");

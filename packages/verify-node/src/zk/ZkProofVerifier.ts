@@ -1,0 +1,101 @@
+import { decodeTensors, ProofMode, type ResultMessage, ValidationError } from "@opg/protocol";
+import { bindResultProof, weightsCommitmentBytes32, ZkArtifactStore, ZkError, ZkVerifier } from "@opg/zk";
+import type { Hex } from "viem";
+import type { ProofVerifier } from "../pipeline/ProofVerifier.js";
+import { ResultRejected } from "../pipeline/ResultValidator.js";
+
+export type ZkProofVerifierDeps = {
+  /**
+   * The model's registered weights commitment (ModelRegistry `zkConfig(modelId)`), cached by the
+   * RegistryCache. When given, artifacts whose commitment differs from the registry's are not used.
+   */
+  registeredCommitment?: ((modelId: Hex) => Promise<Hex>) | undefined;
+};
+
+/**
+ * Mode ZK: a result's proof is @opg/zk's proof bytes (Groth16 proof, public signals, the request
+ * input). The proof is bound to the result without trusting the carried signals
+ * (`bindResultProof`: keccak of the attached input = inputHash, the weights commitment of the
+ * model's artifacts, Poseidon commitments of the quantized input and of the outputs), then the
+ * pairing check runs against the model's verification key.
+ *
+ * Wrong proofs are REJECT (the validator reports BAD_PROOF with the ZkError code as cause); a
+ * model this node has no artifacts for is IGNORE (ZK_ARTIFACTS_MISSING), as is a registry that
+ * cannot be read (CHAIN_UNAVAILABLE, deferred).
+ */
+export class ZkProofVerifier implements ProofVerifier {
+  readonly mode = ProofMode.ZK;
+  readonly artifacts: ZkArtifactStore;
+  private readonly verifiers = new Map<string, Promise<ZkVerifier>>();
+  readonly stats = { verified: 0, rejected: 0 };
+
+  constructor(
+    options: { artifactRoots: readonly string[] },
+    private readonly deps: ZkProofVerifierDeps = {},
+  ) {
+    this.artifacts = new ZkArtifactStore(options.artifactRoots);
+  }
+
+  async verify(message: ResultMessage): Promise<void> {
+    const artifacts = await this.artifacts.getVerifying(message.modelId);
+    if (artifacts === undefined) {
+      throw new ValidationError(
+        "IGNORE",
+        "ZK_ARTIFACTS_MISSING",
+        `This node has no ZK artifacts for model ${message.modelId}.`,
+      );
+    }
+    if (this.deps.registeredCommitment) {
+      let registered: Hex;
+      try {
+        registered = await this.deps.registeredCommitment(message.modelId);
+      } catch (cause) {
+        throw new ResultRejected(
+          "proof",
+          "IGNORE",
+          "CHAIN_UNAVAILABLE",
+          "The model's registered weights commitment could not be read.",
+          { cause },
+        );
+      }
+      if (registered.toLowerCase() !== weightsCommitmentBytes32(artifacts.manifest.weightsCommitment)) {
+        // The registry names other weights than this node's artifacts: it cannot decide.
+        throw new ValidationError(
+          "IGNORE",
+          "ZK_COMMITMENT_MISMATCH",
+          `The registered weights commitment of model ${message.modelId} is not the one of this node's artifacts.`,
+        );
+      }
+    }
+    let item: Awaited<ReturnType<typeof bindResultProof>>;
+    try {
+      item = await bindResultProof(artifacts, {
+        modelId: message.modelId,
+        inputHash: message.inputHash,
+        outputs: decodeTensors(message.outputs),
+        outputHash: message.outputHash,
+        proof: message.proof,
+      });
+    } catch (cause) {
+      this.stats.rejected++;
+      const code = cause instanceof ZkError ? cause.code : "INVALID_OUTPUTS";
+      throw new ValidationError("REJECT", code, "The ZK proof does not match the result.", { cause });
+    }
+    const verifier = await this.verifierFor(artifacts.manifest.artifactKey, artifacts.vkey);
+    if (!(await verifier.verify(item.proof, item.publicSignals))) {
+      this.stats.rejected++;
+      throw new ValidationError("REJECT", "INVALID_PROOF", "The ZK proof does not verify.");
+    }
+    this.stats.verified++;
+  }
+
+  private verifierFor(key: string, vkey: Parameters<typeof ZkVerifier.create>[0]): Promise<ZkVerifier> {
+    let v = this.verifiers.get(key);
+    if (!v) {
+      v = ZkVerifier.create(vkey);
+      this.verifiers.set(key, v);
+      v.catch(() => this.verifiers.delete(key));
+    }
+    return v;
+  }
+}
