@@ -102,9 +102,11 @@ describe("properties", () => {
           switch (op.t) {
             case "request": {
               const value = PRICE + op.extra;
+              // Pin the block time: after a fixture revert the wall clock may be far past `now`.
+              const at = await nextTimestamp();
               const r = await s.request({
                 value,
-                deadline: now + BigInt(op.ttl),
+                deadline: at + BigInt(op.ttl),
                 from: requesters[op.requester]!,
               });
               tracked.push({ requestId: r.requestId, request: r.request, status: "pending" });
