@@ -2,10 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { DevRoot, decodeTeeProof, devEnclavePcrs, enclaveMeasurement } from "@opg/attestation";
 import { enclaveRegistryAbi, inferenceHubAbi, modeMask } from "@opg/contracts";
-import { loadOrCreatePeerKey } from "@opg/p2p";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -21,15 +19,14 @@ import {
   DaemonProcess,
   daemonCliPath,
   deployLocalNetwork,
-  freePort,
   HardhatNode,
   type LocalNetwork,
   matmulModel,
-  prepareNodeDir,
 } from "@opg/testkit";
 import { type Address, type Hex, hexToBytes } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonNodes.js";
 
 /**
  * TEE mode end to end with real processes: a hardhat node and the contracts, 1 opg-exec with a
@@ -46,8 +43,6 @@ const TEE_MODEL_ID = modelIdFromBytes(TEE_MODEL);
 const OTHER_MODEL = matmulModel();
 const OTHER_MODEL_ID = modelIdFromBytes(OTHER_MODEL);
 
-type Node = { proc: DaemonProcess; http: string; dir: string; p2p: string };
-
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -60,49 +55,11 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
   let chain: HardhatNode;
   let net: LocalNetwork;
   let domain: OpgDomain;
-  let exec: Node;
-  const verifiers: Node[] = [];
+  let exec: DaemonNode;
+  const verifiers: DaemonNode[] = [];
   let nonce = 0n;
   const root = mkdtempSync(join(tmpdir(), "opg-tee-"));
   const devRootDir = join(root, "nitro-dev");
-
-  async function prepare(kind: string, i: number, key: Hex): Promise<Node> {
-    const dir = join(root, `${kind}-${i}`);
-    await prepareNodeDir(dir, key, net.deployment);
-    const { privateKey } = await loadOrCreatePeerKey(join(dir, "peer.key"));
-    const port = await freePort();
-    return {
-      dir,
-      http: `http://127.0.0.1:${await freePort()}`,
-      p2p: `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(privateKey).toString()}`,
-      proc: undefined as unknown as DaemonProcess,
-    };
-  }
-
-  function args(node: Node, all: Node[], extra: string[]): string[] {
-    return [
-      "--data-dir",
-      node.dir,
-      "start",
-      "--keystore.password-file",
-      "password",
-      "--http.port",
-      new URL(node.http).port,
-      "--chain.rpc-url",
-      chain.rpcUrl,
-      "--chain.poll-interval-ms",
-      "200",
-      "--p2p.listen",
-      `/ip4/127.0.0.1/tcp/${node.p2p.split("/")[4]!}`,
-      "--p2p.peers",
-      ...all.filter((p) => p !== node).map((p) => p.p2p),
-      "--p2p.heartbeat-ms",
-      "200",
-      "--log.format",
-      "json",
-      ...extra,
-    ];
-  }
 
   beforeAll(async () => {
     chain = await HardhatNode.start({ logFile: join(root, "chain.log") });
@@ -131,8 +88,9 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     domain = { chainId: net.deployment.chainId, verifyingContract: net.deployment.inferenceHub };
     // The devnet's shared folder: the dev root its enclaves chain to and its verifiers trust.
     await DevRoot.loadOrCreate(devRootDir);
-    exec = await prepare("exec-node", 0, net.executorKeys[0]!);
-    for (const [i, key] of net.verifierKeys.entries()) verifiers.push(await prepare("verify-node", i, key));
+    exec = await prepareDaemonNode(root, "exec-node", 0, net.executorKeys[0]!, net.deployment);
+    for (const [i, key] of net.verifierKeys.entries())
+      verifiers.push(await prepareDaemonNode(root, "verify-node", i, key, net.deployment));
     const all = [exec, ...verifiers];
     for (const [name, bytes] of [
       ["add", TEE_MODEL],
@@ -150,7 +108,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     }
     exec.proc = new DaemonProcess(
       "exec-node",
-      args(exec, all, [
+      startArgs(exec, all, chain.rpcUrl, [
         "--republish-interval-ms",
         "3000",
         "--tee.enabled",
@@ -167,7 +125,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     for (const v of verifiers) {
       v.proc = new DaemonProcess(
         "verify-node",
-        args(v, all, [
+        startArgs(v, all, chain.rpcUrl, [
           "--batching.max-batch-age-ms",
           "500",
           "--batching.leader-timeout-ms",
@@ -215,7 +173,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     return requestId;
   }
 
-  async function resultAt(v: Node, requestId: Hex): Promise<Record<string, unknown> | undefined> {
+  async function resultAt(v: DaemonNode, requestId: Hex): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await fetch(new URL(`/v1/results/${requestId}`, v.http), {
         signal: AbortSignal.timeout(2_000),

@@ -2,9 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { inferenceHubAbi, modelRegistryAbi, modeMask } from "@opg/contracts";
-import { loadOrCreatePeerKey, P2PNode } from "@opg/p2p";
+import { P2PNode } from "@opg/p2p";
 import {
   decodeResultMessage,
   encodeResultMessage,
@@ -24,10 +23,8 @@ import {
   daemonCliPath,
   deployBytecode,
   deployLocalNetwork,
-  freePort,
   HardhatNode,
   type LocalNetwork,
-  prepareNodeDir,
 } from "@opg/testkit";
 import {
   compileVerifierSolidity,
@@ -41,6 +38,7 @@ import {
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonNodes.js";
 
 /**
  * ZK mode end to end with real processes: a hardhat node and the contracts (the Iris model
@@ -51,8 +49,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const IRIS_FILE = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
 const IRIS_ID = modelIdFromBytes(readFileSync(IRIS_FILE));
-
-type Node = { proc: DaemonProcess; http: string; dir: string; p2p: string };
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,8 +66,8 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
   let chain: HardhatNode;
   let net: LocalNetwork;
   let domain: OpgDomain;
-  let exec: Node;
-  const verifiers: Node[] = [];
+  let exec: DaemonNode;
+  const verifiers: DaemonNode[] = [];
   let injector: P2PNode;
   let artifacts: ZkArtifacts;
   let commitment: Hex;
@@ -79,44 +75,6 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
   const prover = new ZkProver({ workers: 1 });
   let nonce = 0n;
   const root = mkdtempSync(join(tmpdir(), "opg-zk-"));
-
-  async function prepare(kind: string, i: number, key: Hex): Promise<Node> {
-    const dir = join(root, `${kind}-${i}`);
-    await prepareNodeDir(dir, key, net.deployment);
-    const { privateKey } = await loadOrCreatePeerKey(join(dir, "peer.key"));
-    const port = await freePort();
-    return {
-      dir,
-      http: `http://127.0.0.1:${await freePort()}`,
-      p2p: `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(privateKey).toString()}`,
-      proc: undefined as unknown as DaemonProcess,
-    };
-  }
-
-  function args(node: Node, all: Node[], extra: string[]): string[] {
-    return [
-      "--data-dir",
-      node.dir,
-      "start",
-      "--keystore.password-file",
-      "password",
-      "--http.port",
-      new URL(node.http).port,
-      "--chain.rpc-url",
-      chain.rpcUrl,
-      "--chain.poll-interval-ms",
-      "200",
-      "--p2p.listen",
-      `/ip4/127.0.0.1/tcp/${node.p2p.split("/")[4]!}`,
-      "--p2p.peers",
-      ...all.filter((p) => p !== node).map((p) => p.p2p),
-      "--p2p.heartbeat-ms",
-      "200",
-      "--log.format",
-      "json",
-      ...extra,
-    ];
-  }
 
   beforeAll(async () => {
     const store = new ZkArtifactStore([EXAMPLE_ARTIFACTS_DIR]);
@@ -145,8 +103,9 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       ],
     });
     domain = { chainId: net.deployment.chainId, verifyingContract: net.deployment.inferenceHub };
-    exec = await prepare("exec-node", 0, net.executorKeys[0]!);
-    for (const [i, key] of net.verifierKeys.entries()) verifiers.push(await prepare("verify-node", i, key));
+    exec = await prepareDaemonNode(root, "exec-node", 0, net.executorKeys[0]!, net.deployment);
+    for (const [i, key] of net.verifierKeys.entries())
+      verifiers.push(await prepareDaemonNode(root, "verify-node", i, key, net.deployment));
     const all = [exec, ...verifiers];
     execFileSync(process.execPath, [
       daemonCliPath("exec-node"),
@@ -160,13 +119,13 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     ]);
     exec.proc = new DaemonProcess(
       "exec-node",
-      args(exec, all, ["--republish-interval-ms", "3000", "--zk.enabled", "true"]),
+      startArgs(exec, all, chain.rpcUrl, ["--republish-interval-ms", "3000", "--zk.enabled", "true"]),
       { logFile: join(exec.dir, "daemon.log"), httpUrl: exec.http },
     );
     for (const v of verifiers) {
       v.proc = new DaemonProcess(
         "verify-node",
-        args(v, all, [
+        startArgs(v, all, chain.rpcUrl, [
           "--batching.max-batch-age-ms",
           "500",
           "--batching.leader-timeout-ms",
@@ -212,7 +171,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     return { request, ...signInferenceRequest(requesterKey, domain, request) };
   }
 
-  async function resultAt(v: Node, requestId: Hex): Promise<Record<string, unknown> | undefined> {
+  async function resultAt(v: DaemonNode, requestId: Hex): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await fetch(new URL(`/v1/results/${requestId}`, v.http), {
         signal: AbortSignal.timeout(2_000),
