@@ -208,12 +208,23 @@ const parts: string[] = [
       "–",
       "–",
     ],
-    ["proving p50, Iris example (ms)", fmt(num(z, "prove_ms_p50_example")), "–", "–", "–", "–"],
+    [
+      "proving p50, Iris example (ms)",
+      fmt(num(z, "prove_ms_p50_example")),
+      num(z, "prove_ms_p50_example_snarkjs") !== undefined
+        ? `${fmt(num(z, "prove_ms_p50_example_snarkjs"))} (snarkjs.groth16.prove)`
+        : "–",
+      "–",
+      "–",
+      "–",
+    ],
     [
       "proving p50, 10k-weight MLP (ms)",
       fmt(num(z, "prove_ms_p50_mlp10k")),
-      "–",
-      "–",
+      num(z, "prove_ms_p50_mlp10k_snarkjs") !== undefined
+        ? `${fmt(num(z, "prove_ms_p50_mlp10k_snarkjs"))} (snarkjs.groth16.prove)`
+        : "–",
+      num(z, "prove_speedup_mlp10k") !== undefined ? `${fmt(num(z, "prove_speedup_mlp10k"), 2)}×` : "–",
       "≤ 1,000",
       met(num(z, "prove_ms_p50_mlp10k") !== undefined ? num(z, "prove_ms_p50_mlp10k")! <= 1000 : undefined),
     ],

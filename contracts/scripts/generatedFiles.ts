@@ -15,6 +15,7 @@ export const EXPORTED_CONTRACTS = [
   { name: "IInferenceConsumer", bytecode: false },
   { name: "IZkVerifier", bytecode: false },
   { name: "KeccakGroth16Adapter", bytecode: true },
+  { name: "PoseidonGroth16Adapter", bytecode: true },
   // Test doubles, deployable by other packages' e2e tests.
   { name: "MockConsumer", bytecode: true },
   { name: "MockZkVerifier", bytecode: true },

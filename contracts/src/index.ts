@@ -13,6 +13,7 @@ export {
   mockZkVerifierAbi,
   modelRegistryAbi,
   operatorRegistryAbi,
+  poseidonGroth16AdapterAbi,
   zkVerifierAbi,
 } from "../generated/abis/index.js";
 export {
@@ -25,6 +26,7 @@ export {
   mockZkVerifierBytecode,
   modelRegistryBytecode,
   operatorRegistryBytecode,
+  poseidonGroth16AdapterBytecode,
 } from "../generated/bytecode/index.js";
 export {
   HUB_LIMITS,

@@ -7,6 +7,7 @@ export { enclaveRegistryAbi } from "./EnclaveRegistry.js";
 export { inferenceConsumerAbi } from "./IInferenceConsumer.js";
 export { zkVerifierAbi } from "./IZkVerifier.js";
 export { keccakGroth16AdapterAbi } from "./KeccakGroth16Adapter.js";
+export { poseidonGroth16AdapterAbi } from "./PoseidonGroth16Adapter.js";
 export { mockConsumerAbi } from "./MockConsumer.js";
 export { mockZkVerifierAbi } from "./MockZkVerifier.js";
 export { mockGroth16VerifierAbi } from "./MockGroth16Verifier.js";

@@ -5,6 +5,7 @@ export { operatorRegistryBytecode } from "./OperatorRegistry.js";
 export { modelRegistryBytecode } from "./ModelRegistry.js";
 export { enclaveRegistryBytecode } from "./EnclaveRegistry.js";
 export { keccakGroth16AdapterBytecode } from "./KeccakGroth16Adapter.js";
+export { poseidonGroth16AdapterBytecode } from "./PoseidonGroth16Adapter.js";
 export { mockConsumerBytecode } from "./MockConsumer.js";
 export { mockZkVerifierBytecode } from "./MockZkVerifier.js";
 export { mockGroth16VerifierBytecode } from "./MockGroth16Verifier.js";

@@ -15,6 +15,7 @@ function allErrors(): Promise<Abi> {
       "EnclaveRegistry",
       "MockConsumer",
       "MockZkVerifier",
+      "PoseidonGroth16Adapter",
     ];
     const entries = new Map<string, Abi[number]>();
     for (const name of names) {

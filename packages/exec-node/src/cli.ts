@@ -1,8 +1,16 @@
 #!/usr/bin/env node
+import { resolve } from "node:path";
+import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
+import { createLogger } from "@opg/daemon";
 import { InferenceEngine } from "@opg/inference";
-import { daemonCli, loadDaemonConfig } from "@opg/runtime";
-import { execNodeConfig } from "./config.js";
-import { ExecNode, engineOptions, VERSION } from "./ExecNode.js";
+import { daemonCli, loadConfiguredDeployment, loadDaemonConfig, loadSigner } from "@opg/runtime";
+import { buildZkModel, weightsCommitmentBytes32 } from "@opg/zk";
+import { InvalidArgumentError } from "commander";
+import { parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type ExecNodeConfig, execNodeConfig } from "./config.js";
+import { ExecNode, engineOptions, VERSION, zkArtifactRoots } from "./ExecNode.js";
+import { registerZkModel } from "./zk/registerZkModel.js";
 
 /** `opg-exec init | register | models add|list|remove | start | status`. */
 const program = daemonCli({
@@ -20,11 +28,11 @@ const program = daemonCli({
 
 const models = program.command("models").description("the node's model store");
 
-async function withStore<T>(fn: (engine: InferenceEngine) => Promise<T>): Promise<T> {
+async function withStore<T>(fn: (engine: InferenceEngine, config: ExecNodeConfig) => Promise<T>): Promise<T> {
   const config = loadDaemonConfig(execNodeConfig, program.opts());
   const engine = new InferenceEngine({ ...engineOptions(config), preload: [], warmup: false });
   await engine.store.open();
-  return fn(engine);
+  return fn(engine, config);
 }
 
 models
@@ -32,13 +40,27 @@ models
   .description("copy an ONNX file into the store; its model id is the sha256 of its bytes")
   .option("--name <name>", "a readable name")
   .option("--batching", "enable dynamic batching for it (needs a batch dimension)")
-  .action((file: string, opts: { name?: string; batching?: boolean }) =>
-    withStore(async (engine) => {
+  .option(
+    "--zk",
+    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and register them in the ModelRegistry",
+  )
+  .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
+  .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
+  .option(
+    "--ptau <file>",
+    "ZK powers-of-tau ceremony file (default: the development one, not for production)",
+  )
+  .option("--no-onchain", "with --zk: build the artifacts only, deploy and register nothing")
+  .option("--price <eth>", "with --zk: price per request when the model gets registered", "0")
+  .option("--metadata-uri <uri>", "with --zk: metadata URI when the model gets registered", "")
+  .action((file: string, opts: AddOptions) =>
+    withStore(async (engine, config) => {
       const entry = await engine.addModel(file, {
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.batching ? { batching: { enabled: true } } : {}),
       });
-      process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+      const zk = opts.zk ? await addZkModel(file, opts, config) : undefined;
+      process.stdout.write(`${JSON.stringify({ ...entry, ...(zk ? { zk } : {}) }, null, 2)}\n`);
     }),
   );
 
@@ -61,5 +83,66 @@ models
       if (!removed) process.exitCode = 1;
     }),
   );
+
+type AddOptions = {
+  name?: string;
+  batching?: boolean;
+  zk?: boolean;
+  scaleBits?: number;
+  valueBits?: number;
+  ptau?: string;
+  onchain: boolean;
+  price: string;
+  metadataUri: string;
+};
+
+function intOption(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} takes an integer; got "${value}".`);
+  return n;
+}
+
+/** `models add --zk`: artifacts into the node's ZK artifact folder, then (unless --no-onchain) contracts and registry. */
+async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig) {
+  const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
+  if (!opts.ptau) log("using the development powers-of-tau: fine for devnets, never for production");
+  const artifacts = await buildZkModel(file, {
+    cacheDir: zkArtifactRoots(config)[0]!,
+    ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
+    ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
+    ...(opts.ptau ? { ptauPath: resolve(opts.ptau) } : {}),
+    onLog: log,
+  });
+  const built = {
+    artifactKey: artifacts.manifest.artifactKey,
+    dir: artifacts.dir,
+    constraints: artifacts.manifest.constraints,
+    weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
+  };
+  if (!opts.onchain) return built;
+  const signer = await loadSigner(config);
+  const deployment = await loadConfiguredDeployment(config);
+  const client = createChainClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
+  const sender = new TxSender(
+    { chainId: config.chain.chainId },
+    { client, account: privateKeyToAccount(signer.privateKey), logger: createLogger({ level: "warn" }) },
+  );
+  sender.start();
+  try {
+    const registration = await registerZkModel(
+      artifacts,
+      { price: parseEther(opts.price), metadataURI: opts.metadataUri },
+      {
+        contracts: new OpgContracts(deployment, { client, sender }),
+        account: signer.address,
+        deploy: (initCode, label) => sender.deployContract(initCode, label),
+        onLog: log,
+      },
+    );
+    return { ...built, ...registration };
+  } finally {
+    sender.stop();
+  }
+}
 
 await program.parseAsync(process.argv);

@@ -19,7 +19,9 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .int()
       .positive()
       .optional()
-      .describe("onnxruntime intra-op threads per session (default: one per core)."),
+      .describe(
+        "onnxruntime intra-op threads per session (default: one per core, less one when sessions run in worker threads).",
+      ),
     interOpThreads: z.int().positive().optional().describe("onnxruntime inter-op threads per session."),
     maxLoadedModels: z
       .int()
@@ -48,6 +50,11 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
     }),
     /** Models loaded (and warmed up) at start. */
     preload: z.array(z.string()).default([]).describe("Models loaded (and warmed up) at start."),
+    /** Each session runs in its own worker thread, off the daemon's event loop. */
+    runInWorker: z
+      .boolean()
+      .default(true)
+      .describe("Run each onnxruntime session in its own worker thread, off the daemon's event loop."),
   }),
   onchain: z.object({
     /** Serve `InferenceRequested` events of the hub. */

@@ -29,8 +29,13 @@ const noRun = async (): Promise<TensorMap> => {
   throw new Error("ZK mode must not run onnxruntime");
 };
 
+const EXECUTOR: Hex = "0x1111111111111111111111111111111111111111";
+
 describe("ZkProofProvider", () => {
-  const provider = new ZkProofProvider({ workers: 1, artifactRoots: [EXAMPLE_ARTIFACTS_DIR] });
+  const provider = new ZkProofProvider(
+    { workers: 1, artifactRoots: [EXAMPLE_ARTIFACTS_DIR] },
+    { executor: EXECUTOR },
+  );
 
   beforeAll(async () => {
     expect(await provider.start()).toContain(IRIS_ID.toLowerCase());
@@ -46,15 +51,22 @@ describe("ZkProofProvider", () => {
     const { outputs, proof } = await provider.produce(job(), noRun);
     expect(outputs["logits"]).toMatchObject({ dtype: "int64", dims: [1, 3] });
     const artifacts = (await provider.artifacts.get(IRIS_ID))!;
-    const item = await bindResultProof(artifacts, {
+    const claim = {
       modelId: IRIS_ID,
       inputHash: hashTensors(inputs),
       outputs,
       outputHash: hashTensors(outputs),
+      executor: EXECUTOR,
       proof,
-    });
+    };
+    const item = await bindResultProof(artifacts, claim);
     const verifier = await ZkVerifier.create((await loadVerifyingArtifacts(artifacts.dir)).vkey);
     expect(await verifier.verify(item.proof, item.publicSignals)).toBe(true);
+    // The proof names this provider's executor: a result signed by anyone else does not bind.
+    expect(item.publicSignals[3]).toBe(BigInt(EXECUTOR));
+    await expect(
+      bindResultProof(artifacts, { ...claim, executor: "0x2222222222222222222222222222222222222222" }),
+    ).rejects.toMatchObject({ code: "BINDING_MISMATCH" });
   }, 60_000);
 
   it("error: a model without ZK artifacts is MODE_NOT_SUPPORTED", async () => {

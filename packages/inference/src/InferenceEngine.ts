@@ -1,5 +1,5 @@
+import { availableParallelism } from "node:os";
 import { allocTensorData, type Tensor, type TensorMap } from "@opg/protocol";
-import type * as ort from "onnxruntime-node";
 import {
   type GaugeMetric,
   type HistogramMetric,
@@ -26,10 +26,11 @@ import {
 } from "./ModelRunner.js";
 import { type ModelConfig, type ModelEntry, ModelStore } from "./ModelStore.js";
 import { type ModelId, parseModelId } from "./modelId.js";
-import { hasBatchDim, ioFromSession, ioKey, type ModelIo } from "./modelIo.js";
-import { fromOrtResults, toOrtFeeds } from "./ortTensor.js";
+import { hasBatchDim, ioKey, type ModelIo } from "./modelIo.js";
 import { QueueBudget } from "./QueueBudget.js";
+import { type EngineSession, InProcessSession } from "./session.js";
 import { defaultInputLimits, type InputLimits, validateInputs } from "./validateInputs.js";
+import { WorkerSession } from "./worker/WorkerSession.js";
 
 export type InferenceEngineOptions = {
   /** Model store directory (`.onnx` files + `manifest.json`). */
@@ -37,7 +38,11 @@ export type InferenceEngineOptions = {
   /** Execution providers in order of preference; unusable ones are skipped (cpu always works). */
   executionProviders: string[];
   cudaDeviceId: number;
-  /** onnxruntime intra-op threads per session (undefined: onnxruntime's default, one per core). */
+  /**
+   * onnxruntime intra-op threads per session. Undefined: one per core, less one when sessions run
+   * in worker threads, so the event loop (hashing, signing, storage, gossip) keeps a core instead
+   * of preempting onnxruntime's spinning threads mid-run.
+   */
   intraOpNumThreads: number | undefined;
   /** onnxruntime inter-op threads per session (undefined: onnxruntime's default). */
   interOpNumThreads: number | undefined;
@@ -60,6 +65,11 @@ export type InferenceEngineOptions = {
   warmup: boolean;
   /** Models loaded at start. */
   preload: string[];
+  /**
+   * Run each session in its own worker thread (onnxruntime-node runs synchronously on the calling
+   * thread), so the daemon's event loop keeps serving while models run; false: on the main thread.
+   */
+  runInWorker: boolean;
 };
 
 export const defaultInferenceEngineOptions: InferenceEngineOptions = {
@@ -78,6 +88,7 @@ export const defaultInferenceEngineOptions: InferenceEngineOptions = {
   limits: defaultInputLimits,
   warmup: true,
   preload: [],
+  runInWorker: true,
 };
 
 export type InferenceEngineDeps = {
@@ -108,7 +119,7 @@ export type LoadedModelInfo = {
 
 type LoadedModel = {
   entry: ModelEntry;
-  session: ort.InferenceSession;
+  session: EngineSession;
   io: ModelIo;
   /** The session's metadata equals the manifest's (so manifest-based validation suffices). */
   ioMatches: boolean;
@@ -344,9 +355,15 @@ export class InferenceEngine {
     }
   }
 
+  /** Intra-op threads per session as used (undefined: onnxruntime's default). */
+  get intraOpNumThreads(): number | undefined {
+    const { intraOpNumThreads, runInWorker } = this.options;
+    return intraOpNumThreads ?? (runInWorker ? Math.max(1, availableParallelism() - 1) : undefined);
+  }
+
   private tuning(): SessionTuning {
     return {
-      intraOpNumThreads: this.options.intraOpNumThreads,
+      intraOpNumThreads: this.intraOpNumThreads,
       interOpNumThreads: this.options.interOpNumThreads,
       graphOptimizationLevel: this.options.graphOptimizationLevel,
       cudaDeviceId: this.options.cudaDeviceId,
@@ -384,10 +401,9 @@ export class InferenceEngine {
     }
     const begin = performance.now();
     const bytes = await this.store.readVerified(id);
-    const { session, provider } = await createSession(bytes, this.providers, this.tuning(), this.logger);
-    let io: ModelIo;
+    const session = await this.createSession(id, bytes);
+    const { io, provider } = session;
     try {
-      io = ioFromSession(session);
       if (this.options.warmup) await this.warmUp(entry, session, io, provider);
       if (!this.running) throw new InferenceRetryableError("SHUTTING_DOWN", "Inference engine is stopping");
     } catch (error) {
@@ -408,9 +424,7 @@ export class InferenceEngine {
         batching: { ...batching, enabled: batching.enabled && batchable },
       },
       {
-        session: {
-          run: async (inputs) => fromOrtResults(await session.run(toOrtFeeds(inputs))),
-        },
+        session,
         budget: this.budget,
         logger: this.logger,
         metrics: this.runnerMetrics,
@@ -446,9 +460,22 @@ export class InferenceEngine {
     return model;
   }
 
+  private async createSession(id: ModelId, bytes: Uint8Array): Promise<EngineSession> {
+    if (this.options.runInWorker) {
+      return WorkerSession.create(bytes, {
+        providers: this.providers,
+        tuning: this.tuning(),
+        logger: this.logger,
+        source: () => this.store.readVerified(id),
+      });
+    }
+    const { session, provider } = await createSession(bytes, this.providers, this.tuning(), this.logger);
+    return new InProcessSession(session, provider);
+  }
+
   private async warmUp(
     entry: ModelEntry,
-    session: ort.InferenceSession,
+    session: EngineSession,
     io: ModelIo,
     provider: string,
   ): Promise<void> {
@@ -467,7 +494,7 @@ export class InferenceEngine {
       inputs[spec.name] = { dtype: spec.dtype, dims, data: allocTensorData(spec.dtype, length) } as Tensor;
     }
     try {
-      await session.run(toOrtFeeds(inputs));
+      await session.run(inputs);
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
       if (shapes) {

@@ -57,7 +57,8 @@ function providerConfig(name: string, tuning: SessionTuning): ort.InferenceSessi
   return name === "cuda" ? { name: "cuda", deviceId: tuning.cudaDeviceId } : name;
 }
 
-function sessionOptions(provider: string, tuning: SessionTuning): ort.InferenceSession.SessionOptions {
+/** onnxruntime session options for `provider` with the engine's tuning. */
+export function sessionOptions(provider: string, tuning: SessionTuning): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [providerConfig(provider, tuning)],
     graphOptimizationLevel: tuning.graphOptimizationLevel,

@@ -17,7 +17,7 @@ export {
   inferenceErrorStatus,
 } from "./errors.js";
 export type { CudaAvailability, SessionTuning } from "./executionProviders.js";
-export { createSession, detectCuda, resolveProviders } from "./executionProviders.js";
+export { createSession, detectCuda, resolveProviders, sessionOptions } from "./executionProviders.js";
 export type {
   InferenceEngineDeps,
   InferenceEngineOptions,
@@ -44,9 +44,13 @@ export { ModelStore } from "./ModelStore.js";
 export type { ModelId } from "./modelId.js";
 export { isModelId, parseModelId } from "./modelId.js";
 export type { ModelIo, ModelIoSpec } from "./modelIo.js";
-export { hasBatchDim, ioFromSession, ioKey } from "./modelIo.js";
+export { hasBatchDim, ioFromMetadata, ioFromSession, ioKey } from "./modelIo.js";
 export { dtypeFromOrt, fromOrtResults, fromOrtTensor, toOrtFeeds, toOrtTensor } from "./ortTensor.js";
 export { identityModelBytes } from "./probeModel.js";
 export { QueueBudget } from "./QueueBudget.js";
+export type { EngineSession } from "./session.js";
+export { InProcessSession } from "./session.js";
 export type { InputLimits } from "./validateInputs.js";
 export { defaultInputLimits, validateInputs } from "./validateInputs.js";
+export type { WorkerSessionOptions } from "./worker/WorkerSession.js";
+export { WorkerSession } from "./worker/WorkerSession.js";

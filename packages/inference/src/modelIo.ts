@@ -27,8 +27,27 @@ function toSpec(meta: ort.InferenceSession.ValueMetadata): ModelIoSpec {
 
 /** Input and output metadata of a live session (onnxruntime-node ≥ 1.21 exposes it). */
 export function ioFromSession(session: ort.InferenceSession): ModelIo {
-  return { inputs: session.inputMetadata.map(toSpec), outputs: session.outputMetadata.map(toSpec) };
+  return ioFromMetadata(session.inputMetadata, session.outputMetadata);
 }
+
+/** The same from a session's metadata lists (as a worker thread reports them). */
+export function ioFromMetadata(
+  inputs: readonly ort.InferenceSession.ValueMetadata[] | readonly MetadataLike[],
+  outputs: readonly ort.InferenceSession.ValueMetadata[] | readonly MetadataLike[],
+): ModelIo {
+  return {
+    inputs: inputs.map((m) => toSpec(m as ort.InferenceSession.ValueMetadata)),
+    outputs: outputs.map((m) => toSpec(m as ort.InferenceSession.ValueMetadata)),
+  };
+}
+
+/** Value metadata as plain data: `type` and `shape` present for tensors. */
+export type MetadataLike = {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: readonly (number | string)[];
+};
 
 /**
  * True when every input and output has a symbolic first dim: requests can then be concatenated

@@ -13,6 +13,7 @@ import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultV
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
+import type { ZkBatchQueueOptions } from "./zk/ZkBatchQueue.js";
 import { ZkProofVerifier } from "./zk/ZkProofVerifier.js";
 
 export type VerifierCoreOptions = {
@@ -31,9 +32,10 @@ export type VerifierCoreOptions = {
   };
   /**
    * ZK mode: verify Groth16 proofs with the artifacts found under these folders (by model id);
-   * the model's registered weights commitment is checked when the chain view can read it.
+   * the model's registered weights commitment is checked when the chain view can read it; proofs
+   * of one verification key are checked in batches (`batch`: max size and wait).
    */
-  zk?: { artifactRoots: readonly string[] };
+  zk?: { artifactRoots: readonly string[]; batch?: Partial<ZkBatchQueueOptions> | undefined };
 };
 
 export type VerifierCoreDeps = {
@@ -103,10 +105,13 @@ export class VerifierCore {
     if (options.zk) {
       const registry = this.registry;
       this.zk = new ZkProofVerifier(
-        { artifactRoots: options.zk.artifactRoots },
-        deps.chain.zkWeightsCommitment
-          ? { registeredCommitment: (modelId) => registry.zkWeightsCommitment(modelId) }
-          : {},
+        { artifactRoots: options.zk.artifactRoots, batch: options.zk.batch },
+        {
+          metrics: deps.metrics,
+          ...(deps.chain.zkWeightsCommitment
+            ? { registeredCommitment: (modelId: Hex) => registry.zkWeightsCommitment(modelId) }
+            : {}),
+        },
       );
       verifiers.set(this.zk.mode, this.zk);
     } else {
@@ -179,6 +184,7 @@ export class VerifierCore {
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();
+    await this.zk?.stop();
     this.store.close();
   }
 }

@@ -67,7 +67,14 @@ export class VerifyNode {
           registerEnclaves: config.tee.registerEnclaves,
           registrar: { takeoverMs: config.batching.leaderTimeoutMs },
         },
-        ...(config.zk.enabled ? { zk: { artifactRoots: zkArtifactRoots(config) } } : {}),
+        ...(config.zk.enabled
+          ? {
+              zk: {
+                artifactRoots: zkArtifactRoots(config),
+                batch: { maxBatchSize: config.zk.maxBatchSize, maxWaitMs: config.zk.maxBatchWaitMs },
+              },
+            }
+          : {}),
       },
       {
         chain,
@@ -101,7 +108,9 @@ export class VerifyNode {
         ...(core.tee
           ? { tee: { ...core.tee.verifier.tee.stats, ...(core.tee.registrar?.health() ?? {}) } }
           : {}),
-        ...(core.zk ? { zk: { ...core.zk.stats, models: core.zk.artifacts.models() } } : {}),
+        ...(core.zk
+          ? { zk: { ...core.zk.stats, batches: core.zk.queue.stats, models: core.zk.artifacts.models() } }
+          : {}),
       }),
     });
     return new VerifyNode(runtime, core);

@@ -86,6 +86,24 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
       .describe(
         "Folder of artifact directories (`<artifactKey>/manifest.json`, relative to dataDir; only the manifest, spec and verification key are read), models looked up by id. Unset: `zk-artifacts` under dataDir, then @opg/zk's committed example artifacts.",
       ),
+    /** Proofs of one verification key checked together in one batched pairing check, at most. */
+    maxBatchSize: z
+      .int()
+      .min(1)
+      .max(1024)
+      .default(64)
+      .describe(
+        "Proofs of one verification key checked together in one batched pairing check, at most (1: each alone).",
+      ),
+    /** How long a proof waits for others to join its batch before the batch is checked anyway. */
+    maxBatchWaitMs: z
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(25)
+      .describe(
+        "How long a proof waits for others to join its batch before the batch is checked anyway (0: no waiting).",
+      ),
   }),
   /** SQLite database of verified results, batches and signatures (relative to dataDir). */
   database: z

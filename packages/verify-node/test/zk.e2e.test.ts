@@ -191,7 +191,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
   async function injected(tamper: (m: ResultMessage) => ResultMessage): Promise<Hex> {
     const inputs = iris([6.3, 3.3, 6.0, 2.5]);
     const { request, requestId, signature: requesterSignature } = signedRequest(inputs);
-    const proven = await prover.prove(artifacts, inputs);
+    const proven = await prover.prove(artifacts, inputs, privateKeyToAddress(net.executorKeys[0]!));
     const outputs = encodeTensors(proven.outputs);
     const honest: ResultMessage = {
       requestId,
@@ -240,7 +240,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       proof: { mode: string; status: string; bytes: number };
       outputs: Record<string, { dtype: string }>;
     };
-    expect(body.proof).toMatchObject({ mode: "ZK", status: "attached", bytes: 395 });
+    expect(body.proof).toMatchObject({ mode: "ZK", status: "attached", bytes: 427 });
     expect(body.outputs["logits"]).toMatchObject({ dtype: "int64" });
 
     await until(`${requestId} settled at every verifier`, () => atAll(requestId, "settled"));

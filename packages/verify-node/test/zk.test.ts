@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "@opg/daemon";
+import { loadConfig, Metrics } from "@opg/daemon";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -17,9 +17,10 @@ import {
   weightsCommitmentBytes32,
   ZkArtifactStore,
   ZkProver,
+  ZkVerifier,
 } from "@opg/zk";
 import { type Hex, keccak256, toHex, zeroAddress } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { verifyNodeConfig } from "../src/config.js";
 import { zkArtifactRoots } from "../src/VerifyNode.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
@@ -46,7 +47,7 @@ beforeAll(async () => {
     [5.1, 3.5, 1.4, 0.2],
     [6.3, 3.3, 6.0, 2.5],
   ]) {
-    const r = await prover.prove(artifacts, iris(x));
+    const r = await prover.prove(artifacts, iris(x), zeroAddress); // the results' executor
     proven.set(x.join(), { outputs: r.outputs, proof: r.proof });
   }
   result = (x = [5.1, 3.5, 1.4, 0.2]) => {
@@ -105,6 +106,15 @@ describe("ZkProofVerifier", () => {
     });
   });
 
+  it("error: a proof made for another executor is rejected (BINDING_MISMATCH)", async () => {
+    // The proofs name zeroAddress; the same bytes in a result of executor 0x…b0b do not bind.
+    const executor: Hex = "0xb0b0000000000000000000000000000000000b0b";
+    await expect(verifier().verify({ ...result(), executor })).rejects.toMatchObject({
+      action: "REJECT",
+      code: "BINDING_MISMATCH",
+    });
+  });
+
   it("error: a tampered proof point is rejected (INVALID_PROOF)", async () => {
     const m = result();
     const proof = Uint8Array.from(m.proof);
@@ -145,16 +155,139 @@ describe("ZkProofVerifier", () => {
   });
 });
 
+describe("ZkProofVerifier batching", () => {
+  const X2 = [6.3, 3.3, 6.0, 2.5];
+  const verifier = (batch: { maxBatchSize?: number; maxWaitMs?: number }, metrics?: Metrics) =>
+    new ZkProofVerifier({ artifactRoots: [EXAMPLE_ARTIFACTS_DIR], batch }, { metrics });
+  /** Counts the pairing checks (calls through to the real ZkVerifier). */
+  const spy = () => vi.spyOn(ZkVerifier.prototype, "verifyBatch");
+  afterEach(() => vi.restoreAllMocks());
+  /** `n` results, alternating between the two proven inputs. */
+  const results = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? result(X2) : result()));
+  /** The result with its proof bytes changed (proof points only: it still binds). */
+  const planted = (m: ResultMessage, edit: (proof: Uint8Array) => void): ResultMessage => {
+    const proof = Uint8Array.from(m.proof);
+    edit(proof);
+    return { ...m, proof };
+  };
+  const settle = (v: ZkProofVerifier, ms: readonly ResultMessage[]) =>
+    Promise.allSettled(ms.map((m) => v.verify(m)));
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((r) => setTimeout(r, 2));
+  };
+
+  it("behavior: results arriving together are verified with one verifyBatch call", async () => {
+    const calls = spy();
+    const v = verifier({ maxBatchSize: 16, maxWaitMs: 60_000 });
+    const started = performance.now();
+    const out = await settle(v, results(16));
+    // Cut at 16 proofs, long before the wait.
+    expect(performance.now() - started).toBeLessThan(30_000);
+    expect(out.every((o) => o.status === "fulfilled")).toBe(true);
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(calls.mock.calls[0]![0]).toHaveLength(16);
+    expect(v.stats).toEqual({ verified: 16, rejected: 0 });
+    expect(v.queue.stats).toEqual({ batches: 1, items: 16, invalid: 0, largestBatch: 16 });
+  });
+
+  it("behavior: planted bad proofs in a batch are rejected, exactly those; binding failures never enter it", async () => {
+    const calls = spy();
+    const v = verifier({ maxBatchSize: 64, maxWaitMs: 300 });
+    const ms = results(12);
+    const other = result(X2).proof;
+    // A := the generator (1, 2): on the curve, wrong.
+    ms[2] = planted(ms[2]!, (p) => {
+      p.fill(0, 2, 66);
+      p[33] = 1;
+      p[65] = 2;
+    });
+    // A.y changed: not on the curve (refused before the pairing check).
+    ms[5] = planted(ms[5]!, (p) => {
+      p[65] = p[65]! ^ 1;
+    });
+    // B of another input's proof: a valid G2 point, a wrong proof.
+    ms[7] = planted(ms[7]!, (p) => p.set(result().proof.subarray(66, 194), 66)); // ms[7] proves X2
+    // C := A.
+    ms[10] = planted(ms[10]!, (p) => p.set(p.subarray(2, 66), 194));
+    // Another input's proof: refused when binding, before batching.
+    ms[11] = { ...result(), proof: other };
+    const out = await settle(v, ms);
+    const rejected = out.flatMap((o, i) => (o.status === "rejected" ? [[i, o.reason]] : []));
+    expect(rejected.map(([i]) => i)).toEqual([2, 5, 7, 10, 11]);
+    for (const [i, reason] of rejected) {
+      expect(reason).toMatchObject({
+        action: "REJECT",
+        code: i === 11 ? "BINDING_MISMATCH" : "INVALID_PROOF",
+      });
+    }
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(calls.mock.calls[0]![0]).toHaveLength(11);
+    expect(v.stats).toEqual({ verified: 7, rejected: 5 });
+    expect(v.queue.stats).toEqual({ batches: 1, items: 11, invalid: 4, largestBatch: 11 });
+  });
+
+  it("behavior: a lone result completes after the wait; batches are measured", async () => {
+    const calls = spy();
+    const metrics = new Metrics({ defaultMetrics: false });
+    const v = verifier({ maxBatchSize: 64, maxWaitMs: 200 }, metrics);
+    const started = performance.now();
+    await v.verify(result());
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(v.queue.stats).toMatchObject({ batches: 1, items: 1 });
+    // A later result starts a new batch.
+    await expect(v.verify(planted(result(), (p) => p.set(p.subarray(2, 66), 194)))).rejects.toMatchObject({
+      action: "REJECT",
+      code: "INVALID_PROOF",
+    });
+    expect(v.queue.stats).toEqual({ batches: 2, items: 2, invalid: 1, largestBatch: 1 });
+    const text = await metrics.text();
+    expect(text).toMatch(/^opg_verify_zk_batch_size_sum 2$/m);
+    expect(text).toMatch(/^opg_verify_zk_batch_size_count 2$/m);
+    expect(text).toMatch(/^opg_verify_zk_batch_duration_seconds_count 2$/m);
+  });
+
+  it("edge: stop() lets the batch being verified finish, drops the waiting proofs (IGNORE), refuses new ones", async () => {
+    const calls = spy();
+    const v = verifier({ maxBatchSize: 2, maxWaitMs: 60_000 });
+    const pending = settle(v, results(3));
+    // Two are cut into a batch at once; the third waits for a partner that never comes.
+    await until(() => calls.mock.calls.length === 1 && v.queue.waiting === 1);
+    await v.stop();
+    const out = await pending;
+    expect(out.filter((o) => o.status === "fulfilled")).toHaveLength(2);
+    const dropped = out.filter((o) => o.status === "rejected");
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]!.reason).toMatchObject({ action: "IGNORE", code: "SHUTTING_DOWN" });
+    await expect(v.verify(result())).rejects.toMatchObject({ action: "IGNORE", code: "SHUTTING_DOWN" });
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(v.queue.stats).toEqual({ batches: 1, items: 2, invalid: 0, largestBatch: 2 });
+    expect(v.queue.waiting).toBe(0);
+  });
+});
+
 describe("zk config", () => {
   it("args: off by default; artifacts in the data dir's cache then the committed examples", () => {
     const config = loadConfig(verifyNodeConfig, { env: {}, flags: {} }).config;
-    expect(config.zk).toEqual({ enabled: false });
+    expect(config.zk).toEqual({ enabled: false, maxBatchSize: 64, maxBatchWaitMs: 25 });
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
     const set = loadConfig(verifyNodeConfig, {
       env: { OPG_ZK_ENABLED: "true" },
       flags: { "zk.artifacts-dir": "/zk" },
     }).config;
-    expect(set.zk).toEqual({ enabled: true, artifactsDir: "/zk" });
+    expect(set.zk).toEqual({ enabled: true, artifactsDir: "/zk", maxBatchSize: 64, maxBatchWaitMs: 25 });
     expect(zkArtifactRoots({ ...set, dataDir: "/d" })).toEqual(["/zk"]);
+  });
+
+  it("args: the proof batch size and wait are set and validated like the other keys", () => {
+    const set = loadConfig(verifyNodeConfig, {
+      env: { OPG_ZK_MAX_BATCH_SIZE: "8" },
+      flags: { "zk.max-batch-wait-ms": "0" },
+    }).config;
+    expect(set.zk).toMatchObject({ maxBatchSize: 8, maxBatchWaitMs: 0 });
+    const load = (flags: Record<string, string>) => () => loadConfig(verifyNodeConfig, { env: {}, flags });
+    expect(load({ "zk.max-batch-size": "0" })).toThrow(/zk\.maxBatchSize/);
+    expect(load({ "zk.max-batch-size": "2.5" })).toThrow(/zk\.maxBatchSize/);
+    expect(load({ "zk.max-batch-wait-ms": "-1" })).toThrow(/zk\.maxBatchWaitMs/);
   });
 });

@@ -3,8 +3,18 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Hex } from "viem";
-import { CIRCUITS_DIR, compileVerifierSolidity } from "../src/index.js";
+import { poseidonGroth16AdapterAbi } from "@opg/contracts";
+import { encodeTensors, type TensorMap } from "@opg/protocol";
+import { bytesToHex, encodeFunctionData, type Hex, hexToBytes } from "viem";
+import {
+  CIRCUITS_DIR,
+  compileVerifierSolidity,
+  deployZkContracts,
+  settlementProof,
+  type ZkArtifacts,
+  type ZkProveResult,
+} from "../src/index.js";
+import { startInProcessEvm } from "../test/evm.js";
 
 type Provider = { request(args: { method: string; params?: unknown[] }): Promise<unknown> };
 
@@ -82,5 +92,64 @@ export async function measureOnchainVerifyGas(solidity: string, calldata: Hex): 
     };
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+}
+
+export type AdapterGas = {
+  /** gasUsed of a transaction calling PoseidonGroth16Adapter.verifyResult. */
+  gasUsed: number;
+  /**
+   * Its execution: gasUsed less the 21,000 base and the calldata (EIP-2028: 16 per non-zero byte,
+   * 4 per zero byte), i.e. what the check adds inside settleWithProof, whose own transaction
+   * already carries the input, output and proof.
+   */
+  executionGas: number;
+  accepted: boolean;
+  /** Gas to deploy the Groth16 verifier, the hashers and the adapter. */
+  deployGas: number;
+};
+
+/**
+ * The whole on-chain check of a result as InferenceHub.settleWithProof runs it: deploys what
+ * `opg-exec models add --zk` deploys (`deployZkContracts`) on an in-process Hardhat (EDR) chain,
+ * then a transaction calling the adapter's verifyResult with the result's canonical input and
+ * output bytes and the proof (tensor parsing, quantization, two Poseidon commitments, pairing).
+ */
+export async function measureAdapterGas(
+  artifacts: ZkArtifacts,
+  inputs: TensorMap,
+  result: ZkProveResult,
+  executor: Hex,
+): Promise<AdapterGas> {
+  const evm = await startInProcessEvm("opg-zk-adapter-gas-");
+  try {
+    let deployGas = 0;
+    const { adapter, weightsCommitment } = await deployZkContracts(artifacts, async (initCode) => {
+      const { address, gasUsed } = await evm.deploy(initCode);
+      deployGas += gasUsed;
+      return address;
+    });
+    const data = encodeFunctionData({
+      abi: poseidonGroth16AdapterAbi,
+      functionName: "verifyResult",
+      args: [
+        artifacts.manifest.modelId,
+        weightsCommitment,
+        bytesToHex(encodeTensors(inputs)),
+        bytesToHex(encodeTensors(result.outputs)),
+        executor,
+        settlementProof(result.points),
+      ],
+    });
+    const ret = (await evm.provider.request({
+      method: "eth_call",
+      params: [{ from: evm.from, to: adapter, data }, "latest"],
+    })) as Hex;
+    const gasUsed = await evm.send(adapter, data);
+    let calldataGas = 0;
+    for (const b of hexToBytes(data)) calldataGas += b === 0 ? 4 : 16;
+    return { gasUsed, executionGas: gasUsed - 21_000 - calldataGas, accepted: BigInt(ret) === 1n, deployGas };
+  } finally {
+    await evm.close();
   }
 }

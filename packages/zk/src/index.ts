@@ -2,7 +2,7 @@
 /// <reference path="./types/circomlibjs.d.ts" />
 /// <reference path="./types/ffjavascript.d.ts" />
 export type { ZkResultClaim } from "./binding/bindResultProof.js";
-export { bindResultProof, expectedPublicSignals } from "./binding/bindResultProof.js";
+export { bindResultProof, executorSignal, expectedPublicSignals } from "./binding/bindResultProof.js";
 export { dequantizeOutputs, quantizeInputs, readZkOutputs, zkOutputs } from "./binding/zkTensors.js";
 export type { CompiledModel, CompileOptions } from "./compiler/compileModel.js";
 export {
@@ -20,6 +20,9 @@ export type {
   ZkModelSpec,
   ZkTensorInfo,
 } from "./compiler/ZkModelSpec.js";
+export type { DeployContract, ZkContracts } from "./onchain/deployZkContracts.js";
+export { deployZkContracts, hasherWidths, tensorHeader } from "./onchain/deployZkContracts.js";
+export { settlementProof } from "./onchain/settlementProof.js";
 export type { OnnxAttribute, OnnxConstant, OnnxGraph, OnnxNode, OnnxValueInfo } from "./onnx/OnnxGraph.js";
 export { parseOnnxModel } from "./onnx/parseOnnxModel.js";
 export type { MlpLayer, OnnxInitializer, OnnxModelDef, OnnxNodeDef } from "./onnx/writeOnnxModel.js";
@@ -38,6 +41,7 @@ export { ARTIFACT_FILES } from "./pipeline/ZkArtifacts.js";
 export { compileVerifierSolidity, weightsCommitmentBytes32 } from "./proof/compileVerifier.js";
 export type { Groth16ProofPoints } from "./proof/Groth16Proof.js";
 export { fromSnarkjsProof, toSnarkjsProof } from "./proof/Groth16Proof.js";
+export { poseidonExBytecode } from "./proof/poseidonContract.js";
 export type { Groth16VerificationKey, SnarkjsGroth16Proof } from "./proof/snarkjsTypes.js";
 export type { VerifierCalldata } from "./proof/solidity.js";
 export {
@@ -56,6 +60,7 @@ export {
   MAX_PUBLIC_SIGNALS,
   ZK_PROOF_VERSION,
 } from "./proof/zkProofBytes.js";
+export type { ProveEngine } from "./prover/proveWorker.js";
 export type {
   ZkProveLabels,
   ZkProveResult,

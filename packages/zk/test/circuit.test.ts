@@ -16,6 +16,8 @@ import {
 import {
   type CompiledCircuit,
   compileCircuit,
+  EXECUTOR_A,
+  EXECUTOR_B,
   exampleArtifacts,
   IRIS,
   irisInput,
@@ -30,7 +32,10 @@ type WitnessCalculator = { calculateWitness(input: object, sanity: number): Prom
 async function witness(circuit: CompiledCircuit, spec: ZkModelSpec, x: bigint[]): Promise<bigint[]> {
   const builder = requireCjs(circuit.witnessCalculator) as (code: Uint8Array) => Promise<WitnessCalculator>;
   const wc = await builder(new Uint8Array(await readFile(circuit.wasm)));
-  const input: Record<string, string[]> = { x: x.map((v) => toField(v).toString()) };
+  const input: Record<string, string | string[]> = {
+    executor: BigInt(EXECUTOR_A).toString(),
+    x: x.map((v) => toField(v).toString()),
+  };
   if (spec.weightMode === "private") input["w"] = weightVector(spec).map((v) => toField(v).toString());
   return wc.calculateWitness(input, 1);
 }
@@ -60,11 +65,12 @@ async function expectBitForBit(
       expect(w[idx!], `main.${name}[${i}]`).toBe(toField(v));
     });
   }
-  // Public signals (witness 1..3): the commitments the verifier recomputes.
-  expect(w.slice(1, 4)).toEqual([
+  // Public signals (witness 1..4): the commitments the verifier recomputes, then the executor.
+  expect(w.slice(1, 5)).toEqual([
     compiled.weightsCommitment,
     await commitVector(x),
     await commitVector(trace.output),
+    BigInt(EXECUTOR_A),
   ]);
 }
 
@@ -90,7 +96,11 @@ describe("circuit", () => {
   it("behavior: the witness satisfies the r1cs (wtns check), negative inputs included", async () => {
     const x = [-3n * 65536n, 2n * 65536n + 12345n, -1n, 7n * 65536n];
     const wtns = { type: "mem" as const };
-    await snarkjs.wtns.calculate({ x: x.map((v) => toField(v).toString()) }, irisCircuit.wasm, wtns);
+    await snarkjs.wtns.calculate(
+      { executor: BigInt(EXECUTOR_B).toString(), x: x.map((v) => toField(v).toString()) },
+      irisCircuit.wasm,
+      wtns,
+    );
     expect(await snarkjs.wtns.check(irisCircuit.r1cs, wtns)).toBe(true);
     await expectBitForBit(irisCircuit, iris, x);
   });
@@ -132,7 +142,7 @@ describe("circuit", () => {
     const builder = requireCjs(circuit.witnessCalculator) as (code: Uint8Array) => Promise<WitnessCalculator>;
     const wc = await builder(new Uint8Array(await readFile(circuit.wasm)));
     const x = quantizeInputs(compiled.spec, irisInput(77)).map((v) => toField(v).toString());
-    const tampered = await wc.calculateWitness({ x, w }, 1);
+    const tampered = await wc.calculateWitness({ executor: BigInt(EXECUTOR_A).toString(), x, w }, 1);
     expect(tampered[1]).not.toBe(compiled.weightsCommitment);
     expect(IRIS.x.length).toBe(150);
   });

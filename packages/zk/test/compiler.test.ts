@@ -34,7 +34,10 @@ describe("compileModel", () => {
       ["linear", false],
     ]);
     expect(weightVector(c.spec)).toHaveLength(4 * 8 + 8 + 8 * 3 + 3);
-    expect(c.circom).toContain("component main = OpgModel();");
+    // The executor is main's one public input: public signal 3, after the three outputs.
+    expect(c.circom).toContain("component main {public [executor]} = OpgModel();");
+    expect(c.circom).toContain("signal input executor;");
+    expect(c.circom).toContain("signal executorSquare <== executor * executor;");
     expect(c.circom).toMatch(
       /signal output weightsCommitment;\s+signal output inputCommitment;\s+signal output outputCommitment;/,
     );

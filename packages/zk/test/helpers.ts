@@ -24,6 +24,10 @@ export async function exampleArtifacts(): Promise<ZkArtifacts> {
 
 export const IRIS = { x: getNumbers(), y: getClassesAsNumber() };
 
+/** Two executors' addresses: proofs are bound to the one they are made for. */
+export const EXECUTOR_A = "0x1111111111111111111111111111111111111111" as const;
+export const EXECUTOR_B = "0xb0b0000000000000000000000000000000000b0b" as const;
+
 export function irisInput(i: number): TensorMap {
   return { input: { dtype: "float32", dims: [1, 4], data: Float32Array.from(IRIS.x[i]!) } };
 }

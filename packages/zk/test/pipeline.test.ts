@@ -29,7 +29,7 @@ describe("artifact pipeline", () => {
       scaleBits: 16,
       valueBits: 40,
       weightMode: "constant",
-      nPublic: 3,
+      nPublic: 4,
       ptau: { file: "opg-dev-11.ptau", sha256: await sha256File(DEV_PTAU_PATH) },
     });
     for (const f of Object.values(ARTIFACT_FILES)) {
@@ -43,7 +43,7 @@ describe("artifact pipeline", () => {
     const v = await loadVerifyingArtifacts(example.dir);
     const compiled = await compileModel(irisOnnx());
     expect(v.spec).toEqual(compiled.spec);
-    expect(v.vkey.nPublic).toBe(3);
+    expect(v.vkey.nPublic).toBe(4);
     expect(v.manifest.modelId).toBe(compiled.modelId);
   });
 

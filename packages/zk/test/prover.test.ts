@@ -12,7 +12,7 @@ import {
   type ZkProveLabels,
   ZkProver,
 } from "../src/index.js";
-import { exampleArtifacts, irisInput } from "./helpers.js";
+import { EXECUTOR_A, exampleArtifacts, irisInput } from "./helpers.js";
 
 describe("ZkProver", () => {
   let artifacts: ZkArtifacts;
@@ -35,7 +35,7 @@ describe("ZkProver", () => {
 
   it("default: proves an inference; the proof verifies and speaks about the quantized outputs", async () => {
     const inputs = irisInput(10);
-    const r = await prover.prove(artifacts, inputs);
+    const r = await prover.prove(artifacts, inputs, EXECUTOR_A);
     const x = quantizeInputs(artifacts.spec, inputs);
     expect(r.quantizedInput).toEqual(x);
     expect(r.quantizedOutput).toEqual(runQuantized(artifacts.spec, x).output);
@@ -47,7 +47,9 @@ describe("ZkProver", () => {
     const env = decodeZkProof(r.proof);
     expect(env.publicSignals).toEqual(r.publicSignals);
     expect(env.input).toBeDefined();
-    expect(r.proof.length).toBeLessThan(400);
+    expect(r.publicSignals).toHaveLength(4);
+    expect(r.publicSignals[3]).toBe(BigInt(EXECUTOR_A));
+    expect(r.proof.length).toBeLessThan(440);
     expect(r.timings.proveSeconds).toBeGreaterThan(0);
     const last = observed.at(-1)!;
     expect(last.labels).toEqual({
@@ -69,7 +71,9 @@ describe("ZkProver", () => {
       ticks++;
     }, 5);
     const t0 = performance.now();
-    const results = await Promise.all([1, 60, 120, 140].map((i) => prover.prove(artifacts, irisInput(i))));
+    const results = await Promise.all(
+      [1, 60, 120, 140].map((i) => prover.prove(artifacts, irisInput(i), EXECUTOR_A)),
+    );
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     expect(results).toHaveLength(4);
@@ -79,7 +83,7 @@ describe("ZkProver", () => {
   });
 
   it("behavior: the pool proves concurrent requests with distinct results", async () => {
-    const rs = await Promise.all([0, 50, 100].map((i) => prover.prove(artifacts, irisInput(i))));
+    const rs = await Promise.all([0, 50, 100].map((i) => prover.prove(artifacts, irisInput(i), EXECUTOR_A)));
     const argmax = (v: bigint[]) => {
       let best = 0;
       v.forEach((x, i) => {
@@ -91,15 +95,49 @@ describe("ZkProver", () => {
     expect(new Set(rs.map((r) => r.publicSignals[1])).size).toBe(3);
   });
 
+  it("behavior: the opg engine and snarkjs.groth16.prove give proofs of the same statement", async () => {
+    const reference = new ZkProver({ workers: 1, engine: "snarkjs" });
+    await reference.start();
+    try {
+      for (const i of [7, 77, 147]) {
+        const [ours, theirs] = await Promise.all([
+          prover.prove(artifacts, irisInput(i), EXECUTOR_A),
+          reference.prove(artifacts, irisInput(i), EXECUTOR_A),
+        ]);
+        expect(ours.publicSignals).toEqual(theirs.publicSignals);
+        expect(ours.quantizedOutput).toEqual(theirs.quantizedOutput);
+        for (const r of [ours, theirs]) {
+          expect(
+            await snarkjs.groth16.verify(
+              artifacts.vkey,
+              r.publicSignals.map(String),
+              toSnarkjsProof(r.points),
+            ),
+          ).toBe(true);
+        }
+        // Fresh randomness (r, s) per proof: never the same points twice.
+        expect(ours.points).not.toEqual(theirs.points);
+      }
+    } finally {
+      await reference.stop();
+    }
+  });
+
   it("error: refuses inputs that do not fit the model", async () => {
     const bad = { input: { dtype: "float32" as const, dims: [1, 3], data: new Float32Array(3) } };
-    await expect(prover.prove(artifacts, bad)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(prover.prove(artifacts, bad, EXECUTOR_A)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    // The executor must be an address (it becomes the uint160 public signal).
+    await expect(prover.prove(artifacts, irisInput(0), "0x1234")).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
   });
 
   it("error: an aborted request rejects with PROVER_CLOSED", async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(prover.prove(artifacts, irisInput(3), { signal: ac.signal })).rejects.toMatchObject({
+    await expect(
+      prover.prove(artifacts, irisInput(3), EXECUTOR_A, { signal: ac.signal }),
+    ).rejects.toMatchObject({
       code: "PROVER_CLOSED",
     });
   });
@@ -108,7 +146,7 @@ describe("ZkProver", () => {
     const p = new ZkProver({ workers: 1 });
     await p.start();
     await p.stop();
-    const e = await p.prove(artifacts, irisInput(0)).catch((err: unknown) => err);
+    const e = await p.prove(artifacts, irisInput(0), EXECUTOR_A).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ZkError);
     expect((e as ZkError).code).toBe("PROVER_CLOSED");
   });
@@ -122,7 +160,8 @@ describe("ZkProver", () => {
     await expect(prover.preload(missing)).rejects.toMatchObject({ code: "ARTIFACT_MISSING" });
   });
 
-  it("args: the worker count must be a positive integer", () => {
+  it("args: the worker count must be a positive integer; the engine opg or snarkjs", () => {
     expect(() => new ZkProver({ workers: 0 })).toThrowError(ZkError);
+    expect(() => new ZkProver({ engine: "rapidsnark" as "opg" })).toThrowError(ZkError);
   });
 });

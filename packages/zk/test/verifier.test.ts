@@ -1,6 +1,6 @@
 import { decodeTensors, encodeTensors, hashTensors, type TensorMap } from "@opg/protocol";
 import * as snarkjs from "snarkjs";
-import { decodeFunctionData } from "viem";
+import { decodeFunctionData, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BASE_FIELD_ORDER,
@@ -21,7 +21,7 @@ import {
   ZkProver,
   ZkVerifier,
 } from "../src/index.js";
-import { exampleArtifacts, irisInput } from "./helpers.js";
+import { EXECUTOR_A, EXECUTOR_B, exampleArtifacts, irisInput } from "./helpers.js";
 
 const SAMPLES = [0, 25, 55, 80, 110, 145];
 
@@ -38,7 +38,7 @@ describe("ZkVerifier", () => {
     await prover.start();
     proofs = [];
     for (const i of SAMPLES)
-      proofs.push({ ...(await prover.prove(artifacts, irisInput(i))), inputs: irisInput(i) });
+      proofs.push({ ...(await prover.prove(artifacts, irisInput(i), EXECUTOR_A)), inputs: irisInput(i) });
     await prover.stop();
   });
   afterAll(async () => {
@@ -53,9 +53,10 @@ describe("ZkVerifier", () => {
     ).toBe(true);
   });
 
-  it("behavior: the proof is bound to the weights, input and output commitments", async () => {
+  it("behavior: the proof is bound to the weights, input and output commitments and the executor", async () => {
     const p = proofs[1]!;
-    for (let k = 0; k < 3; k++) {
+    expect(p.publicSignals).toHaveLength(4);
+    for (let k = 0; k < 4; k++) {
       const tampered = [...p.publicSignals];
       tampered[k] = tampered[k]! + 1n;
       expect(await verifier.verify(p.points, tampered)).toBe(false);
@@ -65,7 +66,41 @@ describe("ZkVerifier", () => {
     }
     // Another proof's signals (another input and output) do not verify with this proof.
     expect(await verifier.verify(p.points, proofs[2]!.publicSignals)).toBe(false);
-    expect(await expectedPublicSignals(artifacts, p.inputs, p.outputs)).toEqual(p.publicSignals);
+    expect(await expectedPublicSignals(artifacts, p.inputs, p.outputs, EXECUTOR_A)).toEqual(p.publicSignals);
+  });
+
+  it("behavior: a proof made for executor A does not verify or bind for executor B", async () => {
+    const p = proofs[2]!;
+    // What a verifier (or the chain's adapter) recomputes for B: only the executor signal differs.
+    const forB = await expectedPublicSignals(artifacts, p.inputs, p.outputs, EXECUTOR_B);
+    expect(forB.slice(0, 3)).toEqual(p.publicSignals.slice(0, 3));
+    expect(forB[3]).toBe(BigInt(EXECUTOR_B));
+    expect(await verifier.verify(p.points, forB)).toBe(false);
+    expect(await snarkjs.groth16.verify(artifacts.vkey, forB.map(String), toSnarkjsProof(p.points))).toBe(
+      false,
+    );
+    expect((await verifier.verifyBatch([{ proof: p.points, publicSignals: forB }])).invalid).toEqual([0]);
+    // A's proof bytes in a result signed by B: refused before any pairing, naming the executor.
+    const claim = {
+      modelId: artifacts.manifest.modelId,
+      inputHash: hashTensors(p.inputs),
+      outputs: p.outputs,
+      outputHash: hashTensors(p.outputs),
+      proof: p.proof,
+    };
+    const e = await bindResultProof(artifacts, { ...claim, executor: EXECUTOR_B }).catch(
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(ZkError);
+    expect(e).toMatchObject({ code: "BINDING_MISMATCH" });
+    expect((e as ZkError).message).toContain("executor");
+    // B re-encoding A's proof with its own address as the 4th signal: binds, but does not verify.
+    const relabeled = encodeZkProof({ ...decodeZkProof(p.proof), publicSignals: forB });
+    const item = await bindResultProof(artifacts, { ...claim, executor: EXECUTOR_B, proof: relabeled });
+    expect(await verifier.verify(item.proof, item.publicSignals)).toBe(false);
+    // A's own claim binds and verifies.
+    const own = await bindResultProof(artifacts, { ...claim, executor: EXECUTOR_A });
+    expect(await verifier.verify(own.proof, own.publicSignals)).toBe(true);
   });
 
   it("behavior: bindResultProof ties the proof bytes to modelId, inputHash and the outputs", async () => {
@@ -75,6 +110,7 @@ describe("ZkVerifier", () => {
       inputHash: hashTensors(p.inputs),
       outputs: p.outputs,
       outputHash: hashTensors(p.outputs),
+      executor: EXECUTOR_A as Hex,
       proof: p.proof,
     };
     const item = await bindResultProof(artifacts, claim);
@@ -113,7 +149,8 @@ describe("ZkVerifier", () => {
     const swap = (i: number, proof: Partial<Groth16ProofPoints>, publicSignals = batch[i]!.publicSignals) => {
       batch[i] = { proof: { ...batch[i]!.proof, ...proof }, publicSignals };
     };
-    swap(3, {}, [batch[3]!.publicSignals[0]!, batch[3]!.publicSignals[1]!, batch[3]!.publicSignals[2]! + 1n]);
+    const s3 = batch[3]!.publicSignals;
+    swap(3, {}, [s3[0]!, s3[1]!, s3[2]! + 1n, s3[3]!]);
     swap(9, { c: good.proof.a }); // on the curve, wrong
     swap(12, { b: other.proof.b }); // a valid G2 point from another proof
     swap(14, { a: [good.proof.a[0], good.proof.a[1] + 1n] }); // not on the curve
@@ -136,8 +173,8 @@ describe("ZkVerifier", () => {
   it("error: malformed items are invalid, not errors", async () => {
     const p = items()[0]!;
     const res = await verifier.verifyBatch([
-      { proof: p.proof, publicSignals: p.publicSignals.slice(0, 2) },
-      { proof: p.proof, publicSignals: [...p.publicSignals.slice(0, 2), BASE_FIELD_ORDER * 2n] },
+      { proof: p.proof, publicSignals: p.publicSignals.slice(0, 3) },
+      { proof: p.proof, publicSignals: [...p.publicSignals.slice(0, 3), BASE_FIELD_ORDER * 2n] },
       { proof: { ...p.proof, a: [0n, 0n] }, publicSignals: p.publicSignals },
       {
         proof: {
@@ -214,7 +251,7 @@ describe("Solidity verifier", () => {
     const artifacts = await exampleArtifacts();
     const source = await verifierSolidity(artifacts);
     expect(source).toContain("contract Groth16Verifier");
-    expect(source).toContain("uint[3] calldata _pubSignals");
+    expect(source).toContain("uint[4] calldata _pubSignals");
     expect(await verifierSolidity(artifacts, "IrisMlpVerifier")).toContain("contract IrisMlpVerifier ");
     const proof: Groth16ProofPoints = {
       a: [1n, 2n],

@@ -90,6 +90,28 @@ export class ModelRegistryActions extends ContractActions {
     );
   }
 
+  /** Sets a model's ZK config (owner only, once): weights commitment and IZkVerifier adapter. */
+  setZkConfig(modelId: Hex, weightsCommitment: Hex, zkVerifier: Address): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "setZkConfig",
+      args: [modelId, weightsCommitment, zkVerifier],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Sets a model's supported modes (owner only; ZK needs the ZK config first). */
+  setModes(modelId: Hex, modes: number): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "setModes",
+      args: [modelId, modes],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
   /** Registers a model owned by the sender's account. */
   registerModel(model: ModelRegistration): Promise<TxResult> {
     return this.sender.writeContract({

@@ -8,6 +8,7 @@ import {
   Eip1559FeesNotSupportedError,
   type EncodeFunctionDataParameters,
   encodeFunctionData,
+  getAddress,
   type Hash,
   type Hex,
   keccak256,
@@ -112,7 +113,8 @@ export type TxSenderDeps = {
 
 /** A transaction to send. */
 export type TxRequest = {
-  to: Address;
+  /** The callee; absent for a contract creation (`data` is then the init code). */
+  to?: Address | undefined;
   data?: Hex | undefined;
   value?: bigint | undefined;
   /** Gas limit; estimated (with headroom) when absent. */
@@ -261,6 +263,18 @@ export class TxSender {
   }
 
   /** Sends a transaction and waits until it is mined; throws a classified error otherwise. */
+  /** Deploys a contract: a creation transaction with this init code. Resolves to its address. */
+  async deployContract(initCode: Hex, label?: string): Promise<Address> {
+    const { receipt } = await this.send({ data: initCode, label });
+    if (!receipt.contractAddress) {
+      throw new ChainError(
+        "UNKNOWN",
+        `The receipt of ${label ?? "the deployment"} names no contract address.`,
+      );
+    }
+    return getAddress(receipt.contractAddress);
+  }
+
   async send(request: TxRequest): Promise<TxResult> {
     const signal = this.signal();
     this.inFlight++;

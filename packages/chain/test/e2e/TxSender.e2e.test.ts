@@ -1,4 +1,4 @@
-import { createWalletClient, custom, type Hash, parseEther, parseGwei } from "viem";
+import { createWalletClient, custom, getAddress, type Hash, parseEther, parseGwei } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { operatorRegistryAbi } from "../../src/abis.js";
 import { ChainError, RevertedError } from "../../src/errors/ChainError.js";
@@ -90,6 +90,16 @@ describe("TxSender", () => {
       expect(r.receipt.status).toBe("success");
       expect(r.replacements).toBe(0);
     }
+  });
+
+  test("default: deployContract sends a creation transaction and returns the checksummed address", async () => {
+    const { sender } = await makeSender();
+    // Init code: CODECOPY(0, 12, 1), RETURN(0, 1): deploys the 1-byte runtime 0x00 (STOP) at offset 12.
+    const address = await sender.deployContract("0x6001600c60003960016000f300", "stop");
+    expect(address).toBe(getAddress(address));
+    expect(await chain.direct.getCode({ address })).toBe("0x00");
+    // A reverting constructor surfaces as an error, not an address.
+    await expect(sender.deployContract("0x60006000fd", "reverting")).rejects.toBeInstanceOf(ChainError);
   });
 
   test("behavior: concurrent sends get distinct, gap-free nonces", async () => {

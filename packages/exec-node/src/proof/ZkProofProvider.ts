@@ -1,5 +1,6 @@
 import { ProofMode, type TensorMap } from "@opg/protocol";
 import { ZkArtifactStore, ZkProver, type ZkProverDeps } from "@opg/zk";
+import type { Address } from "viem";
 import { ExecError } from "../execution/ExecutorCore.js";
 import type { ProofJob, ProofProvider } from "./ProofProvider.js";
 
@@ -13,7 +14,9 @@ export type ZkProofProviderOptions = {
 /**
  * Mode ZK: proves the model's fixed-point computation with Groth16 (@opg/zk's `ZkProver` in
  * worker threads). The outputs are the quantized ones the proof speaks about (int64 at scale
- * 2^s), not onnxruntime's: `run` is never called. Artifacts are found by model id.
+ * 2^s), not onnxruntime's: `run` is never called. Artifacts are found by model id. Every proof
+ * binds `executor` (this executor's signing address, the `executor` of its result messages) as its
+ * 4th public signal: verifiers and the chain refuse it for any other executor.
  */
 export class ZkProofProvider implements ProofProvider {
   readonly mode = ProofMode.ZK;
@@ -22,7 +25,7 @@ export class ZkProofProvider implements ProofProvider {
 
   constructor(
     options: Partial<ZkProofProviderOptions> & Pick<ZkProofProviderOptions, "artifactRoots">,
-    deps: ZkProverDeps = {},
+    private readonly deps: ZkProverDeps & { executor: Address },
   ) {
     this.prover = new ZkProver({ workers: options.workers ?? 1 }, deps);
     this.artifacts = new ZkArtifactStore(options.artifactRoots);
@@ -50,7 +53,7 @@ export class ZkProofProvider implements ProofProvider {
         `This executor has no ZK artifacts for model ${job.modelId}.`,
       );
     }
-    const { outputs, proof } = await this.prover.prove(artifacts, job.inputs);
+    const { outputs, proof } = await this.prover.prove(artifacts, job.inputs, this.deps.executor);
     return { outputs, proof };
   }
 }

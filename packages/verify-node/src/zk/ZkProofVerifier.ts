@@ -1,8 +1,17 @@
+import type { Metrics } from "@opg/daemon";
 import { decodeTensors, ProofMode, type ResultMessage, ValidationError } from "@opg/protocol";
-import { bindResultProof, weightsCommitmentBytes32, ZkArtifactStore, ZkError, ZkVerifier } from "@opg/zk";
+import {
+  bindResultProof,
+  weightsCommitmentBytes32,
+  ZkArtifactStore,
+  type ZkBatchItem,
+  ZkError,
+  ZkVerifier,
+} from "@opg/zk";
 import type { Hex } from "viem";
 import type { ProofVerifier } from "../pipeline/ProofVerifier.js";
 import { ResultRejected } from "../pipeline/ResultValidator.js";
+import { ZkBatchQueue, type ZkBatchQueueOptions, ZkBatchQueueStopped } from "./ZkBatchQueue.js";
 
 export type ZkProofVerifierDeps = {
   /**
@@ -10,6 +19,13 @@ export type ZkProofVerifierDeps = {
    * RegistryCache. When given, artifacts whose commitment differs from the registry's are not used.
    */
   registeredCommitment?: ((modelId: Hex) => Promise<Hex>) | undefined;
+  metrics?: Metrics | undefined;
+};
+
+export type ZkProofVerifierOptions = {
+  artifactRoots: readonly string[];
+  /** Batching of the pairing checks across results (defaults: 64 proofs, 25 ms). */
+  batch?: Partial<ZkBatchQueueOptions> | undefined;
 };
 
 /**
@@ -17,23 +33,52 @@ export type ZkProofVerifierDeps = {
  * input). The proof is bound to the result without trusting the carried signals
  * (`bindResultProof`: keccak of the attached input = inputHash, the weights commitment of the
  * model's artifacts, Poseidon commitments of the quantized input and of the outputs), then the
- * pairing check runs against the model's verification key.
+ * pairing check runs against the model's verification key: bound proofs of the same key that
+ * arrive close together are checked in one batch (ZkBatchQueue → `ZkVerifier.verifyBatch`), which
+ * names the invalid ones; each result still gets its own verdict.
  *
  * Wrong proofs are REJECT (the validator reports BAD_PROOF with the ZkError code as cause); a
  * model this node has no artifacts for is IGNORE (ZK_ARTIFACTS_MISSING), as is a registry that
- * cannot be read (CHAIN_UNAVAILABLE, deferred).
+ * cannot be read (CHAIN_UNAVAILABLE, deferred). A batch this node failed to check, or one cut
+ * short by `stop`, is IGNORE (ZK_VERIFIER_FAILED, SHUTTING_DOWN): nothing wrong with the sender.
  */
 export class ZkProofVerifier implements ProofVerifier {
   readonly mode = ProofMode.ZK;
   readonly artifacts: ZkArtifactStore;
   private readonly verifiers = new Map<string, Promise<ZkVerifier>>();
   readonly stats = { verified: 0, rejected: 0 };
+  /** The pairing checks, batched per verification key. */
+  readonly queue: ZkBatchQueue<ZkVerifier, ZkBatchItem>;
 
   constructor(
-    options: { artifactRoots: readonly string[] },
+    options: ZkProofVerifierOptions,
     private readonly deps: ZkProofVerifierDeps = {},
   ) {
     this.artifacts = new ZkArtifactStore(options.artifactRoots);
+    const batchSize = deps.metrics?.histogram({
+      area: "verify",
+      name: "zk_batch_size",
+      help: "ZK proofs per batched pairing check.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    });
+    const batchDuration = deps.metrics?.histogram({
+      area: "verify",
+      name: "zk_batch_duration",
+      unit: "seconds",
+      help: "Time to verify one batch of ZK proofs (including finding the invalid ones).",
+    });
+    this.queue = new ZkBatchQueue(options.batch ?? {}, {
+      verifyBatch: (verifier, items) => verifier.verifyBatch(items),
+      onBatch: ({ size, seconds }) => {
+        batchSize?.observe(size);
+        batchDuration?.observe(seconds);
+      },
+    });
+  }
+
+  /** Fails the proofs still waiting for their batch (IGNORE) and waits for the batches being verified. */
+  stop(): Promise<void> {
+    return this.queue.stop();
   }
 
   async verify(message: ResultMessage): Promise<void> {
@@ -74,6 +119,7 @@ export class ZkProofVerifier implements ProofVerifier {
         inputHash: message.inputHash,
         outputs: decodeTensors(message.outputs),
         outputHash: message.outputHash,
+        executor: message.executor,
         proof: message.proof,
       });
     } catch (cause) {
@@ -81,8 +127,19 @@ export class ZkProofVerifier implements ProofVerifier {
       const code = cause instanceof ZkError ? cause.code : "INVALID_OUTPUTS";
       throw new ValidationError("REJECT", code, "The ZK proof does not match the result.", { cause });
     }
-    const verifier = await this.verifierFor(artifacts.manifest.artifactKey, artifacts.vkey);
-    if (!(await verifier.verify(item.proof, item.publicSignals))) {
+    let valid: boolean;
+    try {
+      const verifier = await this.verifierFor(artifacts.manifest.artifactKey, artifacts.vkey);
+      valid = await this.queue.submit(verifier, item);
+    } catch (cause) {
+      // Not the sender's fault: drop the result (IGNORE), never penalise the peer.
+      if (cause instanceof ZkBatchQueueStopped)
+        throw new ValidationError("IGNORE", "SHUTTING_DOWN", "The ZK verifier is stopping.", { cause });
+      throw new ValidationError("IGNORE", "ZK_VERIFIER_FAILED", "The ZK proof could not be checked.", {
+        cause,
+      });
+    }
+    if (!valid) {
       this.stats.rejected++;
       throw new ValidationError("REJECT", "INVALID_PROOF", "The ZK proof does not verify.");
     }

@@ -14,9 +14,11 @@ function matrix(values: readonly bigint[], rows: number, cols: number): string {
 }
 
 /**
- * circom 2 source for a lowered model. Public signals, in this order (all outputs of main):
- * weightsCommitment, inputCommitment, outputCommitment. The input vector `x` is private; in
- * "private" weight mode the parameter vector `w` is a private input too.
+ * circom 2 source for a lowered model. Public signals, in this order (circom lists the outputs of
+ * main first, then its public inputs): weightsCommitment, inputCommitment, outputCommitment
+ * (outputs), executor (the one public input: uint160 of the executor's address, so a proof cannot
+ * be claimed by another executor). The input vector `x` is private; in "private" weight mode the
+ * parameter vector `w` is a private input too.
  * Requires `circuits/templates/opg.circom` and circomlib on the include path.
  */
 export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header: string): string {
@@ -28,7 +30,11 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
   const body: string[] = [];
   let wOffset = 0;
 
-  body.push(`    signal input x[${spec.input.size}];`);
+  body.push(
+    "    // The executor's address (uint160): public, bound to the proof (see below).",
+    "    signal input executor;",
+    `    signal input x[${spec.input.size}];`,
+  );
   if (priv) {
     let n = 0;
     for (const l of spec.layers) {
@@ -139,7 +145,15 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
     "    }",
     `    ${signal} <== ${signal}C.out;`,
   ];
-  body.push("", "    // public signals");
+  body.push(
+    "",
+    "    // public signals",
+    "    // The executor takes part in no computation. A public input in no constraint is bound only if",
+    "    // the setup adds its own per-input constraint (snarkjs does; other Groth16 backends may not,",
+    "    // and then its verification-key point is zero and any value verifies): one quadratic",
+    "    // constraint binds it in every case.",
+    "    signal executorSquare <== executor * executor;",
+  );
   if (priv && wOffset > 0) body.push(...commit("weightsCommitment", "w", wOffset));
   else body.push(`    weightsCommitment <== ${weightsCommitment};`);
   body.push(...commit("inputCommitment", "x", spec.input.size));
@@ -157,7 +171,7 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
     ...body,
     "}",
     "",
-    `component main = ${CIRCUIT_TEMPLATE}();`,
+    `component main {public [executor]} = ${CIRCUIT_TEMPLATE}();`,
     "",
   ].join("\n");
 }

@@ -14,14 +14,25 @@ export class ZkArtifactStore {
   private readonly dirs = new Map<string, string>();
   private readonly loaded = new Map<string, Promise<ZkArtifacts>>();
   private scannedAt = Number.NEGATIVE_INFINITY;
+  private scanning: Promise<void> | undefined;
 
   constructor(
     readonly roots: readonly string[],
     private readonly options: { rescanMs?: number } = {},
   ) {}
 
-  /** Reads every root's manifests; later roots do not override earlier ones. */
-  async scan(): Promise<void> {
+  /**
+   * Reads every root's manifests; later roots do not override earlier ones. Concurrent callers
+   * share one scan in flight, so no lookup sees a half-read store.
+   */
+  scan(): Promise<void> {
+    this.scanning ??= this.readRoots().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async readRoots(): Promise<void> {
     this.scannedAt = Date.now();
     for (const root of this.roots) {
       if (!existsSync(root)) continue;
@@ -47,6 +58,7 @@ export class ZkArtifactStore {
 
   private async dirOf(modelId: Hex): Promise<string | undefined> {
     const id = modelId.toLowerCase();
+    if (this.scanning) await this.scanning;
     if (!this.dirs.has(id) && Date.now() - this.scannedAt >= (this.options.rescanMs ?? 10_000)) {
       await this.scan();
     }

@@ -7,7 +7,7 @@ export const BASE_FIELD_ORDER =
   21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 export const ZK_PROOF_VERSION = 1;
-/** Public signals a proof may carry (the compiled circuits use 3). */
+/** Public signals a proof may carry (the compiled circuits use 4). */
 export const MAX_PUBLIC_SIGNALS = 16;
 /** Largest attached input encoding. */
 export const MAX_ATTACHED_INPUT_BYTES = 1 << 20;
@@ -16,7 +16,7 @@ const FLAG_INPUT = 1;
 /** What the gossip `proof` field of a ZK-mode result carries. */
 export type ZkProofEnvelope = {
   proof: Groth16ProofPoints;
-  /** Public signals in circuit order: [weightsCommitment, inputCommitment, outputCommitment]. */
+  /** Public signals in circuit order: [weightsCommitment, inputCommitment, outputCommitment, executor]. */
   publicSignals: readonly bigint[];
   /**
    * The request's input tensors in canonical encoding (`encodeTensors`), so that a verifier can
@@ -49,7 +49,7 @@ function readWord(bytes: Uint8Array, offset: number): bigint {
  *   n × 32 B  public signals (big-endian, < r)
  *   [u32 LE length + bytes: canonical encoding of the request inputs]   when flag bit 0
  *
- * 355 bytes for 3 public signals without input. Decoding is strict (ranges, lengths, no trailing bytes).
+ * 387 bytes for the 4 public signals of a compiled circuit without input. Decoding is strict (ranges, lengths, no trailing bytes).
  */
 export function encodeZkProof(env: ZkProofEnvelope): Uint8Array {
   const n = env.publicSignals.length;

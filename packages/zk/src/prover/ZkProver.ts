@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { encodeTensors, type TensorMap } from "@opg/protocol";
 import type { Hex } from "viem";
+import { executorSignal } from "../binding/bindResultProof.js";
 import { quantizeInputs, zkOutputs } from "../binding/zkTensors.js";
 import type { ZkArtifacts } from "../pipeline/ZkArtifacts.js";
 import { fromSnarkjsProof, type Groth16ProofPoints } from "../proof/Groth16Proof.js";
@@ -12,7 +13,7 @@ import { toField } from "../quant/field.js";
 import { runQuantized } from "../quant/runQuantized.js";
 import { weightVector } from "../quant/weightVector.js";
 import { ZkError } from "../ZkError.js";
-import type { LoadJob, ProveJob, ProveReply } from "./proveWorker.js";
+import type { LoadJob, ProveEngine, ProveJob, ProveReply } from "./proveWorker.js";
 
 export type ZkProverOptions = {
   /**
@@ -22,9 +23,16 @@ export type ZkProverOptions = {
   workers: number;
   /** Proofs waiting for a worker beyond this are refused (PROVE_FAILED, retryable by the caller). */
   maxQueue: number;
+  /**
+   * Groth16 prover: "opg" (default: the proving key parsed once per circuit, QAP in WebAssembly
+   * on every thread, multi-exponentiations by witness value class; see proveWorker.ts) or
+   * "snarkjs" (`snarkjs.groth16.prove`, the reference, e.g. as a benchmark baseline). Both give
+   * standard proofs for the same key.
+   */
+  engine: ProveEngine;
 };
 
-export const defaultZkProverOptions: ZkProverOptions = { workers: 1, maxQueue: 256 };
+export const defaultZkProverOptions: ZkProverOptions = { workers: 1, maxQueue: 256, engine: "opg" };
 
 /** Labels of one proving-time observation. */
 export type ZkProveLabels = { modelId: Hex; artifactKey: string; ok: boolean };
@@ -50,7 +58,7 @@ export type ZkProveResult = {
   /** The gossip `proof` field: encodeZkProof with the request input attached. */
   proof: Uint8Array;
   points: Groth16ProofPoints;
-  /** [weightsCommitment, inputCommitment, outputCommitment]. */
+  /** [weightsCommitment, inputCommitment, outputCommitment, executor]. */
   publicSignals: bigint[];
   quantizedInput: bigint[];
   quantizedOutput: bigint[];
@@ -95,6 +103,12 @@ export class ZkProver {
     this.opts = { ...defaultZkProverOptions, ...opts };
     if (!Number.isInteger(this.opts.workers) || this.opts.workers < 1) {
       throw new ZkError("INVALID_INPUT", `workers must be a positive integer; got ${this.opts.workers}.`);
+    }
+    if (this.opts.engine !== "opg" && this.opts.engine !== "snarkjs") {
+      throw new ZkError(
+        "INVALID_INPUT",
+        `engine must be "opg" or "snarkjs"; got ${String(this.opts.engine)}.`,
+      );
     }
   }
 
@@ -143,6 +157,7 @@ export class ZkProver {
               wasmPath: artifacts.wasmPath,
               zkeyPath: artifacts.zkeyPath,
               witnessCalculatorPath: artifacts.witnessCalculatorPath,
+              engine: this.opts.engine,
             };
             this.loads.set(job.id, { resolve, reject });
             slot.worker.postMessage(job);
@@ -151,18 +166,27 @@ export class ZkProver {
     );
   }
 
-  /** Prove one inference. `inputs` is the request's tensor map (float32/float64, model shape). */
+  /**
+   * Prove one inference. `inputs` is the request's tensor map (float32/float64, model shape);
+   * `executor` is the address that signs the result (`ResultMessage.executor`): the proof binds it
+   * as its 4th public signal, so only that executor can use it.
+   */
   async prove(
     artifacts: ZkArtifacts,
     inputs: TensorMap,
+    executor: Hex,
     options: { signal?: AbortSignal } = {},
   ): Promise<ZkProveResult> {
     if (!this.running) throw new ZkError("PROVER_CLOSED", "The prover is not started.");
     const { spec, manifest } = artifacts;
+    const executorValue = executorSignal(executor);
     const x = quantizeInputs(spec, inputs);
     const encodedInput = encodeTensors(inputs);
     const trace = runQuantized(spec, x);
-    const witnessInput: Record<string, string[]> = { x: x.map((v) => toField(v).toString()) };
+    const witnessInput: Record<string, string | string[]> = {
+      executor: executorValue.toString(),
+      x: x.map((v) => toField(v).toString()),
+    };
     if (spec.weightMode === "private") {
       const w = weightVector(spec);
       if (w.length > 0) witnessInput["w"] = w.map((v) => toField(v).toString());
@@ -175,6 +199,7 @@ export class ZkProver {
       zkeyPath: artifacts.zkeyPath,
       witnessCalculatorPath: artifacts.witnessCalculatorPath,
       input: witnessInput,
+      engine: this.opts.engine,
     };
     const labels = (ok: boolean): ZkProveLabels => ({
       modelId: manifest.modelId,
@@ -195,8 +220,9 @@ export class ZkProver {
       BigInt(manifest.weightsCommitment),
       await commitVector(x),
       await commitVector(trace.output),
+      executorValue,
     ];
-    if (publicSignals.length !== 3 || publicSignals.some((s, i) => s !== expected[i])) {
+    if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
       this.deps.onProveTime?.(witnessSeconds + proveSeconds, labels(false));
       throw new ZkError(
         "PROVE_FAILED",

@@ -1,4 +1,4 @@
-// Minimal typings for the BN254 engine of ffjavascript 0.3 used by the batch verifier.
+// Minimal typings for the BN254 engine of ffjavascript 0.3 used by the batch verifier and the prover.
 declare module "ffjavascript" {
   export type Point = Uint8Array;
 
@@ -12,6 +12,16 @@ declare module "ffjavascript" {
     toObject(a: Uint8Array): bigint;
     fromObject(a: bigint): Uint8Array;
     isZero(a: Uint8Array): boolean;
+    add(a: Uint8Array, b: Uint8Array): Uint8Array;
+    neg(a: Uint8Array): Uint8Array;
+    random(): Uint8Array;
+    /** 2-adicity of r − 1 (28 for BN254) and the roots of unity w[k] of order 2^k. */
+    s: number;
+    w: Uint8Array[];
+    shift: Uint8Array;
+    fft(a: Uint8Array): Promise<Uint8Array>;
+    ifft(a: Uint8Array): Promise<Uint8Array>;
+    batchApplyKey(a: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
   };
 
   export type WasmCurveGroup = {
@@ -20,7 +30,11 @@ declare module "ffjavascript" {
     zero: Point;
     zeroAffine: Point;
     add(a: Point, b: Point): Point;
+    double(a: Point): Point;
     neg(a: Point): Point;
+    timesFr(a: Point, s: Uint8Array): Point;
+    /** A point in the zkey's encoding: affine, little-endian Montgomery coordinates. */
+    fromRprLEM(arr: Uint8Array, offset: number): Point;
     eq(a: Point, b: Point): boolean;
     isZero(a: Point): boolean;
     isValid(a: Point): boolean;

@@ -1,0 +1,188 @@
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
+import { modeMask } from "@opg/contracts";
+import { encodeTensors, ProofMode, type TensorMap } from "@opg/protocol";
+import {
+  daemonCliPath,
+  deployLocalNetwork,
+  HardhatNode,
+  type LocalNetwork,
+  prepareNodeDir,
+} from "@opg/testkit";
+import {
+  EXAMPLE_ARTIFACTS_DIR,
+  settlementProof,
+  weightsCommitmentBytes32,
+  ZkArtifactStore,
+  type ZkArtifacts,
+  ZkProver,
+} from "@opg/zk";
+import { type Address, bytesToHex, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerZkModel } from "../src/zk/registerZkModel.js";
+
+const IRIS = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
+
+function cli(args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [daemonCliPath("exec-node"), ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+type AddOutput = {
+  modelId: Hex;
+  zk: {
+    action: string;
+    zkVerifier: Address;
+    weightsCommitment: Hex;
+    artifactKey: string;
+    constraints: number;
+  };
+};
+
+/**
+ * The trustless ZK path on a real chain: `opg-exec models add --zk` deploys the model's verifier
+ * contracts and registers them; a real Groth16 proof then settles an on-chain request through
+ * InferenceHub.settleWithProof → PoseidonGroth16Adapter → the generated verifier.
+ */
+describe("ZK on chain: models add --zk, then settleWithProof with a real proof", () => {
+  let chain: HardhatNode;
+  let net: LocalNetwork;
+  let prover: ZkProver;
+  let artifacts: ZkArtifacts;
+  const dir = join(mkdtempSync(join(tmpdir(), "opg-zk-onchain-")), "node");
+  const senders: TxSender[] = [];
+
+  /** Typed contract actions sending from a dev key. */
+  function contractsFor(key: Hex, deployment = net.deployment): OpgContracts {
+    return senderFor(key, deployment).contracts;
+  }
+
+  function senderFor(key: Hex, deployment = net.deployment) {
+    const client = createChainClient({ rpcUrl: chain.rpcUrl, chainId: 31337 });
+    const sender = new TxSender({ chainId: 31337 }, { client, account: privateKeyToAccount(key) });
+    sender.start();
+    senders.push(sender);
+    return { sender, contracts: new OpgContracts(deployment, { client, sender }) };
+  }
+
+  beforeAll(async () => {
+    chain = await HardhatNode.start();
+    net = await deployLocalNetwork({ rpcUrl: chain.rpcUrl, verifiers: 1, executors: 1, f: 0 });
+    await prepareNodeDir(dir, net.executorKeys[0]!, net.deployment);
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        keystore: { path: "keystore.json", passwordFile: "password" },
+        chain: { rpcUrl: chain.rpcUrl },
+      }),
+    );
+    // The committed example artifacts stand for a cache hit (no Groth16 setup in tests).
+    cpSync(EXAMPLE_ARTIFACTS_DIR, join(dir, "zk-artifacts"), { recursive: true });
+    const store = new ZkArtifactStore([EXAMPLE_ARTIFACTS_DIR]);
+    await store.scan();
+    const [modelId] = store.models();
+    artifacts = (await store.get(modelId as Hex))!;
+    prover = new ZkProver({ workers: 1 });
+    await prover.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of senders) s.stop();
+    await prover?.stop();
+    chain?.stop();
+  });
+
+  it("default: models add --zk deploys the adapter and registers model, commitment and verifier; a rerun changes nothing", async () => {
+    const add = cli(["--data-dir", dir, "models", "add", IRIS, "--zk", "--price", "0.001"]);
+    expect(add.status, add.stderr).toBe(0);
+    const out = JSON.parse(add.stdout) as AddOutput;
+    expect(out.modelId).toBe(artifacts.manifest.modelId);
+    expect(out.zk).toMatchObject({
+      action: "registered",
+      artifactKey: artifacts.manifest.artifactKey,
+      weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
+    });
+    const model = await contractsFor(net.requesterKeys[0]!).models.getModel(out.modelId);
+    expect(model).toMatchObject({
+      zkVerifier: out.zk.zkVerifier,
+      weightsCommitment: out.zk.weightsCommitment,
+      modes: modeMask(ProofMode.NONE, ProofMode.ZK),
+      price: 10n ** 15n,
+    });
+    const again = cli(["--data-dir", dir, "models", "add", IRIS, "--zk"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as AddOutput).zk).toMatchObject({
+      action: "unchanged",
+      zkVerifier: out.zk.zkVerifier,
+    });
+  });
+
+  it("default: a real proof settles the request and pays the executor; another executor or output cannot use it", async () => {
+    const requester = contractsFor(net.requesterKeys[0]!);
+    const anyone = contractsFor(net.requesterKeys[1]!);
+    const executor = privateKeyToAccount(net.executorKeys[0]!).address;
+    const other = privateKeyToAccount(net.verifierKeys[0]!).address;
+    const inputs: TensorMap = {
+      input: { dtype: "float32", dims: [1, 4], data: Float32Array.from([6.3, 2.9, 5.6, 1.8]) },
+    };
+    const input = bytesToHex(encodeTensors(inputs));
+    const { requestId, request } = await requester.hub.requestInference({
+      modelId: artifacts.manifest.modelId,
+      input,
+      mode: ProofMode.ZK,
+      deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    });
+    const { outputs, proof } = await prover.prove(artifacts, inputs, executor);
+    const output = bytesToHex(encodeTensors(outputs));
+    const zkProof = settlementProof(proof);
+    const settle = (o: Hex, who: Address) =>
+      anyone.hub.settleWithProof({ requestId, request, input, output: o, executor: who, zkProof });
+
+    await expect(settle(output, other)).rejects.toThrow(/InvalidZkProof/);
+    const tampered = encodeTensors(outputs);
+    tampered[tampered.length - 8]! ^= 1;
+    await expect(settle(bytesToHex(tampered), executor)).rejects.toThrow(/InvalidZkProof/);
+
+    const tx = await settle(output, executor);
+    expect(tx.receipt.status).toBe("success");
+    expect(await requester.hub.requestStatus(requestId)).toBe("delivered");
+    expect(await requester.hub.balanceOf(executor)).toBe(request.fee);
+    // settleWithProof end to end (tensor parsing, Poseidon commitments, pairing, delivery).
+    expect(tx.receipt.gasUsed).toBeLessThan(500_000n);
+  });
+
+  it("edge: a model of ours registered without ZK gets the ZK config and mode; someone else's model is refused", async () => {
+    // A second deployment on the same chain, where the model exists in NONE mode only.
+    const other = await deployLocalNetwork({ rpcUrl: chain.rpcUrl, verifiers: 1, executors: 1, f: 0 });
+    const owner = senderFor(other.requesterKeys[2]!, other.deployment);
+    const stranger = senderFor(other.requesterKeys[3]!, other.deployment);
+    const modelId = artifacts.manifest.modelId;
+    await owner.contracts.models.registerModel({
+      modelId,
+      metadataURI: "",
+      modes: modeMask(ProofMode.NONE),
+      price: 1n,
+    });
+    const deps = (s: ReturnType<typeof senderFor>) => ({
+      contracts: s.contracts,
+      account: s.sender.address,
+      deploy: (initCode: Hex, label: string) => s.sender.deployContract(initCode, label),
+    });
+    await expect(
+      registerZkModel(artifacts, { price: 1n, metadataURI: "" }, deps(stranger)),
+    ).rejects.toMatchObject({ code: "NOT_MODEL_OWNER" });
+    const done = await registerZkModel(artifacts, { price: 1n, metadataURI: "" }, deps(owner));
+    expect(done.action).toBe("zk-config-set");
+    expect(await owner.contracts.models.getModel(modelId)).toMatchObject({
+      modes: modeMask(ProofMode.NONE, ProofMode.ZK),
+      zkVerifier: done.zkVerifier,
+      weightsCommitment: done.weightsCommitment,
+    });
+  });
+});
