@@ -22,6 +22,7 @@ export type {
 } from "./compiler/ZkModelSpec.js";
 export type { DeployContract, ZkContracts } from "./onchain/deployZkContracts.js";
 export { deployZkContracts, hasherWidths, tensorHeader } from "./onchain/deployZkContracts.js";
+export { poseidonExBytecode } from "./onchain/poseidonContract.js";
 export { settlementProof } from "./onchain/settlementProof.js";
 export type { OnnxAttribute, OnnxConstant, OnnxGraph, OnnxNode, OnnxValueInfo } from "./onnx/OnnxGraph.js";
 export { parseOnnxModel } from "./onnx/parseOnnxModel.js";
@@ -41,7 +42,6 @@ export { ARTIFACT_FILES } from "./pipeline/ZkArtifacts.js";
 export { compileVerifierSolidity, weightsCommitmentBytes32 } from "./proof/compileVerifier.js";
 export type { Groth16ProofPoints } from "./proof/Groth16Proof.js";
 export { fromSnarkjsProof, toSnarkjsProof } from "./proof/Groth16Proof.js";
-export { poseidonExBytecode } from "./proof/poseidonContract.js";
 export type { Groth16VerificationKey, SnarkjsGroth16Proof } from "./proof/snarkjsTypes.js";
 export type { VerifierCalldata } from "./proof/solidity.js";
 export {

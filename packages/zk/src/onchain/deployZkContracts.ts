@@ -5,8 +5,8 @@ import { type Address, bytesToHex, encodeDeployData, type Hex } from "viem";
 import type { ZkTensorInfo } from "../compiler/ZkModelSpec.js";
 import type { ZkArtifacts } from "../pipeline/ZkArtifacts.js";
 import { compileVerifierSolidity, weightsCommitmentBytes32 } from "../proof/compileVerifier.js";
-import { poseidonExBytecode } from "../proof/poseidonContract.js";
 import { COMMIT_BLOCK } from "../quant/commitVector.js";
+import { poseidonExBytecode } from "./poseidonContract.js";
 
 /** Sends a contract creation transaction with this init code; resolves to the new contract's address. */
 export type DeployContract = (initCode: Hex, label: string) => Promise<Address>;
