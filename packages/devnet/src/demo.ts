@@ -1,6 +1,6 @@
 import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
-import { encodeTensors, ProofMode, proofModeName, type TensorMap } from "@opg/protocol";
-import { createOpgClient } from "@opg/sdk";
+import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
+import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
 import { bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -15,6 +15,9 @@ export type DemoRow = {
   requestId: Hex;
   resultHash: Hex;
   proofChecked: boolean;
+  /** What checked it (default: the SDK, against the settled batch's on-chain root). */
+  checkedBy?: string;
+  /** The settled batch (0: settled by its own proof, without a batch). */
   batchId: bigint;
   settlementTx: Hex | null;
   delivered: string;
@@ -37,7 +40,9 @@ function irisInput(features: readonly number[]): TensorMap {
  * 1. an example dApp contract asks the hub to classify an iris flower on chain; once the
  *    verifiers settle the result, the SDK delivers it and the contract's callback stores the class;
  * 2. an SDK client sends a signed direct request to an executor for every other model and mode;
- * 3. every result is checked against the on-chain root by the SDK, independently of verifiers.
+ * 3. every result is checked against the on-chain root by the SDK, independently of verifiers;
+ * 4. the trustless path: an on-chain ZK request that the SDK settles by the executor's proof
+ *    (`settleWithProof`: the hub's ZK adapter checks the Groth16 proof), with no quorum or batch.
  */
 export async function runDemo(devnet: Devnet, log: (line: string) => void): Promise<DemoRow[]> {
   const key = devnet.net.requesterKeys[0]!;
@@ -145,7 +150,62 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       log(`demo: ${model.name} in ${proofModeName(mode)} settled in batch ${settled.batchId}`);
     }
   }
+  // 3. The trustless path: an on-chain ZK request settled by its proof alone, without the quorum.
+  const irisModel = devnet.options.models.find((m) => m.name === "iris-mlp");
+  if (iris && irisModel?.modes.includes(ProofMode.ZK)) {
+    const sdk = client(0);
+    const t0 = performance.now();
+    const { requestId, inputHash } = await sdk.requestOnChain({
+      modelId: iris,
+      inputs: irisInput(IRIS_SAMPLES[2]![1]),
+      mode: ProofMode.ZK,
+    });
+    const delivery = await settleByProof(
+      sdk,
+      requestId,
+      devnet.execs.map((e) => e.httpUrl),
+    );
+    rows.push({
+      via: "SDK (on chain)",
+      mode: "ZK",
+      model: "iris-mlp",
+      requestId,
+      resultHash: resultHash({
+        requestId,
+        modelId: iris,
+        inputHash,
+        outputHash: delivery.outputHash,
+        executor: delivery.executor,
+      }),
+      proofChecked: true,
+      checkedBy: "Groth16 on chain",
+      batchId: 0n,
+      settlementTx: delivery.txHash,
+      delivered: `settleWithProof, ${delivery.gasUsed} gas`,
+      msToSettled: performance.now() - t0,
+    });
+    log(`demo: iris-mlp in ZK settled on chain by its proof (${delivery.gasUsed} gas)`);
+  }
   return rows;
+}
+
+/**
+ * `settleWithProof` with the first executor that has the result: the executors pick the request up
+ * from the chain and prove it, so their answer is a 404 until then.
+ */
+async function settleByProof(sdk: OpgClient, requestId: Hex, execUrls: readonly string[]): Promise<Delivery> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    for (const execUrl of execUrls) {
+      try {
+        return await sdk.settleWithProof(requestId, { execUrl });
+      } catch (error) {
+        const notYet = error instanceof OpgSdkError && error.code === "EXECUTOR_ERROR";
+        if (!notYet || Date.now() > deadline) throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export function demoTable(rows: readonly DemoRow[]): string {
@@ -168,8 +228,8 @@ export function demoTable(rows: readonly DemoRow[]): string {
       r.model,
       short(r.requestId),
       short(r.resultHash),
-      r.proofChecked ? "yes (on-chain root)" : "NO",
-      r.batchId.toString(),
+      r.proofChecked ? `yes (${r.checkedBy ?? "on-chain root"})` : "NO",
+      r.batchId === 0n ? "–" : r.batchId.toString(),
       short(r.settlementTx ?? undefined),
       r.delivered,
       `${(r.msToSettled / 1000).toFixed(2)} s`,

@@ -31,8 +31,13 @@ describe("devnet: the whole network end to end", () => {
       expect(modes.has(["NONE", "ZK", "TEE"][m]!)).toBe(true);
     for (const r of rows) {
       expect(r.proofChecked).toBe(true);
-      expect(r.batchId).toBeGreaterThan(0n);
+      // Every result settles in a batch, except the trustless row: settled on chain by its ZK proof.
+      if (r.via === "SDK (on chain)") expect(r).toMatchObject({ mode: "ZK", batchId: 0n });
+      else expect(r.batchId).toBeGreaterThan(0n);
     }
+    expect(rows.some((r) => r.via === "SDK (on chain)" && r.delivered.startsWith("settleWithProof"))).toBe(
+      true,
+    );
     expect(rows.filter((r) => r.via.startsWith("dApp")).map((r) => r.delivered)).toEqual([
       "callback: setosa",
       "callback: versicolor",

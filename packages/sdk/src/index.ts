@@ -2,7 +2,13 @@
  * @opg/sdk: the client for dApp and app developers. Request inference on chain or directly from an
  * executor, wait for verification and settlement, verify results against the chain, deliver them.
  */
-export type { ClaimedBatch, ClaimedResult, ExpectedRequest, RawVerifierAnswer } from "./client/answers.js";
+export type {
+  ClaimedBatch,
+  ClaimedResult,
+  ExpectedRequest,
+  RawVerifierAnswer,
+  ZkSettlement,
+} from "./client/answers.js";
 export { checkExecutorAnswer, checkVerifierAnswer, parseVerifierAnswer } from "./client/answers.js";
 export { MAX_INLINE_INPUT_BYTES, OpgClient, toMode } from "./client/OpgClient.js";
 export { signDirectRequest } from "./client/signDirectRequest.js";
@@ -19,6 +25,7 @@ export type {
   ResultLookup,
   ResultVerification,
   SettledResult,
+  SettleWithProofOptions,
   VerificationFailureCode,
   VerifierResult,
   VerifyOptions,

@@ -110,10 +110,25 @@ describe("checkExecutorAnswer", () => {
     }
   });
 
+  it("default: a ZK answer's settlement data (input, output, proof for settleWithProof) is passed on", () => {
+    const settlement = { input: "0x0102", output: outputBytes, zkProof: `0x${"ab".repeat(256)}` };
+    const checked = checkExecutorAnswer(
+      domain,
+      expected,
+      executorAnswer({ proof: { mode: "NONE", bytes: 0, status: "none", settlement } }),
+      "http://exec",
+    );
+    expect(checked.proof.settlement).toEqual(settlement);
+    expect(
+      checkExecutorAnswer(domain, expected, executorAnswer(), "http://exec").proof.settlement,
+    ).toBeUndefined();
+  });
+
   it("error: malformed answers are BAD_RESPONSE", () => {
     for (const body of [
       null,
       "ok",
+      executorAnswer({ proof: { settlement: { input: "0x1", output: "0x", zkProof: "0x" } } }),
       executorAnswer({ signature: "0x12" }),
       executorAnswer({ executor: "nope" }),
       executorAnswer({ outputs: { C: { dtype: "float32", dims: [2], data: [1] } } }),

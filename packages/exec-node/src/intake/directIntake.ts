@@ -15,7 +15,8 @@ import {
   tensorsFromJson,
   tensorsToJson,
 } from "@opg/protocol";
-import { type Address, type Hex, isAddress, isAddressEqual } from "viem";
+import { decodeZkProof, settlementProof } from "@opg/zk";
+import { type Address, bytesToHex, type Hex, isAddress, isAddressEqual } from "viem";
 import * as z from "zod";
 import type { ExecOutcome, ExecutorCore } from "../execution/ExecutorCore.js";
 
@@ -166,8 +167,23 @@ export function describe(o: ExecOutcome, encoding: "array" | "base64"): Record<s
       mode: proofModeName(m.mode),
       bytes: m.proof.length,
       status: m.mode === ProofMode.NONE ? "none" : "attached",
+      ...(m.mode === ProofMode.NONE ? {} : { data: bytesToHex(m.proof) }),
+      ...(m.mode === ProofMode.ZK ? { settlement: zkSettlement(m.proof, m.outputs) } : {}),
     },
     outputs: tensorsToJson(o.outputs, encoding),
     fresh: o.fresh,
+  };
+}
+
+/**
+ * What InferenceHub.settleWithProof takes from a ZK result besides the request record: the
+ * request input (attached to the proof), the output bytes and the proof in the adapter's format.
+ */
+function zkSettlement(proof: Uint8Array, outputs: Uint8Array): { input: Hex; output: Hex; zkProof: Hex } {
+  const { input } = decodeZkProof(proof);
+  return {
+    input: input ? bytesToHex(input) : "0x",
+    output: bytesToHex(outputs),
+    zkProof: settlementProof(proof),
   };
 }

@@ -15,7 +15,7 @@ import {
   type InferenceRequest,
   isProofMode,
   type OpgDomain,
-  type ProofMode,
+  ProofMode,
   parseProofMode,
   tensorsToJson,
 } from "@opg/protocol";
@@ -28,6 +28,7 @@ import {
   http,
   isAddress,
   isHex,
+  keccak256,
   type LocalAccount,
   type PublicClient,
   parseEventLogs,
@@ -59,6 +60,7 @@ import type {
   ResultLookup,
   ResultVerification,
   SettledResult,
+  SettleWithProofOptions,
   VerifierResult,
   VerifyOptions,
   WaitOptions,
@@ -426,6 +428,76 @@ export class OpgClient {
       executor: verification.executor,
       outputHash: verification.outputHash,
       outputs: verification.outputs,
+      gasUsed: tx.receipt.gasUsed,
+    };
+  }
+
+  /**
+   * Settles an on-chain ZK request by its proof alone (`hub.settleWithProof`), without the verifiers'
+   * quorum: reads the executor's result (`GET /v1/results/:requestId`: signed fields, outputs, and the proof
+   * with its input in the model's on-chain format), checks it like a direct answer (hashes, signature,
+   * same request) plus the input against the request's inputHash, then sends the transaction. The model's
+   * ZK adapter verifies the Groth16 proof on chain; the hub pays the executor and calls the callback.
+   */
+  async settleWithProof(requestId: Hex, options: SettleWithProofOptions = {}): Promise<Delivery> {
+    const id = checkHex32(requestId, "requestId");
+    const execUrl = options.execUrl ?? this.o.execUrl;
+    if (execUrl === undefined) throw missing("execUrl", "settleWithProof");
+    const hub = await this.hubWriter();
+    const record =
+      options.request ?? this.known.get(id)?.record ?? (await this.findRequest(id, options)).request;
+    if (record.mode !== ProofMode.ZK) {
+      throw new OpgSdkError("INVALID_ARGUMENT", `Request ${id} is not a ZK-mode request.`);
+    }
+    const res = await fetchJson(
+      "executor",
+      endpoint(execUrl, `v1/results/${id}?encoding=base64`),
+      { method: "GET" },
+      { fetch: this.o.fetch, timeoutMs: this.o.executorTimeoutMs, signal: options.signal },
+    );
+    if (res.status !== 200) throw remoteError("executor", res, "Reading the result");
+    const answer = checkExecutorAnswer(
+      await this.domain(),
+      { requestId: id, modelId: record.modelId, inputHash: record.inputHash, mode: ProofMode.ZK },
+      res.body,
+      res.url,
+    );
+    const settlement = answer.proof.settlement;
+    if (settlement === undefined) {
+      throw new OpgSdkError("BAD_RESPONSE", "The executor's answer carries no ZK proof to settle with.", {
+        meta: { url: res.url },
+      });
+    }
+    if (keccak256(settlement.input) !== record.inputHash.toLowerCase()) {
+      throw new OpgSdkError("HASH_MISMATCH", "The proof's input is not the request's input.");
+    }
+    if (keccak256(settlement.output) !== answer.outputHash) {
+      throw new OpgSdkError("HASH_MISMATCH", "The settlement output is not the signed output.");
+    }
+    const tx = await onChain("settleWithProof", () =>
+      hub.settleWithProof({
+        requestId: id,
+        request: record,
+        input: settlement.input,
+        output: settlement.output,
+        executor: answer.executor,
+        zkProof: settlement.zkProof,
+      }),
+    );
+    const [event] = parseEventLogs({
+      abi: inferenceHubAbi,
+      eventName: "ResultDelivered",
+      logs: tx.receipt.logs,
+    });
+    return {
+      requestId: id,
+      txHash: tx.hash,
+      blockNumber: tx.receipt.blockNumber,
+      callbackSuccess: event?.args.callbackSuccess ?? false,
+      batchId: 0n,
+      executor: answer.executor,
+      outputHash: answer.outputHash,
+      outputs: answer.outputs,
       gasUsed: tx.receipt.gasUsed,
     };
   }

@@ -25,6 +25,10 @@ import type { ResultLookup } from "./types.js";
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex string");
 const address = z.string().refine((v) => isAddress(v, { strict: false }), "an address");
 const mode = z.union([z.number(), z.string()]);
+const hexBytes = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{2})*$/, "0x-prefixed hex bytes")
+  .transform((v) => v as Hex);
 
 const executorAnswerSchema = z.object({
   requestId: hex32,
@@ -36,7 +40,13 @@ const executorAnswerSchema = z.object({
   mode,
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte hex signature"),
   proof: z
-    .object({ mode: z.string().optional(), bytes: z.number().optional(), status: z.string().optional() })
+    .object({
+      mode: z.string().optional(),
+      bytes: z.number().optional(),
+      status: z.string().optional(),
+      // ZK results: what InferenceHub.settleWithProof takes besides the request record.
+      settlement: z.object({ input: hexBytes, output: hexBytes, zkProof: hexBytes }).optional(),
+    })
     .optional(),
   outputs: z.unknown(),
 });
@@ -82,8 +92,17 @@ export type CheckedExecutorAnswer = {
   mode: ProofMode;
   outputs: TensorMap;
   signature: Hex;
-  proof: { mode: string | undefined; bytes: number | undefined; status: string | undefined };
+  proof: {
+    mode: string | undefined;
+    bytes: number | undefined;
+    status: string | undefined;
+    /** ZK results: the request input, the output bytes and the proof in the on-chain adapter's format. */
+    settlement: ZkSettlement | undefined;
+  };
 };
+
+/** What `InferenceHub.settleWithProof` needs from a ZK result besides the request record. */
+export type ZkSettlement = { input: Hex; output: Hex; zkProof: Hex };
 
 function badResponse(service: string, error: z.ZodError, url: string): OpgSdkError {
   const issue = error.issues[0];
@@ -208,7 +227,12 @@ export function checkExecutorAnswer(
     mode: answeredMode,
     outputs,
     signature: a.signature as Hex,
-    proof: { mode: a.proof?.mode, bytes: a.proof?.bytes, status: a.proof?.status },
+    proof: {
+      mode: a.proof?.mode,
+      bytes: a.proof?.bytes,
+      status: a.proof?.status,
+      settlement: a.proof?.settlement,
+    },
   };
 }
 

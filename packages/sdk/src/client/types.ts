@@ -216,7 +216,13 @@ export type DeliverOptions = {
   signal?: AbortSignal | undefined;
 };
 
-/** What {@link OpgClient.deliver} returns. */
+/** Options of {@link OpgClient.settleWithProof}. */
+export type SettleWithProofOptions = DeliverOptions & {
+  /** The executor to take the result and its proof from (default: the client's `execUrl`). */
+  execUrl?: string | undefined;
+};
+
+/** What {@link OpgClient.deliver} and {@link OpgClient.settleWithProof} (batchId 0) return. */
 export type Delivery = {
   requestId: Hex;
   txHash: Hex;
