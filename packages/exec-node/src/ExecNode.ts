@@ -187,6 +187,7 @@ export class ExecNode {
           checkpoint: new FileCheckpointStore({ path: dataPath(config, "onchain.checkpoint") }),
           onRequest: intake.onRequest,
           logger: logger.child({ module: "onchain-watcher" }),
+          metrics: runtime.chainMetrics.watcher("inference-requested"),
         },
       );
       runtime.add({

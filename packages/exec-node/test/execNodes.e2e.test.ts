@@ -181,6 +181,17 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
       expect(m.origin).toEqual({ type: "onchain" });
       expect(Array.from(decodeTensors(m.outputs)["C"]!.data as Float32Array)).toEqual([11, 12, 13]);
     }
+    // The on-chain intake's watcher reports through the daemon's /metrics.
+    const watched = /^opg_chain_watcher_logs_total\{[^}]*watcher="inference-requested"[^}]*\} (\d+)$/m;
+    const deadline = Date.now() + 10_000;
+    let text = "";
+    while (Date.now() < deadline) {
+      text = await (await fetch(new URL("/metrics", execs[0]!.runtime.http.url()))).text();
+      if (Number(watched.exec(text)?.[1] ?? 0) >= 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(Number(watched.exec(text)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^opg_chain_watcher_processed_block\{[^}]*watcher="inference-requested"/m);
   });
 
   it("error: bad requests get clear errors and the daemon keeps serving", async () => {

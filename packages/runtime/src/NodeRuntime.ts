@@ -16,6 +16,7 @@ import { P2PNode } from "@opg/p2p";
 import type { OpgDomain } from "@opg/protocol";
 import type { Address, Chain, Hex, HttpTransport, PrivateKeyAccount, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { ChainMetrics } from "./chainMetrics.js";
 import type { CommonConfig } from "./commonConfig.js";
 
 /**
@@ -73,6 +74,8 @@ export async function loadConfiguredDeployment(config: CommonConfig): Promise<Op
 export class NodeRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** `opg_chain_*` metrics: the sender's hooks are wired; pass `chainMetrics.watcher(name)` to watchers. */
+  readonly chainMetrics: ChainMetrics;
   readonly lifecycle: Lifecycle;
   readonly http: HttpServer;
   readonly p2p: P2PNode;
@@ -94,6 +97,7 @@ export class NodeRuntime {
     this.logger = logger;
     this.account = privateKeyToAccount(signer.privateKey);
     this.metrics = new Metrics({ labels: { daemon: name } });
+    this.chainMetrics = new ChainMetrics(this.metrics);
     this.lifecycle = new Lifecycle({}, { logger });
     this.client = createChainClient({
       rpcUrl: config.chain.rpcUrl,
@@ -102,8 +106,14 @@ export class NodeRuntime {
     });
     this.sender = new TxSender(
       { chainId: config.chain.chainId, receiptPollIntervalMs: Math.min(config.chain.pollIntervalMs, 1_000) },
-      { client: this.client, account: this.account, logger: logger.child({ module: "chain-sender" }) },
+      {
+        client: this.client,
+        account: this.account,
+        logger: logger.child({ module: "chain-sender" }),
+        metrics: this.chainMetrics.sender,
+      },
     );
+    this.chainMetrics.observeSender(this.sender);
     this.p2p = new P2PNode(
       {
         chainId: config.chain.chainId,

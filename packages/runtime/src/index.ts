@@ -1,3 +1,5 @@
+export type { SenderHealthSource } from "./chainMetrics.js";
+export { ChainMetrics } from "./chainMetrics.js";
 export type { CommonConfig } from "./commonConfig.js";
 export {
   chainConfig,

@@ -242,27 +242,34 @@ export class TxSender {
     } as EncodeFunctionDataParameters);
     let gas = request.gas;
     if (gas === undefined) {
-      const estimate = await this.rpc(
-        "estimateContractGas",
-        () =>
-          estimateContractGas(this.deps.client, {
-            address: request.address,
-            abi,
-            functionName: request.functionName,
-            args: request.args,
-            account: this.address,
-            value: request.value,
-          } as Parameters<typeof estimateContractGas>[1]),
-        signal,
-        abi,
-        label,
-      );
+      let estimate: bigint;
+      try {
+        estimate = await this.rpc(
+          "estimateContractGas",
+          () =>
+            estimateContractGas(this.deps.client, {
+              address: request.address,
+              abi,
+              functionName: request.functionName,
+              args: request.args,
+              account: this.address,
+              value: request.value,
+            } as Parameters<typeof estimateContractGas>[1]),
+          signal,
+          abi,
+          label,
+        );
+      } catch (raw) {
+        // A call that would revert fails here, before `send`: count it like a failed send.
+        const error = classifyError(raw, { abi });
+        this.deps.metrics?.onFailed?.({ label, code: error.code });
+        throw error;
+      }
       gas = this.withHeadroom(estimate);
     }
     return this.send({ to: request.address, data, value: request.value, gas, abi, label });
   }
 
-  /** Sends a transaction and waits until it is mined; throws a classified error otherwise. */
   /** Deploys a contract: a creation transaction with this init code. Resolves to its address. */
   async deployContract(initCode: Hex, label?: string): Promise<Address> {
     const { receipt } = await this.send({ data: initCode, label });
@@ -275,6 +282,7 @@ export class TxSender {
     return getAddress(receipt.contractAddress);
   }
 
+  /** Sends a transaction and waits until it is mined; throws a classified error otherwise. */
   async send(request: TxRequest): Promise<TxResult> {
     const signal = this.signal();
     this.inFlight++;
