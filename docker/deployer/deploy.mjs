@@ -55,14 +55,10 @@ async function loadAny(requires, id) {
   throw new Error(`cannot resolve ${id} from ${ROOT}`);
 }
 
-const { DEVNET, devnetModels, deployZkVerifiers } = await load(fromDevnet, "@opg/devnet");
+const { DEVNET, devnetModels, devnetModelSetups } = await load(fromDevnet, "@opg/devnet");
 const { daemonCliPath, deployLocalNetwork, prepareNodeDir } = await load(fromDevnet, "@opg/testkit");
-const { deploymentToJson, modeMask } = await load(fromDevnet, "@opg/contracts");
-const { ProofMode, modelIdFromBytes } = await load(fromDevnet, "@opg/protocol");
-const { DevRoot, devEnclavePcrs, enclaveMeasurement } = await loadAny(
-  [fromDevnet, fromExec],
-  "@opg/attestation",
-);
+const { deploymentToJson } = await load(fromDevnet, "@opg/contracts");
+const { DevRoot } = await loadAny([fromDevnet, fromExec], "@opg/attestation");
 const { peerIdFromPrivateKey } = await load(fromDevnet, "@libp2p/peer-id");
 const { generateKeyPairFromSeed, privateKeyToProtobuf } = await load(fromP2p, "@libp2p/crypto/keys");
 
@@ -151,25 +147,11 @@ async function main() {
   rmSync(DEV_ROOT_DIR, { recursive: true, force: true });
   await DevRoot.loadOrCreate(DEV_ROOT_DIR);
   log(`development enclave root in ${DEV_ROOT_DIR}`);
-  const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
-  // The native devnet's models (files in the workspace or its npm packages), registered as
-  // Devnet.start registers them.
-  // ZK-mode models get their generated Groth16 verifier deployed first (as in Devnet.start).
-  const models = (await deployZkVerifiers(devnetModels(), RPC_URL)).map((m) => ({
-    ...m,
-    setup: {
-      modelId: modelIdFromBytes(readFileSync(m.file)),
-      metadataURI: `opg-devnet://${m.name}`,
-      modes: modeMask(...m.modes),
-      price: m.price ?? 0n,
-      ...(m.weightsCommitment ? { weightsCommitment: m.weightsCommitment } : {}),
-      ...(m.zkVerifier ? { zkVerifier: m.zkVerifier } : {}),
-      ...(m.measurements
-        ? { measurements: m.measurements }
-        : m.modes.includes(ProofMode.TEE)
-          ? { measurements: [devMeasurement] }
-          : {}),
-    },
+  // The native devnet's models (files in the workspace or its npm packages), registered exactly
+  // as Devnet.start registers them (ZK verifier contracts deployed first).
+  const models = (await devnetModelSetups(devnetModels(), RPC_URL)).map(({ model, setup }) => ({
+    ...model,
+    setup,
   }));
 
   log(

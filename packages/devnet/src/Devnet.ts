@@ -1,11 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { DevRoot, devEnclavePcrs, enclaveMeasurement } from "@opg/attestation";
-import { type ModelSetup, modeMask } from "@opg/contracts";
+import { DevRoot } from "@opg/attestation";
 import { loadOrCreatePeerKey } from "@opg/p2p";
-import { modelIdFromBytes, type OpgDomain, ProofMode, type TensorMap } from "@opg/protocol";
+import { type OpgDomain, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   DaemonProcess,
   daemonCliPath,
@@ -17,8 +16,8 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import { devnetModelSetups } from "./modelSetups.js";
 import { DEVNET } from "./topology.js";
-import { deployZkVerifiers } from "./zkModels.js";
 
 /** A model the devnet registers on chain and installs on every executor. */
 export type DevnetModel = {
@@ -105,28 +104,11 @@ export class Devnet {
     });
     try {
       await DevRoot.loadOrCreate(join(options.dir, "nitro-dev-root"));
-      // TEE-mode models allow the measurement of the devnet's development enclave image.
-      const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
-      // ZK-mode models: their generated Groth16 verifier deployed, their weights commitment.
-      const withZk = await deployZkVerifiers(options.models, chain.rpcUrl);
-      if (withZk.some((m) => m.modes.includes(ProofMode.ZK)))
-        log("contracts: deployed the ZK models' Groth16 verifiers");
-      const models: ModelSetup[] = withZk.map((m) => {
-        const modelId = modelIdFromBytes(readFileSync(m.file));
-        return {
-          modelId,
-          metadataURI: `opg-devnet://${m.name}`,
-          modes: modeMask(...m.modes),
-          price: m.price ?? 0n,
-          ...(m.weightsCommitment ? { weightsCommitment: m.weightsCommitment } : {}),
-          ...(m.zkVerifier ? { zkVerifier: m.zkVerifier } : {}),
-          ...(m.measurements
-            ? { measurements: m.measurements }
-            : m.modes.includes(ProofMode.TEE)
-              ? { measurements: [devMeasurement] }
-              : {}),
-        };
-      });
+      // ZK-mode models get their verifier contracts, TEE-mode ones the dev enclave's measurement.
+      const setups = await devnetModelSetups(options.models, chain.rpcUrl);
+      if (setups.some((m) => m.model.modes.includes(ProofMode.ZK)))
+        log("contracts: deployed the ZK models' verifier contracts");
+      const models = setups.map((m) => m.setup);
       log("contracts: deploying and registering 3 verifiers (f = 1), 2 executors and the models");
       const net = await deployLocalNetwork({
         rpcUrl: chain.rpcUrl,
