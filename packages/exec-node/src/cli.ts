@@ -3,8 +3,14 @@ import { resolve } from "node:path";
 import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
 import { InferenceEngine } from "@opg/inference";
-import { daemonCli, loadConfiguredDeployment, loadDaemonConfig, loadSigner } from "@opg/runtime";
-import { buildZkModel, weightsCommitmentBytes32 } from "@opg/zk";
+import {
+  daemonCli,
+  loadConfiguredDeployment,
+  loadDaemonConfig,
+  loadSigner,
+  runCliAction,
+} from "@opg/runtime";
+import { buildZkModel, terminateZkEngine, weightsCommitmentBytes32 } from "@opg/zk";
 import { InvalidArgumentError } from "commander";
 import { parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -28,11 +34,14 @@ const program = daemonCli({
 
 const models = program.command("models").description("the node's model store");
 
-async function withStore<T>(fn: (engine: InferenceEngine, config: ExecNodeConfig) => Promise<T>): Promise<T> {
-  const config = loadDaemonConfig(execNodeConfig, program.opts());
-  const engine = new InferenceEngine({ ...engineOptions(config), preload: [], warmup: false });
-  await engine.store.open();
-  return fn(engine, config);
+/** Runs a `models` action on the node's store; errors become one clear line and exit code 1. */
+function withStore(fn: (engine: InferenceEngine, config: ExecNodeConfig) => Promise<void>): Promise<void> {
+  return runCliAction(async () => {
+    const config = loadDaemonConfig(execNodeConfig, program.opts());
+    const engine = new InferenceEngine({ ...engineOptions(config), preload: [], warmup: false });
+    await engine.store.open();
+    await fn(engine, config);
+  });
 }
 
 models
@@ -112,7 +121,7 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
     ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
     ...(opts.ptau ? { ptauPath: resolve(opts.ptau) } : {}),
     onLog: log,
-  });
+  }).finally(terminateZkEngine); // the setup's BN254 worker threads would keep the CLI alive
   const built = {
     artifactKey: artifacts.manifest.artifactKey,
     dir: artifacts.dir,

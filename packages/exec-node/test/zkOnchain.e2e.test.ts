@@ -157,6 +157,20 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     expect(tx.receipt.gasUsed).toBeLessThan(500_000n);
   });
 
+  it("default: models add --zk --no-onchain compiles and sets up a circuit, then exits (no chain needed)", () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), "opg-zk-build-")), "node");
+    const add = cli(["--data-dir", fresh, "models", "add", IRIS, "--zk", "--no-onchain"]);
+    expect(add.status, add.stderr).toBe(0);
+    expect(add.stderr).toMatch(/setup done/);
+    const out = JSON.parse(add.stdout) as AddOutput;
+    expect(out.zk).toMatchObject({
+      artifactKey: artifacts.manifest.artifactKey,
+      constraints: artifacts.manifest.constraints,
+      weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
+    });
+    expect(out.zk.zkVerifier).toBeUndefined();
+  });
+
   it("edge: a model of ours registered without ZK gets the ZK config and mode; someone else's model is refused", async () => {
     // A second deployment on the same chain, where the model exists in NONE mode only.
     const other = await deployLocalNetwork({ rpcUrl: chain.rpcUrl, verifiers: 1, executors: 1, f: 0 });

@@ -50,7 +50,8 @@ function addConfigFlags(cmd: Command, schema: z.ZodType): Command {
 }
 
 /** Runs a command action, turning opg errors into one clear line and exit code 1. */
-async function run(action: () => Promise<void>): Promise<void> {
+/** Runs a CLI action: an OpgError or ConfigError becomes one `error: …` line and exit code 1. */
+export async function runCliAction(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (err) {
@@ -84,7 +85,7 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
     .option("--private-key-file <file>", "import this key (hex in a file) instead of generating one")
     .option("--force", "overwrite an existing keystore and config")
     .action((opts: { passwordFile?: string; privateKeyFile?: string; force?: boolean }) =>
-      run(async () => {
+      runCliAction(async () => {
         const global = program.opts<GlobalOpts>();
         const dir = resolve(global.dataDir ?? ".");
         mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -128,7 +129,7 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
       .requiredOption("--stake <eth>", "stake in ETH (at least the registry's minimum)"),
     spec.schema,
   ).action((opts: { stake: string } & Record<string, unknown>) =>
-    run(async () => {
+    runCliAction(async () => {
       const { stake, ...flags } = opts;
       const config = loadDaemonConfig(spec.schema, {
         ...program.opts<GlobalOpts>(),
@@ -167,7 +168,7 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
 
   addConfigFlags(program.command("start").description(`start ${spec.name}`), spec.schema).action(
     (flags: Record<string, unknown>) =>
-      run(async () => {
+      runCliAction(async () => {
         const config = loadDaemonConfig(spec.schema, { ...program.opts<GlobalOpts>(), ...flags });
         const logger = createLogger({ level: config.log.level, format: config.log.format });
         const daemon = await spec.start(config, logger);
@@ -193,7 +194,7 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
       .option("--url <url>", "the node's HTTP address (default: from the config)"),
     spec.schema,
   ).action((opts: { url?: string } & Record<string, unknown>) =>
-    run(async () => {
+    runCliAction(async () => {
       const { url, ...flags } = opts;
       let base = url;
       if (!base) {

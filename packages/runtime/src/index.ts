@@ -10,6 +10,6 @@ export {
   p2pConfig,
 } from "./commonConfig.js";
 export type { DaemonCliSpec, RunningDaemon } from "./daemonCli.js";
-export { daemonCli, loadDaemonConfig } from "./daemonCli.js";
+export { daemonCli, loadDaemonConfig, runCliAction } from "./daemonCli.js";
 export type { NodeSigner } from "./NodeRuntime.js";
 export { dataPath, loadConfiguredDeployment, loadSigner, NodeRuntime } from "./NodeRuntime.js";
