@@ -1,4 +1,8 @@
 // Contracts
+
+// Plumbing
+export type { LogFn, Logger } from "@opg/protocol";
+export { noopLogger } from "@opg/protocol";
 export {
   enclaveRegistryAbi,
   inferenceConsumerAbi,
@@ -57,9 +61,6 @@ export type { ChainErrorCode, ChainRetryableCode, RevertedErrorOptions } from ".
 export { ChainError, ChainRetryableError, RevertedError } from "./errors/ChainError.js";
 export type { ClassifyOptions } from "./errors/classifyError.js";
 export { classifyError, isRetryable } from "./errors/classifyError.js";
-// Plumbing
-export type { LogFn, Logger } from "./Logger.js";
-export { noopLogger } from "./Logger.js";
 export type { BackoffOptions } from "./retry/backoff.js";
 export { backoffDelay, defaultBackoffOptions } from "./retry/backoff.js";
 export { sleep } from "./retry/sleep.js";

@@ -1,9 +1,9 @@
 import { type GossipsubMessage, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
+import type { Logger } from "@opg/protocol";
 import { ValidationError } from "@opg/protocol";
 import { checkMessageSize } from "./checkMessageSize.js";
 import type { GossipSubService } from "./GossipSubService.js";
-import type { Logger } from "./Logger.js";
 import type { MessageResult, P2PMetrics } from "./P2PMetrics.js";
 import type { TopicSubscription } from "./TopicSubscription.js";
 import { toValidatorResult, validationErrorCode } from "./toValidatorResult.js";

@@ -1,7 +1,7 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { CODE_P2P, type Multiaddr, multiaddr } from "@multiformats/multiaddr";
-import type { Logger } from "./Logger.js";
+import type { Logger } from "@opg/protocol";
 
 /** Peer-store tag that protects static peers from connection pruning. */
 export const STATIC_PEER_TAG = "opg-static-peer";

@@ -1,7 +1,7 @@
+export type { LogFn, Logger } from "@opg/protocol";
+export { noopLogger } from "@opg/protocol";
 export { checkMessageSize } from "./checkMessageSize.js";
 export { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
-export type { LogFn, Logger } from "./Logger.js";
-export { noopLogger } from "./Logger.js";
 export type { PeerKeyResult } from "./loadOrCreatePeerKey.js";
 export { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
 export type { ValidationOutcome } from "./MessagePipeline.js";

@@ -43,6 +43,8 @@ export { modelIdFromBytes, modelIdFromFile } from "./hash/modelId.js";
 export type { ResultFields } from "./hash/resultHash.js";
 export { RESULT_ABI_TYPES, resultHash, resultValues } from "./hash/resultHash.js";
 export { hashEncodedTensors, hashTensors } from "./hash/tensorHash.js";
+export type { LogFn, Logger } from "./logger.js";
+export { noopLogger } from "./logger.js";
 export { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
 export type { ProofModeName } from "./mode.js";
 export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js";

@@ -1,6 +1,6 @@
+import type { Logger } from "@opg/protocol";
 import { ChainError, type ChainRetryableError } from "../errors/ChainError.js";
 import { type ClassifyOptions, classifyError } from "../errors/classifyError.js";
-import type { Logger } from "../Logger.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { sleep } from "./sleep.js";
 

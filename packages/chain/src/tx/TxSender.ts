@@ -1,3 +1,4 @@
+import { type Logger, noopLogger } from "@opg/protocol";
 import {
   type Abi,
   type Address,
@@ -33,7 +34,6 @@ import {
 } from "viem/actions";
 import { ChainError, type ChainRetryableError, RevertedError } from "../errors/ChainError.js";
 import { classifyError } from "../errors/classifyError.js";
-import { type Logger, noopLogger } from "../Logger.js";
 import { backoffDelay, defaultBackoffOptions } from "../retry/backoff.js";
 import { sleep } from "../retry/sleep.js";
 import { type RetryOptions, withRetry } from "../retry/withRetry.js";

@@ -1,9 +1,9 @@
+import type { Logger } from "@opg/protocol";
 import { type Address, type Client, getAbiItem } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import { toInferenceRequestedEvent } from "../actions/InferenceHubActions.js";
 import type { InferenceRequestedEvent } from "../actions/types.js";
 import type { CheckpointStore } from "../checkpoint/CheckpointStore.js";
-import type { Logger } from "../Logger.js";
 import {
   defaultLogWatcherOptions,
   LogWatcher,

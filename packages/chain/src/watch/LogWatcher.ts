@@ -1,9 +1,9 @@
+import { type Logger, noopLogger } from "@opg/protocol";
 import type { AbiEvent, Address, Client, Log } from "viem";
 import { getBlockNumber, getLogs } from "viem/actions";
 import type { CheckpointStore } from "../checkpoint/CheckpointStore.js";
 import { ChainError } from "../errors/ChainError.js";
 import { classifyError } from "../errors/classifyError.js";
-import { type Logger, noopLogger } from "../Logger.js";
 import { type BackoffOptions, backoffDelay, defaultBackoffOptions } from "../retry/backoff.js";
 import { sleep } from "../retry/sleep.js";
 

@@ -5,8 +5,8 @@ export type LogFn = {
 };
 
 /**
- * The logger this package needs: a structural subset of pino's `Logger`, so a pino logger (or
- * `@opg/daemon`'s) can be passed without this package depending on either.
+ * The logger the opg libraries take (chain, p2p): a structural subset of pino's `Logger`, so a
+ * pino logger (or `@opg/daemon`'s) can be passed without them depending on either.
  */
 export type Logger = {
   child(bindings: Record<string, unknown>): Logger;
