@@ -1,9 +1,10 @@
 import { poseidonGroth16AdapterAbi } from "@opg/contracts";
 import { encodeTensors, type TensorMap } from "@opg/protocol";
-import { bytesToHex, encodeFunctionData, type Hex, hexToBytes } from "viem";
+import { bytesToHex, concatHex, encodeFunctionData, type Hex, hexToBytes, numberToHex } from "viem";
 import {
   compileVerifierSolidity,
   deployZkContracts,
+  poseidonExBytecode,
   settlementProof,
   type ZkArtifacts,
   type ZkProveResult,
@@ -100,6 +101,25 @@ export async function measureAdapterGas(
     let calldataGas = 0;
     for (const b of hexToBytes(data)) calldataGas += b === 0 ? 4 : 16;
     return { gasUsed, executionGas: gasUsed - 21_000 - calldataGas, accepted: BigInt(ret) === 1n, deployGas };
+  } finally {
+    await evm.close();
+  }
+}
+
+/**
+ * gasUsed of a transaction calling the generated PoseidonEx(n) hasher once (initial state and n
+ * inputs, all non-zero), for each n: what one VectorCommit block costs the adapter.
+ */
+export async function measureHasherGas(widths: readonly number[]): Promise<Record<number, number>> {
+  const evm = await startInProcessEvm("opg-zk-hasher-gas-");
+  try {
+    const out: Record<number, number> = {};
+    for (const n of widths) {
+      const { address } = await evm.deploy(poseidonExBytecode(n));
+      const words = Array.from({ length: n + 1 }, (_, i) => BigInt(i + 1) * 0x1234567890abcdefn);
+      out[n] = await evm.send(address, concatHex(words.map((w) => numberToHex(w, { size: 32 }))));
+    }
+    return out;
   } finally {
     await evm.close();
   }

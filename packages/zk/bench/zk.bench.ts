@@ -33,7 +33,7 @@ import {
   ZkProver,
   ZkVerifier,
 } from "../src/index.js";
-import { measureAdapterGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
+import { measureAdapterGas, measureHasherGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
 const REPO = join(PKG, "..", "..");
@@ -246,6 +246,18 @@ async function main() {
     results["onchain_adapter_verify_gas"] = -1;
     results["onchain_adapter_verify_gas_error"] = String(e instanceof Error ? e.message : e).slice(0, 200);
     log(`on-chain adapter gas skipped: ${results["onchain_adapter_verify_gas_error"]}`);
+  }
+
+  try {
+    const hashers = await measureHasherGas([1, 4, 16]);
+    for (const [n, g] of Object.entries(hashers)) results[`onchain_poseidon_gas_${n}_inputs`] = g;
+    log(
+      `on-chain PoseidonEx hasher per call (tx): ${Object.entries(hashers)
+        .map(([n, g]) => `${n} inputs ${g}`)
+        .join(", ")}`,
+    );
+  } catch (e) {
+    log(`hasher gas skipped: ${String(e instanceof Error ? e.message : e).slice(0, 200)}`);
   }
 
   // ---- larger MLP (~10,000 weights) ----
