@@ -2,6 +2,7 @@ import {
   DEFAULT_TENSOR_LIMITS,
   DTYPES,
   isDType,
+  TENSOR_ARRAY_TYPES,
   type Tensor,
   type TensorLimits,
   type TensorMap,
@@ -14,21 +15,6 @@ export type InputLimits = Pick<TensorLimits, "maxTensors" | "maxRank" | "maxElem
 
 /** 64 tensors, rank 8, 2^24 elements per tensor, 64 MiB of data in all (docs/protocol.md). */
 export const defaultInputLimits: InputLimits = DEFAULT_TENSOR_LIMITS;
-
-const ARRAY_TYPES = {
-  float32: Float32Array,
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-  float16: Uint16Array,
-  float64: Float64Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-} as const;
 
 function describeShape(shape: readonly (number | string)[]): string {
   return `[${shape.map((d) => (typeof d === "number" ? d : d === "" ? "?" : d)).join(", ")}]`;
@@ -181,7 +167,7 @@ function checkTensor(
       );
     }
   }
-  const ArrayType = ARRAY_TYPES[tensor.dtype];
+  const ArrayType = TENSOR_ARRAY_TYPES[tensor.dtype];
   if (!(tensor.data instanceof ArrayType)) {
     throw new InputValidationError(
       "DTYPE_MISMATCH",

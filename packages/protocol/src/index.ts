@@ -49,7 +49,7 @@ export { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
 export type { ProofModeName } from "./mode.js";
 export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js";
 export type { DType, Tensor, TensorData, TensorDataByDType, TensorMap } from "./tensor/dtype.js";
-export { allocTensorData, DTYPES, dtypeFromCode, isDType } from "./tensor/dtype.js";
+export { allocTensorData, DTYPES, dtypeFromCode, isDType, TENSOR_ARRAY_TYPES } from "./tensor/dtype.js";
 export { decodeTensors, encodeTensors, TENSOR_ENCODING_VERSION } from "./tensor/encoding.js";
 export type { JsonTensor, JsonTensorMap } from "./tensor/json.js";
 export { tensorsFromJson, tensorsToJson } from "./tensor/json.js";

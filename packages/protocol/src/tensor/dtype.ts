@@ -57,7 +57,8 @@ export function isDType(value: unknown): value is DType {
   return typeof value === "string" && Object.hasOwn(DTYPES, value);
 }
 
-const ARRAY_CTORS = {
+/** The typed-array constructor that holds each dtype's elements. */
+export const TENSOR_ARRAY_TYPES = {
   float32: Float32Array,
   uint8: Uint8Array,
   int8: Int8Array,
@@ -74,5 +75,5 @@ const ARRAY_CTORS = {
 
 /** A zeroed typed array of `length` elements for `dtype`. */
 export function allocTensorData<T extends DType>(dtype: T, length: number): TensorDataByDType[T] {
-  return new ARRAY_CTORS[dtype](length) as TensorDataByDType[T];
+  return new TENSOR_ARRAY_TYPES[dtype](length) as TensorDataByDType[T];
 }
