@@ -8,6 +8,7 @@ import {
   opgChain,
   type RequestStatusName,
   sleep,
+  type TxResult,
   TxSender,
   toInferenceRequestedEvent,
 } from "@opg/chain";
@@ -414,22 +415,7 @@ export class OpgClient {
         proof: verification.proof,
       }),
     );
-    const [event] = parseEventLogs({
-      abi: inferenceHubAbi,
-      eventName: "ResultDelivered",
-      logs: tx.receipt.logs,
-    });
-    return {
-      requestId: id,
-      txHash: tx.hash,
-      blockNumber: tx.receipt.blockNumber,
-      callbackSuccess: event?.args.callbackSuccess ?? false,
-      batchId: verification.batchId,
-      executor: verification.executor,
-      outputHash: verification.outputHash,
-      outputs: verification.outputs,
-      gasUsed: tx.receipt.gasUsed,
-    };
+    return delivery(id, tx, verification);
   }
 
   /**
@@ -484,22 +470,7 @@ export class OpgClient {
         zkProof: settlement.zkProof,
       }),
     );
-    const [event] = parseEventLogs({
-      abi: inferenceHubAbi,
-      eventName: "ResultDelivered",
-      logs: tx.receipt.logs,
-    });
-    return {
-      requestId: id,
-      txHash: tx.hash,
-      blockNumber: tx.receipt.blockNumber,
-      callbackSuccess: event?.args.callbackSuccess ?? false,
-      batchId: 0n,
-      executor: answer.executor,
-      outputHash: answer.outputHash,
-      outputs: answer.outputs,
-      gasUsed: tx.receipt.gasUsed,
-    };
+    return delivery(id, tx, { ...answer, batchId: 0n });
   }
 
   /** Stops the transaction sender (pending sends fail with ABORTED). The client may not send afterwards. */
@@ -737,6 +708,30 @@ export function toMode(mode: ModeInput | undefined): ProofMode {
     );
   }
   return m;
+}
+
+/** A mined `deliver` / `settleWithProof` transaction as a Delivery (its `ResultDelivered` event). */
+function delivery(
+  requestId: Hex,
+  tx: TxResult,
+  result: Pick<Delivery, "batchId" | "executor" | "outputHash" | "outputs">,
+): Delivery {
+  const [event] = parseEventLogs({
+    abi: inferenceHubAbi,
+    eventName: "ResultDelivered",
+    logs: tx.receipt.logs,
+  });
+  return {
+    requestId,
+    txHash: tx.hash,
+    blockNumber: tx.receipt.blockNumber,
+    callbackSuccess: event?.args.callbackSuccess ?? false,
+    batchId: result.batchId,
+    executor: result.executor,
+    outputHash: result.outputHash,
+    outputs: result.outputs,
+    gasUsed: tx.receipt.gasUsed,
+  };
 }
 
 function checkHex32(value: Hex, name: string): Hex {
