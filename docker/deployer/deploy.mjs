@@ -201,6 +201,8 @@ async function main() {
     deployment: deploymentToJson(net.deployment),
     devRootDir: DEV_ROOT_DIR,
     models: Object.fromEntries(models.map((m) => [m.name, m.setup.modelId])),
+    // Funded dev accounts for clients (public keys of the devnet, like every dev account's).
+    requesterKeys: net.requesterKeys,
     nodes: nodes.map((n) => ({
       name: n.name,
       kind: n.kind,

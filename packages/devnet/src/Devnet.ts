@@ -16,6 +16,7 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import type { DemoNetwork } from "./demo.js";
 import { devnetModelSetups } from "./modelSetups.js";
 import { DEVNET } from "./topology.js";
 
@@ -239,6 +240,20 @@ export class Devnet {
       `daemons: starting ${this.execs.length} opg-exec and ${this.verifiers.length} opg-verify (logs in ${this.logDir})`,
     );
     await Promise.all([...this.execs, ...this.verifiers].map((n) => n.proc.start()));
+  }
+
+  /** What the demo (`runDemo`) talks to. */
+  demoNetwork(): DemoNetwork {
+    return {
+      rpcUrl: this.chain.rpcUrl,
+      hub: this.net.deployment.inferenceHub,
+      requesterKey: this.net.requesterKeys[0]!,
+      execUrls: this.execs.map((e) => e.httpUrl),
+      verifyUrls: this.verifiers.map((v) => v.httpUrl),
+      models: this.options.models,
+      modelIds: this.modelIds,
+      publicClient: this.net.publicClient,
+    };
   }
 
   /** Every endpoint, for `--keep`. */

@@ -1,10 +1,10 @@
 import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
 import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
-import { bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
+import { bytesToHex, createWalletClient, type Hex, http, type PublicClient, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import type { Devnet } from "./Devnet.js";
+import type { DevnetModel } from "./Devnet.js";
 import { formatTable, short } from "./table.js";
 
 /** One request of the demo, as the table shows it. */
@@ -22,6 +22,26 @@ export type DemoRow = {
   settlementTx: Hex | null;
   delivered: string;
   msToSettled: number;
+};
+
+/**
+ * What the demo needs of a running devnet, from the outside: the native one (`Devnet.demoNetwork`)
+ * and the compose one (`ComposeDevnet.demoNetwork`, through the published ports) alike.
+ */
+export type DemoNetwork = {
+  /** The chain's JSON-RPC. */
+  rpcUrl: string;
+  /** The InferenceHub. */
+  hub: Hex;
+  /** A funded dev account that sends the requests. */
+  requesterKey: Hex;
+  /** Every executor's and every verifier's HTTP API. */
+  execUrls: readonly string[];
+  verifyUrls: readonly string[];
+  /** The registered models (names, modes, demo inputs) and their model ids. */
+  models: readonly DevnetModel[];
+  modelIds: ReadonlyMap<string, Hex>;
+  publicClient: PublicClient;
 };
 
 /** Iris flower measurements (cm): sepal length, sepal width, petal length, petal width. */
@@ -44,40 +64,33 @@ function irisInput(features: readonly number[]): TensorMap {
  * 4. the trustless path: an on-chain ZK request that the SDK settles by the executor's proof
  *    (`settleWithProof`: the hub's ZK adapter checks the Groth16 proof), with no quorum or batch.
  */
-export async function runDemo(devnet: Devnet, log: (line: string) => void): Promise<DemoRow[]> {
-  const key = devnet.net.requesterKeys[0]!;
+export async function runDemo(network: DemoNetwork, log: (line: string) => void): Promise<DemoRow[]> {
+  const key = network.requesterKey;
+  const publicClient = network.publicClient;
   const rows: DemoRow[] = [];
   const client = (execIndex: number) =>
     createOpgClient({
-      rpcUrl: devnet.chain.rpcUrl,
-      hub: devnet.net.deployment.inferenceHub,
-      execUrl: devnet.execs[execIndex % devnet.execs.length]!.httpUrl,
-      verifyUrl: devnet.verifiers.map((v) => v.httpUrl),
+      rpcUrl: network.rpcUrl,
+      hub: network.hub,
+      execUrl: network.execUrls[execIndex % network.execUrls.length]!,
+      verifyUrl: [...network.verifyUrls],
       account: key,
     });
 
   // 1. The example dApp, on chain.
-  const iris = devnet.modelIds.get("iris-mlp");
+  const iris = network.modelIds.get("iris-mlp");
   if (iris) {
     const wallet = createWalletClient({
       account: privateKeyToAccount(key),
       chain: hardhat,
-      transport: http(devnet.chain.rpcUrl),
+      transport: http(network.rpcUrl),
     });
     const deployHash = await wallet.deployContract({
       abi: exampleClassifierConsumerAbi,
       bytecode: exampleClassifierConsumerBytecode,
-      args: [
-        devnet.net.deployment.inferenceHub,
-        iris,
-        ProofMode.NONE,
-        "logits",
-        ["setosa", "versicolor", "virginica"],
-        300_000,
-      ],
+      args: [network.hub, iris, ProofMode.NONE, "logits", ["setosa", "versicolor", "virginica"], 300_000],
     });
-    const dapp = (await devnet.net.publicClient.waitForTransactionReceipt({ hash: deployHash }))
-      .contractAddress!;
+    const dapp = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     log(`demo: example dApp deployed at ${dapp}`);
     const sdk = client(0);
     for (const [expected, features] of IRIS_SAMPLES) {
@@ -89,7 +102,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         functionName: "classify",
         args: [bytesToHex(encodeTensors(irisInput(features))), deadline],
       });
-      const receipt = await devnet.net.publicClient.waitForTransactionReceipt({ hash });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const [requested] = parseEventLogs({
         abi: exampleClassifierConsumerAbi,
         eventName: "ClassificationRequested",
@@ -100,7 +113,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       const msToSettled = performance.now() - t0;
       const verification = await sdk.verifyResult(requestId);
       const delivery = await sdk.deliver(requestId);
-      const label = await devnet.net.publicClient.readContract({
+      const label = await publicClient.readContract({
         address: dapp,
         abi: exampleClassifierConsumerAbi,
         functionName: "labelOf",
@@ -124,9 +137,9 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
 
   // 2. Direct requests through the SDK, every other registered model and mode.
   let n = 0;
-  for (const model of devnet.options.models) {
+  for (const model of network.models) {
     for (const mode of model.modes) {
-      const modelId = devnet.modelIds.get(model.name)!;
+      const modelId = network.modelIds.get(model.name)!;
       const sdk = client(n++);
       const inputs = model.name === "iris-mlp" ? irisInput(IRIS_SAMPLES[n % 3]![1]) : model.demoInputs?.();
       if (!inputs) continue;
@@ -151,7 +164,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
     }
   }
   // 3. The trustless path: an on-chain ZK request settled by its proof alone, without the quorum.
-  const irisModel = devnet.options.models.find((m) => m.name === "iris-mlp");
+  const irisModel = network.models.find((m) => m.name === "iris-mlp");
   if (iris && irisModel?.modes.includes(ProofMode.ZK)) {
     const sdk = client(0);
     const t0 = performance.now();
@@ -160,11 +173,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       inputs: irisInput(IRIS_SAMPLES[2]![1]),
       mode: ProofMode.ZK,
     });
-    const delivery = await settleByProof(
-      sdk,
-      requestId,
-      devnet.execs.map((e) => e.httpUrl),
-    );
+    const delivery = await settleByProof(sdk, requestId, network.execUrls);
     rows.push({
       via: "SDK (on chain)",
       mode: "ZK",
