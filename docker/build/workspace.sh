@@ -22,7 +22,6 @@ tree() {
   mkdir -p "/out/$name"
   tar -C /app --exclude=node_modules --exclude='*.tsbuildinfo' --exclude=./docker/build -cf - . | tar -C "/out/$name" -xf -
   (cd "/out/$name" && pnpm install --frozen-lockfile --offline --store-dir "$STORE" --reporter=silent "$@")
-  echo "/out/$name: $(du -sm "/out/$name" | cut -f1) MB"
 }
 
 # onnxruntime-node ships its binaries for every platform: keep this one's.
@@ -39,4 +38,8 @@ trim_ort /out/exec
 tree verify --prod --filter-prod "@opg/verify-node..."
 tree deployer --prod --filter-prod "@opg/devnet..." --filter-prod "@opg/exec-node..."
 trim_ort /out/deployer
+du -sm /out/exec /out/verify /out/deployer
 tree chain --filter "@opg/contracts"
+# The full install has served its purpose: out of this layer (smaller to commit, nothing copies it).
+rm -rf /app/node_modules /app/packages/*/node_modules /app/contracts/node_modules /app/circuits/node_modules
+du -sm /out/chain
