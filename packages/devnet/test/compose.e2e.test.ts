@@ -24,7 +24,7 @@ const availability =
     : dockerAvailability();
 if (!availability.ok) console.log(`compose devnet test skipped: ${availability.reason}`);
 
-/** Image builds are long on a 2-core machine with the vfs storage driver (docker/README.md). */
+/** Image builds are long on a 2-core machine, longer with the vfs storage driver (docker/README.md). */
 const SETUP_TIMEOUT_MS = 60 * 60_000;
 
 describe.skipIf(!availability.ok)("compose devnet: docker/compose.yml built, run and broken", () => {

@@ -13,6 +13,8 @@ export type DockerEngine = {
 const engineAnswers = () => spawnSync("docker", ["info"], { stdio: "ignore", timeout: 20_000 }).status === 0;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 const isRoot = () => process.getuid?.() === 0;
+const storageDriver = () =>
+  spawnSync("docker", ["info", "--format", "{{.Driver}}"], { encoding: "utf8" }).stdout.trim();
 
 /**
  * Whether this machine can have a Docker engine, decided without changing anything: one answers
@@ -62,9 +64,11 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
 
 /**
  * A Docker engine with Compose. When none answers and we are root with apt-get: installs Debian's
- * `docker.io`, `docker-compose` and `debootstrap` (for docker/base-image), and starts
- * `dockerd --storage-driver=vfs` (works in any container or VM, no overlay mounts needed), which
- * `stop()` stops again. Output of apt-get and dockerd goes to `logFile`.
+ * `docker.io`, `docker-compose` and `debootstrap` (for docker/base-image), and starts `dockerd`,
+ * which `stop()` stops again. dockerd picks its storage driver: overlay2 where the kernel allows
+ * overlay mounts, vfs otherwise (vfs copies the whole file system per layer: the image build then
+ * takes several times longer, docker/README.md). OPG_DOCKERD_STORAGE_DRIVER forces one. Output of
+ * apt-get and dockerd goes to `logFile`.
  */
 export async function ensureDockerEngine(logFile: string): Promise<DockerEngine> {
   const missing = [
@@ -83,7 +87,11 @@ export async function ensureDockerEngine(logFile: string): Promise<DockerEngine>
   const out = openSync(logFile, "a");
   let dockerd: ChildProcess;
   try {
-    dockerd = spawn("dockerd", ["--storage-driver=vfs"], { stdio: ["ignore", out, out], detached: true });
+    const driver = process.env["OPG_DOCKERD_STORAGE_DRIVER"];
+    dockerd = spawn("dockerd", driver ? [`--storage-driver=${driver}`] : [], {
+      stdio: ["ignore", out, out],
+      detached: true,
+    });
   } finally {
     closeSync(out);
   }
@@ -95,7 +103,7 @@ export async function ensureDockerEngine(logFile: string): Promise<DockerEngine>
     },
   );
   return {
-    how: `${installed}started dockerd --storage-driver=vfs (pid ${dockerd.pid})`,
+    how: `${installed}started dockerd (pid ${dockerd.pid}, storage driver ${storageDriver()})`,
     stop: async () => {
       if (dockerd.exitCode !== null) return;
       dockerd.kill("SIGTERM");
