@@ -19,7 +19,9 @@ for (let i = 0; i < n; i++) {
   const t0 = performance.now();
   await prover.prove(
     artifacts,
-    { [artifacts.spec.input.name]: { dtype: "uint8", dims: artifacts.spec.input.dims, data: test[i]!.pixels } },
+    {
+      [artifacts.spec.input.name]: { dtype: "uint8", dims: artifacts.spec.input.dims, data: test[i]!.pixels },
+    },
     "0x5e7e000000000000000000000000000000005e7e",
   );
   ms.push(performance.now() - t0);

@@ -177,6 +177,11 @@ async function verification(artifacts: ZkArtifacts, proofs: ZkProveResult[], tag
   );
 }
 
+async function flush(): Promise<void> {
+  await mkdir(join(REPO, "bench-results"), { recursive: true });
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main() {
   const only = process.env["OPG_ZK_BENCH"];
   if (only === "mnist") {
@@ -189,10 +194,19 @@ async function main() {
     const prover = new ZkProver({ workers: 1 });
     const baseline = new ZkProver({ workers: 1, engine: "snarkjs" });
     await Promise.all([prover.start(), baseline.start()]);
-    await benchMnist({ results, log, cache: CACHE, prover, baseline, proveMany, quantile, executor: EXECUTOR });
+    await benchMnist({
+      results,
+      log,
+      cache: CACHE,
+      prover,
+      baseline,
+      proveMany,
+      quantile,
+      executor: EXECUTOR,
+      flush,
+    });
     await Promise.all([prover.stop(), baseline.stop()]);
-    await mkdir(join(REPO, "bench-results"), { recursive: true });
-    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    await flush();
     log(`wrote ${RESULTS}`);
     return;
   }
@@ -327,7 +341,17 @@ async function main() {
     `mlp10k: prove p50 ${results["prove_ms_p50_mlp10k"]} ms (snarkjs.groth16.prove, same run: ${results["prove_ms_p50_mlp10k_snarkjs"]} ms)`,
   );
   await verification(large, lg.proofs, "_mlp10k");
-  await benchMnist({ results, log, cache: CACHE, prover, baseline, proveMany, quantile, executor: EXECUTOR });
+  await benchMnist({
+    results,
+    log,
+    cache: CACHE,
+    prover,
+    baseline,
+    proveMany,
+    quantile,
+    executor: EXECUTOR,
+    flush: async () => {},
+  });
   await Promise.all([prover.stop(), baseline.stop()]);
 
   results["target_batch_speedup_64_ge_3"] = (results["batch_speedup_64"] as number) >= 3;

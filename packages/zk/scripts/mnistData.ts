@@ -35,7 +35,9 @@ export function mnistSplit(): { train: MnistDigit[]; test: MnistDigit[] } {
   for (let label = 0; label < 10; label++) {
     const ofClass = order.filter((i) => all[i]!.label === label);
     const cut = Math.round(ofClass.length * MNIST_TEST_FRACTION);
-    ofClass.forEach((i, n) => (n < cut ? test : train).push(all[i]!));
+    ofClass.forEach((i, n) => {
+      (n < cut ? test : train).push(all[i]!);
+    });
   }
   return { train, test };
 }

@@ -26,7 +26,14 @@ import { gaussian, mulberry32 } from "./prng.js";
 const SEED = 20261202;
 const BATCH = 32;
 
-type Param = { name: string; dims: number[]; w: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array };
+type Param = {
+  name: string;
+  dims: number[];
+  w: Float64Array;
+  g: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+};
 
 function param(name: string, dims: number[], fanIn: number, rand: () => number, zero = false): Param {
   const n = dims.reduce((a, b) => a * b, 1);
@@ -98,7 +105,10 @@ class Conv implements Layer {
   ) {
     this.oh = h - k + 1;
     this.ow = wd - k + 1;
-    this.params = [param(`${name}.weight`, [o, c, k, k], c * k * k, rand), param(`${name}.bias`, [o], 1, rand, true)];
+    this.params = [
+      param(`${name}.weight`, [o, c, k, k], c * k * k, rand),
+      param(`${name}.bias`, [o], 1, rand, true),
+    ];
   }
   forward(x: Float64Array): Float64Array {
     this.x = x;
@@ -207,7 +217,13 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
-function train(layers: Layer[], data: { x: Float64Array; y: number }[], epochs: number, lr: number, seed: number) {
+function train(
+  layers: Layer[],
+  data: { x: Float64Array; y: number }[],
+  epochs: number,
+  lr: number,
+  seed: number,
+) {
   const rand = mulberry32(seed);
   const params = layers.flatMap((l) => l.params);
   let t = 0;
@@ -267,7 +283,13 @@ function exportOnnx(kind: "mlp" | "cnn", layers: Layer[]): Uint8Array {
   let prev = "x0";
   let flat = kind === "mlp";
   if (flat) {
-    nodes.push({ opType: "Flatten", name: "flatten", inputs: [prev], outputs: ["flat"], attributes: { axis: 1 } });
+    nodes.push({
+      opType: "Flatten",
+      name: "flatten",
+      inputs: [prev],
+      outputs: ["flat"],
+      attributes: { axis: 1 },
+    });
     prev = "flat";
   }
   layers.forEach((l, i) => {
@@ -275,17 +297,41 @@ function exportOnnx(kind: "mlp" | "cnn", layers: Layer[]): Uint8Array {
     for (const p of l.params) initializers.push({ name: p.name, dims: p.dims, data: Float32Array.from(p.w) });
     if (l instanceof Dense) {
       if (!flat) {
-        nodes.push({ opType: "Flatten", name: "flatten", inputs: [prev], outputs: ["flat"], attributes: { axis: 1 } });
+        nodes.push({
+          opType: "Flatten",
+          name: "flatten",
+          inputs: [prev],
+          outputs: ["flat"],
+          attributes: { axis: 1 },
+        });
         prev = "flat";
         flat = true;
       }
       const [w, b] = l.params as [Param, Param];
-      nodes.push({ opType: "Gemm", name: w.name.split(".")[0]!, inputs: [prev, w.name, b.name], outputs: [out], attributes: { transB: 1 } });
+      nodes.push({
+        opType: "Gemm",
+        name: w.name.split(".")[0]!,
+        inputs: [prev, w.name, b.name],
+        outputs: [out],
+        attributes: { transB: 1 },
+      });
     } else if (l instanceof Conv) {
       const [w, b] = l.params as [Param, Param];
-      nodes.push({ opType: "Conv", name: w.name.split(".")[0]!, inputs: [prev, w.name, b.name], outputs: [out], attributes: { kernel_shape: [l.k, l.k] } });
+      nodes.push({
+        opType: "Conv",
+        name: w.name.split(".")[0]!,
+        inputs: [prev, w.name, b.name],
+        outputs: [out],
+        attributes: { kernel_shape: [l.k, l.k] },
+      });
     } else if (l instanceof AvgPool) {
-      nodes.push({ opType: "AveragePool", name: `pool${i}`, inputs: [prev], outputs: [out], attributes: { kernel_shape: [2, 2], strides: [2, 2] } });
+      nodes.push({
+        opType: "AveragePool",
+        name: `pool${i}`,
+        inputs: [prev],
+        outputs: [out],
+        attributes: { kernel_shape: [2, 2], strides: [2, 2] },
+      });
     } else {
       nodes.push({ opType: "Relu", name: `relu${i}`, inputs: [prev], outputs: [out] });
     }
@@ -301,7 +347,8 @@ function exportOnnx(kind: "mlp" | "cnn", layers: Layer[]): Uint8Array {
 }
 
 const { train: trainSet, test: testSet } = mnistSplit();
-const toData = (s: typeof trainSet) => s.map(({ pixels, label }) => ({ x: Float64Array.from(pixels, (p) => p / 255), y: label }));
+const toData = (s: typeof trainSet) =>
+  s.map(({ pixels, label }) => ({ x: Float64Array.from(pixels, (p) => p / 255), y: label }));
 const trainData = toData(trainSet);
 const testData = toData(testSet);
 const modelsDir = fileURLToPath(new URL("../models/", import.meta.url));

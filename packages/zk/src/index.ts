@@ -23,8 +23,8 @@ export { lowerOnnxGraph, SUPPORTED_OPS } from "./compiler/lowerOnnxGraph.js";
 export type {
   QuantizationParams,
   WeightMode,
-  ZkLayer,
   ZkInputKind,
+  ZkLayer,
   ZkModelSpec,
   ZkTensorInfo,
   ZkValue,
@@ -81,8 +81,8 @@ export type {
 export { defaultZkProverOptions, ZkProver } from "./prover/ZkProver.js";
 export { COMMIT_BLOCK, commitVector } from "./quant/commitVector.js";
 export { FIELD_ORDER, fromField, toField } from "./quant/field.js";
-export { inputCommitment, PACK_BYTES, packInput } from "./quant/packInput.js";
 export { bitLength, dequantize, inSignedRange, quantize } from "./quant/fixedPoint.js";
+export { inputCommitment, PACK_BYTES, packInput } from "./quant/packInput.js";
 export type { QuantizedTrace } from "./quant/runQuantized.js";
 export { runQuantized } from "./quant/runQuantized.js";
 export { weightVector } from "./quant/weightVector.js";

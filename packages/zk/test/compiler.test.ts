@@ -31,12 +31,9 @@ describe("compileModel", () => {
     expect(c.spec).toMatchObject({ scaleBits: 16, valueBits: 40, weightMode: "constant" });
     expect(c.spec.input).toEqual({ name: "input", dims: [1, 4], size: 4, kind: "fixed" });
     expect(c.spec.output).toEqual({ name: "logits", dims: [1, 3], size: 3 });
-    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual([
-      "linear",
-      "rescale+relu",
-      "linear",
-      "rescale",
-    ]);
+    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual(
+      ["linear", "rescale+relu", "linear", "rescale"],
+    );
     expect(weightVector(c.spec)).toHaveLength(4 * 8 + 8 + 8 * 3 + 3);
     // The executor is main's one public input: public signal 3, after the three outputs.
     expect(c.circom).toContain("component main {public [executor]} = OpgModel();");
@@ -58,17 +55,22 @@ describe("compileModel", () => {
   it("behavior: lowers every MLP op; constant adds fold into the bias, rescales only before ReLU and output", async () => {
     const c = await compileModel(mixedOpsOnnx());
     expect(c.spec.input).toEqual({ name: "features", dims: [1, 2, 3], size: 6, kind: "fixed" });
-    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual([
-      "linear", // MatMul + Add(bias), folded
-      "rescale+relu",
-      "linear", // Gemm: its output has two readers
-      "rescale+relu",
-      "add", // g (scale 2s) + relu(g) (scale s), aligned by a shift
-      "affine", // Add(constant): g has two readers, so nothing to fold into
-      "rescale", // the output back to scale 2^s
-    ]);
+    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual(
+      [
+        "linear", // MatMul + Add(bias), folded
+        "rescale+relu",
+        "linear", // Gemm: its output has two readers
+        "rescale+relu",
+        "add", // g (scale 2s) + relu(g) (scale s), aligned by a shift
+        "affine", // Add(constant): g has two readers, so nothing to fold into
+        "rescale", // the output back to scale 2^s
+      ],
+    );
     const add = c.spec.layers[4]!;
-    expect(add.op === "add" && [add.shiftA, add.shiftB]).toEqual([0, c.spec.values[add.a]!.scale - c.spec.scaleBits]);
+    expect(add.op === "add" && [add.shiftA, add.shiftB]).toEqual([
+      0,
+      c.spec.values[add.a]!.scale - c.spec.scaleBits,
+    ]);
     expect(c.spec.output.size).toBe(4);
   });
 
@@ -96,7 +98,9 @@ describe("compileModel", () => {
     for (const l of c.spec.layers) if (l.op === "rescale") expect(l.bits).toBeLessThan(20);
     const report = constraintReport(c.spec);
     expect(report.rows[0]).toMatchObject({ layer: "input", constraints: 64 * 8 });
-    expect(report.rows.filter((r) => r.op === "conv" || r.op === "sumPool").every((r) => r.constraints === 0)).toBe(true);
+    expect(
+      report.rows.filter((r) => r.op === "conv" || r.op === "sumPool").every((r) => r.constraints === 0),
+    ).toBe(true);
     expect(formatConstraintReport(report)).toContain("total");
   });
 
@@ -113,7 +117,13 @@ describe("compileModel", () => {
       ],
       nodes: [
         { opType: "Gemm", name: "fc", inputs: ["x", "W"], outputs: ["h"] },
-        { opType: "BatchNormalization", name: "bn", inputs: ["h", "s", "b", "m", "v"], outputs: ["y"], attributes: { epsilon: { f: 0 } } },
+        {
+          opType: "BatchNormalization",
+          name: "bn",
+          inputs: ["h", "s", "b", "m", "v"],
+          outputs: ["y"],
+          attributes: { epsilon: { f: 0 } },
+        },
       ],
     });
     const c = await compileModel(bytes);
@@ -140,7 +150,16 @@ describe("compileModel", () => {
     expect(e.message).toContain('"Sigmoid"');
     expect(e.message).toContain('"squash_7"');
     expect(e.meta).toEqual({ op: "Sigmoid", node: "squash_7" });
-    for (const op of ["Gemm", "MatMul", "Conv", "AveragePool", "MaxPool", "GlobalAveragePool", "BatchNormalization", "Transpose"])
+    for (const op of [
+      "Gemm",
+      "MatMul",
+      "Conv",
+      "AveragePool",
+      "MaxPool",
+      "GlobalAveragePool",
+      "BatchNormalization",
+      "Transpose",
+    ])
       expect(SUPPORTED_OPS).toContain(op);
   });
 

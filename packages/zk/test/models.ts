@@ -63,7 +63,8 @@ export function sigmoidOnnx(): Uint8Array {
  * Mul(0.5) → Sub(0.1) → GlobalAveragePool → Flatten → Gemm.
  */
 export function smallCnnOnnx(): Uint8Array {
-  const f = (n: number, seed: number, s = 0.5) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.37 + seed) * s);
+  const f = (n: number, seed: number, s = 0.5) =>
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.37 + seed) * s);
   return writeOnnxModel({
     input: { name: "pixels", dims: [1, 1, 8, 8], elemType: 2 },
     output: { name: "logits", dims: [1, 3] },
@@ -85,7 +86,13 @@ export function smallCnnOnnx(): Uint8Array {
     nodes: [
       { opType: "Cast", name: "cast", inputs: ["pixels"], outputs: ["xf"], attributes: { to: 1 } },
       { opType: "Div", name: "norm", inputs: ["xf", "k255"], outputs: ["xn"] },
-      { opType: "Conv", name: "conv1", inputs: ["xn", "c1.w", "c1.b"], outputs: ["c1"], attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      {
+        opType: "Conv",
+        name: "conv1",
+        inputs: ["xn", "c1.w", "c1.b"],
+        outputs: ["c1"],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+      },
       {
         opType: "BatchNormalization",
         name: "bn",
@@ -93,7 +100,13 @@ export function smallCnnOnnx(): Uint8Array {
         outputs: ["b1"],
         attributes: { epsilon: { f: 1e-5 } },
       },
-      { opType: "AveragePool", name: "pool1", inputs: ["b1"], outputs: ["p1"], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+      {
+        opType: "AveragePool",
+        name: "pool1",
+        inputs: ["b1"],
+        outputs: ["p1"],
+        attributes: { kernel_shape: [2, 2], strides: [2, 2] },
+      },
       { opType: "Relu", name: "relu1", inputs: ["p1"], outputs: ["r1"] },
       {
         opType: "AveragePool",
@@ -102,16 +115,40 @@ export function smallCnnOnnx(): Uint8Array {
         outputs: ["a1"],
         attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 },
       },
-      { opType: "MaxPool", name: "max", inputs: ["a1"], outputs: ["m1"], attributes: { kernel_shape: [2, 2] } },
-      { opType: "Conv", name: "conv2", inputs: ["m1", "c2.w", "c2.b"], outputs: ["c2"], attributes: { kernel_shape: [2, 2] } },
+      {
+        opType: "MaxPool",
+        name: "max",
+        inputs: ["a1"],
+        outputs: ["m1"],
+        attributes: { kernel_shape: [2, 2] },
+      },
+      {
+        opType: "Conv",
+        name: "conv2",
+        inputs: ["m1", "c2.w", "c2.b"],
+        outputs: ["c2"],
+        attributes: { kernel_shape: [2, 2] },
+      },
       { opType: "Relu", name: "relu2", inputs: ["c2"], outputs: ["r2"] },
-      { opType: "Transpose", name: "swap", inputs: ["r2"], outputs: ["t2"], attributes: { perm: [0, 1, 3, 2] } },
+      {
+        opType: "Transpose",
+        name: "swap",
+        inputs: ["r2"],
+        outputs: ["t2"],
+        attributes: { perm: [0, 1, 3, 2] },
+      },
       { opType: "Add", name: "residual", inputs: ["t2", "r2"], outputs: ["s2"] },
       { opType: "Mul", name: "halve", inputs: ["s2", "half"], outputs: ["h2"] },
       { opType: "Sub", name: "shift", inputs: ["h2", "tenth"], outputs: ["d2"] },
       { opType: "GlobalAveragePool", name: "gap", inputs: ["d2"], outputs: ["g"] },
       { opType: "Flatten", name: "flat", inputs: ["g"], outputs: ["fl"] },
-      { opType: "Gemm", name: "fc", inputs: ["fl", "fc.w", "fc.b"], outputs: ["logits"], attributes: { transB: 1 } },
+      {
+        opType: "Gemm",
+        name: "fc",
+        inputs: ["fl", "fc.w", "fc.b"],
+        outputs: ["logits"],
+        attributes: { transB: 1 },
+      },
     ],
   });
 }

@@ -44,7 +44,14 @@ export function constraintReport(spec: ZkModelSpec): { rows: ConstraintRow[]; to
   const rows: ConstraintRow[] = [];
   const priv = spec.weightMode === "private";
   if (spec.input.kind === "uint8") {
-    rows.push({ layer: "input", op: "uint8 range check", node: spec.input.name, outputs: spec.input.size, bits: 8, constraints: 8 * spec.input.size });
+    rows.push({
+      layer: "input",
+      op: "uint8 range check",
+      node: spec.input.name,
+      outputs: spec.input.size,
+      bits: 8,
+      constraints: 8 * spec.input.size,
+    });
   }
   let privWeights = 0;
   spec.layers.forEach((l, k) => {
@@ -90,7 +97,14 @@ export function constraintReport(spec: ZkModelSpec): { rows: ConstraintRow[]; to
       default:
         break;
     }
-    rows.push({ layer: k, op: l.op, node: l.node, outputs, ...(bits !== undefined ? { bits } : {}), constraints });
+    rows.push({
+      layer: k,
+      op: l.op,
+      node: l.node,
+      outputs,
+      ...(bits !== undefined ? { bits } : {}),
+      constraints,
+    });
   });
   const packed = spec.input.kind === "uint8" ? Math.ceil(spec.input.size / PACK_BYTES) : spec.input.size;
   rows.push({
@@ -120,6 +134,15 @@ export function formatConstraintReport(report: { rows: ConstraintRow[]; total: n
       r.constraints.toLocaleString("en-US").padStart(10),
     ].join(" "),
   );
-  const head = ["layer".padEnd(12), "op".padEnd(18), "node".padEnd(28), "outputs".padStart(7), "range".padStart(6), "constraints".padStart(10)].join(" ");
-  return [head, ...lines, `${"total".padEnd(77)}${report.total.toLocaleString("en-US").padStart(10)}`].join("\n");
+  const head = [
+    "layer".padEnd(12),
+    "op".padEnd(18),
+    "node".padEnd(28),
+    "outputs".padStart(7),
+    "range".padStart(6),
+    "constraints".padStart(10),
+  ].join(" ");
+  return [head, ...lines, `${"total".padEnd(77)}${report.total.toLocaleString("en-US").padStart(10)}`].join(
+    "\n",
+  );
 }

@@ -20,7 +20,9 @@ function constFn(name: string, values: readonly (bigint | number)[]): string {
 
 /** Values produced by a rescale are signals (range-checked); every other value is a linear combination (a var). */
 function isSignal(spec: ZkModelSpec, id: number): boolean {
-  return id === 0 || spec.layers.some((l) => l.op === "rescale" && l.output === id && (l.shift > 0 || l.relu));
+  return (
+    id === 0 || spec.layers.some((l) => l.op === "rescale" && l.output === id && (l.shift > 0 || l.relu))
+  );
 }
 
 /** circom loops over the outputs and in-bounds taps of a window op; `body` sees o, i, j, c, y, xx. */
@@ -102,7 +104,9 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
     );
   }
 
-  spec.layers.forEach((l, k) => emitLayer(spec, l, k));
+  spec.layers.forEach((l, k) => {
+    emitLayer(spec, l, k);
+  });
 
   function emitLayer(spec: ZkModelSpec, l: ZkLayer, k: number): void {
     body.push("", `    // layer ${k}: ${l.op} (ONNX node "${l.node.replace(/[^\w.:/#-]/g, "_")}")`);
@@ -219,7 +223,11 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
         const n = l.add.length;
         const inp = name(l.input);
         if (priv) {
-          body.push(`    for (var i = 0; i < ${n}; i++) {`, `        ${out}[i] = ${inp}[i] + w[${wOffset} + i];`, "    }");
+          body.push(
+            `    for (var i = 0; i < ${n}; i++) {`,
+            `        ${out}[i] = ${inp}[i] + w[${wOffset} + i];`,
+            "    }",
+          );
           wOffset += n;
           break;
         }
@@ -253,11 +261,17 @@ export function emitCircom(spec: ZkModelSpec, weightsCommitment: bigint, header:
       case "rescale": {
         const size = spec.values[l.output]!.size;
         if (l.shift === 0 && !l.relu) {
-          body.push(`    for (var i = 0; i < ${size}; i++) {`, `        ${out}[i] = ${name(l.input)}[i];`, "    }");
+          body.push(
+            `    for (var i = 0; i < ${size}; i++) {`,
+            `        ${out}[i] = ${name(l.input)}[i];`,
+            "    }",
+          );
           break;
         }
         const tpl =
-          l.shift === 0 ? `ReluSigned(${l.bits - 1})` : `${l.relu ? "RescaleRelu" : "RescaleSigned"}(${l.shift}, ${l.bits})`;
+          l.shift === 0
+            ? `ReluSigned(${l.bits - 1})`
+            : `${l.relu ? "RescaleRelu" : "RescaleSigned"}(${l.shift}, ${l.bits})`;
         body.push(
           `    component r${k}[${size}];`,
           `    for (var i = 0; i < ${size}; i++) {`,

@@ -27,11 +27,27 @@ export const SUPPORTED_OPS = [
 
 /** A float operation on flat row-major vectors (batch 1), before quantization. */
 export type FloatOp =
-  | { kind: "dense"; node: string; in: number; out: number; k: number; n: number; w: Float64Array; b: Float64Array }
+  | {
+      kind: "dense";
+      node: string;
+      in: number;
+      out: number;
+      k: number;
+      n: number;
+      w: Float64Array;
+      b: Float64Array;
+    }
   | (ZkWindow & { kind: "conv"; node: string; in: number; out: number; w: Float64Array; b: Float64Array })
   | (ZkWindow & { kind: "avgPool"; node: string; in: number; out: number })
   | (ZkWindow & { kind: "maxPool"; node: string; in: number; out: number })
-  | { kind: "affine"; node: string; in: number; out: number; mul?: Float64Array | undefined; add?: Float64Array | undefined }
+  | {
+      kind: "affine";
+      node: string;
+      in: number;
+      out: number;
+      mul?: Float64Array | undefined;
+      add?: Float64Array | undefined;
+    }
   | { kind: "relu"; node: string; in: number; out: number }
   | { kind: "add2"; node: string; a: number; b: number; out: number }
   | { kind: "gather"; node: string; in: number; out: number; indices: number[] };
@@ -88,10 +104,12 @@ function broadcast(node: OnnxNode, c: OnnxConstant, shape: readonly number[]): F
   if (data.length === 1) return new Float64Array(size).fill(data[0]!);
   const dims = [...c.dims];
   while (dims.length > shape.length && dims[0] === 1) dims.shift();
-  if (dims.length > shape.length) throw invalid(node, `constant dims [${c.dims}] do not broadcast to [${shape}]`);
+  if (dims.length > shape.length)
+    throw invalid(node, `constant dims [${c.dims}] do not broadcast to [${shape}]`);
   const full = [...new Array<number>(shape.length - dims.length).fill(1), ...dims];
   full.forEach((d, i) => {
-    if (d !== 1 && d !== shape[i]) throw invalid(node, `constant dims [${c.dims}] do not broadcast to [${shape}]`);
+    if (d !== 1 && d !== shape[i])
+      throw invalid(node, `constant dims [${c.dims}] do not broadcast to [${shape}]`);
   });
   const out = new Float64Array(size);
   const idx = new Array<number>(shape.length).fill(0);
@@ -115,18 +133,25 @@ function chw(node: OnnxNode, shape: readonly number[]): [number, number, number]
 }
 
 /** Kernel, strides, pads (explicit or auto_pad) and output size of a 2-D window op. */
-function windowOf(node: OnnxNode, inShape: [number, number, number], kernel: [number, number], outC: number): ZkWindow {
+function windowOf(
+  node: OnnxNode,
+  inShape: [number, number, number],
+  kernel: [number, number],
+  outC: number,
+): ZkWindow {
   const [, h, w] = inShape;
   const strides = intsAttr(node, "strides") ?? [1, 1];
   const dil = intsAttr(node, "dilations") ?? [1, 1];
   if (dil.some((d) => d !== 1)) throw invalid(node, "dilations other than 1 are not supported");
-  if (strides.length !== 2 || strides.some((s) => s < 1)) throw invalid(node, "strides must be two positive integers");
+  if (strides.length !== 2 || strides.some((s) => s < 1))
+    throw invalid(node, "strides must be two positive integers");
   const stride: [number, number] = [strides[0]!, strides[1]!];
   const autoPad = node.attributes["auto_pad"];
   let pads: [number, number, number, number];
   if (autoPad === undefined || autoPad === "NOTSET") {
     const p = intsAttr(node, "pads") ?? [0, 0, 0, 0];
-    if (p.length !== 4 || p.some((v) => v < 0)) throw invalid(node, "pads must be four non-negative integers");
+    if (p.length !== 4 || p.some((v) => v < 0))
+      throw invalid(node, "pads must be four non-negative integers");
     pads = [p[0]!, p[1]!, p[2]!, p[3]!];
   } else if (autoPad === "VALID") {
     pads = [0, 0, 0, 0];
@@ -165,10 +190,16 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
     }
   }
   if (graph.inputs.length !== 1) {
-    throw new ZkError("INVALID_MODEL", `The model must have exactly one input; it has ${graph.inputs.length}.`);
+    throw new ZkError(
+      "INVALID_MODEL",
+      `The model must have exactly one input; it has ${graph.inputs.length}.`,
+    );
   }
   if (graph.outputs.length !== 1) {
-    throw new ZkError("INVALID_MODEL", `The model must have exactly one output; it has ${graph.outputs.length}.`);
+    throw new ZkError(
+      "INVALID_MODEL",
+      `The model must have exactly one output; it has ${graph.outputs.length}.`,
+    );
   }
   const gIn = graph.inputs[0]!;
   if (!FLOAT_TYPES.has(gIn.elemType) && gIn.elemType !== UINT8) {
@@ -186,7 +217,10 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
     );
   });
   if (inDims.length > 1 && inDims[0] !== 1) {
-    throw new ZkError("INVALID_MODEL", `Input "${gIn.name}" must have batch size 1 (dims ${inDims.join("×")}).`);
+    throw new ZkError(
+      "INVALID_MODEL",
+      `Input "${gIn.name}" must have batch size 1 (dims ${inDims.join("×")}).`,
+    );
   }
 
   const sizes: number[] = [product(inDims)];
@@ -206,7 +240,8 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
   };
   const activation = (node: OnnxNode, name: string | undefined, what: string): Activation => {
     const e = get(node, name);
-    if (e.kind !== "value") throw invalid(node, `${what} must be computed from the model input, not a constant`);
+    if (e.kind !== "value")
+      throw invalid(node, `${what} must be computed from the model input, not a constant`);
     return e;
   };
   const constant = (node: OnnxNode, name: string | undefined, what: string): OnnxConstant => {
@@ -238,13 +273,15 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
       }
       case "Identity":
       case "Dropout": // inference mode: identity (its optional mask output is not supported)
-        if (node.outputs.length > 1 && node.outputs[1]) throw invalid(node, "the mask output is not supported");
+        if (node.outputs.length > 1 && node.outputs[1])
+          throw invalid(node, "the mask output is not supported");
         setOutput(node, get(node, node.inputs[0]));
         break;
       case "Cast": {
         const x = activation(node, node.inputs[0], "input");
         const to = numAttr(node, "to", 0);
-        if (!FLOAT_TYPES.has(to)) throw invalid(node, `only casts to float32/float64 are supported (to = ${to})`);
+        if (!FLOAT_TYPES.has(to))
+          throw invalid(node, `only casts to float32/float64 are supported (to = ${to})`);
         setOutput(node, x);
         break;
       }
@@ -318,7 +355,8 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
         const b = new Float64Array(n);
         if (cC) {
           const cData = floats(cC);
-          if (cData.length !== n && cData.length !== 1) throw invalid(node, `C has ${cData.length} elements, expected ${n}`);
+          if (cData.length !== n && cData.length !== 1)
+            throw invalid(node, `C has ${cData.length} elements, expected ${n}`);
           for (let i = 0; i < n; i++) b[i] = beta * cData[cData.length === 1 ? 0 : i]!;
         }
         emit(node, [1, n], (out) => ({ kind: "dense", node: node.name, in: a.id, out, k, n, w, b }));
@@ -378,11 +416,13 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
       case "AveragePool":
       case "MaxPool": {
         const x = activation(node, node.inputs[0], "X");
-        if (node.outputs.length > 1 && node.outputs[1]) throw invalid(node, "the Indices output is not supported");
+        if (node.outputs.length > 1 && node.outputs[1])
+          throw invalid(node, "the Indices output is not supported");
         const inShape = chw(node, x.shape);
         const ks = intsAttr(node, "kernel_shape");
-        if (!ks || ks.length !== 2) throw invalid(node, "kernel_shape must have two entries (2-D pooling)");
-        if ((intsAttr(node, "storage_order") ?? [0])[0]) throw invalid(node, "storage_order is not supported");
+        if (ks?.length !== 2) throw invalid(node, "kernel_shape must have two entries (2-D pooling)");
+        if ((intsAttr(node, "storage_order") ?? [0])[0])
+          throw invalid(node, "storage_order is not supported");
         const win = windowOf(node, inShape, [ks[0]!, ks[1]!], inShape[0]);
         const padded = win.pads.some((p) => p > 0);
         if (node.opType === "AveragePool" && padded && numAttr(node, "count_include_pad", 0) === 0) {
@@ -402,7 +442,13 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
           stride: [1, 1],
           pads: [0, 0, 0, 0],
         };
-        emit(node, [1, inShape[0], 1, 1], (out) => ({ kind: "avgPool", node: node.name, in: x.id, out, ...win }));
+        emit(node, [1, inShape[0], 1, 1], (out) => ({
+          kind: "avgPool",
+          node: node.name,
+          in: x.id,
+          out,
+          ...win,
+        }));
         break;
       }
       case "BatchNormalization": {
@@ -441,23 +487,36 @@ export function buildFloatGraph(graph: OnnxGraph): FloatGraph {
           if (node.opType !== "Add") {
             throw invalid(node, `${node.opType} of two activations is not supported (only by a constant)`);
           }
-          if (sizes[e0.id] !== sizes[e1.id]) throw invalid(node, "operands must have the same number of elements");
+          if (sizes[e0.id] !== sizes[e1.id])
+            throw invalid(node, "operands must have the same number of elements");
           emit(node, e0.shape, (out) => ({ kind: "add2", node: node.name, a: e0.id, b: e1.id, out }));
           break;
         }
-        if (e0.kind === "const" && e1.kind === "const") throw invalid(node, "an operation on two constants is not supported");
+        if (e0.kind === "const" && e1.kind === "const")
+          throw invalid(node, "an operation on two constants is not supported");
         const x = (e0.kind === "value" ? e0 : e1) as Activation;
         const c = broadcast(node, (e0.kind === "const" ? e0 : (e1 as { c: OnnxConstant })).c, x.shape);
         const constFirst = e0.kind === "const";
         if (node.opType === "Add") affine(node, x, undefined, c);
         else if (node.opType === "Sub") {
           if (constFirst) affine(node, x, new Float64Array(c.length).fill(-1), c);
-          else affine(node, x, undefined, c.map((v) => -v));
+          else
+            affine(
+              node,
+              x,
+              undefined,
+              c.map((v) => -v),
+            );
         } else if (node.opType === "Mul") affine(node, x, c, undefined);
         else {
           if (constFirst) throw invalid(node, "division by an activation is not supported");
           if (c.some((v) => v === 0)) throw invalid(node, "division by zero");
-          affine(node, x, c.map((v) => 1 / v), undefined);
+          affine(
+            node,
+            x,
+            c.map((v) => 1 / v),
+            undefined,
+          );
         }
         break;
       }
@@ -495,7 +554,12 @@ function readers(g: FloatGraph, id: number): FloatOp[] {
 }
 
 /** mul/add constant within each block of `block` elements: the per-block values, or undefined. */
-function perBlock(v: Float64Array | undefined, block: number, fill: number, count: number): Float64Array | undefined {
+function perBlock(
+  v: Float64Array | undefined,
+  block: number,
+  fill: number,
+  count: number,
+): Float64Array | undefined {
   const out = new Float64Array(count).fill(fill);
   if (!v) return out;
   for (let c = 0; c < count; c++) {

@@ -3,7 +3,14 @@ import { bitLength, quantize } from "../quant/fixedPoint.js";
 import { ZkError } from "../ZkError.js";
 import { buildFloatGraph, type FloatOp } from "./floatGraph.js";
 import { windowTaps } from "./windowTaps.js";
-import type { QuantizationParams, WeightMode, ZkLayer, ZkModelSpec, ZkValue, ZkWindow } from "./ZkModelSpec.js";
+import type {
+  QuantizationParams,
+  WeightMode,
+  ZkLayer,
+  ZkModelSpec,
+  ZkValue,
+  ZkWindow,
+} from "./ZkModelSpec.js";
 
 export { SUPPORTED_OPS } from "./floatGraph.js";
 
@@ -55,7 +62,11 @@ function floorDiv(v: bigint, shift: number): bigint {
  * MaxPool, the output or the accumulator budget needs it, each to the range interval analysis
  * proves. Refuses any operator not in SUPPORTED_OPS with UNSUPPORTED_OP naming the op and the node.
  */
-export function lowerOnnxGraph(graph: OnnxGraph, quant: QuantizationParams, weightMode: WeightMode): ZkModelSpec {
+export function lowerOnnxGraph(
+  graph: OnnxGraph,
+  quant: QuantizationParams,
+  weightMode: WeightMode,
+): ZkModelSpec {
   const { scaleBits: S, valueBits } = quant;
   const fg = buildFloatGraph(graph);
   const values: ZkValue[] = [];
@@ -78,7 +89,8 @@ export function lowerOnnxGraph(graph: OnnxGraph, quant: QuantizationParams, weig
   const map = new Map<number, number>([[0, 0]]);
   const val = (floatId: number): number => {
     const v = map.get(floatId);
-    if (v === undefined) throw new ZkError("INVALID_MODEL", `Internal: value ${floatId} used before definition.`);
+    if (v === undefined)
+      throw new ZkError("INVALID_MODEL", `Internal: value ${floatId} used before definition.`);
     return v;
   };
 
@@ -142,7 +154,16 @@ export function lowerOnnxGraph(graph: OnnxGraph, quant: QuantizationParams, weig
           hi.push(h);
         }
         const output = newValue({ lo, hi }, e);
-        layers.push({ op: "linear", node: op.node, input: x, output, inSize: op.k, outSize: op.n, weights, bias });
+        layers.push({
+          op: "linear",
+          node: op.node,
+          input: x,
+          output,
+          inSize: op.k,
+          outSize: op.n,
+          weights,
+          bias,
+        });
         map.set(op.out, output);
         break;
       }
@@ -231,7 +252,14 @@ export function lowerOnnxGraph(graph: OnnxGraph, quant: QuantizationParams, weig
           hi.push(h);
         });
         const output = newValue({ lo, hi }, values[x]!.scale);
-        layers.push({ op: "maxPool", node: op.node, input: x, output, ...windowOf(op), bits: bitLength(diff) });
+        layers.push({
+          op: "maxPool",
+          node: op.node,
+          input: x,
+          output,
+          ...windowOf(op),
+          bits: bitLength(diff),
+        });
         map.set(op.out, output);
         break;
       }
@@ -239,7 +267,7 @@ export function lowerOnnxGraph(graph: OnnxGraph, quant: QuantizationParams, weig
         let x = val(op.in);
         let mul: bigint[] | undefined;
         let e = values[x]!.scale;
-        if (op.mul && op.mul.some((m) => m !== 1)) {
+        if (op.mul?.some((m) => m !== 1)) {
           const ms = weightScale(op.mul, S);
           x = budget(op.node, x, ms + 1, 1);
           e = values[x]!.scale + ms;
@@ -349,7 +377,10 @@ function checkPrivate(spec: ZkModelSpec): void {
 function checkBounds(spec: ZkModelSpec): void {
   for (const v of spec.values) {
     if (bitLength(v.bound) > MAX_ACCUMULATOR_BITS) {
-      throw new ZkError("QUANTIZATION_OVERFLOW", `A value bound 2^${bitLength(v.bound)} exceeds 2^${MAX_ACCUMULATOR_BITS}.`);
+      throw new ZkError(
+        "QUANTIZATION_OVERFLOW",
+        `A value bound 2^${bitLength(v.bound)} exceeds 2^${MAX_ACCUMULATOR_BITS}.`,
+      );
     }
   }
 }

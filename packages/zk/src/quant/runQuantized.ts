@@ -36,7 +36,12 @@ const maxAbs = (v: readonly bigint[]) => v.reduce((m, x) => (abs(x) > m ? abs(x)
 const SAFE = 1n << 52n;
 
 /** True when Σ|w|·max|x| + max|b| < 2^52: the sums are exact in float64. */
-function fitsNumber(weights: readonly bigint[], bias: readonly bigint[], x: readonly bigint[], fanIn: number): boolean {
+function fitsNumber(
+  weights: readonly bigint[],
+  bias: readonly bigint[],
+  x: readonly bigint[],
+  fanIn: number,
+): boolean {
   return maxAbs(weights) * maxAbs(x) * BigInt(fanIn) + maxAbs(bias) < SAFE;
 }
 
