@@ -90,25 +90,27 @@ models
   .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
   .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
   .option("--json", "print the report as JSON")
-  .action(async (file: string, opts: { zk?: boolean; scaleBits?: number; valueBits?: number; json?: boolean }) => {
-    if (!opts.zk) throw new InvalidArgumentError("models inspect needs --zk.");
-    const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
-      ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
-      ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
-    });
-    const report = constraintReport(compiled.spec);
-    const head = {
-      modelId: compiled.modelId,
-      artifactKey: compiled.artifactKey,
-      scaleBits: compiled.spec.scaleBits,
-      input: compiled.spec.input,
-      constraints: report.total,
-      ceremony: `2^${Math.max(1, Math.ceil(Math.log2(report.total + 5)))}`,
-    };
-    if (opts.json) process.stdout.write(`${JSON.stringify({ ...head, layers: report.rows }, null, 2)}\n`);
-    else process.stdout.write(`${JSON.stringify(head)}\n${formatConstraintReport(report)}\n`);
-    await terminateZkEngine();
-  });
+  .action(
+    async (file: string, opts: { zk?: boolean; scaleBits?: number; valueBits?: number; json?: boolean }) => {
+      if (!opts.zk) throw new InvalidArgumentError("models inspect needs --zk.");
+      const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
+        ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
+        ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
+      });
+      const report = constraintReport(compiled.spec);
+      const head = {
+        modelId: compiled.modelId,
+        artifactKey: compiled.artifactKey,
+        scaleBits: compiled.spec.scaleBits,
+        input: compiled.spec.input,
+        constraints: report.total,
+        ceremony: `2^${Math.max(1, Math.ceil(Math.log2(report.total + 5)))}`,
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...head, layers: report.rows }, null, 2)}\n`);
+      else process.stdout.write(`${JSON.stringify(head)}\n${formatConstraintReport(report)}\n`);
+      await terminateZkEngine();
+    },
+  );
 
 models
   .command("list")
