@@ -50,7 +50,7 @@ interface Layer {
 
 class Dense implements Layer {
   params: Param[];
-  private x = new Float64Array(0);
+  private x: Float64Array = new Float64Array(0);
   constructor(
     name: string,
     readonly k: number,
@@ -91,7 +91,7 @@ class Dense implements Layer {
 /** Valid 2-D convolution, stride 1. */
 class Conv implements Layer {
   params: Param[];
-  private x = new Float64Array(0);
+  private x: Float64Array = new Float64Array(0);
   readonly oh: number;
   readonly ow: number;
   constructor(
@@ -195,7 +195,7 @@ class AvgPool implements Layer {
 
 class Relu implements Layer {
   params: Param[] = [];
-  private y = new Float64Array(0);
+  private y: Float64Array = new Float64Array(0);
   forward(x: Float64Array): Float64Array {
     this.y = x.map((v) => (v > 0 ? v : 0));
     return this.y;
@@ -206,7 +206,7 @@ class Relu implements Layer {
 }
 
 function forward(layers: Layer[], x: Float64Array): Float64Array {
-  let h = x;
+  let h: Float64Array = x;
   for (const l of layers) h = l.forward(h);
   return h;
 }
@@ -244,7 +244,7 @@ function train(
         const e = logits.map((v) => Math.exp(v - m));
         const z = e.reduce((a, b) => a + b, 0);
         loss -= Math.log(e[y]! / z);
-        let d = e.map((v, c) => (v / z - (c === y ? 1 : 0)) / batch.length);
+        let d: Float64Array = e.map((v, c) => (v / z - (c === y ? 1 : 0)) / batch.length);
         for (let l = layers.length - 1; l >= 0; l--) d = layers[l]!.backward(d);
       }
       // Adam

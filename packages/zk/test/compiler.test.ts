@@ -67,10 +67,8 @@ describe("compileModel", () => {
       ],
     );
     const add = c.spec.layers[4]!;
-    expect(add.op === "add" && [add.shiftA, add.shiftB]).toEqual([
-      0,
-      c.spec.values[add.a]!.scale - c.spec.scaleBits,
-    ]);
+    if (add.op !== "add") throw new Error("expected add");
+    expect([add.shiftA, add.shiftB]).toEqual([0, c.spec.values[add.a]!.scale - c.spec.scaleBits]);
     expect(c.spec.output.size).toBe(4);
   });
 
