@@ -55,13 +55,17 @@ async function expectBitForBit(
   const { spec } = compiled;
   const w = await witness(circuit, spec, x);
   const trace = runQuantized(spec, x);
-  const signals = new Set(spec.layers.filter((l) => l.op === "rescale").map((l) => l.output));
-  signals.add(0);
+  // Rescale outputs are signals; circom --O2 keeps either main.v<id>[i] or its component's out.
+  const signals = new Map<number, number>([[0, -1]]);
+  spec.layers.forEach((l, k) => {
+    if (l.op === "rescale") signals.set(l.output, k);
+  });
   for (let id = 0; id < spec.values.length; id++) {
     const name = id === 0 ? "x" : `v${id}`;
+    const k = signals.get(id);
+    if (k === undefined) continue;
     trace.values[id]!.forEach((v, i) => {
-      const idx = circuit.sym.get(`main.${name}[${i}]`);
-      if (!signals.has(id)) return;
+      const idx = circuit.sym.get(`main.${name}[${i}]`) ?? circuit.sym.get(`main.r${k}[${i}].out`);
       expect(idx, `main.${name}[${i}] in the witness`).toBeDefined();
       expect(w[idx!], `main.${name}[${i}]`).toBe(toField(v));
     });
