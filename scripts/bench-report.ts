@@ -60,7 +60,11 @@ const le = (x: number | undefined, target: number) => met(x !== undefined && x >
 function mnistRows(f: Figures | undefined): Row[] {
   // circom's count after a setup; else the compiler's report (equal to circom's: tested).
   for (const m of ["mlp", "cnn"]) {
-    if (f && num(f, `constraints_mnist_${m}`) === undefined && num(f, `constraints_mnist_${m}_report`) !== undefined) {
+    if (
+      f &&
+      num(f, `constraints_mnist_${m}`) === undefined &&
+      num(f, `constraints_mnist_${m}_report`) !== undefined
+    ) {
       f[`constraints_mnist_${m}`] = num(f, `constraints_mnist_${m}_report`)!;
     }
   }
@@ -160,6 +164,12 @@ function mnistNotes(f: Figures | undefined): string {
   const lines = [
     `Constraints per layer (scale 2^8): mlp — ${f?.["constraint_report_mnist_mlp"] ?? "–"}; cnn — ${f?.["constraint_report_mnist_cnn"] ?? "–"}.`,
     `EZKL (@ezkljs/engine): ${f?.["ezkl_mnist"] ?? "not probed"}.`,
+    ...["mlp", "cnn"]
+      .filter((m) => f?.[`prove_mnist_${m}_skipped`] !== undefined)
+      .map(
+        (m) =>
+          `mnist-${m}: setup, proving, RSS and gas not measured in this run: ${f?.[`prove_mnist_${m}_skipped`]}.`,
+      ),
     "The anchors come from ZKML-Benchmark (Guy1m0, benchmark_results.csv); constraint counts compare directly, times were taken on larger machines than these 2 cores.",
   ];
   return `${lines.join("\n\n")}\n`;
