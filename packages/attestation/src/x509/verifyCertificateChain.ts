@@ -107,9 +107,13 @@ function checkCertificate(
   if (i === 0) return;
   const issuer = certs[i - 1]!.node;
   if (!node.checkIssued(issuer)) {
-    throw new AttestationError("BAD_CERTIFICATE", `${position} was not issued by the certificate before it.`, {
-      details: `issuer "${oneLine(node.issuer)}", previous subject "${oneLine(issuer.subject)}"`,
-    });
+    throw new AttestationError(
+      "BAD_CERTIFICATE",
+      `${position} was not issued by the certificate before it.`,
+      {
+        details: `issuer "${oneLine(node.issuer)}", previous subject "${oneLine(issuer.subject)}"`,
+      },
+    );
   }
   if (!node.verify(issuer.publicKey)) {
     throw new AttestationError("BAD_SIGNATURE", `The signature of ${position} does not verify.`, {
