@@ -44,8 +44,11 @@ function isOperatorError(err: unknown): boolean {
 
 /** One message for any error, naming what it is about and how to fix it. */
 export function cliMessage(err: unknown, context: CliContext = {}): string {
-  if (err instanceof ChainRetryableError && context.rpcUrl !== undefined) {
-    return `No chain answers at ${context.rpcUrl} (${err.shortMessage}): start it, or set chain.rpcUrl (--chain.rpc-url, OPG_CHAIN_RPC_URL).`;
+  const unreachable = findCause(err, (e) => e instanceof ChainRetryableError) as
+    | ChainRetryableError
+    | undefined;
+  if (unreachable && context.rpcUrl !== undefined) {
+    return `No chain answers at ${context.rpcUrl} (${unreachable.shortMessage}): start it, or set chain.rpcUrl (--chain.rpc-url, OPG_CHAIN_RPC_URL).`;
   }
   if (err instanceof RevertedError) {
     const hint = revertHints[err.errorName ?? ""];
@@ -73,3 +76,14 @@ const revertHints: Record<string, string> = {
   ModelAlreadyRegistered: "the model is already registered",
   FeeTooLow: "pay at least the model's price",
 };
+
+function findCause(err: unknown, match: (e: unknown) => boolean): unknown {
+  for (
+    let e = err, i = 0;
+    e !== undefined && e !== null && i < 8;
+    e = (e as { cause?: unknown }).cause, i++
+  ) {
+    if (match(e)) return e;
+  }
+  return undefined;
+}

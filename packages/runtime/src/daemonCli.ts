@@ -205,24 +205,34 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
   });
 
   addConfigFlags(program.command("start").description(`start ${spec.name}`), spec.schema).action(
-    (flags: Record<string, unknown>) =>
-      runCliAction(async () => {
-        const config = loadDaemonConfig(spec.schema, { ...globals(), ...flags });
-        const logger = createLogger({ level: config.log.level, format: config.log.format });
-        const daemon = await spec.start(config, logger);
-        let stopping = false;
-        const onSignal = (signal: NodeJS.Signals) => {
-          if (stopping) {
-            logger.warn({ signal }, "second signal: exiting now");
-            process.exit(130);
-          }
-          stopping = true;
-          logger.info({ signal }, "stopping");
-          void daemon.stop(signal).then(() => process.exit(0));
-        };
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-      }),
+    (flags: Record<string, unknown>) => {
+      let rpcUrl: string | undefined;
+      return runCliAction(
+        async () => {
+          const config = loadDaemonConfig(spec.schema, { ...globals(), ...flags });
+          rpcUrl = config.chain.rpcUrl;
+          const logger = createLogger({ level: config.log.level, format: config.log.format });
+          const daemon = await spec.start(config, logger);
+          let stopping = false;
+          const onSignal = (signal: NodeJS.Signals) => {
+            if (stopping) {
+              logger.warn({ signal }, "second signal: exiting now");
+              process.exit(130);
+            }
+            stopping = true;
+            logger.info({ signal }, "stopping");
+            void daemon.stop(signal).then(() => process.exit(0));
+          };
+          process.on("SIGINT", onSignal);
+          process.on("SIGTERM", onSignal);
+        },
+        {
+          get rpcUrl() {
+            return rpcUrl;
+          },
+        },
+      );
+    },
   );
 
   addConfigFlags(
