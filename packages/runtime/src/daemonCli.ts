@@ -91,17 +91,17 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
             writeFileSync(passwordFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
           password = readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "");
         }
-        if (!password) {
-          throw new OpgError("KEYSTORE_PASSWORD_MISSING", "No keystore password.", {
-            details: "Set OPG_KEYSTORE_PASSWORD or pass --password-file.",
-          });
-        }
         const keystorePath = join(dir, "keystore.json");
         let address: string;
         if (existsSync(keystorePath) && !force) {
-          // Running init again keeps the key: it may hold a stake.
+          // Running init again keeps the key (it may hold a stake) and updates the rest.
           address = `0x${(await readKeystoreFile(keystorePath)).keystore.address}`;
         } else {
+          if (!password) {
+            throw new OpgError("KEYSTORE_PASSWORD_MISSING", "No keystore password.", {
+              details: "Set OPG_KEYSTORE_PASSWORD or pass --password-file.",
+            });
+          }
           const privateKey = privateKeyFile
             ? (readFileSync(privateKeyFile, "utf8").trim() as `0x${string}`)
             : undefined;
