@@ -153,7 +153,10 @@ verifiers
   .description(
     "replace the verifier set with these signing addresses (each an active verifier); quorum is f + 1",
   )
-  .option("--f <n>", "faults tolerated (n ≥ 3f + 1; default: the most n allows)")
+  .option(
+    "--f <n>",
+    "faults tolerated: batches settle with f + 1 signatures (default: the most n ≥ 3f + 1 allows)",
+  )
   .action((signers: string[], opts: { f?: string }) =>
     runCliAction(
       () =>

@@ -114,16 +114,17 @@ async function loadDeploymentAt(path: string, chainId: number): Promise<OpgDeplo
 
 /**
  * Replaces the verifier set: each signer must be an active verifier (registered with the minimum
- * stake), and n ≥ 3f + 1. Checked here first so the error names the signer and the fix.
+ * stake), and f + 1 ≤ n (a batch settles with f + 1 signatures; n ≥ 3f + 1 also keeps the set live
+ * and safe with f faulty verifiers). Checked here first so the error names the signer and the fix.
  */
 export async function setVerifierSet(contracts: OpgContracts, signers: readonly Address[], f: number) {
   const registry = contracts.registry;
   if (!Number.isInteger(f) || f < 0 || f > 255)
     throw new OpgError("INVALID_ARGUMENT", `f is a whole number of faults tolerated (0…255); got ${f}.`);
-  if (signers.length < 3 * f + 1)
+  if (signers.length === 0 || signers.length < f + 1)
     throw new OpgError(
       "INVALID_VERIFIER_SET",
-      `${signers.length} verifier(s) cannot tolerate f = ${f} faults: a set needs n ≥ 3f + 1 (f = ${Math.floor((signers.length - 1) / 3)} for ${signers.length}).`,
+      `${signers.length} verifier(s) cannot give the f + 1 = ${f + 1} signatures a batch needs: name more signers or lower --f.`,
     );
   const mins = await registry.getMinStakes();
   for (const signer of signers) {
