@@ -21,11 +21,11 @@ function cli(args: string[], env: Record<string, string> = {}): SpawnSyncReturns
   return spawnSync(process.execPath, [daemonCliPath("exec-node"), ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: 180_000, // a loaded 2-core machine: each command starts Node, decrypts a scrypt keystore, talks to the chain
   });
 }
 
-describe("opg-exec CLI: init, register, models, start, status", () => {
+describe("opg-exec CLI: init, register, models, start, status", { timeout: 900_000 }, () => {
   let chain: HardhatNode;
   let net: LocalNetwork;
   const dir = join(mkdtempSync(join(tmpdir(), "opg-exec-cli-")), "node");
@@ -234,7 +234,7 @@ describe("opg-exec CLI: init, register, models, start, status", () => {
       ],
       { logFile: join(dir, "daemon.log"), httpUrl: `http://127.0.0.1:${port}` },
     );
-    await daemon.start();
+    await daemon.start(180_000);
     const status = cli(["--data-dir", dir, "status", "--http.port", String(port)]);
     // Alone, the node has no peers to gossip to: up, but degraded, with the reason and exit code 1.
     expect(status.status, status.stderr).toBe(1);

@@ -151,7 +151,8 @@ export class NodeRuntime {
               rpcUrl: config.chain.rpcUrl,
               cliName: name,
               intervalMs: Math.min(30_000, Math.max(2_000, config.chain.pollIntervalMs * 10)),
-              minBalance: DEFAULT_MIN_SIGNER_BALANCE,
+              // Verifiers pay gas (settlements, enclave keys); executors send no transactions.
+              minBalance: role === "verifier" ? DEFAULT_MIN_SIGNER_BALANCE : 0n,
             },
             {
               client: this.client,

@@ -10,7 +10,7 @@ export type OperatorHealthOptions = {
   cliName: string;
   /** Time between two checks against the chain. */
   intervalMs: number;
-  /** Below this balance (wei) the signer cannot pay for its transactions. */
+  /** Below this balance (wei) the signer cannot pay for its transactions (0: it sends none). */
   minBalance: bigint;
 };
 
