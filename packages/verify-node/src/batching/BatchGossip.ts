@@ -130,7 +130,7 @@ export class BatchGossip {
     }
     if (decoded.kind === "enclave") return decoded;
     const b = decoded.message;
-    const conflict = this.deps.store.conflictingSignature(b.batchId, b.root, signer);
+    const conflict = this.deps.store.conflictingSignature(b.batchId, b.root, b.configDigest, signer);
     if (conflict) {
       const fresh = this.deps.store.insertEquivocation({
         kind: "verifier",
