@@ -2,12 +2,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { type Hex, keccak256, toHex } from "viem";
+import { type Address, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { VerifierStore } from "../src/store/VerifierStore.js";
 
 const h = (s: string): Hex => keccak256(toHex(s));
-const proposer = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const proposer: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
 function result(store: VerifierStore, name: string) {
   store.insertResult({
