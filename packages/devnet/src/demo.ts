@@ -100,7 +100,7 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
         address: dapp,
         abi: exampleClassifierConsumerAbi,
         functionName: "classify",
-        args: [bytesToHex(encodeTensors(irisInput(features))), deadline],
+        args: [bytesToHex(encodeTensors(irisInput(features))), 0n, deadline],
       });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const [requested] = parseEventLogs({

@@ -9,7 +9,9 @@ import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { VerifierCore } from "./VerifierCore.js";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
+
+export { VERSION };
 
 /**
  * The opg-verify daemon: a VerifierCore wired to libp2p (results and batch-signatures topics),
@@ -26,7 +28,11 @@ export class VerifyNode {
     config: VerifyNodeConfig,
     opts: { logger?: Logger; proofVerifiers?: readonly ProofVerifier[] } = {},
   ): Promise<VerifyNode> {
-    const runtime = await NodeRuntime.create("opg-verify", config, { version: VERSION, ...opts });
+    const runtime = await NodeRuntime.create("opg-verify", config, {
+      version: VERSION,
+      role: "verifier",
+      ...opts,
+    });
     const { deployment, sender, p2p } = runtime;
     const chain = new ContractChainView({
       chainId: deployment.chainId,
@@ -39,6 +45,9 @@ export class VerifyNode {
       },
       write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
       fromBlock: deployment.startBlock,
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      logger: runtime.logger.child({ module: "settlements" }),
     });
     let attestationVerifier: NitroAttestationVerifier | undefined;
     if (config.tee.enabled) {
