@@ -3,6 +3,8 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
+import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
+import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
@@ -88,11 +90,15 @@ export class VerifyNode {
         ...(attestationVerifier ? { tee: { chain, attestationVerifier } } : {}),
       },
     );
+    // Each topic validates within its own budget (P2PNode), so a results flood never starves
+    // batch signatures; IGNOREs that are not the sender's fault cost it no score.
     p2p.subscribe(p2p.topics.results, core.intake.validate, core.intake.accept, {
       maxBytes: WIRE_LIMITS.resultMessageBytes,
+      blamelessIgnores: BLAMELESS_RESULT_IGNORES,
     });
     p2p.subscribe(p2p.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
       maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
+      blamelessIgnores: BLAMELESS_BATCH_IGNORES,
     });
     mountVerifierRoutes(runtime.http, core.store);
     runtime.add({

@@ -34,12 +34,16 @@ export function decodeVerifierEvidence(bytes: Uint8Array): { a: SignedHeader; b:
 export type { BatchTopicMessage };
 
 export type BatchRejectCode =
+  | "DUPLICATE"
   | "MALFORMED"
   | "STALE_CONFIG"
   | "STALE_REGISTRATION"
   | "NOT_A_VERIFIER"
   | "BAD_SIGNATURE"
   | "VERIFIER_EQUIVOCATION";
+
+/** IGNORE codes of the batch topic that say nothing against the sender. */
+export const BLAMELESS_BATCH_IGNORES: readonly string[] = ["CHAIN_UNAVAILABLE", "DUPLICATE"];
 
 /**
  * The gossip validator of the batch-signatures topic: decodes, checks the config digest is the
@@ -106,6 +110,10 @@ export class BatchGossip {
         "NOT_A_VERIFIER",
         `${signer} is not an active verifier.`,
       );
+    }
+    if (decoded.kind === "signature" && this.deps.store.hasSignature(decoded.message)) {
+      // A replay of a signature we hold: dropped before recovery, neither forwarded nor rewarded.
+      throw new ValidationError<BatchRejectCode>("IGNORE", "DUPLICATE", "This signature is already known.");
     }
     if (decoded.kind === "proposal" && decoded.message.count > WIRE_LIMITS.batchResults) {
       throw new ValidationError<BatchRejectCode>("REJECT", "MALFORMED", "Too many results in one proposal.");

@@ -126,6 +126,9 @@ export class VerifierStore {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
+    // auto_vacuum takes effect on a new file only (before the first table): pruned pages are then
+    // returned to the file system by `incremental_vacuum` after each prune, so the file shrinks.
+    this.db.exec("PRAGMA auto_vacuum = INCREMENTAL;");
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     this.db.exec(SCHEMA);
     this.migrate();
@@ -394,6 +397,15 @@ export class VerifierStore {
     return Number(res.changes) > 0;
   }
 
+  /** Whether this exact signature (verifier, batch id, root, signature bytes) is stored. */
+  hasSignature(s: Pick<StoredSignature, "batchId" | "root" | "verifier" | "signature">): boolean {
+    return (
+      this.stmt(
+        "SELECT 1 FROM batch_signatures WHERE batch_id = ? AND root = ? AND verifier = ? AND signature = ?",
+      ).get(s.batchId, s.root, s.verifier.toLowerCase(), s.signature) !== undefined
+    );
+  }
+
   signaturesFor(batchId: bigint, root: Hex): StoredSignature[] {
     return (
       this.stmt("SELECT * FROM batch_signatures WHERE batch_id = ? AND root = ? ORDER BY verifier").all(
@@ -445,15 +457,51 @@ export class VerifierStore {
 
   // ── results deferred while the chain was unreachable (bounded) ────────────────────────
 
-  deferResult(digest: Hex, message: Uint8Array, at: number, keep: number): void {
+  /**
+   * Keeps an authenticated result whose checks need the chain, within `limits` (items and bytes;
+   * the oldest go first). Returns false when it could not be kept (larger than the byte cap).
+   */
+  deferResult(
+    digest: Hex,
+    message: Uint8Array,
+    at: number,
+    limits: { maxItems: number; maxBytes: number },
+  ): boolean {
+    if (message.length > limits.maxBytes) return false;
     this.stmt("INSERT OR IGNORE INTO deferred (digest, message, first_at) VALUES (?, ?, ?)").run(
       digest,
       message,
       at,
     );
     this.stmt(
-      "DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM deferred ORDER BY first_at DESC LIMIT -1 OFFSET ?)",
-    ).run(keep);
+      "DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM deferred ORDER BY first_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+    ).run(limits.maxItems);
+    this.stmt(
+      `DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+         SUM(length(message)) OVER (ORDER BY first_at DESC, rowid DESC) AS total FROM deferred) WHERE total > ?)`,
+    ).run(limits.maxBytes);
+    return this.stmt("SELECT 1 FROM deferred WHERE digest = ?").get(digest) !== undefined;
+  }
+
+  /** Items and bytes of the deferred queue. */
+  deferredSize(): { items: number; bytes: number } {
+    const r = this.stmt(
+      "SELECT COUNT(*) AS n, COALESCE(SUM(length(message)), 0) AS b FROM deferred",
+    ).get() as Row;
+    return { items: Number(r["n"]), bytes: Number(r["b"]) };
+  }
+
+  /**
+   * Retention: drops deferred results first seen before `deferredBefore` and rejections recorded
+   * before `rejectionsBefore`, then gives freed pages back to the file system. Returns how many
+   * rows went.
+   */
+  prune(cutoffs: { deferredBefore: number; rejectionsBefore: number }): number {
+    const a = this.stmt("DELETE FROM deferred WHERE first_at < ?").run(cutoffs.deferredBefore);
+    const b = this.stmt("DELETE FROM rejections WHERE at < ?").run(cutoffs.rejectionsBefore);
+    const n = Number(a.changes) + Number(b.changes);
+    if (n > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return n;
   }
 
   deferredResults(limit: number): { digest: Hex; message: Uint8Array; attempts: number }[] {
