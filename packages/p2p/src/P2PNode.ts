@@ -19,6 +19,7 @@ import { MessagePipeline, type ValidationOutcome } from "./MessagePipeline.js";
 import { NoTopicPeersError, P2PError } from "./P2PError.js";
 import { P2PMetrics } from "./P2PMetrics.js";
 import { type P2PNodeInit, type P2PNodeOptions, resolveP2PNodeOptions } from "./P2PNodeOptions.js";
+import { PayloadExchange, type PayloadLookup } from "./PayloadExchange.js";
 import { PeerPenalties } from "./PeerPenalties.js";
 import { StaticPeerDialer } from "./StaticPeerDialer.js";
 import type {
@@ -68,6 +69,7 @@ type Running = {
   hangingUp: Set<string>;
   colocation: IpColocation;
   penalties: PeerPenalties;
+  payloads: PayloadExchange;
 };
 
 /**
@@ -85,6 +87,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly subscriptions = new Map<string, TopicSubscription>();
   private running: Running | undefined;
   private starting = false;
+  private payloadLookup: PayloadLookup | undefined;
   /** Static and exempt peers: never refused, never charged for sharing an address. */
   private readonly trusted: ReadonlySet<string>;
 
@@ -252,6 +255,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         hangingUp: new Set(),
         colocation,
         penalties,
+        payloads: new PayloadExchange(libp2p, o.payloads, this.logger),
       };
       if (
         !watchOversizedFrames(libp2p.services.pubsub, (peerId) => {
@@ -271,6 +275,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       libp2p.addEventListener("peer:connect", this.onPeersChanged);
       libp2p.addEventListener("peer:disconnect", this.onPeersChanged);
       await libp2p.start();
+      if (this.payloadLookup !== undefined) await running.payloads.serve(this.payloadLookup);
       this.running = running;
       running.pipeline.start();
       gs.addEventListener("gossipsub:heartbeat", this.onHeartbeat);
@@ -386,6 +391,53 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         cause: err,
       });
     }
+  }
+
+  /**
+   * Serves payloads by hash (`PAYLOAD_PROTOCOL`) from `lookup`: results' outputs this node
+   * produced or holds. Call before or after `start()`; once.
+   */
+  async servePayloads(lookup: PayloadLookup): Promise<void> {
+    if (this.payloadLookup !== undefined) {
+      throw new P2PError("ALREADY_SUBSCRIBED", "Payloads are already served.");
+    }
+    this.payloadLookup = lookup;
+    if (this.running !== undefined) await this.running.payloads.serve(lookup);
+  }
+
+  /**
+   * Fetches the payload hashing to `hash` (keccak256), trying `from` first (e.g. the result's
+   * author) and then every connected peer, each within the fetch timeout. Returns the checked
+   * bytes; throws P2PError PAYLOAD_NOT_FOUND when no peer holds it. A peer that answers bytes of
+   * another hash is charged like an invalid message.
+   */
+  async fetchPayload(
+    hash: `0x${string}`,
+    from: readonly PeerId[] = [],
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const running = this.require();
+    const seen = new Set<string>();
+    const candidates = [...from, ...running.libp2p.getPeers()].filter((p) => {
+      const id = p.toString();
+      if (seen.has(id) || p.equals(running.libp2p.peerId)) return false;
+      seen.add(id);
+      return true;
+    });
+    for (const peer of candidates) {
+      signal?.throwIfAborted();
+      try {
+        const payload = await running.payloads.fetch(peer, hash, signal);
+        this.metrics.payloadFetches.inc({ result: payload ? "ok" : "not_held" });
+        if (payload !== undefined) return payload;
+      } catch (err) {
+        const mismatch = err instanceof P2PError && err.code === "PAYLOAD_MISMATCH";
+        this.metrics.payloadFetches.inc({ result: mismatch ? "mismatch" : "failed" });
+        if (mismatch) running.penalties.add(peer.toString(), "oversized");
+        this.logger.debug({ peer: peer.toString(), hash, err: String(err) }, "payload fetch failed");
+      }
+    }
+    throw new P2PError("PAYLOAD_NOT_FOUND", "No peer holds this payload.", { details: hash });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { peerIdFromString } from "@libp2p/peer-id";
 import { CODE_P2P, multiaddr } from "@multiformats/multiaddr";
 import { P2PError } from "./P2PError.js";
+import { defaultPayloadExchangeOptions, type PayloadExchangeOptions } from "./PayloadExchange.js";
 
 /** Gossipsub mesh parameters (see the gossipsub v1.1 spec for their meaning). */
 export type P2PGossipOptions = {
@@ -119,13 +120,16 @@ export type P2PNodeOptions = {
    * on one never starves another); beyond that they are IGNOREd (load shedding).
    */
   maxPendingValidations: number;
+  /** Payloads on demand (`PAYLOAD_PROTOCOL`): largest payload, fetch timeout, concurrent serves. */
+  payloads: PayloadExchangeOptions;
   gossip: P2PGossipOptions;
   scoring: P2PScoringOptions;
 };
 
 /** What the constructor accepts: `chainId` and `peerKeyPath`, the rest defaults (one level deep). */
 export type P2PNodeInit = Pick<P2PNodeOptions, "chainId" | "peerKeyPath"> &
-  Partial<Omit<P2PNodeOptions, "chainId" | "peerKeyPath" | "gossip" | "scoring">> & {
+  Partial<Omit<P2PNodeOptions, "chainId" | "peerKeyPath" | "gossip" | "scoring" | "payloads">> & {
+    payloads?: Partial<PayloadExchangeOptions>;
     gossip?: Partial<P2PGossipOptions>;
     scoring?: Partial<P2PScoringOptions>;
   };
@@ -200,6 +204,7 @@ export const defaultP2PNodeOptions: Omit<P2PNodeOptions, "chainId" | "peerKeyPat
   maxMessageBytes: 1024 * 1024,
   maxRpcBytes: 4 * 1024 * 1024,
   maxPendingValidations: 1024,
+  payloads: defaultPayloadExchangeOptions,
   gossip: defaultP2PGossipOptions,
   scoring: defaultP2PScoringOptions,
 };
@@ -209,6 +214,7 @@ export function resolveP2PNodeOptions(init: P2PNodeInit): P2PNodeOptions {
   const options: P2PNodeOptions = {
     ...defaultP2PNodeOptions,
     ...init,
+    payloads: { ...defaultPayloadExchangeOptions, ...init.payloads },
     gossip: { ...defaultP2PGossipOptions, ...init.gossip },
     scoring: { ...defaultP2PScoringOptions, ...init.scoring },
   };
@@ -259,6 +265,9 @@ function validate(o: P2PNodeOptions): string[] {
   positiveInt(o.maxRpcBytes, "maxRpcBytes");
   check(o.maxRpcBytes > o.maxMessageBytes, "maxRpcBytes must exceed maxMessageBytes (RPC framing overhead)");
   positiveInt(o.maxPendingValidations, "maxPendingValidations");
+  positiveInt(o.payloads.maxPayloadBytes, "payloads.maxPayloadBytes");
+  positiveInt(o.payloads.fetchTimeoutMs, "payloads.fetchTimeoutMs");
+  positiveInt(o.payloads.maxConcurrentServes, "payloads.maxConcurrentServes");
 
   const g = o.gossip;
   for (const key of [

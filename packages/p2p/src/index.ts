@@ -19,6 +19,8 @@ export {
   defaultP2PScoringOptions,
   resolveP2PNodeOptions,
 } from "./P2PNodeOptions.js";
+export type { PayloadExchangeOptions, PayloadLookup } from "./PayloadExchange.js";
+export { defaultPayloadExchangeOptions, PAYLOAD_PROTOCOL } from "./PayloadExchange.js";
 export type { PeerPenaltiesOptions, PenaltyKind } from "./PeerPenalties.js";
 export { PeerPenalties } from "./PeerPenalties.js";
 export { STATIC_PEER_TAG } from "./StaticPeerDialer.js";
