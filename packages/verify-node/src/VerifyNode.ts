@@ -3,12 +3,12 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
-import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
-import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
+import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
+import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
 
 export const VERSION = "0.1.0";

@@ -166,7 +166,9 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
     chain.down = true;
     // 200 KB junk from fresh keys: the registry cannot be read for them, so nothing is kept.
     for (let i = 0; i < 5; i++) {
-      expect(await send(attacker, onchainResult(100 + i, key(`junk-${i}`), 200_000))).toBe("EXECUTOR_UNKNOWN");
+      expect(await send(attacker, onchainResult(100 + i, key(`junk-${i}`), 200_000))).toBe(
+        "EXECUTOR_UNKNOWN",
+      );
     }
     expect(core.store.deferredSize()).toEqual({ items: 0, bytes: 0 });
     // The honest executor's next result needs the chain (its request): deferred durably.
@@ -205,8 +207,14 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
     // Same header, garbage signature: were the signature checked first this would be BAD_SIGNATURE.
     const other = decodeResultMessage(onchainResult(21, EXECUTOR_KEY)).signature;
     const tampered = encodeResultMessage({ ...decodeResultMessage(honest), signature: other });
-    await expect(core.intake.validate(honest)).rejects.toMatchObject({ code: "DUPLICATE", step: "duplicate" });
-    await expect(core.intake.validate(tampered)).rejects.toMatchObject({ code: "DUPLICATE", action: "IGNORE" });
+    await expect(core.intake.validate(honest)).rejects.toMatchObject({
+      code: "DUPLICATE",
+      step: "duplicate",
+    });
+    await expect(core.intake.validate(tampered)).rejects.toMatchObject({
+      code: "DUPLICATE",
+      action: "IGNORE",
+    });
     expect(chain.counts.executor).toBe(reads);
   });
 });
