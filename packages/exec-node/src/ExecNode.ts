@@ -103,6 +103,8 @@ export class ExecNode {
         metrics,
       },
     );
+    // Outputs gossiped by reference are served by hash to whoever asks (verifiers, deliverers).
+    await p2p.servePayloads((hash) => store.payload(hash));
     const gate = new ModelGate({
       client: runtime.client,
       modelRegistry: deployment.modelRegistry,

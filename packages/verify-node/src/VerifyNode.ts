@@ -100,7 +100,11 @@ export class VerifyNode {
       maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
       blamelessIgnores: BLAMELESS_BATCH_IGNORES,
     });
-    mountVerifierRoutes(runtime.http, core.store);
+    // Payloads on demand: serve the outputs this verifier holds; fetch by hash what it lacks.
+    await p2p.servePayloads((hash) => core.store.payload(hash));
+    mountVerifierRoutes(runtime.http, core.store, {
+      fetchPayload: (hash) => p2p.fetchPayload(hash),
+    });
     runtime.add({
       name: core.name,
       start: () => core.start(),

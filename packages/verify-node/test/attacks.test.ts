@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "@opg/daemon";
+import { createLogger, HttpServer } from "@opg/daemon";
 import { P2PNode } from "@opg/p2p";
 import {
   decodeResultMessage,
@@ -16,6 +16,7 @@ import {
 import { type Hex, keccak256, numberToHex, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
+import { mountVerifierRoutes } from "../src/api/verifierRoutes.js";
 import { BLAMELESS_RESULT_IGNORES } from "../src/pipeline/ResultValidator.js";
 import { VerifierCore } from "../src/VerifierCore.js";
 import { FakeChain } from "./helpers/fakeChain.js";
@@ -53,6 +54,16 @@ function onchainResult(n: number, signerKey: Hex, outputBytes = 8): Uint8Array {
     origin: { type: "onchain" },
   };
   return encodeResultMessage(message);
+}
+
+/** The same result with its outputs by reference (as an executor gossips large outputs). */
+function byReference(bytes: Uint8Array): { header: Uint8Array; outputs: Uint8Array; outputHash: Hex } {
+  const m = decodeResultMessage(bytes);
+  return {
+    header: encodeResultMessage({ ...m, outputs: new Uint8Array(0) }),
+    outputs: m.outputs,
+    outputHash: m.outputHash,
+  };
 }
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -216,5 +227,31 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
       action: "IGNORE",
     });
     expect(chain.counts.executor).toBe(reads);
+  });
+
+  it("behavior: outputs gossiped by reference: the header is verified and stored; the API fetches the payload by hash from the executor, checks it and keeps it", async () => {
+    const { chain, core, verifier, executor, send } = await setup();
+    chain.requests.set(requestIdOf(30), { modelId: MODEL, inputHash: INPUT, mode: 0 });
+    const full = onchainResult(30, EXECUTOR_KEY, 400_000);
+    const { header, outputs, outputHash } = byReference(full);
+    expect(header.length).toBeLessThan(1024);
+    await executor.servePayloads((h) => (h === outputHash ? outputs : undefined));
+    expect(await send(executor, header)).toBe("ACCEPT");
+    expect(core.store.payload(outputHash)).toBeUndefined();
+    const http = new HttpServer({ port: 0, host: "127.0.0.1" }, { logger });
+    cleanups.push(() => http.stop());
+    mountVerifierRoutes(http, core.store, { fetchPayload: (h) => verifier.fetchPayload(h) });
+    await http.start();
+    const res = await fetch(`${http.url()}/v1/results/${requestIdOf(30)}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { outputs: Hex; outputHash: Hex };
+    expect(body.outputHash).toBe(outputHash);
+    expect(body.outputs).toBe(toHex(outputs));
+    expect(core.store.payload(outputHash)).toEqual(outputs); // kept: served to peers from now on
+    // A by-reference result nobody serves: 503, nothing invented.
+    chain.requests.set(requestIdOf(31), { modelId: MODEL, inputHash: INPUT, mode: 0 });
+    expect(await send(executor, byReference(onchainResult(31, EXECUTOR_KEY, 5_000)).header)).toBe("ACCEPT");
+    const missing = await fetch(`${http.url()}/v1/results/${requestIdOf(31)}`);
+    expect(missing.status).toBe(503);
   });
 });

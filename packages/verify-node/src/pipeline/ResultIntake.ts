@@ -18,8 +18,10 @@ export type ResultIntakeOptions = {
   deferredRetentionMs: number;
   /** How often deferred results are checked again. */
   retryDeferredMs: number;
-  /** How often retention is applied (deferred results, rejections). */
+  /** How often retention is applied (deferred results, rejections, fetched payloads). */
   pruneIntervalMs: number;
+  /** How long fetched payloads (outputs gossiped by reference) are kept. */
+  payloadRetentionMs: number;
 };
 
 export const defaultResultIntakeOptions: ResultIntakeOptions = {
@@ -30,6 +32,7 @@ export const defaultResultIntakeOptions: ResultIntakeOptions = {
   deferredRetentionMs: 3_600_000,
   retryDeferredMs: 2_000,
   pruneIntervalMs: 60_000,
+  payloadRetentionMs: 24 * 3_600_000,
 };
 
 /**
@@ -95,6 +98,7 @@ export class ResultIntake {
         deferredBefore: now - this.options.deferredRetentionMs,
         rejectionsBefore: now - this.options.rejectionRetentionMs,
       });
+      this.deps.store.prunePayloads(now - this.options.payloadRetentionMs);
     } catch (err) {
       this.deps.logger.error({ err }, "pruning the verifier store failed");
     }

@@ -224,6 +224,9 @@ export class ResultValidator {
   }
 
   private checkOutputs(m: ResultMessage): void {
+    // Outputs by reference: the executor signed their hash; the payload is fetched on demand by
+    // whoever needs it and checked against that hash then (PAYLOAD_PROTOCOL).
+    if (m.outputs.length === 0) return;
     if (hashEncodedTensors(m.outputs) !== m.outputHash) {
       throw this.reject("outputs", "OUTPUT_HASH_MISMATCH", "keccak256 of the outputs is not the outputHash.");
     }

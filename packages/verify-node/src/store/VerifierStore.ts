@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { decodeResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { SCHEMA } from "./schema.js";
 
@@ -61,6 +62,12 @@ export type StoredEquivocation = {
 };
 
 type Row = Record<string, unknown>;
+
+/** The outputs a stored wire message carries inline (undefined when by reference). */
+function inlineOutputs(message: Uint8Array): Uint8Array | undefined {
+  const outputs = decodeResultMessage(new Uint8Array(message)).outputs;
+  return outputs.length > 0 ? outputs : undefined;
+}
 
 function packHashes(hashes: readonly Hex[]): Buffer {
   return Buffer.concat(hashes.map((h) => Buffer.from(h.slice(2), "hex")));
@@ -518,6 +525,47 @@ export class VerifierStore {
 
   bumpDeferred(digest: Hex): void {
     this.stmt("UPDATE deferred SET attempts = attempts + 1 WHERE digest = ?").run(digest);
+  }
+
+  // ── payloads (outputs gossiped by reference; bounded) ─────────────────────────────────
+
+  /** Keeps a fetched payload (already checked against `hash`) within `maxBytes`, oldest dropped. */
+  putPayload(hash: Hex, bytes: Uint8Array, at: number, maxBytes: number): void {
+    if (bytes.length > maxBytes) return;
+    this.stmt("INSERT OR IGNORE INTO payloads (hash, bytes, fetched_at) VALUES (?, ?, ?)").run(
+      hash.toLowerCase(),
+      bytes,
+      at,
+    );
+    this.stmt(
+      `DELETE FROM payloads WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+         SUM(length(bytes)) OVER (ORDER BY fetched_at DESC, rowid DESC) AS total FROM payloads) WHERE total > ?)`,
+    ).run(maxBytes);
+  }
+
+  /**
+   * The payload hashing to `hash` when held: fetched earlier, or the inline outputs of a stored
+   * result with that output hash. What this verifier serves to peers and shows in its API.
+   */
+  payload(hash: Hex): Uint8Array | undefined {
+    const row = this.stmt("SELECT bytes FROM payloads WHERE hash = ?").get(hash.toLowerCase()) as
+      | Row
+      | undefined;
+    if (row) return new Uint8Array(row["bytes"] as Uint8Array);
+    for (const r of this.stmt("SELECT message FROM results WHERE output_hash = ? LIMIT 4").all(
+      hash.toLowerCase(),
+    ) as Row[]) {
+      const outputs = inlineOutputs(r["message"] as Uint8Array);
+      if (outputs !== undefined) return outputs;
+    }
+    return undefined;
+  }
+
+  /** Retention of fetched payloads: drops those fetched before `before`. */
+  prunePayloads(before: number): number {
+    const n = Number(this.stmt("DELETE FROM payloads WHERE fetched_at < ?").run(before).changes);
+    if (n > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return n;
   }
 
   // ── settlement transactions ───────────────────────────────────────────────────────────
