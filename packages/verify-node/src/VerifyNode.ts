@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
@@ -61,6 +62,8 @@ export class VerifyNode {
         registry: { ttlMs: config.registryCacheTtlMs },
         intake: {},
         validation: {},
+        // Signature recovery on the other cores; the event loop keeps one.
+        signatureWorkers: Math.max(1, availableParallelism() - 1),
         tee: {
           verifier: {
             maxAttestationAgeMs: config.tee.maxAttestationAgeMs,

@@ -124,6 +124,8 @@ export type ResultValidatorDeps = {
   onEquivocation?: ((executor: Address, requestId: Hex) => void) | undefined;
   /** Called when a result we already hold arrives again (an executor republishing it). */
   onDuplicate?: ((resultHash: Hex) => void) | undefined;
+  /** Signer recovery (a `SignaturePool`'s, to use the cores); inline `recoverDigestSigner` by default. */
+  recover?: ((digest: Hex, signature: Hex) => Promise<Address>) | undefined;
   now?: () => number;
 };
 
@@ -265,7 +267,7 @@ export class ResultValidator {
       }
       let signer: Address;
       try {
-        signer = recoverDigestSigner(digest, m.origin.requesterSignature);
+        signer = await this.recover(digest, m.origin.requesterSignature);
       } catch (cause) {
         throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The requester's signature is invalid.", cause);
       }
@@ -297,11 +299,17 @@ export class ResultValidator {
     }
   }
 
-  private checkSignature(m: ResultMessage): void {
+  private async recover(digest: Hex, signature: Hex): Promise<Address> {
+    return this.deps.recover
+      ? await this.deps.recover(digest, signature)
+      : recoverDigestSigner(digest, signature);
+  }
+
+  private async checkSignature(m: ResultMessage): Promise<void> {
     const digest = executionResultDigest(this.deps.domain, m);
     let signer: Address;
     try {
-      signer = recoverDigestSigner(digest, m.signature);
+      signer = await this.recover(digest, m.signature);
     } catch (cause) {
       throw this.reject("signature", "BAD_SIGNATURE", "The executor signature is invalid.", cause);
     }

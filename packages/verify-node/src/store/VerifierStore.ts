@@ -75,6 +75,17 @@ function packHashes(hashes: readonly Hex[]): Buffer {
 
 const hex = (v: unknown) => v as Hex;
 
+/** A stored result without its message: what batching needs. */
+export type PendingResult = Omit<StoredResult, "message">;
+
+const HEADER_COLUMNS =
+  "result_hash, request_id, model_id, input_hash, output_hash, executor, mode, status, batch_id, received_at";
+
+function headerFromRow(r: Row): PendingResult {
+  const { message: _message, ...header } = resultFromRow({ ...r, message: new Uint8Array(0) });
+  return header;
+}
+
 function resultFromRow(r: Row): StoredResult {
   return {
     resultHash: hex(r["result_hash"]),
@@ -229,17 +240,18 @@ export class VerifierStore {
 
   /**
    * Verified results not yet settled whose request has no settled result, oldest first, one per
-   * request: what a leader puts in the next batch.
+   * request: what a leader puts in the next batch. Only the header columns are read (never the
+   * stored message, whose outputs may be up to 1 MiB).
    */
-  pendingResults(limit: number): StoredResult[] {
+  pendingResults(limit: number): PendingResult[] {
     return (
       this.stmt(
-        `SELECT * FROM results r WHERE status = 'verified'
+        `SELECT ${HEADER_COLUMNS} FROM results r WHERE status = 'verified'
            AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')
            AND r.result_hash = (SELECT result_hash FROM results f WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)
          ORDER BY received_at, result_hash LIMIT ?`,
       ).all(limit) as Row[]
-    ).map(resultFromRow);
+    ).map(headerFromRow);
   }
 
   /** Received time of the oldest pending result, or undefined when none. */

@@ -33,6 +33,7 @@ export function localVerifiers(
   net: LocalNetwork,
   rpcUrl: string,
   batching: Partial<BatchCoordinatorOptions>,
+  extra: { signatureWorkers?: number } = {},
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
@@ -51,7 +52,14 @@ export function localVerifiers(
       fromBlock: deployment.startBlock,
     });
     const core: VerifierCore = new VerifierCore(
-      { dbPath: join(dir, `v${i}.sqlite`), batching, registry: {}, intake: {}, validation: {} },
+      {
+        dbPath: join(dir, `v${i}.sqlite`),
+        batching,
+        registry: {},
+        intake: {},
+        validation: {},
+        signatureWorkers: extra.signatureWorkers ?? 0,
+      },
       {
         chain,
         signer: { address: privateKeyToAccount(key).address, privateKey: key },
