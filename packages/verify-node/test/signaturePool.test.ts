@@ -35,6 +35,7 @@ describe("SignaturePool", () => {
   it("default: workers recover the same signers as the inline function, batched", async () => {
     const pool = new SignaturePool({ workers: 2, maxBatch: 8 });
     pools.push(pool);
+    await pool.whenReady();
     const jobs = Array.from({ length: 50 }, (_, i) => signed(i));
     const signers = await Promise.all(jobs.map((j) => pool.recover(j.digest, j.signature)));
     expect(new Set(signers)).toEqual(new Set([privateKeyToAddress(key)]));
@@ -44,6 +45,7 @@ describe("SignaturePool", () => {
   it("error: a bad signature fails with the inline function's SignatureError code", async () => {
     const pool = new SignaturePool({ workers: 1 });
     pools.push(pool);
+    await pool.whenReady();
     const { digest, signature } = signed(1);
     const badV = `${signature.slice(0, -2)}1f` as Hex;
     await expect(pool.recover(digest, badV)).rejects.toMatchObject({ name: "SignatureError", code: "BAD_V" });

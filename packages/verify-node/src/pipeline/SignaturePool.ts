@@ -52,6 +52,8 @@ export const defaultSignaturePoolOptions: SignaturePoolOptions = { workers: 0, m
 export class SignaturePool {
   private readonly options: SignaturePoolOptions;
   private readonly workers: Worker[] = [];
+  /** Workers that said they are ready: until one has, recoveries run inline (no start-up stall). */
+  private readonly ready: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private queue: { id: number; digest: Hex; signature: Hex }[] = [];
   private nextId = 0;
@@ -63,10 +65,32 @@ export class SignaturePool {
     for (let i = 0; i < this.options.workers; i++) {
       const worker = new Worker(workerUrl(), { execArgv: workerExecArgv() });
       worker.unref();
-      worker.on("message", (replies: Reply[]) => this.onReplies(replies));
+      worker.on("message", (replies: Reply[] | "ready") => {
+        if (replies === "ready") this.ready.push(worker);
+        else this.onReplies(replies);
+      });
       worker.on("error", (err) => this.failAll(err));
       this.workers.push(worker);
     }
+  }
+
+  /** Resolves once every worker is ready (tests and benches; callers need not wait). */
+  async whenReady(): Promise<void> {
+    while (this.ready.length < this.workers.length) {
+      await new Promise<void>((resolve) => {
+        const onReady = (m: unknown) => {
+          if (m !== "ready") return;
+          for (const w of this.workers) w.off("message", onReady);
+          setImmediate(resolve);
+        };
+        for (const w of this.workers) w.on("message", onReady);
+      });
+    }
+  }
+
+  /** Recoveries currently done by workers (0 while none is ready: inline). */
+  get readyWorkers(): number {
+    return this.ready.length;
   }
 
   get size(): number {
@@ -74,7 +98,7 @@ export class SignaturePool {
   }
 
   recover(digest: Hex, signature: Hex): Promise<Address> {
-    if (this.workers.length === 0) {
+    if (this.ready.length === 0) {
       try {
         return Promise.resolve(recoverDigestSigner(digest, signature));
       } catch (err) {
@@ -85,7 +109,7 @@ export class SignaturePool {
     return new Promise<Address>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.queue.push({ id, digest, signature });
-      if (this.queue.length >= this.options.maxBatch * this.workers.length) this.flush();
+      if (this.queue.length >= this.options.maxBatch * this.ready.length) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -97,7 +121,7 @@ export class SignaturePool {
     this.flushScheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
-      const worker = this.workers[this.nextWorker++ % this.workers.length]!;
+      const worker = this.ready[this.nextWorker++ % this.ready.length]!;
       worker.postMessage(batch);
     }
   }
@@ -119,6 +143,7 @@ export class SignaturePool {
 
   async stop(): Promise<void> {
     this.failAll(new Error("The signature pool stopped."));
+    this.ready.length = 0;
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
   }
 }

@@ -21,3 +21,4 @@ parentPort?.on("message", (jobs: Job[]) => {
   });
   parentPort?.postMessage(replies);
 });
+parentPort?.postMessage("ready");
