@@ -5,12 +5,14 @@ import { createLogger, HttpServer } from "@opg/daemon";
 import { P2PNode } from "@opg/p2p";
 import {
   decodeResultMessage,
+  encodeBatchSignatureMessage,
   encodeResultMessage,
   encodeTensors,
   hashEncodedTensors,
   type OpgDomain,
   ProofMode,
   type ResultMessage,
+  signBatchRoot,
   signExecutionResult,
 } from "@opg/protocol";
 import { type Hex, keccak256, numberToHex, toHex } from "viem";
@@ -253,5 +255,21 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
     expect(await send(executor, byReference(onchainResult(31, EXECUTOR_KEY, 5_000)).header)).toBe("ACCEPT");
     const missing = await fetch(`${http.url()}/v1/results/${requestIdOf(31)}`);
     expect(missing.status).toBe(503);
+  });
+
+  it("behavior: a replayed batch signature is dropped before signature recovery and not forwarded again within the window", async () => {
+    const { core } = await setup();
+    const set = await core.registry.verifierConfig();
+    const header = { configDigest: set.configDigest, batchId: 1n, root: keccak256(toHex("root")), count: 1 };
+    const bytes = encodeBatchSignatureMessage({
+      ...header,
+      verifier: privateKeyToAddress(VERIFIER_KEY),
+      signature: signBatchRoot(VERIFIER_KEY, domain, header),
+    });
+    core.onBatchMessage(await core.batchGossip.validate(bytes));
+    await expect(core.batchGossip.validate(bytes)).rejects.toMatchObject({
+      code: "DUPLICATE",
+      action: "IGNORE",
+    });
   });
 });
