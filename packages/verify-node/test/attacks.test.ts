@@ -177,13 +177,16 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
     chain.requests.set(requestIdOf(10), { modelId: MODEL, inputHash: INPUT, mode: 0 });
     expect(await send(executor, onchainResult(10, EXECUTOR_KEY))).toBe("ACCEPT"); // executor now cached
     chain.down = true;
-    // 200 KB junk from fresh keys: the registry cannot be read for them, so nothing is kept.
+    const executorReads = chain.counts.executor;
+    // 200 KB junk from fresh keys: the registry cannot be read for them, so nothing is kept, and
+    // after the first failed read the others fail fast (no RPC call per junk message).
     for (let i = 0; i < 5; i++) {
       expect(await send(attacker, onchainResult(100 + i, key(`junk-${i}`), 200_000))).toBe(
         "EXECUTOR_UNKNOWN",
       );
     }
     expect(core.store.deferredSize()).toEqual({ items: 0, bytes: 0 });
+    expect(chain.counts.executor - executorReads).toBeLessThanOrEqual(2);
     // The honest executor's next result needs the chain (its request): deferred durably.
     chain.requests.set(requestIdOf(11), { modelId: MODEL, inputHash: INPUT, mode: 0 });
     expect(await send(executor, onchainResult(11, EXECUTOR_KEY))).toBe("CHAIN_UNAVAILABLE");

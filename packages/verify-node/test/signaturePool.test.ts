@@ -1,6 +1,7 @@
 import {
   executionResultDigest,
   type OpgDomain,
+  ProofMode,
   recoverDigestSigner,
   signExecutionResult,
 } from "@opg/protocol";
@@ -18,7 +19,7 @@ function signed(n: number): { digest: Hex; signature: Hex } {
     modelId: keccak256(toHex("m")),
     inputHash: keccak256(toHex("i")),
     outputHash: keccak256(toHex(`o${n}`)),
-    mode: 0,
+    mode: ProofMode.NONE,
   };
   return {
     digest: executionResultDigest(domain, result),

@@ -53,6 +53,8 @@ export class RegistryCache {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Chain reads made (each `load`), for tests and metrics. */
   reads = 0;
+  /** After a failed executor read, unknown executors fail fast until then (no RPC storm). */
+  private downUntil = 0;
 
   constructor(
     options: Partial<RegistryCacheOptions>,
@@ -75,13 +77,14 @@ export class RegistryCache {
     key: string,
     load: () => Promise<T>,
     ttl = this.options.ttlMs,
+    failFast = false,
   ): Promise<T> {
     const hit = map.get(key);
     if (hit && this.now - hit.at < ttl) return hit.value;
     const flightKey = `${kindOf(map)}:${key}`;
     const flying = this.inFlight.get(flightKey) as Promise<T> | undefined;
     if (flying) return flying;
-    const read = this.load(map, key, load, hit);
+    const read = this.load(map, key, load, hit, failFast);
     this.inFlight.set(flightKey, read);
     try {
       return await read;
@@ -95,7 +98,11 @@ export class RegistryCache {
     key: string,
     load: () => Promise<T>,
     hit: Entry<T> | undefined,
+    failFast: boolean,
   ): Promise<T> {
+    if (failFast && hit === undefined && this.now < this.downUntil) {
+      throw new Error("The chain failed a read less than a second ago.");
+    }
     try {
       this.reads += 1;
       const value = await load();
@@ -104,13 +111,25 @@ export class RegistryCache {
       if (map.size > this.options.maxEntries) map.delete(map.keys().next().value as string);
       return value;
     } catch (e) {
+      if (failFast) this.downUntil = this.now + 1_000;
       if (hit) return hit.value;
       throw e;
     }
   }
 
+  /**
+   * Whether `signer` is a registered, staked executor. Asked for any signed result, so anyone can
+   * make us ask it with fresh keys: after a failed read, unknown signers fail fast for a second
+   * (one RPC attempt per second during an outage, not one per message).
+   */
   isActiveExecutor(signer: Address): Promise<boolean> {
-    return this.cached(this.executors, signer.toLowerCase(), () => this.deps.chain.isActiveExecutor(signer));
+    return this.cached(
+      this.executors,
+      signer.toLowerCase(),
+      () => this.deps.chain.isActiveExecutor(signer),
+      this.options.ttlMs,
+      true,
+    );
   }
 
   modelModes(modelId: Hex): Promise<number | undefined> {

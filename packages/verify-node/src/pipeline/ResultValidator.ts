@@ -73,6 +73,7 @@ export type ResultRejectCode =
  */
 export const BLAMELESS_RESULT_IGNORES: readonly ResultRejectCode[] = [
   "CHAIN_UNAVAILABLE",
+  "EXECUTOR_UNKNOWN",
   "INTERNAL",
   "NO_VERIFIER_FOR_MODE",
   "DUPLICATE",
@@ -329,8 +330,9 @@ export class ResultValidator {
       active = await this.deps.registry.isActiveExecutor(m.executor);
     } catch (cause) {
       // The chain cannot say, and we never heard of this executor: drop it unrecorded (it is not
-      // authenticated; a real executor republishes). Not blameless: anyone can mint keys to make
-      // us ask a dead RPC, so a flood of these costs the sender score like any IGNORE flood.
+      // authenticated; a real executor republishes). Blameless (our RPC is down, not the
+      // sender's fault); a flood of fresh keys costs at most one RPC attempt per second, as the
+      // registry cache fails fast while the chain is down.
       throw new ResultRejected(
         "executor",
         "IGNORE",
