@@ -23,6 +23,7 @@ export type { PayloadExchangeOptions, PayloadLookup } from "./PayloadExchange.js
 export { defaultPayloadExchangeOptions, PAYLOAD_PROTOCOL } from "./PayloadExchange.js";
 export type { PeerPenaltiesOptions, PenaltyKind } from "./PeerPenalties.js";
 export { PeerPenalties } from "./PeerPenalties.js";
+export { peerIdString } from "./peerIdString.js";
 export { STATIC_PEER_TAG } from "./StaticPeerDialer.js";
 export type { MessageInfo, SubscribeOptions, TopicHandler, TopicValidator } from "./TopicSubscription.js";
 export type { OpgTopics } from "./topicsFor.js";
