@@ -93,13 +93,37 @@ const parts: string[] = [
       ),
     ],
     [
-      "deliver gas, depth 10, no callback",
+      "deliver gas, depth 10, no callback (with the verifier fee share)",
       fmt(num(g, "deliver_gas_depth_10")),
       "–",
       "–",
-      "≤ 60,000",
+      "≤ 70,000",
       met(
-        num(g, "deliver_gas_depth_10") !== undefined ? num(g, "deliver_gas_depth_10")! <= 60_000 : undefined,
+        num(g, "deliver_gas_depth_10") !== undefined ? num(g, "deliver_gas_depth_10")! <= 70_000 : undefined,
+      ),
+    ],
+    [
+      "deliver gas, depth 10, hub's own beside a 50,000-gas callback",
+      fmt(num(g, "deliver_gas_depth_10_with_callback")),
+      "–",
+      "–",
+      "≤ 80,000",
+      met(
+        num(g, "deliver_gas_depth_10_with_callback") !== undefined
+          ? num(g, "deliver_gas_depth_10_with_callback")! <= 80_000
+          : undefined,
+      ),
+    ],
+    [
+      "requestInference gas, callback gas escrowed",
+      fmt(num(g, "request_gas_with_callback_escrow")),
+      "–",
+      "–",
+      "≤ 90,000",
+      met(
+        num(g, "request_gas_with_callback_escrow") !== undefined
+          ? num(g, "request_gas_with_callback_escrow")! <= 90_000
+          : undefined,
       ),
     ],
     [

@@ -58,6 +58,7 @@ async function pipelineAndGas(): Promise<string[]> {
         net,
         chain.rpcUrl,
         { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 },
+        () => true,
         { signatureWorkers: workers },
       );
       const core = cores[0]!;

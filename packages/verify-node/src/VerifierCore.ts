@@ -78,6 +78,9 @@ export class VerifierCore {
   private kickTimer: NodeJS.Timeout | undefined;
   /** Where result signatures are recovered (worker threads when `signatureWorkers` > 0). */
   readonly signatures: SignaturePool;
+  /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
+  private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
+  private readonly logger: Logger;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
     const logger = deps.logger;
@@ -152,6 +155,14 @@ export class VerifierCore {
       logger: logger.child({ module: "batching" }),
       metrics: deps.metrics,
     });
+    this.settlements = deps.chain.watchSettlements({
+      onSettled: (s) => this.coordinator.onSettled(s),
+      checkpoint: {
+        load: async () => this.store.checkpoint("batch-settled"),
+        save: async (block) => this.store.saveCheckpoint("batch-settled", block),
+      },
+    });
+    this.logger = logger;
     this.intake = new ResultIntake(options.intake, {
       validator,
       store: this.store,
@@ -188,6 +199,9 @@ export class VerifierCore {
   };
 
   start(): void {
+    this.settlements
+      .start()
+      .catch((err: unknown) => this.logger.error({ err }, "settlement watcher did not start"));
     this.intake.start();
     this.coordinator.start();
     this.challenger.start();
@@ -198,6 +212,7 @@ export class VerifierCore {
     clearTimeout(this.kickTimer);
     this.kickTimer = undefined;
     await this.tee?.registrar?.stop();
+    await this.settlements.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();

@@ -74,7 +74,7 @@ export class FakeChain {
       },
       verifierConfig: async () => this.set,
       lastBatchId: async () => 0n,
-      settledBatch: async () => undefined,
+      watchSettlements: () => ({ start: async () => {}, stop: async () => {} }),
       settleBatch: unsupported,
       challengeExecutor: unsupported,
       challengeVerifier: unsupported,
