@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_open ON results (done, published_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Outputs gossiped by reference (their hash only), served on demand by hash.
+CREATE TABLE IF NOT EXISTS payloads (
+  hash       TEXT PRIMARY KEY,
+  bytes      BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payloads_by_age ON payloads (created_at);
 `;
 
 type Row = Record<string, unknown>;
@@ -86,6 +93,28 @@ export class ExecStore {
       "INSERT OR IGNORE INTO results (request_id, model_id, mode, message, deadline, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(r.requestId.toLowerCase(), r.modelId, r.mode, r.message, r.deadline, r.createdAt);
     return Number(res.changes) > 0 ? undefined : this.get(r.requestId);
+  }
+
+  /** Keeps a payload (canonical output bytes) under its keccak256 `hash`. */
+  putPayload(hash: Hex, bytes: Uint8Array, at: number): void {
+    this.stmt("INSERT OR IGNORE INTO payloads (hash, bytes, created_at) VALUES (?, ?, ?)").run(
+      hash.toLowerCase(),
+      bytes,
+      at,
+    );
+  }
+
+  /** The payload hashing to `hash`, when held. */
+  payload(hash: Hex): Uint8Array | undefined {
+    const row = this.stmt("SELECT bytes FROM payloads WHERE hash = ?").get(hash.toLowerCase()) as
+      | Row
+      | undefined;
+    return row ? new Uint8Array(row["bytes"] as Uint8Array) : undefined;
+  }
+
+  /** Retention: drops payloads stored before `before`; returns how many. */
+  prunePayloads(before: number): number {
+    return Number(this.stmt("DELETE FROM payloads WHERE created_at < ?").run(before).changes);
   }
 
   get(requestId: Hex): ExecRecord | undefined {
