@@ -38,10 +38,19 @@ export type {
 export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
 export type { OpgErrorOptions, ValidationAction } from "./errors.js";
 export { OpgError, RetryableError, ValidationError } from "./errors.js";
-export { keccak256Bytes, keccakBackend } from "./hash/keccak.js";
-export { modelIdFromBytes, modelIdFromFile } from "./hash/modelId.js";
+export type { Secp256k1Backend } from "./eip712/secp256k1Backend.js";
+export {
+  nobleSecp256k1Backend,
+  secp256k1Backend,
+  useSecp256k1Backend,
+} from "./eip712/secp256k1Backend.js";
+export type { KeccakBackend } from "./hash/keccak.js";
+export { jsKeccakBackend, keccak256Bytes, keccakBackend, useKeccakBackend } from "./hash/keccak.js";
+export { modelIdFromBytes } from "./hash/modelId.js";
 export type { ResultFields } from "./hash/resultHash.js";
 export { RESULT_ABI_TYPES, resultHash, resultValues } from "./hash/resultHash.js";
+export type { Sha256Backend } from "./hash/sha256.js";
+export { jsSha256Backend, sha256Backend, useSha256Backend } from "./hash/sha256.js";
 export { hashEncodedTensors, hashTensors } from "./hash/tensorHash.js";
 export type { LogFn, Logger } from "./logger.js";
 export { noopLogger } from "./logger.js";
@@ -55,6 +64,7 @@ export type { JsonTensor, JsonTensorMap } from "./tensor/json.js";
 export { tensorsFromJson, tensorsToJson } from "./tensor/json.js";
 export type { TensorLimits } from "./tensor/limits.js";
 export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
+export { base64ToBytes, bytesToBase64 } from "./tensor/base64.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";
 export { TensorError } from "./tensor/TensorError.js";
 export type { BatchTopicMessage } from "./wire/codec.js";
