@@ -16,6 +16,12 @@ export {
 } from "./eip712/digest.js";
 export type { SignatureErrorCode } from "./eip712/SignatureError.js";
 export { SignatureError } from "./eip712/SignatureError.js";
+export type { Secp256k1Backend } from "./eip712/secp256k1Backend.js";
+export {
+  nobleSecp256k1Backend,
+  secp256k1Backend,
+  useSecp256k1Backend,
+} from "./eip712/secp256k1Backend.js";
 export {
   recoverBatchRootSigner,
   recoverEnclaveRegistrationSigner,
@@ -38,12 +44,6 @@ export type {
 export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
 export type { OpgErrorOptions, ValidationAction } from "./errors.js";
 export { OpgError, RetryableError, ValidationError } from "./errors.js";
-export type { Secp256k1Backend } from "./eip712/secp256k1Backend.js";
-export {
-  nobleSecp256k1Backend,
-  secp256k1Backend,
-  useSecp256k1Backend,
-} from "./eip712/secp256k1Backend.js";
 export type { KeccakBackend } from "./hash/keccak.js";
 export { jsKeccakBackend, keccak256Bytes, keccakBackend, useKeccakBackend } from "./hash/keccak.js";
 export { modelIdFromBytes } from "./hash/modelId.js";
@@ -57,6 +57,7 @@ export { noopLogger } from "./logger.js";
 export { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
 export type { ProofModeName } from "./mode.js";
 export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js";
+export { base64ToBytes, bytesToBase64 } from "./tensor/base64.js";
 export type { DType, Tensor, TensorData, TensorDataByDType, TensorMap } from "./tensor/dtype.js";
 export { allocTensorData, DTYPES, dtypeFromCode, isDType, TENSOR_ARRAY_TYPES } from "./tensor/dtype.js";
 export { decodeTensors, encodeTensors, TENSOR_ENCODING_VERSION } from "./tensor/encoding.js";
@@ -64,7 +65,6 @@ export type { JsonTensor, JsonTensorMap } from "./tensor/json.js";
 export { tensorsFromJson, tensorsToJson } from "./tensor/json.js";
 export type { TensorLimits } from "./tensor/limits.js";
 export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
-export { base64ToBytes, bytesToBase64 } from "./tensor/base64.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";
 export { TensorError } from "./tensor/TensorError.js";
 export type { BatchTopicMessage } from "./wire/codec.js";

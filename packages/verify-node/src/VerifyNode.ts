@@ -3,6 +3,7 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
+import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
@@ -95,6 +96,7 @@ export class VerifyNode {
       maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
     });
     mountVerifierRoutes(runtime.http, core.store);
+    mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
     runtime.add({
       name: core.name,
       start: () => core.start(),

@@ -1,7 +1,7 @@
+import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { allocTensorData, DTYPES, isDType, type Tensor, type TensorMap } from "./dtype.js";
 import { DEFAULT_TENSOR_LIMITS, type TensorLimits } from "./limits.js";
 import { TensorError } from "./TensorError.js";
-import { base64ToBytes, bytesToBase64 } from "./base64.js";
 
 /**
  * JSON form of a tensor for HTTP APIs: `data` is either an array of numbers (64-bit integers as
