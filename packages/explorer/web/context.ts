@@ -8,7 +8,7 @@ import type { ExplorerPageConfig } from "../src/ExplorerPageConfig.js";
 export type ExecModel = {
   modelId: Hex;
   name: string;
-  inputs: { name: string; dtype: string; dims: (number | string | null)[] }[];
+  inputs: { name: string; dtype: string | null; shape: (number | string)[] }[];
   /** Proof modes the ModelRegistry allows (read from the chain). */
   modes: ("NONE" | "ZK" | "TEE")[];
   execUrl: string;

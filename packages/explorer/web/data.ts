@@ -13,6 +13,9 @@ export type ResultRow = {
   via: "on chain" | "direct" | "this page";
   sentAt?: number;
   receivedAt?: number;
+  /** When the batch holding it was signed (verifier clock, like receivedAt). */
+  batchedAt?: number;
+  /** Block time of the settlement transaction (chain clock). */
   settledAt?: number;
   reason?: string;
 };
@@ -169,6 +172,7 @@ export async function loadResults(explorer: Explorer, batches: BatchRow[]): Prom
   for (const r of rows.values()) {
     const b = r.batchId ? batchById.get(r.batchId) : undefined;
     if (b?.settledAt !== undefined) r.settledAt = b.settledAt;
+    if (b) r.batchedAt = b.createdAt;
   }
   for (const e of delivered) {
     const args = e.args as { requestId?: Hex };

@@ -7,7 +7,9 @@ import {
   x509,
 } from "@opg/attestation/browser";
 import { modelRegistryAbi } from "@opg/chain";
+import { recoverDigestSigner } from "@opg/protocol";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
 import type { Explorer } from "../context.js";
 
 export type TeeCheck = {
@@ -29,7 +31,7 @@ async function sha256(bytes: Uint8Array): Promise<Hex> {
  */
 export async function checkTeeResult(
   explorer: Explorer,
-  r: { modelId: Hex; resultProof: Hex },
+  r: { modelId: Hex; resultHash: Hex; resultProof: Hex },
 ): Promise<TeeCheck> {
   const out: TeeCheck = { ok: false, lines: [], pcrs: [], chain: [] };
   const proof = decodeTeeProof(hexToBytes(r.resultProof));
@@ -82,6 +84,7 @@ export async function checkTeeResult(
     ok: sigOk,
     text: "attestation document signature (COSE_Sign1, ES384) verified with WebCrypto",
   });
+  out.lines.push(bindingLine(proof, doc.publicKey, doc.userData, r.resultHash));
   const measurement = enclaveMeasurement(doc.pcrs);
   const allowed = (await explorer.chain.readContract({
     address: explorer.config.modelRegistry,
@@ -93,6 +96,36 @@ export async function checkTeeResult(
     ok: allowed,
     text: `PCR measurement ${measurement.slice(0, 14)}… ${allowed ? "is" : "is NOT"} allowed for this model on chain`,
   });
-  out.ok = chainOk && sigOk && allowed;
+  out.ok = chainOk && sigOk && allowed && out.lines.every((l) => l.ok);
   return out;
+}
+
+/** The attestation is about this result: its enclave key signed the result hash, or its user data is the hash. */
+function bindingLine(
+  proof: ReturnType<typeof decodeTeeProof>,
+  publicKey: Uint8Array | undefined,
+  userData: Uint8Array | undefined,
+  resultHash: Hex,
+): { ok: boolean; text: string } {
+  if (proof.binding === "document") {
+    const ok = userData !== undefined && bytesToHex(userData).toLowerCase() === resultHash.toLowerCase();
+    return { ok, text: `the document's user data ${ok ? "is" : "is NOT"} the result hash` };
+  }
+  if (!publicKey || publicKey.length !== 65 || publicKey[0] !== 0x04) {
+    return { ok: false, text: "the document carries no secp256k1 enclave key" };
+  }
+  const enclave = publicKeyToAddress(bytesToHex(publicKey));
+  let signer: string | undefined;
+  try {
+    signer = recoverDigestSigner(resultHash, proof.signature);
+  } catch {
+    signer = undefined;
+  }
+  const ok = signer !== undefined && signer.toLowerCase() === enclave.toLowerCase();
+  return {
+    ok,
+    text: ok
+      ? `the attested enclave key ${enclave.slice(0, 10)}… signed this result hash`
+      : "the result hash is NOT signed by the attested enclave key",
+  };
 }

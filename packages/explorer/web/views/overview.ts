@@ -47,9 +47,18 @@ function resultsTable(explorer: Explorer, rows: ResultRow[]): HTMLElement {
     h(
       "tr",
       null,
-      ...["request", "via", "mode", "model", "executor", "status", "batch", "received", "settled after"].map(
-        (t) => h("th", null, t),
-      ),
+      ...[
+        "request",
+        "via",
+        "mode",
+        "model",
+        "executor",
+        "status",
+        "batch",
+        "received",
+        "received → batched",
+        "settled (block time)",
+      ].map((t) => h("th", null, t)),
     ),
     ...rows.map((r) =>
       h(
@@ -70,10 +79,11 @@ function resultsTable(explorer: Explorer, rows: ResultRow[]): HTMLElement {
         h(
           "td",
           null,
-          r.settledAt !== undefined && (r.sentAt ?? r.receivedAt) !== undefined
-            ? seconds(Math.max(0, r.settledAt - (r.sentAt ?? r.receivedAt)!))
+          r.batchedAt !== undefined && r.receivedAt !== undefined
+            ? seconds(Math.max(0, r.batchedAt - r.receivedAt))
             : "–",
         ),
+        h("td", null, clock(r.settledAt)),
       ),
     ),
   );
@@ -163,7 +173,7 @@ function requestForm(explorer: Explorer): HTMLElement {
     const m = chosen();
     modeSelect.replaceChildren(...m.modes.map((mode) => h("option", { value: mode }, mode)));
     const inputName = m.inputs[0]?.name ?? "input";
-    const dims = m.inputs[0]?.dims ?? [];
+    const dims = m.inputs[0]?.shape ?? [];
     if (dims.length === 4 && Number(dims[1]) === 3) {
       // An image model (PaddleOCR's direction classifier): a text line, upright or upside down.
       const text = h("input", { id: "text", value: "opg verifiable", size: "16" });
