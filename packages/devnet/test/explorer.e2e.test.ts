@@ -16,7 +16,7 @@ const SCREENSHOTS = join(ROOT, ".screenshots");
 /** Clicks Send; the page goes to the result's view once the executor answered. Its request id. */
 async function send(page: Page): Promise<string> {
   await page.click("#send-button");
-  const shown = page.waitForFunction(() => location.hash.startsWith("#/result/0x"), null, {
+  const shown = page.waitForFunction('location.hash.startsWith("#/result/0x")', null, {
     timeout: 180_000,
   });
   const failed = page

@@ -35,9 +35,9 @@ describe("explorer routes of the verifier API", () => {
       root: h("r"),
       count: 2,
       resultHashes: [h("a"), h("b")],
-      proposer: executor,
+      proposer: executor as Hex,
       createdAt: 7,
-    } as const;
+    };
     store.insertProposal(batch);
     store.recordSignedBatch(batch);
     store.insertSignature({

@@ -111,7 +111,7 @@ function bindingLine(
     const ok = userData !== undefined && bytesToHex(userData).toLowerCase() === resultHash.toLowerCase();
     return { ok, text: `the document's user data ${ok ? "is" : "is NOT"} the result hash` };
   }
-  if (!publicKey || publicKey.length !== 65 || publicKey[0] !== 0x04) {
+  if (publicKey?.length !== 65 || publicKey[0] !== 0x04) {
     return { ok: false, text: "the document carries no secp256k1 enclave key" };
   }
   const enclave = publicKeyToAddress(bytesToHex(publicKey));
