@@ -8,7 +8,6 @@ import { type OpgDomain, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   DaemonProcess,
   daemonCliPath,
-  deployLocalNetwork,
   freePort,
   HardhatNode,
   type LocalNetwork,
@@ -16,6 +15,7 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import { deployDevnet } from "./deployDevnet.js";
 import { devnetModelSetups } from "./modelSetups.js";
 import { DEVNET } from "./topology.js";
 
@@ -121,8 +121,10 @@ export class Devnet {
       log(
         `contracts: deploying and registering ${options.verifiers ?? DEVNET.verifiers} verifiers (f = ${options.f ?? DEVNET.f}), ${options.executors ?? DEVNET.executors} executors and the models`,
       );
-      const net = await deployLocalNetwork({
+      // The operators' own commands (opg-admin deploy / verifiers set, opg-exec|opg-verify register).
+      const net = await deployDevnet({
         rpcUrl: chain.rpcUrl,
+        dir: options.dir,
         verifiers: options.verifiers ?? DEVNET.verifiers,
         executors: options.executors ?? DEVNET.executors,
         f: options.f ?? DEVNET.f,

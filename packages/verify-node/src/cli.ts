@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { daemonCli } from "@opg/runtime";
 import { verifyNodeConfig } from "./config.js";
-import { VERSION, VerifyNode } from "./VerifyNode.js";
+import { VERSION } from "./version.js";
 
 /** `opg-verify init | register | start | status`. */
 const program = daemonCli({
@@ -11,6 +11,7 @@ const program = daemonCli({
   schema: verifyNodeConfig,
   role: "verifier",
   start: async (config, logger) => {
+    const { VerifyNode } = await import("./VerifyNode.js"); // the daemon's modules load only for `start`
     const node = await VerifyNode.create(config, { logger });
     await node.start();
     return node;

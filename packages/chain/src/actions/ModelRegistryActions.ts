@@ -112,6 +112,28 @@ export class ModelRegistryActions extends ContractActions {
     });
   }
 
+  /** Sets a model's price per request, wei (owner only). */
+  setPrice(modelId: Hex, price: bigint): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "setPrice",
+      args: [modelId, price],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Allows one more TEE measurement (PCR hash) for a model (owner only). */
+  addMeasurement(modelId: Hex, pcrHash: Hex): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "addMeasurement",
+      args: [modelId, pcrHash],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
   /** Registers a model owned by the sender's account. */
   registerModel(model: ModelRegistration): Promise<TxResult> {
     return this.sender.writeContract({
