@@ -104,11 +104,17 @@ contract EnclaveRegistry is IEnclaveRegistry {
     }
 
     /// @inheritdoc IEnclaveRegistry
-    function checkEnclaveResult(bytes32 modelId, bytes32 resultHash, bytes calldata signature)
-        external
-        view
-        returns (bool valid, address enclaveKey)
-    {
+    function checkEnclaveResult(
+        bytes32 requestId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor,
+        bytes calldata signature
+    ) external view returns (bool valid, address enclaveKey) {
+        // The hash is computed here from the result's fields: a caller-chosen 32 bytes recovered to some key
+        // prove nothing about a result.
+        bytes32 resultHash = OpgHashes.resultHash(requestId, modelId, inputHash, outputHash, executor);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(resultHash, signature);
         if (err != ECDSA.RecoverError.NoError) return (false, address(0));
         return (isEnclaveAllowed(signer, modelId), signer);

@@ -215,13 +215,28 @@ export const enclaveRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
         "name": "modelId",
         "type": "bytes32"
       },
       {
         "internalType": "bytes32",
-        "name": "resultHash",
+        "name": "inputHash",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "executor",
+        "type": "address"
       },
       {
         "internalType": "bytes",

@@ -53,7 +53,7 @@ export const inferenceHubAbi = [
         "type": "uint64"
       }
     ],
-    "name": "BatchIdNotIncreasing",
+    "name": "BatchIdNotNext",
     "type": "error"
   },
   {
@@ -491,6 +491,37 @@ export const inferenceHubAbi = [
   },
   {
     "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "deliverer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "gasUsed",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "CallbackGasReimbursed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
     "inputs": [],
     "name": "EIP712DomainChanged",
     "type": "event"
@@ -524,6 +555,31 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ExecutorEquivocationProven",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "treasury",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeesForfeited",
     "type": "event"
   },
   {
@@ -578,6 +634,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -731,12 +792,38 @@ export const inferenceHubAbi = [
   },
   {
     "inputs": [],
+    "name": "BATCH_SEQUENCE_BITS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "CALLBACK_GAS_RESERVE",
     "outputs": [
       {
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DELIVERY_GRACE",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -860,6 +947,19 @@ export const inferenceHubAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "VERIFIER_FEE_BPS",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -873,6 +973,35 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "batchInfo",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "settler",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "settledAt",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -1142,6 +1271,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -1416,6 +1550,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
             "name": "deadline",
             "type": "uint64"
           },
@@ -1468,6 +1607,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -1538,6 +1682,11 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint64",
+        "name": "callbackGasPrice",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
         "name": "deadline",
         "type": "uint64"
       }
@@ -1584,6 +1733,11 @@ export const inferenceHubAbi = [
         "internalType": "uint32",
         "name": "callbackGasLimit",
         "type": "uint32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "callbackGasPrice",
+        "type": "uint64"
       },
       {
         "internalType": "uint64",
@@ -1777,6 +1931,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",

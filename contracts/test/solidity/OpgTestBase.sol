@@ -43,7 +43,7 @@ abstract contract OpgTestBase {
                 challengeWindow: 1 hours,
                 unbondingDelay: 2 hours,
                 treasury: address(0x7EA5),
-                challengerShareBps: 5_000
+                challengerShareBps: 1_000
             })
         );
         models = new ModelRegistry();
@@ -95,6 +95,11 @@ abstract contract OpgTestBase {
         }
     }
 
+    /// The verifier credited for batches this contract settles (it is no signer: the first signer is).
+    function _settler() internal view returns (address) {
+        return vm.addr(verifierPks[0]);
+    }
+
     /// Settles a one-result batch (root = leaf, empty proof) with 3 signatures; returns its id.
     function _settleSingle(bytes32 leaf) internal returns (uint64 batchId) {
         batchId = nextBatchId++;
@@ -111,7 +116,7 @@ abstract contract OpgTestBase {
         vm.deal(requester, requester.balance + fee);
         vm.prank(requester);
         requestId = hub.requestInference{value: fee}(
-            MODEL_ID, input, 0, address(0), 0, uint64(block.timestamp) + ttl
+            MODEL_ID, input, 0, address(0), 0, 0, uint64(block.timestamp) + ttl
         );
         r = Request({
             requester: requester,
@@ -120,6 +125,7 @@ abstract contract OpgTestBase {
             mode: 0,
             callback: address(0),
             callbackGasLimit: 0,
+            callbackGasPrice: 0,
             deadline: uint64(block.timestamp) + ttl,
             fee: uint96(fee)
         });

@@ -21,7 +21,11 @@ export type {
   SettleWithProofParams,
   VerifyResultParams,
 } from "./actions/InferenceHubActions.js";
-export { InferenceHubActions, toInferenceRequestedEvent } from "./actions/InferenceHubActions.js";
+export {
+  callbackGasEscrow,
+  InferenceHubActions,
+  toInferenceRequestedEvent,
+} from "./actions/InferenceHubActions.js";
 export type { ModelRegistration } from "./actions/ModelRegistryActions.js";
 export { ModelRegistryActions } from "./actions/ModelRegistryActions.js";
 export type { SigningKey } from "./actions/OperatorRegistryActions.js";

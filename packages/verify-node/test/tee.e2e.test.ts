@@ -256,12 +256,18 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     const settled = (await resultAt(verifiers[1]!, ids[1]!))!;
     const proof = decodeTeeProof(hexToBytes(settled["resultProof"] as Hex));
     if (proof.binding !== "enclave-key") throw new Error("expected the enclave-key binding");
-    const resultHash = settled["resultHash"] as Hex;
+    const fields = [
+      settled["requestId"] as Hex,
+      TEE_MODEL_ID,
+      settled["inputHash"] as Hex,
+      settled["outputHash"] as Hex,
+      settled["executor"] as Hex,
+    ] as const;
     expect(
       await net.publicClient.readContract({
         ...enclaves,
         functionName: "checkEnclaveResult",
-        args: [TEE_MODEL_ID, resultHash, proof.signature],
+        args: [...fields, proof.signature],
       }),
     ).toEqual([true, tee.enclave]);
     expect(
@@ -269,7 +275,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
         await net.publicClient.readContract({
           ...enclaves,
           functionName: "checkEnclaveResult",
-          args: [OTHER_MODEL_ID, resultHash, proof.signature],
+          args: [fields[0], OTHER_MODEL_ID, fields[2], fields[3], fields[4], proof.signature],
         })
       )[0],
     ).toBe(false);

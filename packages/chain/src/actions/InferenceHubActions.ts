@@ -23,7 +23,17 @@ export type RequestInferenceParams = {
   fee?: bigint | undefined;
   callback?: Address | undefined;
   callbackGasLimit?: number | undefined;
+  /**
+   * Highest gas price (wei) the deliverer is reimbursed at for the callback's gas (default 0: no
+   * reimbursement). `callbackGasLimit × callbackGasPrice` is sent on top of `fee` and escrowed.
+   */
+  callbackGasPrice?: bigint | undefined;
 } & ({ input: Hex } | { inputHash: Hex; inputURI: string });
+
+/** The wei a request escrows for its callback's gas: `callbackGasLimit × callbackGasPrice`. */
+export function callbackGasEscrow(callbackGasLimit: number, callbackGasPrice: bigint): bigint {
+  return BigInt(callbackGasLimit) * callbackGasPrice;
+}
 
 /** What `requestInference` returns: the id the hub assigned, the committed record and the transaction. */
 export type RequestInferenceResult = {
@@ -87,14 +97,24 @@ export class InferenceHubActions extends ContractActions {
     const fee = params.fee ?? (await this.defaultFee(params.modelId));
     const callback = params.callback ?? zeroAddress;
     const callbackGasLimit = params.callbackGasLimit ?? 0;
+    const callbackGasPrice = params.callbackGasPrice ?? 0n;
+    const value = fee + callbackGasEscrow(callbackGasLimit, callbackGasPrice);
     const tx =
       "input" in params
         ? await this.sender.writeContract({
             address: this.address,
             abi: inferenceHubAbi,
             functionName: "requestInference",
-            args: [params.modelId, params.input, params.mode, callback, callbackGasLimit, params.deadline],
-            value: fee,
+            args: [
+              params.modelId,
+              params.input,
+              params.mode,
+              callback,
+              callbackGasLimit,
+              callbackGasPrice,
+              params.deadline,
+            ],
+            value,
             errorAbi: opgErrorsAbi,
           })
         : await this.sender.writeContract({
@@ -108,9 +128,10 @@ export class InferenceHubActions extends ContractActions {
               params.mode,
               callback,
               callbackGasLimit,
+              callbackGasPrice,
               params.deadline,
             ],
-            value: fee,
+            value,
             errorAbi: opgErrorsAbi,
           });
     const [event] = this.parseInferenceRequested(tx.receipt.logs);
