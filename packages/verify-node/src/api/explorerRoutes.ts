@@ -67,7 +67,7 @@ export function mountExplorerRoutes(
         settlementTx: b.settleTx ?? null,
         createdAt: b.createdAt,
         signatures: store
-          .signaturesFor(b.batchId, b.root)
+          .signaturesFor(b.batchId, b.root, b.configDigest)
           .map((s) => ({ verifier: s.verifier, signature: s.signature })),
       })),
     };
