@@ -48,8 +48,6 @@ export type {
 // Checkpoints
 export type { CheckpointStore } from "./checkpoint/CheckpointStore.js";
 export { MemoryCheckpointStore } from "./checkpoint/CheckpointStore.js";
-export type { FileCheckpointStoreOptions } from "./checkpoint/FileCheckpointStore.js";
-export { defaultFileCheckpointStoreOptions, FileCheckpointStore } from "./checkpoint/FileCheckpointStore.js";
 // Clients and deployments
 export type { ChainClientOptions } from "./clients/createChainClient.js";
 export { createChainClient, defaultChainClientOptions, opgChain } from "./clients/createChainClient.js";

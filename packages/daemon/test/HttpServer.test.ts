@@ -41,6 +41,31 @@ async function post(server: HttpServer, path: string, body: string, headers: Rec
 }
 
 describe("HttpServer", () => {
+  it("args: corsOrigins lets the listed origins' pages call the API, and answers their preflights", async () => {
+    const server = await startServer({ corsOrigins: ["http://explorer.test"] });
+    server.route("POST", "/v1/echo", (req) => req.body);
+    const preflight = await fetch(`${server.url()}/v1/echo`, {
+      method: "OPTIONS",
+      headers: { origin: "http://explorer.test", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://explorer.test");
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("content-type");
+    const res = await post(server, "/v1/echo", '{"a":1}', { origin: "http://explorer.test" });
+    expect(res).toMatchObject({ status: 200, json: { a: 1 } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://explorer.test");
+    const other = await post(server, "/v1/echo", '{"a":1}', { origin: "http://elsewhere.test" });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const noCors = await startServer();
+    const plain = await fetch(`${noCors.url()}/health`, { headers: { origin: "http://explorer.test" } });
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    const refused = await fetch(`${noCors.url()}/health`, {
+      method: "OPTIONS",
+      headers: { origin: "http://explorer.test" },
+    });
+    expect(refused.status).toBe(405);
+  });
+
   it("default", async () => {
     const server = await startServer();
     const res = await fetch(`${server.url()}/health`);

@@ -44,6 +44,14 @@ export type DevnetOptions = {
   rpcProxy?: boolean;
   verifierFlags?: readonly string[];
   execFlags?: readonly string[];
+  /** Executors and verifiers to run (default: the topology's 2 and 3, f = 1); tests may run fewer. */
+  executors?: number;
+  verifiers?: number;
+  f?: number;
+  /** How long each daemon may take to answer `/ready` (default 60 s). */
+  readyTimeoutMs?: number;
+  /** Serve the explorer page from verify-0 (default true); see `explorerUrl`. */
+  explorer?: boolean;
   log?: (line: string) => void;
 };
 
@@ -103,6 +111,7 @@ export class Devnet {
       blockTimeMs: options.blockTimeMs ?? DEVNET.blockTimeMs,
       logFile: join(options.dir, "logs", "chain.log"),
     });
+    let started: Devnet | undefined;
     try {
       await DevRoot.loadOrCreate(join(options.dir, "nitro-dev-root"));
       // ZK-mode models get their verifier contracts, TEE-mode ones the dev enclave's measurement.
@@ -110,17 +119,20 @@ export class Devnet {
       if (setups.some((m) => m.model.modes.includes(ProofMode.ZK)))
         log("contracts: deployed the ZK models' verifier contracts");
       const models = setups.map((m) => m.setup);
-      log("contracts: deploying and registering 3 verifiers (f = 1), 2 executors and the models");
+      log(
+        `contracts: deploying and registering ${options.verifiers ?? DEVNET.verifiers} verifiers (f = ${options.f ?? DEVNET.f}), ${options.executors ?? DEVNET.executors} executors and the models`,
+      );
       // The operators' own commands (opg-admin deploy / verifiers set, opg-exec|opg-verify register).
       const net = await deployDevnet({
         rpcUrl: chain.rpcUrl,
         dir: options.dir,
-        verifiers: DEVNET.verifiers,
-        executors: DEVNET.executors,
-        f: DEVNET.f,
+        verifiers: options.verifiers ?? DEVNET.verifiers,
+        executors: options.executors ?? DEVNET.executors,
+        f: options.f ?? DEVNET.f,
         models,
       });
       const devnet = new Devnet(options, chain, net);
+      started = devnet;
       for (const [i, m] of options.models.entries()) devnet.modelIds.set(m.name, models[i]!.modelId);
       if (options.rpcProxy) {
         devnet.proxy = new TcpProxy({ host: "127.0.0.1", port: chain.port });
@@ -130,6 +142,11 @@ export class Devnet {
       await devnet.startAll(log);
       return devnet;
     } catch (err) {
+      // No daemon outlives a failed start (one that did not get ready in time, say).
+      await Promise.all(
+        [...(started?.execs ?? []), ...(started?.verifiers ?? [])].map((n) => n.proc?.kill("SIGKILL")),
+      );
+      await started?.proxy?.down();
       chain.stop();
       throw err;
     }
@@ -177,8 +194,10 @@ export class Devnet {
     }
     const all = [...this.execs, ...this.verifiers];
     for (const n of all) {
-      const extra =
-        n.kind === "verify-node" ? (this.options.verifierFlags ?? []) : (this.options.execFlags ?? []);
+      const extra = [
+        ...(n.kind === "verify-node" ? (this.options.verifierFlags ?? []) : (this.options.execFlags ?? [])),
+        ...this.explorerFlags(n),
+      ];
       n.proc = new DaemonProcess(n.kind, this.args(n, all, extra), {
         logFile: join(this.logDir, `${n.name}.log`),
         httpUrl: n.httpUrl,
@@ -237,11 +256,41 @@ export class Devnet {
     ];
   }
 
+  /**
+   * verify-0 serves the explorer page, pointed at every daemon's API and at the chain; every daemon
+   * lets that page's origin call its API (CORS).
+   */
+  private explorerFlags(n: DevnetNode): string[] {
+    const page = this.verifiers[0];
+    if (this.options.explorer === false || !page) return [];
+    const flags = ["--http.cors-origins", new URL(page.httpUrl).origin];
+    if (n !== page) return flags;
+    return [
+      ...flags,
+      "--explorer.enabled",
+      "true",
+      "--explorer.rpc-url",
+      this.chain.rpcUrl,
+      "--explorer.verify-urls",
+      ...this.verifiers.map((v) => v.httpUrl),
+      "--explorer.exec-urls",
+      ...this.execs.map((e) => e.httpUrl),
+    ];
+  }
+
+  /** The explorer page (served by verify-0), or undefined when disabled. */
+  get explorerUrl(): string | undefined {
+    const page = this.verifiers[0];
+    return this.options.explorer === false || !page ? undefined : `${page.httpUrl}/explorer/`;
+  }
+
   private async startAll(log: (line: string) => void): Promise<void> {
     log(
       `daemons: starting ${this.execs.length} opg-exec and ${this.verifiers.length} opg-verify (logs in ${this.logDir})`,
     );
-    await Promise.all([...this.execs, ...this.verifiers].map((n) => n.proc.start()));
+    await Promise.all(
+      [...this.execs, ...this.verifiers].map((n) => n.proc.start(this.options.readyTimeoutMs)),
+    );
   }
 
   /** What the demo (`runDemo`) talks to. */
@@ -261,6 +310,7 @@ export class Devnet {
   /** Every endpoint, for `--keep`. */
   endpoints(): Record<string, string> {
     const out: Record<string, string> = {
+      ...(this.explorerUrl ? { explorer: this.explorerUrl } : {}),
       chain: this.chain.rpcUrl,
       hub: this.net.deployment.inferenceHub,
       operatorRegistry: this.net.deployment.operatorRegistry,

@@ -108,6 +108,7 @@ const program = new Command("opg-devnet")
       ports: opts.freePorts ? "free" : "fixed",
       log,
     });
+    if (devnet.explorerUrl) log(`explorer: ${devnet.explorerUrl} (open it in a browser)`);
     let stopping = false;
     const stop = async (code: number) => {
       if (stopping) return;

@@ -16,6 +16,12 @@ export {
 } from "./eip712/digest.js";
 export type { SignatureErrorCode } from "./eip712/SignatureError.js";
 export { SignatureError } from "./eip712/SignatureError.js";
+export type { Secp256k1Backend } from "./eip712/secp256k1Backend.js";
+export {
+  nobleSecp256k1Backend,
+  secp256k1Backend,
+  useSecp256k1Backend,
+} from "./eip712/secp256k1Backend.js";
 export {
   recoverBatchRootSigner,
   recoverEnclaveRegistrationSigner,
@@ -38,16 +44,20 @@ export type {
 export { EIP712_NAME, EIP712_TYPES, EIP712_VERSION, toTypedDataDomain } from "./eip712/types.js";
 export type { OpgErrorOptions, ValidationAction } from "./errors.js";
 export { OpgError, RetryableError, ValidationError } from "./errors.js";
-export { keccak256Bytes, keccakBackend } from "./hash/keccak.js";
-export { modelIdFromBytes, modelIdFromFile } from "./hash/modelId.js";
+export type { KeccakBackend } from "./hash/keccak.js";
+export { jsKeccakBackend, keccak256Bytes, keccakBackend, useKeccakBackend } from "./hash/keccak.js";
+export { modelIdFromBytes } from "./hash/modelId.js";
 export type { ResultFields } from "./hash/resultHash.js";
 export { RESULT_ABI_TYPES, resultHash, resultValues } from "./hash/resultHash.js";
+export type { Sha256Backend } from "./hash/sha256.js";
+export { jsSha256Backend, sha256Backend, useSha256Backend } from "./hash/sha256.js";
 export { hashEncodedTensors, hashTensors } from "./hash/tensorHash.js";
 export type { LogFn, Logger } from "./logger.js";
 export { noopLogger } from "./logger.js";
 export { ResultBatchTree, resultLeaf } from "./merkle/ResultBatchTree.js";
 export type { ProofModeName } from "./mode.js";
 export { isProofMode, ProofMode, parseProofMode, proofModeName } from "./mode.js";
+export { base64ToBytes, bytesToBase64 } from "./tensor/base64.js";
 export type { DType, Tensor, TensorData, TensorDataByDType, TensorMap } from "./tensor/dtype.js";
 export { allocTensorData, DTYPES, dtypeFromCode, isDType, TENSOR_ARRAY_TYPES } from "./tensor/dtype.js";
 export { decodeTensors, encodeTensors, TENSOR_ENCODING_VERSION } from "./tensor/encoding.js";

@@ -157,13 +157,13 @@ describe("EIP-712", () => {
 
 describe("secp256k1 backends", () => {
   it("default: the libsecp256k1 binding loads on this platform", async () => {
-    const { secp256k1Backend } = await import("../src/eip712/secp256k1Backend.js");
+    const { secp256k1Backend } = await import("../src/index.node.js");
     expect(secp256k1Backend.name).toBe("libsecp256k1");
   });
 
   it("behavior: libsecp256k1 and noble give the same signatures and keys", async () => {
     const { secp256k1 } = await import("@noble/curves/secp256k1");
-    const { secp256k1Backend } = await import("../src/eip712/secp256k1Backend.js");
+    const { secp256k1Backend } = await import("../src/index.node.js");
     for (let i = 0; i < 20; i++) {
       const digest = hexToBytes(keccak256(toHex(`digest/${i}`)));
       const priv = hexToBytes(keccak256(toHex(`key/${i}`)));

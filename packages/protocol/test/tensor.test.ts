@@ -240,12 +240,30 @@ describe("tensorsFromJson / tensorsToJson", () => {
 
 describe("keccak256 of tensor encodings", () => {
   it("default: the native backend loads here and agrees with viem's keccak256", async () => {
-    const { keccakBackend, keccak256Bytes } = await import("../src/index.js");
+    const { keccakBackend, keccak256Bytes } = await import("../src/index.node.js");
     const { keccak256 } = await import("viem");
     expect(keccakBackend.name).toBe("xkcp");
     for (const n of [0, 1, 135, 136, 137, 100_000]) {
       const bytes = new Uint8Array(n).map((_, i) => (i * 31) & 0xff);
       expect(keccak256Bytes(bytes)).toBe(keccak256(bytes));
+    }
+  });
+
+  it("behavior: @opg/protocol resolves to the Node entry under Node, whose backends are native", async () => {
+    const protocol = await import("@opg/protocol");
+    expect(protocol.keccakBackend.name).toBe("xkcp");
+    expect(protocol.secp256k1Backend.name).toBe("libsecp256k1");
+    expect(protocol.sha256Backend.name).toBe("node");
+  });
+
+  it("behavior: the pure-JS backends of the platform-agnostic entry give the same digests", async () => {
+    const { jsKeccakBackend, jsSha256Backend, keccakBackend, sha256Backend, bytesToBase64, base64ToBytes } =
+      await import("../src/index.node.js");
+    for (const n of [0, 1, 137, 100_000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 7) & 0xff);
+      expect(jsKeccakBackend.hash(bytes)).toBe(keccakBackend.hash(bytes));
+      expect(jsSha256Backend.hash(bytes)).toEqual(new Uint8Array(sha256Backend.hash(bytes)));
+      expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
     }
   });
 });

@@ -14,7 +14,7 @@ import {
   ResultBatchTree,
   recoverDigestSigner,
   toTypedDataDomain,
-} from "../src/index.js";
+} from "../src/index.node.js";
 import { buildProtocolVectors, tensorsFromVector } from "../src/vectors.js";
 
 const committed = JSON.parse(

@@ -12,6 +12,7 @@ import {
   readKeystoreFile,
   readPassword,
 } from "@opg/daemon";
+import { type ExplorerPageConfig, loadExplorerAssets, mountExplorer } from "@opg/explorer";
 import { P2PNode } from "@opg/p2p";
 import { type OpgDomain, OpgError } from "@opg/protocol";
 import type { Address, Chain, Hex, HttpTransport, PrivateKeyAccount, PublicClient } from "viem";
@@ -137,6 +138,7 @@ export class NodeRuntime {
         port: config.http.port,
         maxBodyBytes: config.http.maxBodyBytes,
         requestTimeoutMs: config.http.requestTimeoutMs,
+        corsOrigins: config.http.corsOrigins,
         version,
       },
       { logger, metrics: this.metrics, status: this.lifecycle },
@@ -175,7 +177,25 @@ export class NodeRuntime {
     ).child({ daemon: name });
     const signer = await loadSigner(config, logger);
     const deployment = await loadConfiguredDeployment(config);
-    return new NodeRuntime(name, config, signer, deployment, logger, opts.version, opts.role);
+    const runtime = new NodeRuntime(name, config, signer, deployment, logger, opts.version, opts.role);
+    if (config.explorer.enabled) await runtime.mountExplorer();
+    return runtime;
+  }
+
+  /** Serves the explorer page (`explorer.enabled`): this daemon's API by default, the others configured. */
+  private async mountExplorer(): Promise<void> {
+    const { config, deployment } = this;
+    const self = (kind: string) => (this.name === kind ? [""] : []);
+    const page: ExplorerPageConfig = {
+      chainId: deployment.chainId,
+      rpcUrl: config.explorer.rpcUrl ?? config.chain.rpcUrl,
+      hub: deployment.inferenceHub,
+      operatorRegistry: deployment.operatorRegistry,
+      modelRegistry: deployment.modelRegistry,
+      verifyUrls: config.explorer.verifyUrls.length > 0 ? config.explorer.verifyUrls : self("opg-verify"),
+      execUrls: config.explorer.execUrls.length > 0 ? config.explorer.execUrls : self("opg-exec"),
+    };
+    mountExplorer(this.http, { config: () => page, assets: await loadExplorerAssets() });
   }
 
   /** Adds a daemon module, started after the p2p node and sender, before the HTTP server. */

@@ -31,6 +31,33 @@ export const httpConfig = z.object({
     .positive()
     .default(60_000)
     .describe("Time to answer one HTTP request before 503 REQUEST_TIMEOUT."),
+  corsOrigins: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Origins whose web pages may call the HTTP API from a browser (CORS), e.g. an explorer served by another daemon; `*` for any.",
+    ),
+});
+
+export const explorerConfig = z.object({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Serve the explorer web page at /explorer/ (recent results, batches, checks in the browser)."),
+  rpcUrl: z
+    .url()
+    .optional()
+    .describe("JSON-RPC URL the page's browser uses (default: chain.rpcUrl); it must allow CORS."),
+  verifyUrls: z
+    .array(z.string())
+    .default([])
+    .describe("Verifier APIs the page reads (default: this daemon when it is a verifier)."),
+  execUrls: z
+    .array(z.string())
+    .default([])
+    .describe(
+      "Executor APIs the page's request form sends to (default: this daemon when it is an executor).",
+    ),
 });
 
 export const keystoreConfig = z.object({
@@ -112,6 +139,7 @@ export function commonConfig(defaults: { httpPort: number }) {
     keystore: keystoreConfig,
     chain: chainConfig,
     p2p: p2pConfig,
+    explorer: explorerConfig,
   });
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
+import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
@@ -117,6 +118,7 @@ export class VerifyNode {
     mountVerifierRoutes(runtime.http, core.store, {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });
+    mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
     runtime.add({
       name: core.name,
       start: () => core.start(),

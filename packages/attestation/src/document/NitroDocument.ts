@@ -59,7 +59,7 @@ export function toNitroDocument(value: unknown, limits: NitroLimits = DEFAULT_NI
   const moduleId = value.get("module_id");
   if (typeof moduleId !== "string" || moduleId.length === 0)
     throw bad("module_id must be a non-empty text string.");
-  if (Buffer.byteLength(moduleId, "utf8") > limits.moduleIdBytes) throw bad("module_id is too long.");
+  if (new TextEncoder().encode(moduleId).length > limits.moduleIdBytes) throw bad("module_id is too long.");
 
   const digest = value.get("digest");
   if (digest !== NITRO_DIGEST) throw bad(`digest must be "${NITRO_DIGEST}".`, `digest is ${String(digest)}`);

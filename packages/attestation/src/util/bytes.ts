@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Backend } from "@opg/protocol";
 import { bytesToHex, type Hex, hexToBytes, isHex } from "viem";
 
 /** Bytes or 0x-prefixed hex, as accepted by every public function of this package. */
@@ -23,9 +23,7 @@ export function isAllZero(a: Uint8Array): boolean {
 }
 
 export function sha256Hex(...parts: Uint8Array[]): Hex {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return `0x${h.digest("hex")}`;
+  return bytesToHex(sha256Backend.hash(parts.length === 1 ? parts[0]! : concatBytes(parts)));
 }
 
 export function toHex(bytes: Uint8Array): Hex {

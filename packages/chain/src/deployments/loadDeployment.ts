@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { OpgDeployment, RegistryParams } from "@opg/contracts";
 import { type Address, type Client, getAddress, isAddress, zeroAddress } from "viem";
 import { getChainId, getCode, readContract } from "viem/actions";
@@ -10,7 +8,7 @@ export type { OpgDeployment, RegistryParams };
 
 /** Path of a chain's deployment file: `<dir>/<chainId>.json` (what `deployOpg` scripts write). */
 export function deploymentPath(dir: string, chainId: number): string {
-  return join(dir, `${chainId}.json`);
+  return `${dir.replace(/\/+$/, "")}/${chainId}.json`;
 }
 
 /**
@@ -23,6 +21,8 @@ export async function loadDeployment(
   const file = "file" in source ? source.file : deploymentPath(source.dir, source.chainId);
   let text: string;
   try {
+    // Loaded on use: the rest of this module (parseDeployment, checkDeployment) runs in browsers too.
+    const { readFile } = await import("node:fs/promises");
     text = await readFile(file, "utf8");
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";

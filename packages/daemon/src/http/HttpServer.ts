@@ -27,6 +27,11 @@ export type HttpServerOptions = {
   closeTimeoutMs: number;
   /** Daemon version reported by `/health`. */
   version: string;
+  /**
+   * Origins whose pages may call this API from a browser (CORS), e.g. an explorer page served by
+   * another daemon; `*` allows any. Empty: no CORS headers (browsers refuse cross-origin reads).
+   */
+  corsOrigins: readonly string[];
 };
 
 export const defaultHttpServerOptions: HttpServerOptions = {
@@ -36,6 +41,7 @@ export const defaultHttpServerOptions: HttpServerOptions = {
   requestTimeoutMs: 30_000,
   closeTimeoutMs: 5_000,
   version: "0.0.0",
+  corsOrigins: [],
 };
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -257,7 +263,22 @@ export class HttpServer implements Module {
       if (!res.writableFinished) controller.abort(new Error("client closed the connection"));
     };
     res.on("close", onClose);
+    const cors = this.corsOrigin(req.headers.origin);
+    if (cors !== undefined) {
+      res.setHeader("access-control-allow-origin", cors);
+      if (cors !== "*") res.setHeader("vary", "origin");
+    }
     try {
+      if (method === "OPTIONS" && cors !== undefined) {
+        // CORS preflight (a JSON POST from another origin): no credentials are ever involved.
+        res.writeHead(204, {
+          "access-control-allow-methods": "GET, POST",
+          "access-control-allow-headers": "content-type",
+          "access-control-max-age": "600",
+        });
+        res.end();
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
       const match = this.find(method, url.pathname);
       if (match.kind === "none")
@@ -300,6 +321,13 @@ export class HttpServer implements Module {
       res.off("close", onClose);
       this.inFlight.delete(controller);
     }
+  }
+
+  /** The `access-control-allow-origin` value for a request from `origin`, or undefined (none). */
+  private corsOrigin(origin: string | undefined): string | undefined {
+    const allowed = this.options.corsOrigins;
+    if (allowed.includes("*")) return "*";
+    return origin !== undefined && allowed.includes(origin) ? origin : undefined;
   }
 
   private fail(error: unknown, method: string, route: string): HttpReply {

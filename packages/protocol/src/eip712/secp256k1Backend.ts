@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { secp256k1 as noble } from "@noble/curves/secp256k1";
 
 /** Recoverable ECDSA on secp256k1: sign a digest, recover the uncompressed public key. */
@@ -10,13 +9,8 @@ export type Secp256k1Backend = {
   recover(signature64: Uint8Array, recid: number, digest: Uint8Array): Uint8Array;
 };
 
-/** The part of the `secp256k1` package's binding that opg uses (the package ships no types). */
-type NativeSecp256k1 = {
-  ecdsaSign(msg32: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
-  ecdsaRecover(signature64: Uint8Array, recid: number, msg32: Uint8Array, compressed?: boolean): Uint8Array;
-};
-
-const nobleBackend: Secp256k1Backend = {
+/** The pure-JS noble implementation: runs in browsers and every JS runtime. */
+export const nobleSecp256k1Backend: Secp256k1Backend = {
   name: "noble",
   sign(digest, privateKey) {
     const sig = noble.sign(digest, privateKey, { lowS: true });
@@ -31,22 +25,13 @@ const nobleBackend: Secp256k1Backend = {
 };
 
 /**
- * libsecp256k1 through the `secp256k1` package's prebuilt N-API binding (about 30× faster than
- * pure JS: signature recovery is the verifier's hot path); the pure-JS noble implementation when
- * the binding cannot load on this platform.
+ * The backend signing and recovery use: noble by default; the Node entry point (`@opg/protocol`
+ * under the `node` condition) installs libsecp256k1's native binding when it loads (about 30×
+ * faster: signature recovery is the verifier's hot path).
  */
-function loadBackend(): Secp256k1Backend {
-  try {
-    const require = createRequire(import.meta.url);
-    const native = require("secp256k1/bindings") as NativeSecp256k1;
-    return {
-      name: "libsecp256k1",
-      sign: (digest, privateKey) => native.ecdsaSign(digest, privateKey),
-      recover: (signature64, recid, digest) => native.ecdsaRecover(signature64, recid, digest, false),
-    };
-  } catch {
-    return nobleBackend;
-  }
-}
+export let secp256k1Backend: Secp256k1Backend = nobleSecp256k1Backend;
 
-export const secp256k1Backend: Secp256k1Backend = loadBackend();
+/** Replaces the secp256k1 backend (same signatures, other speed); the Node entry point calls it. */
+export function useSecp256k1Backend(backend: Secp256k1Backend): void {
+  secp256k1Backend = backend;
+}

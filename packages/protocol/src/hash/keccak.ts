@@ -1,32 +1,21 @@
-import { createRequire } from "node:module";
-import { bytesToHex, type Hex, keccak256 } from "viem";
+import { type Hex, keccak256 } from "viem";
 
-type NativeKeccak = (algorithm: "keccak256") => { update(data: Buffer): { digest(): Buffer } };
+/** keccak256 over bytes: pure JS everywhere, a native binding where the platform has one. */
+export type KeccakBackend = { readonly name: "xkcp" | "js"; hash(bytes: Uint8Array): Hex };
+
+/** viem's (noble's) pure-JS keccak256: runs in browsers and every JS runtime. */
+export const jsKeccakBackend: KeccakBackend = { name: "js", hash: (bytes) => keccak256(bytes) };
 
 /**
- * keccak256 of large byte strings (tensor encodings, up to megabytes): the `keccak` package's
- * prebuilt N-API binding (XKCP, about 20× faster than pure JS), or viem's pure-JS keccak256
- * when the binding cannot load on this platform. Same digest either way.
+ * The backend `keccak256Bytes` uses: pure JS by default; the Node entry point (`@opg/protocol` under
+ * the `node` condition) installs the `keccak` package's native binding when it loads.
  */
-function loadKeccak(): { name: "xkcp" | "js"; hash(bytes: Uint8Array): Hex } {
-  try {
-    const native = createRequire(import.meta.url)("keccak/bindings") as NativeKeccak;
-    return {
-      name: "xkcp",
-      // The binding takes Buffers only: a view over the same memory, no copy.
-      hash: (bytes) =>
-        bytesToHex(
-          native("keccak256")
-            .update(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-            .digest(),
-        ),
-    };
-  } catch {
-    return { name: "js", hash: (bytes) => keccak256(bytes) };
-  }
-}
+export let keccakBackend: KeccakBackend = jsKeccakBackend;
 
-export const keccakBackend = loadKeccak();
+/** Replaces the keccak backend (same digests, other speed); the Node entry point calls it. */
+export function useKeccakBackend(backend: KeccakBackend): void {
+  keccakBackend = backend;
+}
 
 /** keccak256 of `bytes`, as 0x-prefixed hex. */
 export function keccak256Bytes(bytes: Uint8Array): Hex {

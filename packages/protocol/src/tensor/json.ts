@@ -1,3 +1,4 @@
+import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { allocTensorData, DTYPES, isDType, type Tensor, type TensorMap } from "./dtype.js";
 import { DEFAULT_TENSOR_LIMITS, type TensorLimits } from "./limits.js";
 import { TensorError } from "./TensorError.js";
@@ -74,7 +75,7 @@ export function tensorsFromJson(value: unknown, limits: TensorLimits = DEFAULT_T
       if (!BASE64.test(data)) {
         throw new TensorError("DATA_LENGTH_MISMATCH", `Tensor "${name}" data is not canonical base64.`);
       }
-      const raw = Buffer.from(data, "base64");
+      const raw = base64ToBytes(data);
       if (raw.length !== elements * size) {
         throw new TensorError(
           "DATA_LENGTH_MISMATCH",
@@ -152,7 +153,7 @@ export function tensorsToJson(map: TensorMap, encoding: "array" | "base64" = "ar
   for (const [name, t] of Object.entries(map)) {
     const data =
       encoding === "base64"
-        ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64")
+        ? bytesToBase64(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
         : t.data instanceof BigInt64Array || t.data instanceof BigUint64Array
           ? Array.from(t.data, (v) => v.toString())
           : Array.from(t.data as Float32Array);

@@ -695,7 +695,8 @@ function resolveOptions(options: OpgClientOptions): Resolved {
     verifierTimeoutMs: options.verifierTimeoutMs ?? 10_000,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000,
     pollIntervalMs: options.pollIntervalMs ?? 500,
-    fetch: options.fetch ?? globalThis.fetch,
+    // Called as `fetch(…)`, never as a method of the options: browsers refuse a fetch invoked on another object.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   };
 }
 

@@ -309,6 +309,25 @@ export class VerifierStore {
     }));
   }
 
+  /** The most recently received results, newest first (the explorer's list). */
+  recentResults(limit: number): StoredResult[] {
+    return (
+      this.stmt("SELECT * FROM results ORDER BY received_at DESC, result_hash LIMIT ?").all(limit) as Row[]
+    ).map(resultFromRow);
+  }
+
+  /** The most recent rejections, newest first. */
+  recentRejections(limit: number): StoredRejection[] {
+    return (this.stmt("SELECT * FROM rejections ORDER BY at DESC LIMIT ?").all(limit) as Row[]).map((r) => ({
+      requestId: hex(r["request_id"]),
+      resultHash: hex(r["result_hash"]),
+      code: String(r["code"]),
+      reason: String(r["reason"]),
+      at: Number(r["at"]),
+      cause: r["cause_code"] == null ? undefined : String(r["cause_code"]),
+    }));
+  }
+
   // ── proposals, batches and signatures ──────────────────────────────────────────────────
 
   /** Remembers a proposal's membership (ours or a peer's), once per (batch id, root). */
@@ -366,6 +385,13 @@ export class VerifierStore {
   getBatch(batchId: bigint): StoredBatch | undefined {
     const row = this.stmt("SELECT * FROM batches WHERE batch_id = ?").get(batchId) as Row | undefined;
     return row ? batchFromRow(row) : undefined;
+  }
+
+  /** The batches this verifier signed, newest first. */
+  recentBatches(limit: number): StoredBatch[] {
+    return (this.stmt("SELECT * FROM batches ORDER BY batch_id DESC LIMIT ?").all(limit) as Row[]).map(
+      batchFromRow,
+    );
   }
 
   /** Proposals seen for any round of sequence number `sequence` under the set `configDigest`. */
