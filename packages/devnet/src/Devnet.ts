@@ -231,6 +231,12 @@ export class Devnet {
             DEVNET.enclaveImageId,
             "--zk.enabled",
             "true",
+            // Executors deliver their own settled on-chain results, proofs from any verifier;
+            // ZK requests settle at once by their proof.
+            "--delivery.verifier-urls",
+            ...all.filter((p) => p.kind === "verify-node").map((p) => p.httpUrl),
+            "--delivery.zk",
+            "proof",
           ]),
       ...extra,
     ];

@@ -1,7 +1,8 @@
+import { inferenceHubAbi } from "@opg/chain";
 import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
-import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
-import { bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
+import { createOpgClient } from "@opg/sdk";
+import { type Address, bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { Devnet } from "./Devnet.js";
@@ -21,6 +22,8 @@ export type DemoRow = {
   batchId: bigint;
   settlementTx: Hex | null;
   delivered: string;
+  /** Who sent the delivery transaction (an executor's address), or how the result reached the client. */
+  deliveredBy: string;
   msToSettled: number;
 };
 
@@ -38,10 +41,11 @@ function irisInput(features: readonly number[]): TensorMap {
 /**
  * The devnet demo, as a dApp developer would write it:
  * 1. an example dApp contract asks the hub to classify an iris flower on chain; once the
- *    verifiers settle the result, the SDK delivers it and the contract's callback stores the class;
+ *    verifiers settle the result, the executor delivers it by itself and the contract's callback
+ *    stores the class;
  * 2. an SDK client sends a signed direct request to an executor for every other model and mode;
  * 3. every result is checked against the on-chain root by the SDK, independently of verifiers;
- * 4. the trustless path: an on-chain ZK request that the SDK settles by the executor's proof
+ * 4. the trustless path: an on-chain ZK request that the executor settles by its own proof
  *    (`settleWithProof`: the hub's ZK adapter checks the Groth16 proof), with no quorum or batch.
  */
 export async function runDemo(devnet: Devnet, log: (line: string) => void): Promise<DemoRow[]> {
@@ -99,7 +103,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       const settled = await sdk.waitForSettlement(requestId, { timeoutMs: 120_000 });
       const msToSettled = performance.now() - t0;
       const verification = await sdk.verifyResult(requestId);
-      const delivery = await sdk.deliver(requestId);
+      const delivery = await waitForDelivery(devnet, requestId);
       const label = await devnet.net.publicClient.readContract({
         address: dapp,
         abi: exampleClassifierConsumerAbi,
@@ -117,6 +121,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         batchId: settled.batchId,
         settlementTx: settled.settlementTx,
         delivered: delivery.callbackSuccess ? `callback: ${label}` : "callback failed",
+        deliveredBy: executorName(devnet, delivery.from),
         msToSettled,
       });
     }
@@ -145,6 +150,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         batchId: settled.batchId,
         settlementTx: settled.settlementTx,
         delivered: "to the client (HTTP)",
+        deliveredBy: "SDK",
         msToSettled,
       });
       log(`demo: ${model.name} in ${proofModeName(mode)} settled in batch ${settled.batchId}`);
@@ -160,11 +166,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       inputs: irisInput(IRIS_SAMPLES[2]![1]),
       mode: ProofMode.ZK,
     });
-    const delivery = await settleByProof(
-      sdk,
-      requestId,
-      devnet.execs.map((e) => e.httpUrl),
-    );
+    const delivery = await waitForDelivery(devnet, requestId);
     rows.push({
       via: "SDK (on chain)",
       mode: "ZK",
@@ -182,6 +184,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       batchId: 0n,
       settlementTx: delivery.txHash,
       delivered: `settleWithProof, ${delivery.gasUsed} gas`,
+      deliveredBy: executorName(devnet, delivery.from),
       msToSettled: performance.now() - t0,
     });
     log(`demo: iris-mlp in ZK settled on chain by its proof (${delivery.gasUsed} gas)`);
@@ -189,23 +192,57 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
   return rows;
 }
 
-/**
- * `settleWithProof` with the first executor that has the result: the executors pick the request up
- * from the chain and prove it, so their answer is a 404 until then.
- */
-async function settleByProof(sdk: OpgClient, requestId: Hex, execUrls: readonly string[]): Promise<Delivery> {
-  const deadline = Date.now() + 120_000;
+type OnChainDelivery = {
+  executor: Address;
+  outputHash: Hex;
+  callbackSuccess: boolean;
+  txHash: Hex;
+  gasUsed: bigint;
+  /** The transaction's sender. */
+  from: Address;
+};
+
+/** Waits for the hub's `ResultDelivered` event of `requestId` (the executors deliver by themselves). */
+async function waitForDelivery(
+  devnet: Devnet,
+  requestId: Hex,
+  timeoutMs = 120_000,
+): Promise<OnChainDelivery> {
+  const client = devnet.net.publicClient;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const execUrl of execUrls) {
-      try {
-        return await sdk.settleWithProof(requestId, { execUrl });
-      } catch (error) {
-        const notYet = error instanceof OpgSdkError && error.code === "EXECUTOR_ERROR";
-        if (!notYet || Date.now() > deadline) throw error;
-      }
+    const [event] = await client.getContractEvents({
+      address: devnet.net.deployment.inferenceHub,
+      abi: inferenceHubAbi,
+      eventName: "ResultDelivered",
+      args: { requestId },
+      fromBlock: devnet.net.deployment.startBlock,
+      strict: true,
+    });
+    if (event) {
+      const tx = await client.getTransaction({ hash: event.transactionHash });
+      const receipt = await client.getTransactionReceipt({ hash: event.transactionHash });
+      return {
+        executor: event.args.executor,
+        outputHash: event.args.outputHash,
+        callbackSuccess: event.args.callbackSuccess,
+        txHash: event.transactionHash,
+        gasUsed: receipt.gasUsed,
+        from: tx.from,
+      };
     }
+    if (Date.now() > deadline)
+      throw new Error(`Request ${requestId} was not delivered within ${timeoutMs} ms.`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** `exec-0 0x1234…abcd` for an executor's address, the short address otherwise. */
+function executorName(devnet: Devnet, from: Address): string {
+  const i = devnet.net.executorKeys.findIndex(
+    (k) => privateKeyToAccount(k).address.toLowerCase() === from.toLowerCase(),
+  );
+  return i < 0 ? short(from, 4) : `exec-${i} ${short(from, 4)}`;
 }
 
 export function demoTable(rows: readonly DemoRow[]): string {
@@ -220,6 +257,7 @@ export function demoTable(rows: readonly DemoRow[]): string {
       "batch",
       "settlement tx",
       "delivered",
+      "delivered by",
       "request→settled",
     ],
     rows.map((r) => [
@@ -232,6 +270,7 @@ export function demoTable(rows: readonly DemoRow[]): string {
       r.batchId === 0n ? "–" : r.batchId.toString(),
       short(r.settlementTx ?? undefined),
       r.delivered,
+      r.deliveredBy,
       `${(r.msToSettled / 1000).toFixed(2)} s`,
     ]),
   );

@@ -1,7 +1,7 @@
 import { RevertedError } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
 import { encodeResultMessage, ProofMode, ResultBatchTree } from "@opg/protocol";
-import { type Address, type Hex, keccak256, toHex, zeroAddress } from "viem";
+import { type Address, keccak256, toHex, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { Deliverer, type DeliveryHub } from "../src/delivery/Deliverer.js";
 import { ExecStore } from "../src/store/ExecStore.js";
