@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # opg-exec on NVIDIA GPUs: the execution daemon on an NVIDIA CUDA 12 + cuDNN 9 runtime image, with
 # onnxruntime-node's CUDA execution provider. Linux x86-64 only (the provider is published for
 # it alone). Build from the repository root:
@@ -7,34 +6,21 @@
 # devnet uses it through docker/compose.gpu.yml. Without a usable GPU the daemon falls back to
 # the CPU provider (models.executionProviders: cuda, then cpu).
 
-# ---- build: the workspace installed from the lockfile and compiled (tsc -b) ---------------------
-# The same in every opg Dockerfile, so BuildKit builds it once for all the images.
+# ---- build: the workspace installed from the lockfile and compiled once, one production tree per image
+# The same text in every opg Dockerfile, so the builder makes it once for all the images (layer cache).
+# Nothing is pulled but the base image (docker/base-image makes it where no registry is reachable);
+# npm and pnpm reach the npm registry from the build container (proxies: the base image's CA bundle).
 FROM node:24-bookworm-slim AS build
 ENV CI=true
 WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-# pnpm at the version package.json pins (packageManager).
-RUN npm install --global --no-audit --no-fund "$(node -p 'require("./package.json").packageManager')"
-# Dependencies from the lockfile alone, so this layer survives source changes. Build scripts of
-# dependencies stay disabled (pnpm-workspace.yaml), as on a developer's machine.
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store pnpm fetch --store-dir /pnpm/store
-COPY tsconfig.json tsconfig.base.json ./
-COPY packages ./packages
-COPY contracts ./contracts
-COPY circuits ./circuits
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --prefer-offline --store-dir /pnpm/store
-RUN pnpm build
-
-# ---- prod: opg-exec and its dependencies, without devDependencies --------------------------------
-FROM build AS prod
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store \
-    rm -rf node_modules packages/*/node_modules contracts/node_modules circuits/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod --filter-prod "@opg/exec-node..." --store-dir /pnpm/store
-# onnxruntime-node ships its binaries for every platform: keep this one's.
-RUN ort="$(dirname "$(node -p 'require.resolve("onnxruntime-node/package.json", { paths: ["packages/inference"] })')")/bin/napi-v6" \
- && find "$ort" -mindepth 2 -maxdepth 2 -type d ! -path "$ort/linux/$(node -p process.arch)" -exec rm -rf {} + \
- && test -f "$ort/linux/$(node -p process.arch)/onnxruntime_binding.node"
+# pnpm at the version package.json pins (packageManager), and every package of the lockfile in the
+# store: this layer survives source changes. Dependencies' build scripts stay disabled
+# (pnpm-workspace.yaml), as on a developer's machine.
+RUN npm install --global --no-audit --no-fund "$(node -p 'require("./package.json").packageManager')" \
+ && pnpm fetch --store-dir /pnpm/store --reporter=append-only
+COPY . .
+RUN sh docker/build/workspace.sh
 
 # ---- cuda: onnxruntime-node's CUDA execution provider, installed at build time ------------------
 # The npm package ships the CPU provider only. Its postinstall (script/install, which pnpm never
@@ -43,8 +29,8 @@ RUN ort="$(dirname "$(node -p 'require.resolve("onnxruntime-node/package.json", 
 # NuGet package of the same version into bin/napi-v6/linux/x64. It is run here, where the network
 # is available, never at run time. ONNXRUNTIME_NODE_INSTALL_CUDA=v12 is the variable the script
 # reads to pick the CUDA 12 manifest (script/install-utils.js, parseInstallCudaFlag).
-FROM prod AS cuda
-RUN cd "$(dirname "$(node -p 'require.resolve("onnxruntime-node/package.json", { paths: ["packages/inference"] })')")" \
+FROM build AS cuda
+RUN cd "$(dirname "$(cd /out/exec && node -p 'require.resolve("onnxruntime-node/package.json", { paths: ["packages/inference"] })')")" \
  && ONNXRUNTIME_NODE_INSTALL_CUDA=v12 node script/install \
  && test -f bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so \
  && test -f bin/napi-v6/linux/x64/libonnxruntime_providers_shared.so
@@ -56,11 +42,13 @@ COPY --from=build /usr/local/bin/node /usr/local/bin/node
 ENV NODE_ENV=production \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
+COPY --from=cuda /out/exec /app
 WORKDIR /app
-COPY --from=cuda /app /app
-# The same unprivileged user as the node images (`node`, uid 1000), owning the data dir.
+# The same unprivileged user as the node images (`node`, uid 1000), owning the data dir. The
+# command must run (--help) to build.
 RUN useradd --uid 1000 --user-group --create-home --shell /usr/sbin/nologin node \
- && mkdir -p /data && chown node:node /data
+ && mkdir -p /data && chown node:node /data \
+ && node /app/packages/exec-node/dist/cli.js --help >/dev/null
 USER node
 ENTRYPOINT ["node", "/app/packages/exec-node/dist/cli.js"]
 CMD ["--data-dir", "/data", "start"]

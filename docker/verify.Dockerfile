@@ -1,43 +1,34 @@
-# syntax=docker/dockerfile:1
 # opg-verify: the verifier daemon. Build from the repository root:
 #   docker build -f docker/verify.Dockerfile -t opg-verify .
 # Run: `docker run -v DATA:/data opg-verify --data-dir /data start`, configured by
 # /data/config.json, OPG_* env or flags (packages/runtime/src/commonConfig.ts, the daemon's
 # src/config.ts). docker/compose.yml runs three.
 
-# ---- build: the workspace installed from the lockfile and compiled (tsc -b) ---------------------
-# The same in every opg Dockerfile, so BuildKit builds it once for all the images.
+# ---- build: the workspace installed from the lockfile and compiled once, one production tree per image
+# The same text in every opg Dockerfile, so the builder makes it once for all the images (layer cache).
+# Nothing is pulled but the base image (docker/base-image makes it where no registry is reachable);
+# npm and pnpm reach the npm registry from the build container (proxies: the base image's CA bundle).
 FROM node:24-bookworm-slim AS build
 ENV CI=true
 WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-# pnpm at the version package.json pins (packageManager).
-RUN npm install --global --no-audit --no-fund "$(node -p 'require("./package.json").packageManager')"
-# Dependencies from the lockfile alone, so this layer survives source changes. Build scripts of
-# dependencies stay disabled (pnpm-workspace.yaml), as on a developer's machine.
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store pnpm fetch --store-dir /pnpm/store
-COPY tsconfig.json tsconfig.base.json ./
-COPY packages ./packages
-COPY contracts ./contracts
-COPY circuits ./circuits
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --prefer-offline --store-dir /pnpm/store
-RUN pnpm build
+# pnpm at the version package.json pins (packageManager), and every package of the lockfile in the
+# store: this layer survives source changes. Dependencies' build scripts stay disabled
+# (pnpm-workspace.yaml), as on a developer's machine.
+RUN npm install --global --no-audit --no-fund "$(node -p 'require("./package.json").packageManager')" \
+ && pnpm fetch --store-dir /pnpm/store --reporter=append-only
+COPY . .
+RUN sh docker/build/workspace.sh
 
-# ---- prod: opg-verify and its dependencies, without devDependencies ------------------------------
-FROM build AS prod
-RUN --mount=type=cache,id=opg-pnpm-store,target=/pnpm/store \
-    rm -rf node_modules packages/*/node_modules contracts/node_modules circuits/node_modules \
- && pnpm install --frozen-lockfile --prefer-offline --prod --filter-prod "@opg/verify-node..." --store-dir /pnpm/store
-
-# ---- runtime ------------------------------------------------------------------------------------
+# ---- runtime: the base image and /out/verify, in one layer ---------------------------------------
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+COPY --from=build /out/verify /app
 WORKDIR /app
-COPY --from=prod /app /app
 # The node's state (keystore, peer key, database) lives in its data dir, owned by the
-# unprivileged `node` user (uid 1000) the daemon runs as.
-RUN mkdir -p /data && chown node:node /data
+# unprivileged `node` user (uid 1000) the daemon runs as. The command must run (--help) to build.
+RUN mkdir -p /data && chown node:node /data \
+ && node /app/packages/verify-node/dist/cli.js --help >/dev/null
 USER node
 ENTRYPOINT ["node", "/app/packages/verify-node/dist/cli.js"]
 CMD ["--data-dir", "/data", "start"]

@@ -5,10 +5,13 @@
 // it to interval mining. Once that is done, READY_FILE exists (the healthcheck looks for it).
 // Its state lives in memory: a restarted chain is a fresh one (the deployer then deploys again).
 //
+// `--help` says so and runs `hardhat --help` in the contracts project (the image build checks that
+// hardhat and its config load).
+//
 // Environment: OPG_CONTRACTS_DIR (/app/contracts), CHAIN_HOST (0.0.0.0), CHAIN_PORT (8545),
 // CHAIN_BLOCK_TIME_MS (1000), CHAIN_READY_FILE (/tmp/opg-chain-ready).
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -23,6 +26,14 @@ const START_TIMEOUT_MS = 120_000;
 
 const require = createRequire(join(CONTRACTS_DIR, "package.json"));
 const cli = join(dirname(require.resolve("hardhat/package.json")), "dist", "src", "cli.js");
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(
+    "usage: entrypoint.mjs\n\nA Hardhat node on CHAIN_HOST:CHAIN_PORT (0.0.0.0:8545) mining a block every CHAIN_BLOCK_TIME_MS (1000).\n\n",
+  );
+  const help = spawnSync(process.execPath, [cli, "--help"], { cwd: CONTRACTS_DIR, stdio: "inherit" });
+  process.exit(help.status ?? 1);
+}
 
 function log(line) {
   process.stdout.write(`[chain] ${line}\n`);

@@ -19,6 +19,9 @@
 // file exists and the chain still holds the contracts, there is nothing to do; when the chain was
 // reset (Hardhat's state is in memory), the data dirs are wiped and everything is done again.
 //
+// `--help` prints this usage once every module it uses has loaded (solc included), without a chain:
+// the image build runs it.
+//
 // Environment: OPG_ROOT (the workspace, /app), DEVNET_DATA_DIR (/data), DEVNET_RPC_URL
 // (http://chain:8545), DEVNET_CHAIN_WAIT_MS (how long to wait for the chain, 120000).
 
@@ -61,6 +64,15 @@ const { deploymentToJson } = await load(fromDevnet, "@opg/contracts");
 const { DevRoot } = await loadAny([fromDevnet, fromExec], "@opg/attestation");
 const { peerIdFromPrivateKey } = await load(fromDevnet, "@libp2p/peer-id");
 const { generateKeyPairFromSeed, privateKeyToProtobuf } = await load(fromP2p, "@libp2p/crypto/keys");
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  // @opg/zk loads solc when it compiles the ZK verifiers: load it now.
+  const solc = createRequire(fromDevnet.resolve("@opg/zk"))("solc");
+  process.stdout.write(
+    `usage: deploy.mjs\n\nDeploys opg on DEVNET_RPC_URL (${RPC_URL}) and prepares every daemon's data dir in DEVNET_DATA_DIR (${DATA_DIR}).\nsolc ${solc.version()}\n`,
+  );
+  process.exit(0);
+}
 
 function log(line) {
   process.stdout.write(`[deployer] ${line}\n`);
@@ -189,6 +201,8 @@ async function main() {
     deployment: deploymentToJson(net.deployment),
     devRootDir: DEV_ROOT_DIR,
     models: Object.fromEntries(models.map((m) => [m.name, m.setup.modelId])),
+    // Funded dev accounts for clients (public keys of the devnet, like every dev account's).
+    requesterKeys: net.requesterKeys,
     nodes: nodes.map((n) => ({
       name: n.name,
       kind: n.kind,

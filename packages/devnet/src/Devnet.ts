@@ -15,6 +15,8 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { DemoNetwork } from "./demo.js";
 import { deployDevnet } from "./deployDevnet.js";
 import { devnetModelSetups } from "./modelSetups.js";
 import { DEVNET } from "./topology.js";
@@ -247,6 +249,25 @@ export class Devnet {
       `daemons: starting ${this.execs.length} opg-exec and ${this.verifiers.length} opg-verify (logs in ${this.logDir})`,
     );
     await Promise.all([...this.execs, ...this.verifiers].map((n) => n.proc.start()));
+  }
+
+  /** What the demo (`runDemo`) talks to. */
+  demoNetwork(): DemoNetwork {
+    return {
+      rpcUrl: this.chain.rpcUrl,
+      hub: this.net.deployment.inferenceHub,
+      requesterKey: this.net.requesterKeys[0]!,
+      execUrls: this.execs.map((e) => e.httpUrl),
+      verifyUrls: this.verifiers.map((v) => v.httpUrl),
+      models: this.options.models,
+      modelIds: this.modelIds,
+      publicClient: this.net.publicClient,
+      // The executors get the verifiers' URLs (see args) and deliver the on-chain rows themselves.
+      executorsDeliver: {
+        executors: this.net.executorKeys.map((k) => privateKeyToAccount(k).address),
+        fromBlock: BigInt(this.net.deployment.startBlock),
+      },
+    };
   }
 
   /** Every endpoint, for `--keep`. */

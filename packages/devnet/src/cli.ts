@@ -1,11 +1,81 @@
 #!/usr/bin/env node
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { ComposeDevnet } from "./ComposeDevnet.js";
 import { Devnet } from "./Devnet.js";
 import { demoTable, runDemo } from "./demo.js";
 import { devnetModels } from "./models.js";
 import { formatTable } from "./table.js";
+
+type Options = {
+  keep?: boolean;
+  demo: boolean;
+  dir: string;
+  freePorts?: boolean;
+  docker?: boolean;
+  down?: boolean;
+};
+
+/** The repository root (this file is packages/devnet/dist/cli.js). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/**
+ * `--docker`: docker/compose.yml built and run, then the native devnet's demo from the host
+ * (through the published ports) and its table. Ctrl-C, the end of the demo (without `--keep`) and
+ * `--down` remove the containers and volumes.
+ */
+async function composeDevnet(opts: Options): Promise<void> {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const devnet = new ComposeDevnet({ root: ROOT, log });
+  if (opts.down) {
+    await devnet.down();
+    return;
+  }
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("removing the compose devnet (containers, network, volumes)…");
+    await devnet.down().catch((err: unknown) => process.stderr.write(`${String(err)}\n`));
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(130));
+  process.on("SIGTERM", () => void stop(143));
+  const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(0);
+  try {
+    let t0 = performance.now();
+    await devnet.build();
+    const buildS = seconds(t0);
+    t0 = performance.now();
+    // A fresh chain and fresh data dirs, like the native devnet's.
+    await devnet.down();
+    await devnet.up();
+    const upS = seconds(t0);
+    if (opts.demo) {
+      t0 = performance.now();
+      const rows = await runDemo(await devnet.demoNetwork(), log);
+      log(`\n${demoTable(rows)}\n`);
+      log(`images built in ${buildS} s; network up in ${upS} s; demo in ${seconds(t0)} s`);
+    }
+  } catch (err) {
+    process.stderr.write(
+      `compose devnet failed: ${err instanceof Error ? err.message : String(err)}\nlogs: ${devnet.composeArgs(["logs"]).join(" ")}\n`,
+    );
+    await stop(1);
+    return;
+  }
+  if (!opts.keep) {
+    await stop(0);
+    return;
+  }
+  log(
+    `${formatTable(["endpoint", "address"], Object.entries(devnet.endpoints(await devnet.summary())))}\n\nthe compose devnet is running; Ctrl-C (or scripts/devnet --down) removes it`,
+  );
+  // The containers run on their own: stay here until Ctrl-C.
+  setInterval(() => {}, 1 << 30);
+}
 
 const program = new Command("opg-devnet")
   .description(
@@ -19,7 +89,16 @@ const program = new Command("opg-devnet")
     join(".devnet", new Date().toISOString().replace(/[:.]/g, "-")),
   )
   .option("--free-ports", "use free ports instead of the fixed devnet ports (8545, 8645…, 8745…)")
-  .action(async (opts: { keep?: boolean; demo: boolean; dir: string; freePorts?: boolean }) => {
+  .option(
+    "--docker",
+    "the same network in containers (docker/compose.yml): build the images, start it, run the demo from here through the published ports",
+  )
+  .option("--down", "remove the compose devnet's containers, network and volumes, then exit")
+  .action(async (opts: Options) => {
+    if (opts.docker || opts.down) {
+      await composeDevnet(opts);
+      return;
+    }
     const dir = resolve(opts.dir);
     mkdirSync(dir, { recursive: true });
     const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -41,7 +120,7 @@ const program = new Command("opg-devnet")
     process.on("SIGTERM", () => void stop(0));
     try {
       if (opts.demo) {
-        const rows = await runDemo(devnet, log);
+        const rows = await runDemo(devnet.demoNetwork(), log);
         log(`\n${demoTable(rows)}\n`);
       }
     } catch (err) {

@@ -1,11 +1,19 @@
 import { inferenceHubAbi } from "@opg/chain";
 import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
-import { createOpgClient } from "@opg/sdk";
-import { type Address, bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
+import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
+import {
+  type Address,
+  bytesToHex,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEventLogs,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import type { Devnet } from "./Devnet.js";
+import type { DevnetModel } from "./Devnet.js";
 import { formatTable, short } from "./table.js";
 
 /** One request of the demo, as the table shows it. */
@@ -22,9 +30,35 @@ export type DemoRow = {
   batchId: bigint;
   settlementTx: Hex | null;
   delivered: string;
-  /** Who sent the delivery transaction (an executor's address), or how the result reached the client. */
+  /** Who sent the delivery transaction (`exec-<i> <address>`, the SDK), or `SDK` for direct answers. */
   deliveredBy: string;
   msToSettled: number;
+};
+
+/**
+ * What the demo needs of a running devnet, from the outside: the native one (`Devnet.demoNetwork`)
+ * and the compose one (`ComposeDevnet.demoNetwork`, through the published ports) alike.
+ */
+export type DemoNetwork = {
+  /** The chain's JSON-RPC. */
+  rpcUrl: string;
+  /** The InferenceHub. */
+  hub: Hex;
+  /** A funded dev account that sends the requests. */
+  requesterKey: Hex;
+  /** Every executor's and every verifier's HTTP API. */
+  execUrls: readonly string[];
+  verifyUrls: readonly string[];
+  /** The registered models (names, modes, demo inputs) and their model ids. */
+  models: readonly DevnetModel[];
+  modelIds: ReadonlyMap<string, Hex>;
+  publicClient: PublicClient;
+  /**
+   * The executors deliver their settled on-chain results themselves (`delivery.verifierUrls` set;
+   * ZK by their proof): the demo waits for their `ResultDelivered` instead of delivering with the SDK.
+   * `executors` names them in the table (signing addresses, in `execUrls` order).
+   */
+  executorsDeliver?: { executors: readonly Address[]; fromBlock: bigint } | undefined;
 };
 
 /** Iris flower measurements (cm): sepal length, sepal width, petal length, petal width. */
@@ -41,47 +75,40 @@ function irisInput(features: readonly number[]): TensorMap {
 /**
  * The devnet demo, as a dApp developer would write it:
  * 1. an example dApp contract asks the hub to classify an iris flower on chain; once the
- *    verifiers settle the result, the executor delivers it by itself and the contract's callback
- *    stores the class;
+ *    verifiers settle the result, the executor delivers it by itself (the SDK where executors do not
+ *    deliver) and the contract's callback stores the class;
  * 2. an SDK client sends a signed direct request to an executor for every other model and mode;
  * 3. every result is checked against the on-chain root by the SDK, independently of verifiers;
- * 4. the trustless path: an on-chain ZK request that the executor settles by its own proof
+ * 4. the trustless path: an on-chain ZK request settled by the executor's proof (by the executor)
  *    (`settleWithProof`: the hub's ZK adapter checks the Groth16 proof), with no quorum or batch.
  */
-export async function runDemo(devnet: Devnet, log: (line: string) => void): Promise<DemoRow[]> {
-  const key = devnet.net.requesterKeys[0]!;
+export async function runDemo(network: DemoNetwork, log: (line: string) => void): Promise<DemoRow[]> {
+  const key = network.requesterKey;
+  const publicClient = network.publicClient;
   const rows: DemoRow[] = [];
   const client = (execIndex: number) =>
     createOpgClient({
-      rpcUrl: devnet.chain.rpcUrl,
-      hub: devnet.net.deployment.inferenceHub,
-      execUrl: devnet.execs[execIndex % devnet.execs.length]!.httpUrl,
-      verifyUrl: devnet.verifiers.map((v) => v.httpUrl),
+      rpcUrl: network.rpcUrl,
+      hub: network.hub,
+      execUrl: network.execUrls[execIndex % network.execUrls.length]!,
+      verifyUrl: [...network.verifyUrls],
       account: key,
     });
 
   // 1. The example dApp, on chain.
-  const iris = devnet.modelIds.get("iris-mlp");
+  const iris = network.modelIds.get("iris-mlp");
   if (iris) {
     const wallet = createWalletClient({
       account: privateKeyToAccount(key),
       chain: hardhat,
-      transport: http(devnet.chain.rpcUrl),
+      transport: http(network.rpcUrl),
     });
     const deployHash = await wallet.deployContract({
       abi: exampleClassifierConsumerAbi,
       bytecode: exampleClassifierConsumerBytecode,
-      args: [
-        devnet.net.deployment.inferenceHub,
-        iris,
-        ProofMode.NONE,
-        "logits",
-        ["setosa", "versicolor", "virginica"],
-        300_000,
-      ],
+      args: [network.hub, iris, ProofMode.NONE, "logits", ["setosa", "versicolor", "virginica"], 300_000],
     });
-    const dapp = (await devnet.net.publicClient.waitForTransactionReceipt({ hash: deployHash }))
-      .contractAddress!;
+    const dapp = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     log(`demo: example dApp deployed at ${dapp}`);
     const sdk = client(0);
     for (const [expected, features] of IRIS_SAMPLES) {
@@ -93,7 +120,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         functionName: "classify",
         args: [bytesToHex(encodeTensors(irisInput(features))), 0n, deadline],
       });
-      const receipt = await devnet.net.publicClient.waitForTransactionReceipt({ hash });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const [requested] = parseEventLogs({
         abi: exampleClassifierConsumerAbi,
         eventName: "ClassificationRequested",
@@ -103,8 +130,10 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       const settled = await sdk.waitForSettlement(requestId, { timeoutMs: 120_000 });
       const msToSettled = performance.now() - t0;
       const verification = await sdk.verifyResult(requestId);
-      const delivery = await waitForDelivery(devnet, requestId);
-      const label = await devnet.net.publicClient.readContract({
+      const delivery = network.executorsDeliver
+        ? await waitForDelivery(network, requestId)
+        : { ...(await sdk.deliver(requestId)), by: "SDK" };
+      const label = await publicClient.readContract({
         address: dapp,
         abi: exampleClassifierConsumerAbi,
         functionName: "labelOf",
@@ -121,7 +150,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         batchId: settled.batchId,
         settlementTx: settled.settlementTx,
         delivered: delivery.callbackSuccess ? `callback: ${label}` : "callback failed",
-        deliveredBy: executorName(devnet, delivery.from),
+        deliveredBy: delivery.by,
         msToSettled,
       });
     }
@@ -129,9 +158,9 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
 
   // 2. Direct requests through the SDK, every other registered model and mode.
   let n = 0;
-  for (const model of devnet.options.models) {
+  for (const model of network.models) {
     for (const mode of model.modes) {
-      const modelId = devnet.modelIds.get(model.name)!;
+      const modelId = network.modelIds.get(model.name)!;
       const sdk = client(n++);
       const inputs = model.name === "iris-mlp" ? irisInput(IRIS_SAMPLES[n % 3]![1]) : model.demoInputs?.();
       if (!inputs) continue;
@@ -157,7 +186,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
     }
   }
   // 3. The trustless path: an on-chain ZK request settled by its proof alone, without the quorum.
-  const irisModel = devnet.options.models.find((m) => m.name === "iris-mlp");
+  const irisModel = network.models.find((m) => m.name === "iris-mlp");
   if (iris && irisModel?.modes.includes(ProofMode.ZK)) {
     const sdk = client(0);
     const t0 = performance.now();
@@ -166,7 +195,9 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       inputs: irisInput(IRIS_SAMPLES[2]![1]),
       mode: ProofMode.ZK,
     });
-    const delivery = await waitForDelivery(devnet, requestId);
+    const delivery = network.executorsDeliver
+      ? await waitForDelivery(network, requestId)
+      : { ...(await settleByProof(sdk, requestId, network.execUrls)), by: "SDK" };
     rows.push({
       via: "SDK (on chain)",
       mode: "ZK",
@@ -184,7 +215,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       batchId: 0n,
       settlementTx: delivery.txHash,
       delivered: `settleWithProof, ${delivery.gasUsed} gas`,
-      deliveredBy: executorName(devnet, delivery.from),
+      deliveredBy: delivery.by,
       msToSettled: performance.now() - t0,
     });
     log(`demo: iris-mlp in ZK settled on chain by its proof (${delivery.gasUsed} gas)`);
@@ -192,43 +223,43 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
   return rows;
 }
 
-type OnChainDelivery = {
+/** Waits for the hub's `ResultDelivered` event of `requestId` (the executors deliver by themselves). */
+async function waitForDelivery(
+  network: DemoNetwork,
+  requestId: Hex,
+  timeoutMs = 120_000,
+): Promise<{
   executor: Address;
   outputHash: Hex;
   callbackSuccess: boolean;
   txHash: Hex;
   gasUsed: bigint;
-  /** The transaction's sender. */
-  from: Address;
-};
-
-/** Waits for the hub's `ResultDelivered` event of `requestId` (the executors deliver by themselves). */
-async function waitForDelivery(
-  devnet: Devnet,
-  requestId: Hex,
-  timeoutMs = 120_000,
-): Promise<OnChainDelivery> {
-  const client = devnet.net.publicClient;
+  by: string;
+}> {
+  const client = network.publicClient;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [event] = await client.getContractEvents({
-      address: devnet.net.deployment.inferenceHub,
+      address: network.hub,
       abi: inferenceHubAbi,
       eventName: "ResultDelivered",
       args: { requestId },
-      fromBlock: devnet.net.deployment.startBlock,
+      fromBlock: network.executorsDeliver?.fromBlock ?? 0n,
       strict: true,
     });
     if (event) {
       const tx = await client.getTransaction({ hash: event.transactionHash });
       const receipt = await client.getTransactionReceipt({ hash: event.transactionHash });
+      const i = (network.executorsDeliver?.executors ?? []).findIndex(
+        (a) => a.toLowerCase() === tx.from.toLowerCase(),
+      );
       return {
         executor: event.args.executor,
         outputHash: event.args.outputHash,
         callbackSuccess: event.args.callbackSuccess,
         txHash: event.transactionHash,
         gasUsed: receipt.gasUsed,
-        from: tx.from,
+        by: i < 0 ? short(tx.from, 4) : `exec-${i} ${short(tx.from, 4)}`,
       };
     }
     if (Date.now() > deadline)
@@ -237,12 +268,23 @@ async function waitForDelivery(
   }
 }
 
-/** `exec-0 0x1234…abcd` for an executor's address, the short address otherwise. */
-function executorName(devnet: Devnet, from: Address): string {
-  const i = devnet.net.executorKeys.findIndex(
-    (k) => privateKeyToAccount(k).address.toLowerCase() === from.toLowerCase(),
-  );
-  return i < 0 ? short(from, 4) : `exec-${i} ${short(from, 4)}`;
+/**
+ * `settleWithProof` with the first executor that has the result: the executors pick the request up
+ * from the chain and prove it, so their answer is a 404 until then.
+ */
+async function settleByProof(sdk: OpgClient, requestId: Hex, execUrls: readonly string[]): Promise<Delivery> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    for (const execUrl of execUrls) {
+      try {
+        return await sdk.settleWithProof(requestId, { execUrl });
+      } catch (error) {
+        const notYet = error instanceof OpgSdkError && error.code === "EXECUTOR_ERROR";
+        if (!notYet || Date.now() > deadline) throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export function demoTable(rows: readonly DemoRow[]): string {

@@ -1,6 +1,8 @@
+export type { ComposeDevnetOptions, ComposeSummary } from "./ComposeDevnet.js";
+export { ComposeDevnet, composeCommand } from "./ComposeDevnet.js";
 export type { DevnetModel, DevnetNode, DevnetOptions } from "./Devnet.js";
 export { Devnet } from "./Devnet.js";
-export type { DemoRow } from "./demo.js";
+export type { DemoNetwork, DemoRow } from "./demo.js";
 export { demoTable, runDemo } from "./demo.js";
 export { deployDevnet } from "./deployDevnet.js";
 export type { DevnetModelSetup } from "./modelSetups.js";

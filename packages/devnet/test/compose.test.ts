@@ -10,6 +10,7 @@ import { verifyNodeConfig } from "@opg/verify-node";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { peerKeySeed } from "../../../docker/deployer/peerKeys.mjs";
+import { composeCommand } from "../src/ComposeDevnet.js";
 import { Devnet, type DevnetNode } from "../src/Devnet.js";
 import {
   DEVNET,
@@ -40,6 +41,7 @@ type Service = {
   depends_on?: string[] | Record<string, { condition?: string }>;
   volumes?: string[];
   healthcheck?: { test?: string[] | string };
+  profiles?: string[];
   deploy?: { resources?: { reservations?: { devices?: { driver?: string; capabilities?: string[] }[] } } };
 };
 type Compose = { services: Record<string, Service>; volumes?: Record<string, unknown> };
@@ -447,8 +449,25 @@ describe("docker/compose.yml", () => {
           expect(stages, `${file}: --from=${from}`).toContain(from);
         }
       }
+      // Nothing is pulled but the base image (docker/base-image makes it without a registry), and
+      // no BuildKit-only syntax: Compose v1 builds with the classic builder.
+      expect(readFileSync(path, "utf8"), `${file}: # syntax`).not.toMatch(/^#\s*syntax=/m);
+      for (const i of instructions) {
+        if (i.keyword !== "FROM") continue;
+        const base = i.args.split(/\s+/).find((a) => !a.startsWith("--")) as string;
+        if (stages.includes(base)) continue;
+        if (file === "docker/exec-cuda.Dockerfile" && base.startsWith("nvidia/cuda:")) continue;
+        expect(base, `${file}: FROM`).toBe("node:24-bookworm-slim");
+      }
+      for (const i of instructions) expect(i.args, `${file}: ${i.keyword}`).not.toMatch(/--mount=/);
+      // The runtime stage runs its command (--help), so an image that cannot start does not build.
+      const runtime = instructions.slice(instructions.findLastIndex((i) => i.keyword === "FROM"));
+      expect(
+        runtime.some((i) => i.keyword === "RUN" && /--help\b/.test(i.args)),
+        `${file}: runs its command with --help`,
+      ).toBe(true);
       // What COPY takes from the build context exists and is not ignored.
-      const ignored = ignoreMatcher(`${path}.dockerignore`);
+      const ignored = ignoreMatcher(join(ROOT, ".dockerignore"));
       for (const i of instructions) {
         if (i.keyword !== "COPY" || i.args.includes("--from=")) continue;
         const parts = i.args.split(/\s+/).filter((a) => !a.startsWith("--"));
@@ -463,7 +482,7 @@ describe("docker/compose.yml", () => {
         "packages/p2p/dist",
         "tsconfig.tsbuildinfo",
       ]) {
-        expect(ignored(host), `${file}.dockerignore: ${host}`).toBe(true);
+        expect(ignored(host), `.dockerignore: ${host}`).toBe(true);
       }
     }
     // Scripts the images and the compose healthchecks run from /app/docker exist.
@@ -504,15 +523,42 @@ describe("docker/compose.yml", () => {
     }
   });
 
-  it.skipIf(spawnSync("docker", ["compose", "version"]).status !== 0)(
-    "behavior: docker compose accepts the files (when the Docker client has compose)",
+  it("behavior: Compose v1 can read it (no top-level name; the project name is in docker/.env)", () => {
+    expect(Object.keys(compose)).not.toContain("name");
+    expect(readFileSync(join(DOCKER, ".env"), "utf8")).toMatch(/^COMPOSE_PROJECT_NAME=opg-devnet$/m);
+  });
+
+  it("behavior: ports are published on the host's loopback only", () => {
+    for (const [name, service] of Object.entries(services))
+      for (const p of service.ports ?? []) expect(String(p), `${name}: ${p}`).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("behavior: prometheus and grafana are behind the monitoring profile, the devnet behind none", () => {
+    for (const [name, service] of Object.entries(services))
+      expect(service.profiles, name).toEqual(MONITORING.includes(name) ? ["monitoring"] : undefined);
+  });
+
+  it.skipIf(composeCommand() === undefined)(
+    "behavior: docker compose accepts the files (when Compose is installed, v1 or v2)",
     () => {
-      const result = spawnSync(
-        "docker",
-        ["compose", "-f", "docker/compose.yml", "-f", "docker/compose.gpu.yml", "config", "--quiet"],
-        { cwd: ROOT, encoding: "utf8" },
-      );
-      expect(result.status, result.stderr).toBe(0);
+      const [cmd, ...args] = composeCommand() as string[];
+      for (const extra of [[], ["--profile", "monitoring"]]) {
+        const result = spawnSync(
+          cmd as string,
+          [
+            ...args,
+            "-f",
+            "docker/compose.yml",
+            "-f",
+            "docker/compose.gpu.yml",
+            ...extra,
+            "config",
+            "--quiet",
+          ],
+          { cwd: ROOT, encoding: "utf8" },
+        );
+        expect(result.status, result.stderr).toBe(0);
+      }
     },
   );
 });

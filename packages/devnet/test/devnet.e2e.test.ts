@@ -25,7 +25,7 @@ describe("devnet: the whole network end to end", () => {
   });
 
   it("default: the demo — dApp on chain and SDK direct requests — settles and verifies every result", async () => {
-    const rows = await runDemo(devnet, () => {});
+    const rows = await runDemo(devnet.demoNetwork(), () => {});
     const modes = new Set(rows.map((r) => r.mode));
     for (const m of devnet.options.models.flatMap((m) => m.modes))
       expect(modes.has(["NONE", "ZK", "TEE"][m]!)).toBe(true);

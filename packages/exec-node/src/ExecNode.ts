@@ -8,7 +8,7 @@ import {
 } from "@opg/chain";
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
-import { decodeResultMessage, WIRE_LIMITS } from "@opg/protocol";
+import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import { getAbiItem, type Hex } from "viem";
@@ -88,15 +88,16 @@ export class ExecNode {
         signer: runtime.signer,
         domain: runtime.domain,
         providers,
+        // The bytes are what `ExecutorCore.seal` just encoded (or stored): published as they are,
+        // under the size cap, never decoded again here.
         publish: (bytes) =>
-          p2p.publish(p2p.topics.results, bytes, {
-            validator: selfCheck,
-            maxBytes: WIRE_LIMITS.resultMessageBytes,
-          }),
+          p2p.publish(p2p.topics.results, bytes, { maxBytes: WIRE_LIMITS.resultMessageBytes }),
         logger: logger.child({ module: "executor" }),
         metrics,
       },
     );
+    // Outputs gossiped by reference are served by hash to whoever asks (verifiers, deliverers).
+    await p2p.servePayloads((hash) => store.payload(hash));
     const gate = new ModelGate({
       client: runtime.client,
       modelRegistry: deployment.modelRegistry,
@@ -273,9 +274,4 @@ export function zkArtifactRoots(config: ExecNodeConfig): string[] {
   return config.zk.artifactsDir !== undefined
     ? [dataPath(config, config.zk.artifactsDir)]
     : [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR];
-}
-
-/** What peers check first, checked before publishing: the message decodes and is ours. */
-function selfCheck(bytes: Uint8Array): void {
-  decodeResultMessage(bytes);
 }

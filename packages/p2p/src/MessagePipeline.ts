@@ -10,6 +10,9 @@ import { toValidatorResult, validationErrorCode } from "./toValidatorResult.js";
 
 export type MessagePipelineOptions = { maxPendingValidations: number };
 
+/** IGNORE codes that are never the sender's fault (our own load), whatever the topic says. */
+const BLAMELESS_IGNORES: ReadonlySet<string> = new Set(["VALIDATION_OVERLOADED"]);
+
 /** The verdict on one inbound message (emitted by `P2PNode` as `message:validated`). */
 export type ValidationOutcome = {
   topic: string;
@@ -28,7 +31,8 @@ export type ValidationOutcome = {
  * validator decoded (each message is validated once). Nothing a peer sends can throw out of here.
  */
 export class MessagePipeline {
-  private pending = 0;
+  /** Messages in validation, per topic: each topic has its own budget. */
+  private readonly pending = new Map<string, number>();
   private active = false;
 
   constructor(
@@ -38,7 +42,14 @@ export class MessagePipeline {
     private readonly metrics: P2PMetrics,
     private readonly logger: Logger,
     private readonly onOutcome: (outcome: ValidationOutcome) => void = () => {},
+    /** Charged once per IGNOREd message the sender is to blame for (see `PeerPenalties`). */
+    private readonly onBlamedIgnore: (peer: string) => void = () => {},
   ) {}
+
+  /** Messages of `topic` in validation now. */
+  pendingOf(topic: string): number {
+    return this.pending.get(topic) ?? 0;
+  }
 
   start(): void {
     this.active = true;
@@ -65,7 +76,8 @@ export class MessagePipeline {
       this.gossipsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Ignore);
       return;
     }
-    if (this.pending >= this.opts.maxPendingValidations) {
+    const pending = this.pendingOf(sub.topic);
+    if (pending >= (sub.maxPendingValidations ?? this.opts.maxPendingValidations)) {
       const overloaded = new ValidationError(
         "IGNORE",
         "VALIDATION_OVERLOADED",
@@ -74,9 +86,9 @@ export class MessagePipeline {
       this.settle(sub.topic, msgId, propagationSource, overloaded);
       return;
     }
-    this.pending += 1;
+    this.pending.set(sub.topic, pending + 1);
     void this.process(sub, evt.detail).finally(() => {
-      this.pending -= 1;
+      this.pending.set(sub.topic, this.pendingOf(sub.topic) - 1);
     });
   };
 
@@ -102,6 +114,14 @@ export class MessagePipeline {
     if (!this.active) return;
     if (!accepted) {
       this.settle(sub.topic, msgId, propagationSource, failure);
+      const code = validationErrorCode(failure);
+      if (
+        toValidatorResult(failure) === TopicValidatorResult.Ignore &&
+        !BLAMELESS_IGNORES.has(code) &&
+        !(sub.blamelessIgnores?.includes(code) ?? false)
+      ) {
+        this.onBlamedIgnore(source);
+      }
       return;
     }
     this.gossipsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Accept);

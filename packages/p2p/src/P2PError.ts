@@ -9,7 +9,10 @@ export type P2PErrorCode =
   | "ALREADY_STARTED"
   | "ALREADY_SUBSCRIBED"
   | "TOPIC_NOT_ALLOWED"
-  | "PUBLISH_FAILED";
+  | "PUBLISH_FAILED"
+  | "PAYLOAD_FETCH_FAILED"
+  | "PAYLOAD_MISMATCH"
+  | "PAYLOAD_NOT_FOUND";
 
 /** A non-retryable p2p failure: bad configuration, unusable key file, misuse of the API. */
 export class P2PError extends OpgError<P2PErrorCode> {

@@ -32,6 +32,10 @@ export class P2PMetrics {
   readonly meshPeers: Gauge<"topic">;
   /** Peers disconnected because their score fell below the graylist threshold. */
   readonly graylistDisconnects: Counter;
+  /** Inbound RPC frames over `maxRpcBytes` (their sender is penalised). */
+  readonly oversizedFrames: Counter;
+  /** Payload fetches from one peer, by result (ok, not_held, mismatch, failed). */
+  readonly payloadFetches: Counter<"result">;
 
   constructor(registry: Registry) {
     this.messages = counter(registry, {
@@ -64,6 +68,15 @@ export class P2PMetrics {
     this.graylistDisconnects = counter(registry, {
       name: "opg_p2p_graylist_disconnects_total",
       help: "Peers disconnected because their gossipsub score fell below the graylist threshold",
+    });
+    this.oversizedFrames = counter(registry, {
+      name: "opg_p2p_oversized_frames_total",
+      help: "Inbound gossipsub RPC frames over maxRpcBytes (the sender's stream is dropped and its score charged)",
+    });
+    this.payloadFetches = counter(registry, {
+      name: "opg_p2p_payload_fetches_total",
+      help: "Payload fetches from one peer by result (ok, not_held, mismatch, failed)",
+      labelNames: ["result"] as const,
     });
   }
 }

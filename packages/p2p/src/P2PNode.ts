@@ -3,7 +3,7 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { bootstrap } from "@libp2p/bootstrap";
 import { type GossipSub, gossipsub, StrictSign } from "@libp2p/gossipsub";
 import { type Identify, identify } from "@libp2p/identify";
-import { type Libp2p, type PeerId, TypedEventEmitter } from "@libp2p/interface";
+import { type Connection, type Libp2p, type PeerId, TypedEventEmitter } from "@libp2p/interface";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
@@ -13,11 +13,14 @@ import { Registry } from "prom-client";
 import { checkMessageSize } from "./checkMessageSize.js";
 import { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
 import { asGossipSubService, type GossipSubService } from "./GossipSubService.js";
+import { IpColocation } from "./IpColocation.js";
 import { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
 import { MessagePipeline, type ValidationOutcome } from "./MessagePipeline.js";
 import { NoTopicPeersError, P2PError } from "./P2PError.js";
 import { P2PMetrics } from "./P2PMetrics.js";
 import { type P2PNodeInit, type P2PNodeOptions, resolveP2PNodeOptions } from "./P2PNodeOptions.js";
+import { PayloadExchange, type PayloadLookup } from "./PayloadExchange.js";
+import { PeerPenalties } from "./PeerPenalties.js";
 import { StaticPeerDialer } from "./StaticPeerDialer.js";
 import type {
   SubscribeOptions,
@@ -26,6 +29,7 @@ import type {
   TopicValidator,
 } from "./TopicSubscription.js";
 import { type OpgTopics, topicsFor } from "./topicsFor.js";
+import { watchOversizedFrames } from "./watchOversizedFrames.js";
 
 /** The libp2p services a `P2PNode` runs. */
 export type P2PServices = { identify: Identify; ping: Ping; pubsub: GossipSub };
@@ -63,6 +67,9 @@ type Running = {
   /** Aborted on stop: ends pending `waitForTopicPeers`. */
   stopped: AbortController;
   hangingUp: Set<string>;
+  colocation: IpColocation;
+  penalties: PeerPenalties;
+  payloads: PayloadExchange;
 };
 
 /**
@@ -80,6 +87,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly subscriptions = new Map<string, TopicSubscription>();
   private running: Running | undefined;
   private starting = false;
+  private payloadLookup: PayloadLookup | undefined;
+  /** Static and exempt peers: never refused, never charged for sharing an address. */
+  private readonly trusted: ReadonlySet<string>;
 
   constructor(init: P2PNodeInit, deps: P2PNodeDeps = {}) {
     super();
@@ -88,6 +98,22 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.allowedTopics = Object.values(this.topics);
     this.logger = (deps.logger ?? noopLogger).child({ module: "p2p" });
     this.metrics = new P2PMetrics(deps.metrics?.registry ?? new Registry());
+    this.trusted = new Set([
+      ...this.options.exemptPeers,
+      ...this.options.staticPeers.map((a) => a.slice(a.lastIndexOf("/p2p/") + 5)),
+    ]);
+  }
+
+  /** Whether `peerId` is a static or exempt peer (trusted not to be an attacker's spare id). */
+  isTrusted(peerId: PeerId | string): boolean {
+    return this.trusted.has(peerId.toString());
+  }
+
+  /** The part of a peer's score opg adds (IP colocation, IGNORE floods, oversized frames); ≤ 0. */
+  appScore(peerId: PeerId | string): number {
+    const r = this.require();
+    const id = peerId.toString();
+    return r.colocation.score(id) + r.penalties.score(id);
   }
 
   /** This node's PeerId (stable across restarts: derived from the persisted key). */
@@ -134,10 +160,26 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private async startLibp2p(): Promise<void> {
     const o = this.options;
     const { privateKey, created } = await loadOrCreatePeerKey(o.peerKeyPath);
-    const isGraylisted = (peerId: PeerId): boolean =>
-      o.scoring.disconnectGraylisted &&
-      this.running !== undefined &&
-      this.running.gossipsub.getScore(peerId.toString()) < o.scoring.graylistThreshold;
+    const s = o.scoring;
+    const colocation = new IpColocation((id) => this.trusted.has(id), {
+      threshold: s.ipColocationThreshold,
+      weight: s.ipColocationWeight,
+    });
+    const penalties = new PeerPenalties({
+      ignoreAllowance: s.ignoreAllowance,
+      ignoreWeight: s.ignoreWeight,
+      ignoreDecay: s.ignoreDecay,
+      oversizedWeight: s.oversizedFrameWeight,
+      oversizedDecay: s.oversizedFrameDecay,
+      maxPeers: 10_000,
+    });
+    const appSpecificScore = (id: string): number => colocation.score(id) + penalties.score(id);
+    // Static and exempt peers are never refused; others while their score is under the graylist.
+    const isGraylisted = (peerId: PeerId): boolean => {
+      const id = peerId.toString();
+      if (!s.disconnectGraylisted || this.running === undefined || this.trusted.has(id)) return false;
+      return Math.min(this.running.gossipsub.getScore(id), penalties.score(id)) < s.graylistThreshold;
+    };
 
     const libp2p = await createLibp2p<P2PServices>({
       start: false,
@@ -180,7 +222,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
           mcacheLength: o.gossip.mcacheLength,
           mcacheGossip: o.gossip.mcacheGossip,
           seenTTL: o.gossip.seenTTLMs,
-          scoreParams: createScoreParams(this.allowedTopics, o.scoring),
+          scoreParams: createScoreParams(this.allowedTopics, o.scoring, appSpecificScore),
           scoreThresholds: createScoreThresholds(o.scoring),
         }),
       },
@@ -191,8 +233,14 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       const running: Running = {
         libp2p,
         gossipsub: gs,
-        pipeline: new MessagePipeline(gs, this.subscriptions, o, this.metrics, this.logger, (detail) =>
-          this.safeDispatchEvent("message:validated", { detail }),
+        pipeline: new MessagePipeline(
+          gs,
+          this.subscriptions,
+          o,
+          this.metrics,
+          this.logger,
+          (detail) => this.safeDispatchEvent("message:validated", { detail }),
+          (peer) => penalties.add(peer, "ignore"),
         ),
         dialer: new StaticPeerDialer(
           libp2p,
@@ -205,10 +253,29 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         ),
         stopped: new AbortController(),
         hangingUp: new Set(),
+        colocation,
+        penalties,
+        payloads: new PayloadExchange(libp2p, o.payloads, this.logger),
       };
+      if (
+        !watchOversizedFrames(libp2p.services.pubsub, (peerId) => {
+          const id = peerId.toString();
+          penalties.add(id, "oversized");
+          this.metrics.oversizedFrames.inc();
+          this.logger.debug({ peer: id }, "oversized gossip frame");
+          // Gossipsub has dropped this peer's stream (and forgotten the peer): the heartbeat will
+          // not see it, so hang up here once it is under the graylist.
+          if (isGraylisted(peerId)) this.hangUp(peerId, penalties.score(id));
+        })
+      ) {
+        this.logger.warn({}, "this gossipsub cannot report oversized frames: they go unpenalised");
+      }
+      libp2p.addEventListener("connection:open", this.onConnectionOpen);
+      libp2p.addEventListener("connection:close", this.onConnectionClose);
       libp2p.addEventListener("peer:connect", this.onPeersChanged);
       libp2p.addEventListener("peer:disconnect", this.onPeersChanged);
       await libp2p.start();
+      if (this.payloadLookup !== undefined) await running.payloads.serve(this.payloadLookup);
       this.running = running;
       running.pipeline.start();
       gs.addEventListener("gossipsub:heartbeat", this.onHeartbeat);
@@ -239,7 +306,10 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     running.gossipsub.removeEventListener("gossipsub:heartbeat", this.onHeartbeat);
     running.libp2p.removeEventListener("peer:connect", this.onPeersChanged);
     running.libp2p.removeEventListener("peer:disconnect", this.onPeersChanged);
+    running.libp2p.removeEventListener("connection:open", this.onConnectionOpen);
+    running.libp2p.removeEventListener("connection:close", this.onConnectionClose);
     await running.libp2p.stop();
+    running.colocation.clear();
     this.metrics.peers.set(0);
     this.logger.info({}, "p2p node stopped");
   }
@@ -265,11 +335,19 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         details: `${topic}: ${maxBytes}`,
       });
     }
+    const budget = opts.maxPendingValidations;
+    if (budget !== undefined && (!Number.isSafeInteger(budget) || budget <= 0)) {
+      throw new P2PError("INVALID_OPTIONS", "maxPendingValidations must be a positive integer.", {
+        details: `${topic}: ${budget}`,
+      });
+    }
     const sub: TopicSubscription = {
       topic,
       validator,
       handler: handler as TopicHandler<unknown>,
       maxBytes,
+      maxPendingValidations: budget,
+      blamelessIgnores: opts.blamelessIgnores,
     };
     this.subscriptions.set(topic, sub);
     this.running?.gossipsub.subscribe(topic);
@@ -313,6 +391,53 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         cause: err,
       });
     }
+  }
+
+  /**
+   * Serves payloads by hash (`PAYLOAD_PROTOCOL`) from `lookup`: results' outputs this node
+   * produced or holds. Call before or after `start()`; once.
+   */
+  async servePayloads(lookup: PayloadLookup): Promise<void> {
+    if (this.payloadLookup !== undefined) {
+      throw new P2PError("ALREADY_SUBSCRIBED", "Payloads are already served.");
+    }
+    this.payloadLookup = lookup;
+    if (this.running !== undefined) await this.running.payloads.serve(lookup);
+  }
+
+  /**
+   * Fetches the payload hashing to `hash` (keccak256), trying `from` first (e.g. the result's
+   * author) and then every connected peer, each within the fetch timeout. Returns the checked
+   * bytes; throws P2PError PAYLOAD_NOT_FOUND when no peer holds it. A peer that answers bytes of
+   * another hash is charged like an invalid message.
+   */
+  async fetchPayload(
+    hash: `0x${string}`,
+    from: readonly PeerId[] = [],
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const running = this.require();
+    const seen = new Set<string>();
+    const candidates = [...from, ...running.libp2p.getPeers()].filter((p) => {
+      const id = p.toString();
+      if (seen.has(id) || p.equals(running.libp2p.peerId)) return false;
+      seen.add(id);
+      return true;
+    });
+    for (const peer of candidates) {
+      signal?.throwIfAborted();
+      try {
+        const payload = await running.payloads.fetch(peer, hash, signal);
+        this.metrics.payloadFetches.inc({ result: payload ? "ok" : "not_held" });
+        if (payload !== undefined) return payload;
+      } catch (err) {
+        const mismatch = err instanceof P2PError && err.code === "PAYLOAD_MISMATCH";
+        this.metrics.payloadFetches.inc({ result: mismatch ? "mismatch" : "failed" });
+        if (mismatch) running.penalties.add(peer.toString(), "oversized");
+        this.logger.debug({ peer: peer.toString(), hash, err: String(err) }, "payload fetch failed");
+      }
+    }
+    throw new P2PError("PAYLOAD_NOT_FOUND", "No peer holds this payload.", { details: hash });
   }
 
   /**
@@ -372,6 +497,14 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     }
   }
 
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    this.running?.colocation.onOpen(evt.detail);
+  };
+
+  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
+    this.running?.colocation.onClose(evt.detail);
+  };
+
   private readonly onPeersChanged = (): void => {
     if (this.running !== undefined) this.metrics.peers.set(this.running.libp2p.getPeers().length);
   };
@@ -380,24 +513,33 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private readonly onHeartbeat = (): void => {
     const running = this.running;
     if (running === undefined) return;
-    const { gossipsub: gs, libp2p, hangingUp } = running;
+    const { gossipsub: gs, hangingUp } = running;
     for (const topic of this.subscriptions.keys()) {
       this.metrics.meshPeers.set({ topic }, gs.getMeshPeers(topic).length);
     }
+    running.penalties.prune();
     if (!this.options.scoring.disconnectGraylisted) return;
     for (const peerId of gs.getPeers()) {
       const id = peerId.toString();
-      if (hangingUp.has(id)) continue;
+      if (hangingUp.has(id) || this.trusted.has(id)) continue;
       const score = gs.getScore(id);
       if (score >= this.options.scoring.graylistThreshold) continue;
-      hangingUp.add(id);
-      this.metrics.graylistDisconnects.inc();
-      this.logger.warn({ peer: id, score }, "disconnecting graylisted peer");
-      this.safeDispatchEvent("peer:graylisted", { detail: { peerId, score } });
-      libp2p
-        .hangUp(peerId)
-        .catch((err: unknown) => this.logger.debug({ peer: id, err }, "hang-up failed"))
-        .finally(() => hangingUp.delete(id));
+      this.hangUp(peerId, score);
     }
   };
+
+  /** Hangs up on a graylisted peer (once at a time), with the event and metric. */
+  private hangUp(peerId: PeerId, score: number): void {
+    const running = this.running;
+    const id = peerId.toString();
+    if (running === undefined || running.hangingUp.has(id)) return;
+    running.hangingUp.add(id);
+    this.metrics.graylistDisconnects.inc();
+    this.logger.warn({ peer: id, score }, "disconnecting graylisted peer");
+    this.safeDispatchEvent("peer:graylisted", { detail: { peerId, score } });
+    running.libp2p
+      .hangUp(peerId)
+      .catch((err: unknown) => this.logger.debug({ peer: id, err }, "hang-up failed"))
+      .finally(() => running.hangingUp.delete(id));
+  }
 }

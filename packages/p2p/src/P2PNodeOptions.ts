@@ -1,5 +1,7 @@
+import { peerIdFromString } from "@libp2p/peer-id";
 import { CODE_P2P, multiaddr } from "@multiformats/multiaddr";
 import { P2PError } from "./P2PError.js";
+import { defaultPayloadExchangeOptions, type PayloadExchangeOptions } from "./PayloadExchange.js";
 
 /** Gossipsub mesh parameters (see the gossipsub v1.1 spec for their meaning). */
 export type P2PGossipOptions = {
@@ -57,6 +59,24 @@ export type P2PScoringOptions = {
   graylistThreshold: number;
   /** Hang up on peers below the graylist threshold and refuse their connections while they stay there. */
   disconnectGraylisted: boolean;
+  /**
+   * P6, counted by opg (gossipsub's own P6 is off): non-exempt peers connected from one IP beyond
+   * this many each score `ipColocationWeight` · surplus². Static and exempt peers neither count nor pay.
+   */
+  ipColocationThreshold: number;
+  ipColocationWeight: number;
+  /** IGNOREd messages a peer may send (decayed count) before each costs score; see `PeerPenalties`. */
+  ignoreAllowance: number;
+  /** Score per squared IGNORE above the allowance (negative). */
+  ignoreWeight: number;
+  /** Per-second decay of the IGNORE count. */
+  ignoreDecay: number;
+  /** Score per squared RPC frame over `maxRpcBytes` (negative). */
+  oversizedFrameWeight: number;
+  /** Per-second decay of the oversized-frame count. */
+  oversizedFrameDecay: number;
+  /** How long gossipsub keeps the score of a peer that left (a graylisted peer stays refused that long at most). */
+  retainScoreMs: number;
 };
 
 export type P2PNodeOptions = {
@@ -78,6 +98,11 @@ export type P2PNodeOptions = {
   reconnectMinBackoffMs: number;
   /** Ceiling of the static-peer redial delay. */
   reconnectMaxBackoffMs: number;
+  /**
+   * Peer ids trusted like static peers without being dialled: exempt from IP-colocation scoring and
+   * never refused by the connection gater (their messages are still validated and scored).
+   */
+  exemptPeers: string[];
   /** Connections above which libp2p prunes (static peers are tagged to be kept). */
   maxConnections: number;
   /** `publish` resolves with 0 instead of throwing `NoTopicPeersError` when no peer is subscribed. */
@@ -90,15 +115,21 @@ export type P2PNodeOptions = {
    * `maxMessageBytes`.
    */
   maxRpcBytes: number;
-  /** Inbound messages validated concurrently; beyond that they are IGNOREd (load shedding). */
+  /**
+   * Inbound messages validated concurrently, per topic (each topic has its own budget, so a flood
+   * on one never starves another); beyond that they are IGNOREd (load shedding).
+   */
   maxPendingValidations: number;
+  /** Payloads on demand (`PAYLOAD_PROTOCOL`): largest payload, fetch timeout, concurrent serves. */
+  payloads: PayloadExchangeOptions;
   gossip: P2PGossipOptions;
   scoring: P2PScoringOptions;
 };
 
 /** What the constructor accepts: `chainId` and `peerKeyPath`, the rest defaults (one level deep). */
 export type P2PNodeInit = Pick<P2PNodeOptions, "chainId" | "peerKeyPath"> &
-  Partial<Omit<P2PNodeOptions, "chainId" | "peerKeyPath" | "gossip" | "scoring">> & {
+  Partial<Omit<P2PNodeOptions, "chainId" | "peerKeyPath" | "gossip" | "scoring" | "payloads">> & {
+    payloads?: Partial<PayloadExchangeOptions>;
     gossip?: Partial<P2PGossipOptions>;
     scoring?: Partial<P2PScoringOptions>;
   };
@@ -122,6 +153,14 @@ export const defaultP2PGossipOptions: P2PGossipOptions = {
  * REJECTed message costs 20·n² (n = decayed count): one invalid message stops gossip with the peer
  * at worst, two stop publishing to it, three put any peer under the graylist threshold (-80).
  * The count decays by 0.3 % per second (half-life about 4 minutes).
+ *
+ * What outsiders must not be able to turn against honest nodes (docs/protocol.md, "Peer scoring"):
+ * - IP colocation is counted over connected, non-exempt peers only: 9+ unknown ids on one address
+ *   cost those ids −5·surplus² each; static/exempt peers on that address are untouched.
+ * - IGNOREs cost nothing up to a decayed count of 50 (a steady 2.5/s), then −0.05·excess² each
+ *   (about 95 IGNOREs in a burst graylist the sender); the count halves in about 14 s.
+ * - An RPC frame over `maxRpcBytes` costs −50·n²: one reaches the publish threshold, two graylist.
+ * - A score is retained 10 minutes after a peer leaves (gossipsub's default is an hour).
  */
 export const defaultP2PScoringOptions: P2PScoringOptions = {
   topicWeight: 1,
@@ -141,6 +180,14 @@ export const defaultP2PScoringOptions: P2PScoringOptions = {
   publishThreshold: -50,
   graylistThreshold: -80,
   disconnectGraylisted: true,
+  ipColocationThreshold: 8,
+  ipColocationWeight: -5,
+  ignoreAllowance: 50,
+  ignoreWeight: -0.05,
+  ignoreDecay: 0.95,
+  oversizedFrameWeight: -50,
+  oversizedFrameDecay: 0.99,
+  retainScoreMs: 600_000,
 };
 
 export const defaultP2PNodeOptions: Omit<P2PNodeOptions, "chainId" | "peerKeyPath"> = {
@@ -149,6 +196,7 @@ export const defaultP2PNodeOptions: Omit<P2PNodeOptions, "chainId" | "peerKeyPat
   bootstrapPeers: [],
   bootstrapDelayMs: 1000,
   staticPeers: [],
+  exemptPeers: [],
   reconnectMinBackoffMs: 1000,
   reconnectMaxBackoffMs: 60_000,
   maxConnections: 100,
@@ -156,6 +204,7 @@ export const defaultP2PNodeOptions: Omit<P2PNodeOptions, "chainId" | "peerKeyPat
   maxMessageBytes: 1024 * 1024,
   maxRpcBytes: 4 * 1024 * 1024,
   maxPendingValidations: 1024,
+  payloads: defaultPayloadExchangeOptions,
   gossip: defaultP2PGossipOptions,
   scoring: defaultP2PScoringOptions,
 };
@@ -165,6 +214,7 @@ export function resolveP2PNodeOptions(init: P2PNodeInit): P2PNodeOptions {
   const options: P2PNodeOptions = {
     ...defaultP2PNodeOptions,
     ...init,
+    payloads: { ...defaultPayloadExchangeOptions, ...init.payloads },
     gossip: { ...defaultP2PGossipOptions, ...init.gossip },
     scoring: { ...defaultP2PScoringOptions, ...init.scoring },
   };
@@ -203,6 +253,7 @@ function validate(o: P2PNodeOptions): string[] {
       );
     }
   }
+  for (const id of o.exemptPeers) check(isPeerId(id), `exemptPeers entry must be a peer id: ${id}`);
   check(o.bootstrapDelayMs >= 0, "bootstrapDelayMs must be >= 0");
   positiveInt(o.reconnectMinBackoffMs, "reconnectMinBackoffMs");
   check(
@@ -214,6 +265,9 @@ function validate(o: P2PNodeOptions): string[] {
   positiveInt(o.maxRpcBytes, "maxRpcBytes");
   check(o.maxRpcBytes > o.maxMessageBytes, "maxRpcBytes must exceed maxMessageBytes (RPC framing overhead)");
   positiveInt(o.maxPendingValidations, "maxPendingValidations");
+  positiveInt(o.payloads.maxPayloadBytes, "payloads.maxPayloadBytes");
+  positiveInt(o.payloads.fetchTimeoutMs, "payloads.fetchTimeoutMs");
+  positiveInt(o.payloads.maxConcurrentServes, "payloads.maxConcurrentServes");
 
   const g = o.gossip;
   for (const key of [
@@ -244,6 +298,8 @@ function validate(o: P2PNodeOptions): string[] {
     "invalidMessageDeliveriesDecay",
     "firstMessageDeliveriesDecay",
     "behaviourPenaltyDecay",
+    "ignoreDecay",
+    "oversizedFrameDecay",
   ] as const) {
     check(s[key] > 0 && s[key] < 1, `scoring.${key} must be between 0 and 1`);
   }
@@ -256,6 +312,14 @@ function validate(o: P2PNodeOptions): string[] {
   );
   check(s.topicScoreCap >= 0, "scoring.topicScoreCap must be >= 0");
   check(s.behaviourPenaltyWeight <= 0, "scoring.behaviourPenaltyWeight must be <= 0");
+  check(s.ipColocationWeight <= 0, "scoring.ipColocationWeight must be <= 0");
+  check(s.ipColocationThreshold >= 1, "scoring.ipColocationThreshold must be >= 1");
+  check(s.ignoreAllowance >= 0, "scoring.ignoreAllowance must be >= 0");
+  check(
+    s.ignoreWeight <= 0 && s.oversizedFrameWeight <= 0,
+    "scoring.ignoreWeight and oversizedFrameWeight must be <= 0",
+  );
+  check(s.retainScoreMs >= 0, "scoring.retainScoreMs must be >= 0");
   check(
     s.gossipThreshold <= 0 &&
       s.publishThreshold <= s.gossipThreshold &&
@@ -268,6 +332,15 @@ function validate(o: P2PNodeOptions): string[] {
 function parses(addr: string): boolean {
   try {
     multiaddr(addr);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPeerId(id: string): boolean {
+  try {
+    peerIdFromString(id);
     return true;
   } catch {
     return false;

@@ -24,6 +24,14 @@ export type TopicHandler<T> = (value: T, info: MessageInfo) => void | Promise<vo
 export type SubscribeOptions = {
   /** Size cap for this topic's messages (default: the node's `maxMessageBytes`). */
   maxBytes?: number;
+  /** This topic's validation budget (default: the node's `maxPendingValidations`). */
+  maxPendingValidations?: number;
+  /**
+   * IGNORE codes that are not the sender's fault (our chain unreachable, our own bug, a duplicate
+   * of something an honest executor republishes): they cost the sender no score. Every other
+   * IGNORE counts towards the sender's IGNORE-flood penalty.
+   */
+  blamelessIgnores?: readonly string[];
 };
 
 /** A registered subscription (type-erased for storage). */
@@ -32,4 +40,6 @@ export type TopicSubscription = {
   validator: TopicValidator<unknown>;
   handler: TopicHandler<unknown>;
   maxBytes: number;
+  maxPendingValidations?: number | undefined;
+  blamelessIgnores?: readonly string[] | undefined;
 };

@@ -6,9 +6,15 @@ import type { P2PScoringOptions } from "./P2PNodeOptions.js";
  * (P1) and first deliveries (P2) reward honest peers a little, REJECTed messages (P4) punish
  * quadratically, and protocol misbehaviour (P7) keeps gossipsub's own penalty. Mesh delivery
  * rates (P3/P3b) are off: opg topics are low-volume and bursty, so a quiet honest peer must not
- * look like a withholding one. IP colocation (P6) keeps gossipsub's defaults.
+ * look like a withholding one. Gossipsub's IP colocation (P6) is off: `appSpecificScore` (P5,
+ * weight 1) carries opg's own colocation count (exempting static peers) and the penalties for
+ * IGNORE floods and oversized frames (`IpColocation`, `PeerPenalties`).
  */
-export function createScoreParams(topics: readonly string[], s: P2PScoringOptions): Partial<PeerScoreParams> {
+export function createScoreParams(
+  topics: readonly string[],
+  s: P2PScoringOptions,
+  appSpecificScore: (peerId: string) => number = () => 0,
+): Partial<PeerScoreParams> {
   const topicParams: TopicScoreParams = {
     topicWeight: s.topicWeight,
     timeInMeshWeight: s.timeInMeshWeight,
@@ -31,11 +37,15 @@ export function createScoreParams(topics: readonly string[], s: P2PScoringOption
   return {
     topics: Object.fromEntries(topics.map((topic) => [topic, { ...topicParams }])),
     topicScoreCap: s.topicScoreCap,
+    appSpecificScore,
+    appSpecificWeight: 1,
+    IPColocationFactorWeight: 0,
     behaviourPenaltyWeight: s.behaviourPenaltyWeight,
     behaviourPenaltyThreshold: s.behaviourPenaltyThreshold,
     behaviourPenaltyDecay: s.behaviourPenaltyDecay,
     decayInterval: 1000,
     decayToZero: 0.01,
+    retainScore: s.retainScoreMs,
   };
 }
 

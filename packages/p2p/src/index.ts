@@ -2,6 +2,7 @@ export type { LogFn, Logger } from "@opg/protocol";
 export { noopLogger } from "@opg/protocol";
 export { checkMessageSize } from "./checkMessageSize.js";
 export { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
+export { IpColocation, ipOf } from "./IpColocation.js";
 export type { PeerKeyResult } from "./loadOrCreatePeerKey.js";
 export { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
 export type { ValidationOutcome } from "./MessagePipeline.js";
@@ -18,6 +19,10 @@ export {
   defaultP2PScoringOptions,
   resolveP2PNodeOptions,
 } from "./P2PNodeOptions.js";
+export type { PayloadExchangeOptions, PayloadLookup } from "./PayloadExchange.js";
+export { defaultPayloadExchangeOptions, PAYLOAD_PROTOCOL } from "./PayloadExchange.js";
+export type { PeerPenaltiesOptions, PenaltyKind } from "./PeerPenalties.js";
+export { PeerPenalties } from "./PeerPenalties.js";
 export { peerIdString } from "./peerIdString.js";
 export { STATIC_PEER_TAG } from "./StaticPeerDialer.js";
 export type { MessageInfo, SubscribeOptions, TopicHandler, TopicValidator } from "./TopicSubscription.js";

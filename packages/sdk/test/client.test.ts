@@ -248,7 +248,25 @@ describe("OpgClient.waitForResult / waitForSettlement", () => {
     expect(polls).toBeGreaterThanOrEqual(5);
   });
 
-  it("error: rejected → REJECTED; never settled → TIMEOUT; abort → ABORTED", async () => {
+  it("behavior: a rejection is not final: a result settled later is returned", async () => {
+    const opg = client();
+    const { direct, honest } = await settledDirect(opg);
+    let polls = 0;
+    verifierAnswers.set(direct.requestId, () => {
+      polls++;
+      if (polls < 3) {
+        const reason = { code: "BAD_PROOF", message: "junk sent ahead under this request id" };
+        return { status: 200, body: { requestId: direct.requestId, status: "rejected", reason } };
+      }
+      return { status: 200, body: honest };
+    });
+    await expect(opg.waitForSettlement(direct.requestId, { timeoutMs: 10_000 })).resolves.toMatchObject({
+      status: "settled",
+    });
+    expect(polls).toBeGreaterThanOrEqual(3);
+  });
+
+  it("error: rejected until the deadline → REJECTED; never settled → TIMEOUT; abort → ABORTED", async () => {
     const opg = client();
     const id = keccak256(toHex("rejected-one"));
     verifierAnswers.set(id, () => ({
@@ -259,7 +277,7 @@ describe("OpgClient.waitForResult / waitForSettlement", () => {
         reason: { code: "BAD_SIGNATURE", message: "bad executor signature" },
       },
     }));
-    await expect(opg.waitForResult(id, { timeoutMs: 5_000 })).rejects.toMatchObject({
+    await expect(opg.waitForResult(id, { timeoutMs: 300 })).rejects.toMatchObject({
       code: "REJECTED",
       meta: { reason: "BAD_SIGNATURE" },
     });

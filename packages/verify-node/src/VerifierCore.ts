@@ -10,6 +10,7 @@ import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.
 import { RegistryCache, type RegistryCacheOptions } from "./pipeline/RegistryCache.js";
 import { ResultIntake, type ResultIntakeOptions } from "./pipeline/ResultIntake.js";
 import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultValidator.js";
+import { SignaturePool } from "./pipeline/SignaturePool.js";
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
@@ -23,6 +24,8 @@ export type VerifierCoreOptions = {
   registry: Partial<RegistryCacheOptions>;
   intake: Partial<ResultIntakeOptions>;
   validation: Partial<ResultValidatorOptions>;
+  /** Worker threads recovering result signatures (0: inline on the event loop). */
+  signatureWorkers?: number;
   /** TEE mode's options (used when `deps.tee` is given). */
   tee?: {
     verifier?: Partial<TeeProofVerifierOptions>;
@@ -72,6 +75,9 @@ export class VerifierCore {
   readonly tee: { verifier: TeeProofVerifier; registrar: EnclaveRegistrar | undefined } | undefined;
   /** ZK mode's proof verifier, when enabled. */
   readonly zk: ZkProofVerifier | undefined;
+  private kickTimer: NodeJS.Timeout | undefined;
+  /** Where result signatures are recovered (worker threads when `signatureWorkers` > 0). */
+  readonly signatures: SignaturePool;
   /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
   private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
   private readonly logger: Logger;
@@ -125,7 +131,9 @@ export class VerifierCore {
       {},
       { store: this.store, chain: deps.chain, logger: logger.child({ module: "challenger" }) },
     );
+    this.signatures = new SignaturePool({ workers: options.signatureWorkers ?? 0 });
     const validator = new ResultValidator(options.validation, {
+      recover: (digest, signature) => this.signatures.recover(digest, signature),
       domain: this.domain,
       registry: this.registry,
       store: this.store,
@@ -160,7 +168,14 @@ export class VerifierCore {
       store: this.store,
       logger: logger.child({ module: "intake" }),
       metrics: deps.metrics,
-      onStored: () => this.coordinator.kick(),
+      // New results kick the coordinator at most every 50 ms: a burst costs one tick, not one each.
+      onStored: () => {
+        if (this.kickTimer !== undefined) return;
+        this.kickTimer = setTimeout(() => {
+          this.kickTimer = undefined;
+          this.coordinator.kick();
+        }, 50);
+      },
     });
     this.batchGossip = new BatchGossip({
       domain: this.domain,
@@ -194,12 +209,15 @@ export class VerifierCore {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.kickTimer);
+    this.kickTimer = undefined;
     await this.tee?.registrar?.stop();
     await this.settlements.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();
     await this.zk?.stop();
+    await this.signatures.stop();
     this.store.close();
   }
 }

@@ -1,12 +1,15 @@
+import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
+import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
+import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
 
 import { VERSION } from "./version.js";
@@ -68,6 +71,8 @@ export class VerifyNode {
         registry: { ttlMs: config.registryCacheTtlMs },
         intake: {},
         validation: {},
+        // Signature recovery on the other cores; the event loop keeps one.
+        signatureWorkers: Math.max(1, availableParallelism() - 1),
         tee: {
           verifier: {
             maxAttestationAgeMs: config.tee.maxAttestationAgeMs,
@@ -97,13 +102,21 @@ export class VerifyNode {
         ...(attestationVerifier ? { tee: { chain, attestationVerifier } } : {}),
       },
     );
+    // Each topic validates within its own budget (P2PNode), so a results flood never starves
+    // batch signatures; IGNOREs that are not the sender's fault cost it no score.
     p2p.subscribe(p2p.topics.results, core.intake.validate, core.intake.accept, {
       maxBytes: WIRE_LIMITS.resultMessageBytes,
+      blamelessIgnores: BLAMELESS_RESULT_IGNORES,
     });
     p2p.subscribe(p2p.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
       maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
+      blamelessIgnores: BLAMELESS_BATCH_IGNORES,
     });
-    mountVerifierRoutes(runtime.http, core.store);
+    // Payloads on demand: serve the outputs this verifier holds; fetch by hash what it lacks.
+    await p2p.servePayloads((hash) => core.store.payload(hash));
+    mountVerifierRoutes(runtime.http, core.store, {
+      fetchPayload: (hash) => p2p.fetchPayload(hash),
+    });
     runtime.add({
       name: core.name,
       start: () => core.start(),

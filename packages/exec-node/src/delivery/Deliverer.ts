@@ -200,7 +200,11 @@ export class Deliverer {
     }
     const record = store.get(requestId);
     if (!record) return this.finish(requestId, "expired", { reason: "result no longer stored" });
-    const m = decodeResultMessage(record.message);
+    const decoded = decodeResultMessage(record.message);
+    // Outputs gossiped by reference are kept in the payload store.
+    const outputs = decoded.outputs.length === 0 ? store.payload(decoded.outputHash) : decoded.outputs;
+    if (!outputs) return this.finish(requestId, "failed", { reason: "outputs no longer stored" });
+    const m = { ...decoded, outputs };
     const output = `0x${Buffer.from(m.outputs).toString("hex")}` as Hex;
     const useProof =
       m.mode === ProofMode.ZK &&

@@ -7,7 +7,7 @@ import {
   hashEncodedTensors,
   type OpgDomain,
   OpgError,
-  type ProofMode,
+  ProofMode,
   proofModeName,
   type ResultMessage,
   type ResultOrigin,
@@ -55,11 +55,21 @@ export type ExecutorCoreOptions = {
   republishIntervalMs: number;
   /** …for this long after they were produced. */
   republishForMs: number;
+  /**
+   * Outputs larger than this travel by reference: the gossiped result carries their hash (signed)
+   * and no bytes; whoever needs them fetches them by hash (`PAYLOAD_PROTOCOL`). ZK results always
+   * carry their outputs (the verifier's proof check binds them).
+   */
+  inlineOutputBytes: number;
+  /** How long payloads gossiped by reference are served after they were made. */
+  payloadRetentionMs: number;
 };
 
 export const defaultExecutorCoreOptions: ExecutorCoreOptions = {
   republishIntervalMs: 30_000,
   republishForMs: 600_000,
+  inlineOutputBytes: 1024,
+  payloadRetentionMs: 24 * 3_600_000,
 };
 
 export class ExecError extends OpgError<"MODE_NOT_SUPPORTED" | "EXPIRED"> {
@@ -143,7 +153,10 @@ export class ExecutorCore {
   }
 
   private fromStored(bytes: Uint8Array): ExecOutcome {
-    const message = decodeResultMessage(bytes);
+    const decoded = decodeResultMessage(bytes);
+    // Gossiped by reference: the outputs are in the payload store.
+    const payload = decoded.outputs.length === 0 ? this.deps.store.payload(decoded.outputHash) : undefined;
+    const message = payload ? { ...decoded, outputs: payload } : decoded;
     return {
       message,
       outputs: decodeTensors(message.outputs),
@@ -204,7 +217,10 @@ export class ExecutorCore {
       signature: signExecutionResult(this.deps.signer.privateKey, this.deps.domain, signed),
       origin: job.origin,
     };
-    const bytes = encodeResultMessage(message);
+    const byReference = encoded.length > this.options.inlineOutputBytes && job.mode !== ProofMode.ZK;
+    if (byReference) this.deps.store.putPayload(signed.outputHash, encoded, this.now);
+    // What is gossiped and stored: the signed header and proof, the outputs only when small.
+    const bytes = encodeResultMessage(byReference ? { ...message, outputs: new Uint8Array(0) } : message);
     const earlier = this.deps.store.put({
       requestId: job.requestId,
       modelId: job.modelId,
@@ -235,6 +251,7 @@ export class ExecutorCore {
   /** Publishes again every open result not published recently (and on start: after a restart). */
   async republish(): Promise<void> {
     this.deps.store.expire(Math.floor(this.now / 1000));
+    this.deps.store.prunePayloads(this.now - this.options.payloadRetentionMs);
     const due = this.deps.store.duePublishing(
       this.now - this.options.republishIntervalMs,
       this.now - this.options.republishForMs,

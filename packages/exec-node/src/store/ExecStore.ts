@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at);
+-- Outputs gossiped by reference (their hash only), served on demand by hash.
+CREATE TABLE IF NOT EXISTS payloads (
+  hash       TEXT PRIMARY KEY,
+  bytes      BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payloads_by_age ON payloads (created_at);
 `;
 
 /** An on-chain request whose result this executor delivers itself once settled. */
@@ -105,6 +112,28 @@ export class ExecStore {
       "INSERT OR IGNORE INTO results (request_id, model_id, mode, message, deadline, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(r.requestId.toLowerCase(), r.modelId, r.mode, r.message, r.deadline, r.createdAt);
     return Number(res.changes) > 0 ? undefined : this.get(r.requestId);
+  }
+
+  /** Keeps a payload (canonical output bytes) under its keccak256 `hash`. */
+  putPayload(hash: Hex, bytes: Uint8Array, at: number): void {
+    this.stmt("INSERT OR IGNORE INTO payloads (hash, bytes, created_at) VALUES (?, ?, ?)").run(
+      hash.toLowerCase(),
+      bytes,
+      at,
+    );
+  }
+
+  /** The payload hashing to `hash`, when held. */
+  payload(hash: Hex): Uint8Array | undefined {
+    const row = this.stmt("SELECT bytes FROM payloads WHERE hash = ?").get(hash.toLowerCase()) as
+      | Row
+      | undefined;
+    return row ? new Uint8Array(row["bytes"] as Uint8Array) : undefined;
+  }
+
+  /** Retention: drops payloads stored before `before`; returns how many. */
+  prunePayloads(before: number): number {
+    return Number(this.stmt("DELETE FROM payloads WHERE created_at < ?").run(before).changes);
   }
 
   get(requestId: Hex): ExecRecord | undefined {

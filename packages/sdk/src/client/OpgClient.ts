@@ -318,8 +318,10 @@ export class OpgClient {
   }
 
   /**
-   * Polls the verifiers until the result is verified or settled. A rejection fails with `REJECTED`
-   * (`meta.reason`); running out of time with `TIMEOUT` (or `VERIFIER_UNREACHABLE` when none answered).
+   * Polls the verifiers until the result is verified or settled. A rejection is not final (another
+   * result may still be verified): polling goes on, and only when time runs out with a rejection as
+   * the latest answer does it fail with `REJECTED` (`meta.reason`); otherwise running out of time
+   * fails with `TIMEOUT` (or `VERIFIER_UNREACHABLE` when none answered).
    */
   async waitForResult(requestId: Hex, options: WaitOptions = {}): Promise<VerifierResult> {
     const id = checkHex32(requestId, "requestId");
@@ -624,7 +626,9 @@ export class OpgClient {
         last = await this.askVerifiers(requestId, done, options.signal);
         lastError = undefined;
         if (done(last)) return last;
-        if (last.status === "rejected") throw rejected(last);
+        // A rejection is not final while waiting: it refuses one executor's result (another
+        // executor's, or a republished one, may still be verified), and it is one verifier's word.
+        // It is reported only if nothing better came by the deadline.
       } catch (error) {
         if (!(error instanceof OpgSdkError) || !error.retryable) throw error;
         lastError = error;
@@ -632,6 +636,7 @@ export class OpgClient {
       const left = deadline - Date.now();
       if (left <= 0) {
         if (lastError && last === undefined) throw lastError;
+        if (last?.status === "rejected") throw rejected(last);
         throw new OpgSdkError("TIMEOUT", `Gave up waiting for ${requestId} after ${timeoutMs} ms.`, {
           meta: { requestId, lastStatus: last?.status, lastError: lastError?.code },
         });

@@ -11,10 +11,44 @@ const HEX32 = /^0x[0-9a-fA-F]{64}$/;
  *   `{code, message, cause?}`, `cause` being the underlying check's code, e.g. a TEE proof's
  *   PCR_MISMATCH), batch id, root, Merkle proof (`proof`), settlement transaction, the outputs
  *   and the result message's mode-specific proof bytes (`resultProof`: for TEE the TeeProof, with
- *   the enclave's signature over `resultHash`).
+ *   the enclave's signature over `resultHash`). Outputs gossiped by reference are fetched by hash
+ *   from the peers on first ask and kept (bounded); 503 PAYLOAD_UNAVAILABLE while no peer has them.
  * - `GET /v1/batches/:id`: a batch's root, count, members and settlement.
  */
-export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): void {
+export type VerifierRoutesDeps = {
+  /**
+   * Fetches a payload by hash from the network (checked against the hash), for results whose
+   * outputs were gossiped by reference. Without it such outputs are served only when held here.
+   */
+  fetchPayload?: ((hash: Hex) => Promise<Uint8Array>) | undefined;
+  /** Byte cap of the fetched payloads kept (see `VerifierStore.putPayload`). */
+  maxPayloadBytes?: number;
+  now?: () => number;
+};
+
+export function mountVerifierRoutes(
+  http: HttpServer,
+  store: VerifierStore,
+  deps: VerifierRoutesDeps = {},
+): void {
+  /** The outputs of a stored result: inline, held, or fetched on demand (then kept). */
+  const outputsOf = async (m: { outputs: Uint8Array; outputHash: Hex }): Promise<Uint8Array | undefined> => {
+    if (m.outputs.length > 0) return m.outputs;
+    const held = store.payload(m.outputHash);
+    if (held !== undefined || deps.fetchPayload === undefined) return held;
+    try {
+      const fetched = await deps.fetchPayload(m.outputHash);
+      store.putPayload(
+        m.outputHash,
+        fetched,
+        (deps.now ?? Date.now)(),
+        deps.maxPayloadBytes ?? 256 * 1024 * 1024,
+      );
+      return fetched;
+    } catch {
+      return undefined;
+    }
+  };
   // Trees of settled batches whose every member is here (a proof from a partial tree would be wrong).
   const trees = new Map<string, ResultBatchTree>();
   const treeOf = (b: StoredBatch): ResultBatchTree | undefined => {
@@ -31,7 +65,7 @@ export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): voi
     return tree;
   };
 
-  http.route("GET", "/v1/results/:requestId", (req) => {
+  http.route("GET", "/v1/results/:requestId", async (req) => {
     const requestId = req.params["requestId"] ?? "";
     if (!HEX32.test(requestId)) {
       return HttpReply.json(
@@ -57,6 +91,18 @@ export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): voi
       return HttpReply.json({ requestId: id, status: "pending" }, 404);
     }
     const m = decodeResultMessage(chosen.message);
+    const outputs = await outputsOf(m);
+    if (outputs === undefined) {
+      return HttpReply.json(
+        {
+          error: {
+            code: "PAYLOAD_UNAVAILABLE",
+            message: "The outputs travel by reference and no peer served them yet; ask again.",
+          },
+        },
+        503,
+      );
+    }
     const body: Record<string, unknown> = {
       requestId: id,
       status: chosen.status,
@@ -66,7 +112,7 @@ export function mountVerifierRoutes(http: HttpServer, store: VerifierStore): voi
       executor: m.executor,
       mode: chosen.mode,
       resultHash: chosen.resultHash,
-      outputs: `0x${Buffer.from(m.outputs).toString("hex")}`,
+      outputs: `0x${Buffer.from(outputs).toString("hex")}`,
       resultProof: `0x${Buffer.from(m.proof).toString("hex")}`,
     };
     if (settled && settled.batchId !== undefined) {

@@ -37,12 +37,22 @@ export type { BatchTopicMessage };
 const SET_REFRESH_MS = 2_000;
 
 export type BatchRejectCode =
+  | "DUPLICATE"
   | "MALFORMED"
   | "STALE_CONFIG"
   | "STALE_REGISTRATION"
   | "NOT_A_VERIFIER"
   | "BAD_SIGNATURE"
   | "VERIFIER_EQUIVOCATION";
+
+/** A held signature is forwarded at most once per this window (verifiers re-gossip every 3 s). */
+const DUPLICATE_WINDOW_MS = 2_500;
+
+const signatureKey = (m: { batchId: bigint; root: Hex; verifier: Address }): string =>
+  `${m.batchId}:${m.root}:${m.verifier.toLowerCase()}`;
+
+/** IGNORE codes of the batch topic that say nothing against the sender. */
+export const BLAMELESS_BATCH_IGNORES: readonly string[] = ["CHAIN_UNAVAILABLE", "DUPLICATE"];
 
 /**
  * The gossip validator of the batch-signatures topic: decodes, checks the config digest is the
@@ -51,6 +61,9 @@ export type BatchRejectCode =
  * caught here: the evidence is kept and the message REJECTed.
  */
 export class BatchGossip {
+  /** When each held signature was last let through (bounded). */
+  private readonly forwarded = new Map<string, number>();
+
   constructor(
     private readonly deps: {
       domain: OpgDomain;
@@ -118,6 +131,20 @@ export class BatchGossip {
         `${signer} is not an active verifier.`,
       );
     }
+    if (decoded.kind === "signature" && this.deps.store.hasSignature(decoded.message)) {
+      // A signature we hold (checked when stored): never recovered again. Verifiers re-gossip
+      // their signatures every few seconds until the batch settles, so one copy per window is
+      // accepted and forwarded (peers that missed it still get it); replays within the window
+      // are dropped, neither forwarded nor rewarded.
+      const key = signatureKey(decoded.message);
+      const now = (this.deps.now ?? Date.now)();
+      const last = this.forwarded.get(key);
+      if (last !== undefined && now - last < DUPLICATE_WINDOW_MS) {
+        throw new ValidationError<BatchRejectCode>("IGNORE", "DUPLICATE", "This signature is already known.");
+      }
+      this.remember(key);
+      return decoded;
+    }
     if (decoded.kind === "proposal" && decoded.message.count > WIRE_LIMITS.batchResults) {
       throw new ValidationError<BatchRejectCode>("REJECT", "MALFORMED", "Too many results in one proposal.");
     }
@@ -165,6 +192,13 @@ export class BatchGossip {
         "The verifier signed two roots for one batch.",
       );
     }
+    if (decoded.kind === "signature") this.remember(signatureKey(decoded.message));
     return decoded;
   };
+
+  private remember(key: string): void {
+    this.forwarded.delete(key);
+    this.forwarded.set(key, (this.deps.now ?? Date.now)());
+    if (this.forwarded.size > 4096) this.forwarded.delete(this.forwarded.keys().next().value as string);
+  }
 }

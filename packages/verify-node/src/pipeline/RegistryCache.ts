@@ -6,11 +6,32 @@ export type RegistryCacheOptions = {
   ttlMs: number;
   /** Entries kept per kind (least recently refreshed dropped first). */
   maxEntries: number;
+  /**
+   * How long "no such on-chain request" is believed before the chain is asked again: a burst of
+   * results for a request our RPC does not show yet costs one lookup per interval, not one each.
+   */
+  missTtlMs: number;
 };
 
-export const defaultRegistryCacheOptions: RegistryCacheOptions = { ttlMs: 30_000, maxEntries: 10_000 };
+export const defaultRegistryCacheOptions: RegistryCacheOptions = {
+  ttlMs: 30_000,
+  maxEntries: 10_000,
+  missTtlMs: 2_000,
+};
 
 type Entry<T> = { value: T; at: number };
+
+const kinds = new WeakMap<Map<string, unknown>, string>();
+let nextKind = 0;
+/** A stable label per cache map, so in-flight keys of different kinds never collide. */
+function kindOf(map: Map<string, unknown>): string {
+  let kind = kinds.get(map);
+  if (kind === undefined) {
+    kind = String(nextKind++);
+    kinds.set(map, kind);
+  }
+  return kind;
+}
 
 /**
  * Chain reads the pipeline needs, cached with a TTL. When a refresh fails (RPC down) and an
@@ -28,6 +49,12 @@ export class RegistryCache {
     Entry<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>
   >();
   private verifierSet: Entry<VerifierSet> | undefined;
+  /** Chain reads in flight, by kind and key: concurrent asks for one key share one read. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Chain reads made (each `load`), for tests and metrics. */
+  reads = 0;
+  /** After a failed executor read, unknown executors fail fast until then (no RPC storm). */
+  private downUntil = 0;
 
   constructor(
     options: Partial<RegistryCacheOptions>,
@@ -50,23 +77,59 @@ export class RegistryCache {
     key: string,
     load: () => Promise<T>,
     ttl = this.options.ttlMs,
+    failFast = false,
   ): Promise<T> {
     const hit = map.get(key);
     if (hit && this.now - hit.at < ttl) return hit.value;
+    const flightKey = `${kindOf(map)}:${key}`;
+    const flying = this.inFlight.get(flightKey) as Promise<T> | undefined;
+    if (flying) return flying;
+    const read = this.load(map, key, load, hit, failFast);
+    this.inFlight.set(flightKey, read);
     try {
+      return await read;
+    } finally {
+      this.inFlight.delete(flightKey);
+    }
+  }
+
+  private async load<T>(
+    map: Map<string, Entry<T>>,
+    key: string,
+    load: () => Promise<T>,
+    hit: Entry<T> | undefined,
+    failFast: boolean,
+  ): Promise<T> {
+    if (failFast && hit === undefined && this.now < this.downUntil) {
+      throw new Error("The chain failed a read less than a second ago.");
+    }
+    try {
+      this.reads += 1;
       const value = await load();
       map.delete(key);
       map.set(key, { value, at: this.now });
       if (map.size > this.options.maxEntries) map.delete(map.keys().next().value as string);
       return value;
     } catch (e) {
+      if (failFast) this.downUntil = this.now + 1_000;
       if (hit) return hit.value;
       throw e;
     }
   }
 
+  /**
+   * Whether `signer` is a registered, staked executor. Asked for any signed result, so anyone can
+   * make us ask it with fresh keys: after a failed read, unknown signers fail fast for a second
+   * (one RPC attempt per second during an outage, not one per message).
+   */
   isActiveExecutor(signer: Address): Promise<boolean> {
-    return this.cached(this.executors, signer.toLowerCase(), () => this.deps.chain.isActiveExecutor(signer));
+    return this.cached(
+      this.executors,
+      signer.toLowerCase(),
+      () => this.deps.chain.isActiveExecutor(signer),
+      this.options.ttlMs,
+      true,
+    );
   }
 
   modelModes(modelId: Hex): Promise<number | undefined> {
@@ -100,14 +163,17 @@ export class RegistryCache {
     return this.cached(this.commitments, modelId, () => chain.zkWeightsCommitment!(modelId));
   }
 
-  /** On-chain requests never change once made: a found one is kept; a missing one is re-read. */
+  /**
+   * On-chain requests never change once made: a found one is kept; a missing one is re-read after
+   * `missTtlMs` (asked only for results of registered executors: see ResultValidator).
+   */
   onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
     const hit = this.requests.get(requestId);
     return this.cached(
       this.requests,
       requestId,
       () => this.deps.chain.onchainRequest(requestId),
-      hit?.value ? Number.POSITIVE_INFINITY : 0,
+      hit?.value ? Number.POSITIVE_INFINITY : this.options.missTtlMs,
     );
   }
 

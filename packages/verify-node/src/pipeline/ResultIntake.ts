@@ -8,28 +8,47 @@ import { ResultRejected, type ResultValidator, type VerifiedResult } from "./Res
 export type ResultIntakeOptions = {
   /** Rejections kept for the API (oldest dropped first). */
   keepRejections: number;
+  /** How long a rejection stays visible in the API. */
+  rejectionRetentionMs: number;
   /** Results waiting for the chain to come back (oldest dropped first). */
   keepDeferred: number;
+  /** Byte cap of the results waiting for the chain (oldest dropped first). */
+  maxDeferredBytes: number;
+  /** How long a deferred result is kept (executors republish open results meanwhile). */
+  deferredRetentionMs: number;
   /** How often deferred results are checked again. */
   retryDeferredMs: number;
+  /** How often retention is applied (deferred results, rejections, fetched payloads). */
+  pruneIntervalMs: number;
+  /** How long fetched payloads (outputs gossiped by reference) are kept. */
+  payloadRetentionMs: number;
 };
 
 export const defaultResultIntakeOptions: ResultIntakeOptions = {
   keepRejections: 10_000,
-  keepDeferred: 100_000,
+  rejectionRetentionMs: 24 * 3_600_000,
+  keepDeferred: 10_000,
+  maxDeferredBytes: 64 * 1024 * 1024,
+  deferredRetentionMs: 3_600_000,
   retryDeferredMs: 2_000,
+  pruneIntervalMs: 60_000,
+  payloadRetentionMs: 24 * 3_600_000,
 };
 
 /**
  * Where results enter the verifier: the gossip validator (`validate`, which decides ACCEPT,
- * REJECT or IGNORE) and handler (`accept`, which stores). A result that could not be checked for
- * lack of the chain is kept durably and checked again once the chain answers, so an RPC outage
- * loses nothing.
+ * REJECT or IGNORE) and handler (`accept`, which stores). Only authenticated messages (executor
+ * signature verified, executor registered) leave a trace: a refusal of one is recorded for the
+ * API, and one that could not be checked for lack of the chain is kept durably (bounded in items,
+ * bytes and age) and checked again once the chain answers. An unauthenticated message is dropped
+ * without a trace; one whose executor could not be looked up (RPC down, executor never seen) is
+ * dropped too and arrives again when its executor republishes it.
  */
 export class ResultIntake {
   readonly name = "intake";
   private readonly options: ResultIntakeOptions;
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private retrying = false;
   private readonly stored: Counter | undefined;
   private readonly deferredTotal: Counter | undefined;
@@ -61,11 +80,28 @@ export class ResultIntake {
 
   start(): void {
     this.timer = setInterval(() => void this.retryDeferred(), this.options.retryDeferredMs);
+    this.pruneTimer = setInterval(() => this.prune(), this.options.pruneIntervalMs);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.timer = undefined;
+    this.pruneTimer = undefined;
+  }
+
+  /** Applies retention to deferred results and rejections. */
+  prune(): void {
+    const now = (this.deps.now ?? Date.now)();
+    try {
+      this.deps.store.prune({
+        deferredBefore: now - this.options.deferredRetentionMs,
+        rejectionsBefore: now - this.options.rejectionRetentionMs,
+      });
+      this.deps.store.prunePayloads(now - this.options.payloadRetentionMs);
+    } catch (err) {
+      this.deps.logger.error({ err }, "pruning the verifier store failed");
+    }
   }
 
   /** The gossip validator of the results topic. */
@@ -105,14 +141,20 @@ export class ResultIntake {
       this.deps.logger.error({ err: err.cause, step: err.step }, "result validation failed inside this node");
       return;
     }
+    // Anyone can make a message that fails before authentication, under any requestId: nothing of
+    // it is stored, deferred or shown.
+    if (!err.authenticated) return;
     const now = (this.deps.now ?? Date.now)();
     if (err.code === "CHAIN_UNAVAILABLE") {
-      this.deps.store.deferResult(keccak256(bytes), bytes, now, this.options.keepDeferred);
-      this.deferredTotal?.inc();
+      const kept = this.deps.store.deferResult(keccak256(bytes), bytes, now, {
+        maxItems: this.options.keepDeferred,
+        maxBytes: this.options.maxDeferredBytes,
+      });
+      if (kept) this.deferredTotal?.inc();
       return;
     }
-    if (err.action !== "REJECT" || err.step === "decode") return;
-    // Decodable but refused: remember why, for GET /v1/results/:requestId.
+    if (err.action !== "REJECT") return;
+    // Refused although signed by a registered executor: remember why, for GET /v1/results/:requestId.
     try {
       const m = decodeResultMessage(bytes);
       this.deps.store.insertRejection(

@@ -22,19 +22,28 @@ import type { VerifierStore } from "../store/VerifierStore.js";
 import type { ProofVerifier } from "./ProofVerifier.js";
 import type { RegistryCache } from "./RegistryCache.js";
 
-/** Steps of the pipeline, in order; each has its own outcome metric. */
+/**
+ * Steps of the pipeline, in order, cheapest first and authentication before any spending: a
+ * duplicate is dropped before any signature recovery; nothing is read from the chain for a
+ * message whose executor signature does not verify; request and model chain reads (and anything
+ * recorded or stored) happen only for a registered executor's signed result. Each step has its
+ * own outcome metric.
+ */
 export const VALIDATION_STEPS = [
   "decode",
-  "outputs",
-  "request",
+  "duplicate",
   "signature",
   "executor",
+  "outputs",
+  "request",
   "model",
-  "duplicate",
   "equivocation",
   "proof",
 ] as const;
 export type ValidationStep = (typeof VALIDATION_STEPS)[number];
+
+/** Steps after this one run only for a result signed by a registered executor. */
+const AUTHENTICATED_AFTER = VALIDATION_STEPS.indexOf("executor");
 
 /** Bounded codes of a refused result. */
 export type ResultRejectCode =
@@ -49,6 +58,7 @@ export type ResultRejectCode =
   | "REQUEST_MISMATCH"
   | "BAD_SIGNATURE"
   | "UNREGISTERED_EXECUTOR"
+  | "EXECUTOR_UNKNOWN"
   | "UNKNOWN_MODEL"
   | "MODE_NOT_ALLOWED"
   | "DUPLICATE"
@@ -56,6 +66,20 @@ export type ResultRejectCode =
   | "NO_VERIFIER_FOR_MODE"
   | "BAD_PROOF"
   | "CHAIN_UNAVAILABLE";
+
+/**
+ * IGNORE codes that say nothing against the peer that sent the result (our chain, our bug, a
+ * republished result, our RPC lagging, a deadline): they never cost the sender score.
+ */
+export const BLAMELESS_RESULT_IGNORES: readonly ResultRejectCode[] = [
+  "CHAIN_UNAVAILABLE",
+  "EXECUTOR_UNKNOWN",
+  "INTERNAL",
+  "NO_VERIFIER_FOR_MODE",
+  "DUPLICATE",
+  "UNKNOWN_REQUEST",
+  "REQUEST_EXPIRED",
+];
 
 export class ResultRejected extends ValidationError<ResultRejectCode> {
   override name = "ResultRejected";
@@ -70,6 +94,15 @@ export class ResultRejected extends ValidationError<ResultRejectCode> {
   ) {
     super(action, code, message, options);
     this.step = step;
+  }
+
+  /**
+   * Whether the refused message was authenticated: its executor signature verified and that
+   * executor is registered. Only such a refusal may be recorded, deferred or shown: anyone can
+   * make a message that fails earlier, under any requestId.
+   */
+  get authenticated(): boolean {
+    return VALIDATION_STEPS.indexOf(this.step) > AUTHENTICATED_AFTER;
   }
 }
 
@@ -92,13 +125,15 @@ export type ResultValidatorDeps = {
   onEquivocation?: ((executor: Address, requestId: Hex) => void) | undefined;
   /** Called when a result we already hold arrives again (an executor republishing it). */
   onDuplicate?: ((resultHash: Hex) => void) | undefined;
+  /** Signer recovery (a `SignaturePool`'s, to use the cores); inline `recoverDigestSigner` by default. */
+  recover?: ((digest: Hex, signature: Hex) => Promise<Address>) | undefined;
   now?: () => number;
 };
 
 /**
- * The validation pipeline every gossiped result goes through, in order: size and decode →
- * outputs hash → request binding → executor signature → executor registered → model and mode →
- * duplicate → equivocation → proof. Each step counts its outcomes; a failure throws
+ * The validation pipeline every gossiped result goes through, in order (`VALIDATION_STEPS`):
+ * decode → duplicate → executor signature → executor registered → outputs hash → request binding
+ * → model and mode → equivocation → proof. Each step counts its outcomes; a failure throws
  * ResultRejected with REJECT (the sender misbehaved) or IGNORE (nothing wrong with the sender).
  */
 export class ResultValidator {
@@ -137,11 +172,8 @@ export class ResultValidator {
         throw this.reject("decode", "MALFORMED", "The result message does not decode.", cause);
       }
     });
-    await this.step("outputs", () => this.checkOutputs(m));
-    await this.step("request", () => this.checkRequest(m));
-    await this.step("signature", () => this.checkSignature(m));
-    await this.step("executor", () => this.checkExecutor(m));
-    await this.step("model", () => this.checkModel(m));
+    // resultHash is computed from the header alone (one keccak): a replay of a result we hold
+    // costs no signature recovery, no tensor hashing and no chain read.
     const hash = resultHash(m);
     await this.step("duplicate", () => {
       if (this.deps.store.hasResult(hash)) {
@@ -153,6 +185,11 @@ export class ResultValidator {
         throw new ResultRejected("duplicate", "IGNORE", "DUPLICATE", "This result is already verified.");
       }
     });
+    await this.step("signature", () => this.checkSignature(m));
+    await this.step("executor", () => this.checkExecutor(m));
+    await this.step("outputs", () => this.checkOutputs(m));
+    await this.step("request", () => this.checkRequest(m));
+    await this.step("model", () => this.checkModel(m));
     await this.step("equivocation", () => this.checkEquivocation(m, bytes));
     await this.step("proof", () => this.checkProof(m));
     return { message: m, resultHash: hash, bytes };
@@ -190,6 +227,9 @@ export class ResultValidator {
   }
 
   private checkOutputs(m: ResultMessage): void {
+    // Outputs by reference: the executor signed their hash; the payload is fetched on demand by
+    // whoever needs it and checked against that hash then (PAYLOAD_PROTOCOL).
+    if (m.outputs.length === 0) return;
     if (hashEncodedTensors(m.outputs) !== m.outputHash) {
       throw this.reject("outputs", "OUTPUT_HASH_MISMATCH", "keccak256 of the outputs is not the outputHash.");
     }
@@ -228,7 +268,7 @@ export class ResultValidator {
       }
       let signer: Address;
       try {
-        signer = recoverDigestSigner(digest, m.origin.requesterSignature);
+        signer = await this.recover(digest, m.origin.requesterSignature);
       } catch (cause) {
         throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The requester's signature is invalid.", cause);
       }
@@ -260,11 +300,17 @@ export class ResultValidator {
     }
   }
 
-  private checkSignature(m: ResultMessage): void {
+  private async recover(digest: Hex, signature: Hex): Promise<Address> {
+    return this.deps.recover
+      ? await this.deps.recover(digest, signature)
+      : recoverDigestSigner(digest, signature);
+  }
+
+  private async checkSignature(m: ResultMessage): Promise<void> {
     const digest = executionResultDigest(this.deps.domain, m);
     let signer: Address;
     try {
-      signer = recoverDigestSigner(digest, m.signature);
+      signer = await this.recover(digest, m.signature);
     } catch (cause) {
       throw this.reject("signature", "BAD_SIGNATURE", "The executor signature is invalid.", cause);
     }
@@ -279,7 +325,22 @@ export class ResultValidator {
   }
 
   private async checkExecutor(m: ResultMessage): Promise<void> {
-    const active = await this.chain("executor", () => this.deps.registry.isActiveExecutor(m.executor));
+    let active: boolean;
+    try {
+      active = await this.deps.registry.isActiveExecutor(m.executor);
+    } catch (cause) {
+      // The chain cannot say, and we never heard of this executor: drop it unrecorded (it is not
+      // authenticated; a real executor republishes). Blameless (our RPC is down, not the
+      // sender's fault); a flood of fresh keys costs at most one RPC attempt per second, as the
+      // registry cache fails fast while the chain is down.
+      throw new ResultRejected(
+        "executor",
+        "IGNORE",
+        "EXECUTOR_UNKNOWN",
+        "The executor's registration could not be read.",
+        { cause },
+      );
+    }
     if (!active) {
       throw this.reject(
         "executor",

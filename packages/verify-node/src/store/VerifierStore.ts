@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { decodeResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { SCHEMA } from "./schema.js";
 
@@ -62,11 +63,28 @@ export type StoredEquivocation = {
 
 type Row = Record<string, unknown>;
 
+/** The outputs a stored wire message carries inline (undefined when by reference). */
+function inlineOutputs(message: Uint8Array): Uint8Array | undefined {
+  const outputs = decodeResultMessage(new Uint8Array(message)).outputs;
+  return outputs.length > 0 ? outputs : undefined;
+}
+
 function packHashes(hashes: readonly Hex[]): Buffer {
   return Buffer.concat(hashes.map((h) => Buffer.from(h.slice(2), "hex")));
 }
 
 const hex = (v: unknown) => v as Hex;
+
+/** A stored result without its message: what batching needs. */
+export type PendingResult = Omit<StoredResult, "message">;
+
+const HEADER_COLUMNS =
+  "result_hash, request_id, model_id, input_hash, output_hash, executor, mode, status, batch_id, received_at";
+
+function headerFromRow(r: Row): PendingResult {
+  const { message: _message, ...header } = resultFromRow({ ...r, message: new Uint8Array(0) });
+  return header;
+}
 
 function resultFromRow(r: Row): StoredResult {
   return {
@@ -126,6 +144,9 @@ export class VerifierStore {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
+    // auto_vacuum takes effect on a new file only (before the first table): pruned pages are then
+    // returned to the file system by `incremental_vacuum` after each prune, so the file shrinks.
+    this.db.exec("PRAGMA auto_vacuum = INCREMENTAL;");
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     this.db.exec(SCHEMA);
     this.migrate();
@@ -234,17 +255,18 @@ export class VerifierStore {
 
   /**
    * Verified results not yet settled whose request has no settled result, oldest first, one per
-   * request: what a leader puts in the next batch.
+   * request: what a leader puts in the next batch. Only the header columns are read (never the
+   * stored message, whose outputs may be up to 1 MiB).
    */
-  pendingResults(limit: number): StoredResult[] {
+  pendingResults(limit: number): PendingResult[] {
     return (
       this.stmt(
-        `SELECT * FROM results r WHERE status = 'verified'
+        `SELECT ${HEADER_COLUMNS} FROM results r WHERE status = 'verified'
            AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')
            AND r.result_hash = (SELECT result_hash FROM results f WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)
          ORDER BY received_at, result_hash LIMIT ?`,
       ).all(limit) as Row[]
-    ).map(resultFromRow);
+    ).map(headerFromRow);
   }
 
   /** Received time of the oldest pending result, or undefined when none. */
@@ -454,6 +476,15 @@ export class VerifierStore {
     return Number(res.changes) > 0;
   }
 
+  /** Whether this exact signature (verifier, batch id, root, signature bytes) is stored. */
+  hasSignature(s: Pick<StoredSignature, "batchId" | "root" | "verifier" | "signature">): boolean {
+    return (
+      this.stmt(
+        "SELECT 1 FROM batch_signatures WHERE batch_id = ? AND root = ? AND verifier = ? AND signature = ?",
+      ).get(s.batchId, s.root, s.verifier.toLowerCase(), s.signature) !== undefined
+    );
+  }
+
   /** Signatures over (`batchId`, `root`) under the verifier set `configDigest`. */
   signaturesFor(batchId: bigint, root: Hex, configDigest: Hex): StoredSignature[] {
     return (
@@ -513,15 +544,51 @@ export class VerifierStore {
 
   // ── results deferred while the chain was unreachable (bounded) ────────────────────────
 
-  deferResult(digest: Hex, message: Uint8Array, at: number, keep: number): void {
+  /**
+   * Keeps an authenticated result whose checks need the chain, within `limits` (items and bytes;
+   * the oldest go first). Returns false when it could not be kept (larger than the byte cap).
+   */
+  deferResult(
+    digest: Hex,
+    message: Uint8Array,
+    at: number,
+    limits: { maxItems: number; maxBytes: number },
+  ): boolean {
+    if (message.length > limits.maxBytes) return false;
     this.stmt("INSERT OR IGNORE INTO deferred (digest, message, first_at) VALUES (?, ?, ?)").run(
       digest,
       message,
       at,
     );
     this.stmt(
-      "DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM deferred ORDER BY first_at DESC LIMIT -1 OFFSET ?)",
-    ).run(keep);
+      "DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM deferred ORDER BY first_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+    ).run(limits.maxItems);
+    this.stmt(
+      `DELETE FROM deferred WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+         SUM(length(message)) OVER (ORDER BY first_at DESC, rowid DESC) AS total FROM deferred) WHERE total > ?)`,
+    ).run(limits.maxBytes);
+    return this.stmt("SELECT 1 FROM deferred WHERE digest = ?").get(digest) !== undefined;
+  }
+
+  /** Items and bytes of the deferred queue. */
+  deferredSize(): { items: number; bytes: number } {
+    const r = this.stmt(
+      "SELECT COUNT(*) AS n, COALESCE(SUM(length(message)), 0) AS b FROM deferred",
+    ).get() as Row;
+    return { items: Number(r["n"]), bytes: Number(r["b"]) };
+  }
+
+  /**
+   * Retention: drops deferred results first seen before `deferredBefore` and rejections recorded
+   * before `rejectionsBefore`, then gives freed pages back to the file system. Returns how many
+   * rows went.
+   */
+  prune(cutoffs: { deferredBefore: number; rejectionsBefore: number }): number {
+    const a = this.stmt("DELETE FROM deferred WHERE first_at < ?").run(cutoffs.deferredBefore);
+    const b = this.stmt("DELETE FROM rejections WHERE at < ?").run(cutoffs.rejectionsBefore);
+    const n = Number(a.changes) + Number(b.changes);
+    if (n > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return n;
   }
 
   deferredResults(limit: number): { digest: Hex; message: Uint8Array; attempts: number }[] {
@@ -538,6 +605,47 @@ export class VerifierStore {
 
   bumpDeferred(digest: Hex): void {
     this.stmt("UPDATE deferred SET attempts = attempts + 1 WHERE digest = ?").run(digest);
+  }
+
+  // ── payloads (outputs gossiped by reference; bounded) ─────────────────────────────────
+
+  /** Keeps a fetched payload (already checked against `hash`) within `maxBytes`, oldest dropped. */
+  putPayload(hash: Hex, bytes: Uint8Array, at: number, maxBytes: number): void {
+    if (bytes.length > maxBytes) return;
+    this.stmt("INSERT OR IGNORE INTO payloads (hash, bytes, fetched_at) VALUES (?, ?, ?)").run(
+      hash.toLowerCase(),
+      bytes,
+      at,
+    );
+    this.stmt(
+      `DELETE FROM payloads WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+         SUM(length(bytes)) OVER (ORDER BY fetched_at DESC, rowid DESC) AS total FROM payloads) WHERE total > ?)`,
+    ).run(maxBytes);
+  }
+
+  /**
+   * The payload hashing to `hash` when held: fetched earlier, or the inline outputs of a stored
+   * result with that output hash. What this verifier serves to peers and shows in its API.
+   */
+  payload(hash: Hex): Uint8Array | undefined {
+    const row = this.stmt("SELECT bytes FROM payloads WHERE hash = ?").get(hash.toLowerCase()) as
+      | Row
+      | undefined;
+    if (row) return new Uint8Array(row["bytes"] as Uint8Array);
+    for (const r of this.stmt("SELECT message FROM results WHERE output_hash = ? LIMIT 4").all(
+      hash.toLowerCase(),
+    ) as Row[]) {
+      const outputs = inlineOutputs(r["message"] as Uint8Array);
+      if (outputs !== undefined) return outputs;
+    }
+    return undefined;
+  }
+
+  /** Retention of fetched payloads: drops those fetched before `before`. */
+  prunePayloads(before: number): number {
+    const n = Number(this.stmt("DELETE FROM payloads WHERE fetched_at < ?").run(before).changes);
+    if (n > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return n;
   }
 
   // ── settlement transactions ───────────────────────────────────────────────────────────

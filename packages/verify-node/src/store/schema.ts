@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_by_request ON results (request_id);
 CREATE INDEX IF NOT EXISTS results_by_status ON results (status, received_at);
+CREATE INDEX IF NOT EXISTS results_by_output ON results (output_hash);
 
 CREATE TABLE IF NOT EXISTS rejections (
   result_hash TEXT PRIMARY KEY,
@@ -96,6 +97,14 @@ CREATE TABLE IF NOT EXISTS deferred (
   first_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0
 );
+
+-- Outputs of results gossiped by reference, fetched on demand (by hash) and kept for a while.
+CREATE TABLE IF NOT EXISTS payloads (
+  hash       TEXT PRIMARY KEY,
+  bytes      BLOB NOT NULL,
+  fetched_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payloads_by_age ON payloads (fetched_at);
 
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,

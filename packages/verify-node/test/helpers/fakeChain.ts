@@ -27,6 +27,12 @@ export class FakeChain {
   timestamp = () => BigInt(Math.floor(Date.now() / 1000));
   reads = 0;
   failReads = false;
+  /** On-chain requests (InferenceRequested), by request id (lowercase). */
+  readonly requests = new Map<string, { modelId: Hex; inputHash: Hex; mode: number }>();
+  /** Every registry and request read fails (an RPC outage). */
+  down = false;
+  /** Reads of executors and on-chain requests made (each one an RPC call on a real chain). */
+  readonly counts = { executor: 0, request: 0 };
 
   constructor(
     readonly domain: OpgDomain,
@@ -52,9 +58,20 @@ export class FakeChain {
     return {
       chainId: this.domain.chainId,
       hub: this.domain.verifyingContract,
-      isActiveExecutor: async (signer) => this.executors.has(signer.toLowerCase()),
-      modelModes: async (modelId) => this.models.get(modelId.toLowerCase())?.modes,
-      onchainRequest: async () => undefined,
+      isActiveExecutor: async (signer) => {
+        this.counts.executor++;
+        if (this.down) throw new Error("RPC down");
+        return this.executors.has(signer.toLowerCase());
+      },
+      modelModes: async (modelId) => {
+        if (this.down) throw new Error("RPC down");
+        return this.models.get(modelId.toLowerCase())?.modes;
+      },
+      onchainRequest: async (requestId) => {
+        this.counts.request++;
+        if (this.down) throw new Error("RPC down");
+        return this.requests.get(requestId.toLowerCase());
+      },
       verifierConfig: async () => this.set,
       lastBatchId: async () => 0n,
       watchSettlements: () => ({ start: async () => {}, stop: async () => {} }),

@@ -35,6 +35,7 @@ export function localVerifiers(
   batching: Partial<BatchCoordinatorOptions>,
   /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
   gossipOpen: () => boolean = () => true,
+  extra: { signatureWorkers?: number } = {},
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
@@ -54,7 +55,14 @@ export function localVerifiers(
       pollIntervalMs: 100,
     });
     const core: VerifierCore = new VerifierCore(
-      { dbPath: join(dir, `v${i}.sqlite`), batching, registry: {}, intake: {}, validation: {} },
+      {
+        dbPath: join(dir, `v${i}.sqlite`),
+        batching,
+        registry: {},
+        intake: {},
+        validation: {},
+        signatureWorkers: extra.signatureWorkers ?? 0,
+      },
       {
         chain,
         signer: { address: privateKeyToAccount(key).address, privateKey: key },

@@ -1,17 +1,16 @@
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import { type Hex, numberToHex } from "viem";
-import { CIRCUITS_DIR } from "../pipeline/paths.js";
 import { ZkError } from "../ZkError.js";
 import { SOLIDITY_VERIFIER_CONTRACT } from "./solidity.js";
 
 /**
- * Compiles a generated Groth16 verifier (`verifierSolidity` / `Verifier.sol`) with the contracts
- * project's solc (npm `solc`, optimizer on, 200 runs) and returns its creation bytecode. Borrows
- * contracts/node_modules (a dev-time helper: devnets, tests, benches).
+ * Compiles a generated Groth16 verifier (`verifierSolidity` / `Verifier.sol`) with solc (npm
+ * `solc`, a dependency of this package at the contracts project's version, optimizer on, 200 runs)
+ * and returns its creation bytecode. `opg-exec models add --zk` and the devnets deploy with it, so
+ * it must resolve in production installs too (the compose devnet's deployer).
  */
 export function compileVerifierSolidity(solidity: string): { bytecode: Hex; solcVersion: string } {
-  const req = createRequire(join(CIRCUITS_DIR, "..", "contracts", "package.json"));
+  const req = createRequire(import.meta.url);
   const solc = req("solc") as { compile(input: string): string; version(): string };
   const output = JSON.parse(
     solc.compile(
