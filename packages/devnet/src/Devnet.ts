@@ -15,6 +15,7 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { DemoNetwork } from "./demo.js";
 import { deployDevnet } from "./deployDevnet.js";
 import { devnetModelSetups } from "./modelSetups.js";
@@ -251,6 +252,12 @@ export class Devnet {
             DEVNET.enclaveImageId,
             "--zk.enabled",
             "true",
+            // Executors deliver their own settled on-chain results, proofs from any verifier;
+            // ZK requests settle at once by their proof.
+            "--delivery.verifier-urls",
+            ...all.filter((p) => p.kind === "verify-node").map((p) => p.httpUrl),
+            "--delivery.zk",
+            "proof",
           ]),
       ...extra,
     ];
@@ -304,6 +311,11 @@ export class Devnet {
       models: this.options.models,
       modelIds: this.modelIds,
       publicClient: this.net.publicClient,
+      // The executors get the verifiers' URLs (see args) and deliver the on-chain rows themselves.
+      executorsDeliver: {
+        executors: this.net.executorKeys.map((k) => privateKeyToAccount(k).address),
+        fromBlock: BigInt(this.net.deployment.startBlock),
+      },
     };
   }
 

@@ -1,7 +1,16 @@
+import { inferenceHubAbi } from "@opg/chain";
 import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
 import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
-import { bytesToHex, createWalletClient, type Hex, http, type PublicClient, parseEventLogs } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEventLogs,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { DevnetModel } from "./Devnet.js";
@@ -21,6 +30,8 @@ export type DemoRow = {
   batchId: bigint;
   settlementTx: Hex | null;
   delivered: string;
+  /** Who sent the delivery transaction (`exec-<i> <address>`, the SDK), or `SDK` for direct answers. */
+  deliveredBy: string;
   msToSettled: number;
 };
 
@@ -42,6 +53,12 @@ export type DemoNetwork = {
   models: readonly DevnetModel[];
   modelIds: ReadonlyMap<string, Hex>;
   publicClient: PublicClient;
+  /**
+   * The executors deliver their settled on-chain results themselves (`delivery.verifierUrls` set;
+   * ZK by their proof): the demo waits for their `ResultDelivered` instead of delivering with the SDK.
+   * `executors` names them in the table (signing addresses, in `execUrls` order).
+   */
+  executorsDeliver?: { executors: readonly Address[]; fromBlock: bigint } | undefined;
 };
 
 /** Iris flower measurements (cm): sepal length, sepal width, petal length, petal width. */
@@ -58,10 +75,11 @@ function irisInput(features: readonly number[]): TensorMap {
 /**
  * The devnet demo, as a dApp developer would write it:
  * 1. an example dApp contract asks the hub to classify an iris flower on chain; once the
- *    verifiers settle the result, the SDK delivers it and the contract's callback stores the class;
+ *    verifiers settle the result, the executor delivers it by itself (the SDK where executors do not
+ *    deliver) and the contract's callback stores the class;
  * 2. an SDK client sends a signed direct request to an executor for every other model and mode;
  * 3. every result is checked against the on-chain root by the SDK, independently of verifiers;
- * 4. the trustless path: an on-chain ZK request that the SDK settles by the executor's proof
+ * 4. the trustless path: an on-chain ZK request settled by the executor's proof (by the executor)
  *    (`settleWithProof`: the hub's ZK adapter checks the Groth16 proof), with no quorum or batch.
  */
 export async function runDemo(network: DemoNetwork, log: (line: string) => void): Promise<DemoRow[]> {
@@ -112,7 +130,9 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
       const settled = await sdk.waitForSettlement(requestId, { timeoutMs: 120_000 });
       const msToSettled = performance.now() - t0;
       const verification = await sdk.verifyResult(requestId);
-      const delivery = await sdk.deliver(requestId);
+      const delivery = network.executorsDeliver
+        ? await waitForDelivery(network, requestId)
+        : { ...(await sdk.deliver(requestId)), by: "SDK" };
       const label = await publicClient.readContract({
         address: dapp,
         abi: exampleClassifierConsumerAbi,
@@ -130,6 +150,7 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
         batchId: settled.batchId,
         settlementTx: settled.settlementTx,
         delivered: delivery.callbackSuccess ? `callback: ${label}` : "callback failed",
+        deliveredBy: delivery.by,
         msToSettled,
       });
     }
@@ -158,6 +179,7 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
         batchId: settled.batchId,
         settlementTx: settled.settlementTx,
         delivered: "to the client (HTTP)",
+        deliveredBy: "SDK",
         msToSettled,
       });
       log(`demo: ${model.name} in ${proofModeName(mode)} settled in batch ${settled.batchId}`);
@@ -173,7 +195,9 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
       inputs: irisInput(IRIS_SAMPLES[2]![1]),
       mode: ProofMode.ZK,
     });
-    const delivery = await settleByProof(sdk, requestId, network.execUrls);
+    const delivery = network.executorsDeliver
+      ? await waitForDelivery(network, requestId)
+      : { ...(await settleByProof(sdk, requestId, network.execUrls)), by: "SDK" };
     rows.push({
       via: "SDK (on chain)",
       mode: "ZK",
@@ -191,11 +215,57 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
       batchId: 0n,
       settlementTx: delivery.txHash,
       delivered: `settleWithProof, ${delivery.gasUsed} gas`,
+      deliveredBy: delivery.by,
       msToSettled: performance.now() - t0,
     });
     log(`demo: iris-mlp in ZK settled on chain by its proof (${delivery.gasUsed} gas)`);
   }
   return rows;
+}
+
+/** Waits for the hub's `ResultDelivered` event of `requestId` (the executors deliver by themselves). */
+async function waitForDelivery(
+  network: DemoNetwork,
+  requestId: Hex,
+  timeoutMs = 120_000,
+): Promise<{
+  executor: Address;
+  outputHash: Hex;
+  callbackSuccess: boolean;
+  txHash: Hex;
+  gasUsed: bigint;
+  by: string;
+}> {
+  const client = network.publicClient;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [event] = await client.getContractEvents({
+      address: network.hub,
+      abi: inferenceHubAbi,
+      eventName: "ResultDelivered",
+      args: { requestId },
+      fromBlock: network.executorsDeliver?.fromBlock ?? 0n,
+      strict: true,
+    });
+    if (event) {
+      const tx = await client.getTransaction({ hash: event.transactionHash });
+      const receipt = await client.getTransactionReceipt({ hash: event.transactionHash });
+      const i = (network.executorsDeliver?.executors ?? []).findIndex(
+        (a) => a.toLowerCase() === tx.from.toLowerCase(),
+      );
+      return {
+        executor: event.args.executor,
+        outputHash: event.args.outputHash,
+        callbackSuccess: event.args.callbackSuccess,
+        txHash: event.transactionHash,
+        gasUsed: receipt.gasUsed,
+        by: i < 0 ? short(tx.from, 4) : `exec-${i} ${short(tx.from, 4)}`,
+      };
+    }
+    if (Date.now() > deadline)
+      throw new Error(`Request ${requestId} was not delivered within ${timeoutMs} ms.`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /**
@@ -229,6 +299,7 @@ export function demoTable(rows: readonly DemoRow[]): string {
       "batch",
       "settlement tx",
       "delivered",
+      "delivered by",
       "request→settled",
     ],
     rows.map((r) => [
@@ -241,6 +312,7 @@ export function demoTable(rows: readonly DemoRow[]): string {
       r.batchId === 0n ? "–" : r.batchId.toString(),
       short(r.settlementTx ?? undefined),
       r.delivered,
+      r.deliveredBy,
       `${(r.msToSettled / 1000).toFixed(2)} s`,
     ]),
   );

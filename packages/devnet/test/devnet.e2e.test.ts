@@ -43,6 +43,8 @@ describe("devnet: the whole network end to end", () => {
       "callback: versicolor",
       "callback: virginica",
     ]);
+    // Every on-chain row was delivered by an executor on its own, not by the SDK.
+    for (const r of rows.filter((r) => r.via !== "SDK (direct)")) expect(r.deliveredBy).toMatch(/^exec-\d /);
   });
 
   it("behavior: a verifier and an executor killed mid-run lose nothing", async () => {

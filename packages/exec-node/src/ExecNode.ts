@@ -1,12 +1,19 @@
 import { DevEnclave, DevRoot, type EnclaveProvider } from "@opg/attestation";
-import { FileCheckpointStore, InferenceRequestWatcher } from "@opg/chain";
+import {
+  FileCheckpointStore,
+  InferenceHubActions,
+  InferenceRequestWatcher,
+  inferenceHubAbi,
+  LogWatcher,
+} from "@opg/chain";
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
-import type { Hex } from "viem";
+import { getAbiItem, type Hex } from "viem";
 import type { ExecNodeConfig } from "./config.js";
+import { Deliverer } from "./delivery/Deliverer.js";
 import { engineOptions, VERSION } from "./engineOptions.js";
 import { ExecutorCore } from "./execution/ExecutorCore.js";
 import { mountDirectIntake } from "./intake/directIntake.js";
@@ -163,11 +170,58 @@ export class ExecNode {
       },
       health: () => ({ signer: runtime.signer.address, ...store.counts() }),
     });
+    let deliverer: Deliverer | undefined;
+    if (config.onchain.enabled && config.delivery.enabled && config.delivery.verifierUrls.length > 0) {
+      deliverer = new Deliverer(config.delivery, {
+        store,
+        hub: new InferenceHubActions(deployment.inferenceHub, {
+          client: runtime.client,
+          sender: runtime.sender,
+        }),
+        executor: runtime.signer.address,
+        logger: logger.child({ module: "delivery" }),
+        metrics,
+      });
+      const d = deliverer;
+      const settled = new LogWatcher(
+        {
+          address: deployment.inferenceHub,
+          fromBlock: deployment.startBlock,
+          confirmations: config.chain.confirmations,
+          pollIntervalMs: config.chain.pollIntervalMs,
+          name: "batch-settled",
+        },
+        {
+          client: runtime.client,
+          checkpoint: new FileCheckpointStore({ path: dataPath(config, "delivery.checkpoint") }),
+          event: getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" }),
+          logger: logger.child({ module: "delivery-watcher" }),
+          metrics: runtime.chainMetrics.watcher("batch-settled"),
+          onLog: () => d.onBatchSettled(),
+        },
+      );
+      runtime.add({
+        name: "delivery",
+        start: (signal) => {
+          d.start();
+          return settled.start(signal);
+        },
+        stop: async () => {
+          await settled.stop();
+          await d.stop();
+        },
+        health: () => ({
+          pending: store.pendingDeliveries(),
+          verifiers: config.delivery.verifierUrls.length,
+        }),
+      });
+    }
     if (config.onchain.enabled) {
       const intake = new OnchainIntake(config.onchain, {
         core,
         gate,
         logger: logger.child({ module: "onchain" }),
+        ...(deliverer ? { onExecuted: (e) => deliverer.track(e.requestId, e.request) } : {}),
       });
       const watcher = new InferenceRequestWatcher(
         {

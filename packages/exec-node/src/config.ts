@@ -67,6 +67,57 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .describe("Largest input fetched from an on-chain request's inputURI."),
     fetchTimeoutMs: z.int().positive().default(10_000).describe("Time to fetch inputs from an inputURI."),
   }),
+  delivery: z.object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Deliver this executor's settled on-chain results itself (`InferenceHub.deliver`, paid from the callback gas escrow); needs `verifierUrls`.",
+      ),
+    verifierUrls: z
+      .array(z.url())
+      .default([])
+      .describe(
+        "Verifier API base URLs asked, in order, for a settled result's batch id and Merkle proof (checked against the root on chain).",
+      ),
+    fetchTimeoutMs: z.int().positive().default(5_000).describe("Time for one verifier to answer."),
+    maxAttempts: z
+      .int()
+      .positive()
+      .default(5)
+      .describe("Failed delivery transactions before a request is left to others (anyone may deliver)."),
+    retryBaseMs: z
+      .int()
+      .positive()
+      .default(2_000)
+      .describe("Backoff after the first failed delivery transaction."),
+    retryMaxMs: z.int().positive().default(60_000).describe("Longest backoff between delivery transactions."),
+    recheckMs: z
+      .int()
+      .positive()
+      .default(30_000)
+      .describe(
+        "Longest wait before asking again for a result not settled yet (each BatchSettled event asks at once).",
+      ),
+    maxPending: z
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("Requests pending delivery at most, kept in the database across restarts."),
+    zk: z
+      .enum(["quorum", "proof", "auto"])
+      .default("auto")
+      .describe(
+        "ZK requests: `quorum` delivers from the verifiers' batch; `proof` settles at once with the ZK proof (`settleWithProof`); `auto` falls back to the proof when the quorum takes longer than `zkQuorumTimeoutMs`.",
+      ),
+    zkQuorumTimeoutMs: z
+      .int()
+      .positive()
+      .default(120_000)
+      .describe(
+        "With `zk: auto`, how long a ZK result waits for the quorum before it is settled with its proof.",
+      ),
+  }),
   tee: z.object({
     /** Serve TEE-mode requests: each result carries a Nitro-format attestation binding (TeeProof). */
     enabled: z

@@ -19,6 +19,7 @@ import type { Address, Chain, Hex, HttpTransport, PrivateKeyAccount, PublicClien
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainMetrics } from "./chainMetrics.js";
 import type { CommonConfig } from "./commonConfig.js";
+import { FeesGauge } from "./FeesGauge.js";
 import { DEFAULT_MIN_SIGNER_BALANCE, OperatorHealth } from "./OperatorHealth.js";
 
 /**
@@ -89,6 +90,8 @@ export class NodeRuntime {
   private readonly own: Module[] = [];
   /** Whether the node can do its job (`/health` reasons); absent when the runtime has no role. */
   readonly operatorHealth: OperatorHealth | undefined;
+  /** `opg_<exec|verify>_fees_earned_wei`: what the hub holds for this key; absent without a role. */
+  readonly fees: FeesGauge | undefined;
 
   private constructor(
     readonly name: string,
@@ -164,6 +167,22 @@ export class NodeRuntime {
               peers: () => (this.p2p.isStarted ? this.p2p.peers().length : 0),
             },
           );
+    this.fees =
+      role === undefined
+        ? undefined
+        : new FeesGauge(
+            {
+              area: role === "verifier" ? "verify" : "exec",
+              intervalMs: Math.min(30_000, Math.max(2_000, config.chain.pollIntervalMs * 10)),
+            },
+            {
+              client: this.client,
+              hub: deployment.inferenceHub,
+              account: signer.address,
+              metrics: this.metrics,
+              logger: logger.child({ module: "fees" }),
+            },
+          );
   }
 
   /** Builds the runtime: loads the signing key and the deployment; nothing starts yet. */
@@ -233,6 +252,15 @@ export class NodeRuntime {
       health: () => ({ address: this.account.address, ...sender.health() }),
     });
     if (this.operatorHealth) this.lifecycle.add(this.operatorHealth);
+    if (this.fees) {
+      const fees = this.fees;
+      this.lifecycle.add({
+        name: fees.name,
+        start: () => fees.start(),
+        stop: () => fees.stop(),
+        health: () => ({ earnedWei: fees.balance?.toString() }),
+      });
+    }
     for (const m of this.own) this.lifecycle.add(m);
     this.lifecycle.add(this.http);
     await this.lifecycle.start();

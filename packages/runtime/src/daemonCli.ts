@@ -1,11 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { createChainClient, deploymentPath, loadDeployment, OpgContracts, TxSender } from "@opg/chain";
+import {
+  createChainClient,
+  deploymentPath,
+  InferenceHubActions,
+  loadDeployment,
+  OpgContracts,
+  TxSender,
+} from "@opg/chain";
 import { configKeys, createKeystore, createLogger, type Logger, readKeystoreFile } from "@opg/daemon";
 import { OpgError } from "@opg/protocol";
 import { Command, Option } from "commander";
-import { getAddress, parseEther } from "viem";
+import { type Address, getAddress, isAddress, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type * as z from "zod";
 import { runCliAction } from "./cliAction.js";
@@ -191,6 +198,49 @@ export function daemonCli<S extends z.ZodType<CommonConfig>>(spec: DaemonCliSpec
           const saved = loaded.save(); // once the chain answered: a wrong --chain.rpc-url is not kept
           process.stdout.write(
             `${JSON.stringify({ ...outcome, role: spec.role, stake: eth(outcome.stake), saved }, null, 2)}\n`,
+          );
+        } finally {
+          sender.stop();
+        }
+      },
+      {
+        get rpcUrl() {
+          return rpcUrl;
+        },
+      },
+    );
+  });
+
+  addConfigFlags(
+    program
+      .command("withdraw")
+      .description(
+        "withdraw what the hub holds for this node's key (fees, the verifier fee share, callback gas reimbursements)",
+      )
+      .option("--to <address>", "recipient (default: this node's key)"),
+    spec.schema,
+  ).action((opts: { to?: string } & Record<string, unknown>) => {
+    let rpcUrl: string | undefined;
+    return runCliAction(
+      async () => {
+        const { to, ...flags } = opts;
+        const config = loadWithFlags(spec.schema, { ...globals(), ...flags }).config as CommonConfig;
+        rpcUrl = config.chain.rpcUrl;
+        if (to !== undefined && !isAddress(to)) throw new Error(`--to ${to} is not an address.`);
+        const logger = createLogger({ level: "warn" });
+        const signer = await loadSigner(config);
+        const deployment = await loadConfiguredDeployment(config);
+        const client = createChainClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
+        const account = privateKeyToAccount(signer.privateKey);
+        const sender = new TxSender({ chainId: config.chain.chainId }, { client, account, logger });
+        sender.start();
+        try {
+          const hub = new InferenceHubActions(deployment.inferenceHub, { client, sender });
+          const amount = await hub.balanceOf(account.address);
+          if (amount === 0n) throw new Error(`The hub holds nothing for ${account.address}.`);
+          const tx = await hub.withdraw(account.address, (to ?? account.address) as Address);
+          process.stdout.write(
+            `${JSON.stringify({ account: account.address, to: to ?? account.address, amount: eth(amount), tx: tx.hash }, null, 2)}\n`,
           );
         } finally {
           sender.stop();

@@ -16,7 +16,13 @@ export type OnchainIntakeOptions = { maxInputBytes: number; fetchTimeoutMs: numb
 export class OnchainIntake {
   constructor(
     private readonly options: OnchainIntakeOptions,
-    private readonly deps: { core: ExecutorCore; gate: ModelGate; logger: Logger },
+    private readonly deps: {
+      core: ExecutorCore;
+      gate: ModelGate;
+      logger: Logger;
+      /** Called once a request's result is signed and stored (the executor then delivers it). */
+      onExecuted?: (e: InferenceRequestedEvent) => void;
+    },
   ) {}
 
   onRequest = async (e: InferenceRequestedEvent, signal: AbortSignal): Promise<void> => {
@@ -61,6 +67,7 @@ export class OnchainIntake {
         signal,
       );
       log.info({ outputHash: out.message.outputHash }, "on-chain request executed");
+      this.deps.onExecuted?.(e);
     } catch (err) {
       if (err instanceof OpgError && !err.retryable) {
         log.warn({ err }, "on-chain request failed; not retried");

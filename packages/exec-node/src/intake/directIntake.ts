@@ -179,7 +179,10 @@ export function describe(o: ExecOutcome, encoding: "array" | "base64"): Record<s
  * What InferenceHub.settleWithProof takes from a ZK result besides the request record: the
  * request input (attached to the proof), the output bytes and the proof in the adapter's format.
  */
-function zkSettlement(proof: Uint8Array, outputs: Uint8Array): { input: Hex; output: Hex; zkProof: Hex } {
+export function zkSettlement(
+  proof: Uint8Array,
+  outputs: Uint8Array,
+): { input: Hex; output: Hex; zkProof: Hex } {
   const { input } = decodeZkProof(proof);
   return {
     input: input ? bytesToHex(input) : "0x",

@@ -30,6 +30,14 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_open ON results (done, published_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+  request_id TEXT PRIMARY KEY,
+  request    TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_at    INTEGER NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at);
 -- Outputs gossiped by reference (their hash only), served on demand by hash.
 CREATE TABLE IF NOT EXISTS payloads (
   hash       TEXT PRIMARY KEY,
@@ -38,6 +46,17 @@ CREATE TABLE IF NOT EXISTS payloads (
 );
 CREATE INDEX IF NOT EXISTS payloads_by_age ON payloads (created_at);
 `;
+
+/** An on-chain request whose result this executor delivers itself once settled. */
+export type PendingDelivery = {
+  requestId: Hex;
+  /** The hub's request record, as JSON with bigints as decimal strings (see Deliverer). */
+  request: string;
+  createdAt: number;
+  nextAt: number;
+  /** Failed delivery transactions so far. */
+  attempts: number;
+};
 
 type Row = Record<string, unknown>;
 
@@ -158,6 +177,56 @@ export class ExecStore {
     this.stmt(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     ).run(key, value);
+  }
+
+  /**
+   * Adds a request to deliver (first record wins). False when `max` deliveries are already pending:
+   * the store stays bounded, and anyone (the SDK, the dApp) may still deliver that one.
+   */
+  addDelivery(requestId: Hex, request: string, now: number, max: number): boolean {
+    const { n } = this.stmt("SELECT COUNT(*) AS n FROM deliveries").get() as { n: number };
+    if (Number(n) >= max) return false;
+    this.stmt(
+      "INSERT OR IGNORE INTO deliveries (request_id, request, created_at, next_at) VALUES (?, ?, ?, ?)",
+    ).run(requestId.toLowerCase(), request, now, now);
+    return true;
+  }
+
+  /** Pending deliveries due at `now`, earliest first. */
+  dueDeliveries(now: number, limit: number): PendingDelivery[] {
+    return (
+      this.stmt("SELECT * FROM deliveries WHERE next_at <= ? ORDER BY next_at LIMIT ?").all(
+        now,
+        limit,
+      ) as Row[]
+    ).map((r) => ({
+      requestId: r["request_id"] as Hex,
+      request: String(r["request"]),
+      createdAt: Number(r["created_at"]),
+      nextAt: Number(r["next_at"]),
+      attempts: Number(r["attempts"]),
+    }));
+  }
+
+  rescheduleDelivery(requestId: Hex, nextAt: number, attempts: number): void {
+    this.stmt("UPDATE deliveries SET next_at = ?, attempts = ? WHERE request_id = ?").run(
+      nextAt,
+      attempts,
+      requestId.toLowerCase(),
+    );
+  }
+
+  /** Makes every pending delivery due (a batch settled: some may now have their proof). */
+  wakeDeliveries(now: number): void {
+    this.stmt("UPDATE deliveries SET next_at = ? WHERE next_at > ?").run(now, now);
+  }
+
+  removeDelivery(requestId: Hex): void {
+    this.stmt("DELETE FROM deliveries WHERE request_id = ?").run(requestId.toLowerCase());
+  }
+
+  pendingDeliveries(): number {
+    return Number((this.stmt("SELECT COUNT(*) AS n FROM deliveries").get() as Row)["n"]);
   }
 
   counts(): { results: number; open: number } {
