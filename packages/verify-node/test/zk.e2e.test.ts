@@ -68,7 +68,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
   let domain: OpgDomain;
   let exec: DaemonNode;
   const verifiers: DaemonNode[] = [];
-  let injector: P2PNode;
+  const injectors: P2PNode[] = [];
   let artifacts: ZkArtifacts;
   let commitment: Hex;
   let zkVerifier: Address;
@@ -137,20 +137,10 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       );
     }
     await Promise.all([...all.map((n) => n.proc.start()), prover.start()]);
-    injector = new P2PNode({
-      chainId: net.deployment.chainId,
-      peerKeyPath: join(root, "injector.key"),
-      listenAddresses: ["/ip4/127.0.0.1/tcp/0"],
-      bootstrapPeers: verifiers.map((v) => v.p2p),
-      gossip: { heartbeatIntervalMs: 100 },
-    });
-    injector.subscribe(injector.topics.results, decodeResultMessage, () => {});
-    await injector.start();
-    await injector.waitForTopicPeers(injector.topics.results, 3, AbortSignal.timeout(30_000));
   }, 180_000);
 
   afterAll(async () => {
-    await injector?.stop();
+    await Promise.all(injectors.map((n) => n.stop()));
     await prover.stop();
     await terminateZkEngine();
     await Promise.all([exec, ...verifiers].map((n) => n?.proc?.kill("SIGTERM")));
@@ -187,6 +177,22 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     return true;
   }
 
+  /** An outside libp2p node (its own peer id) connected to every verifier on the results topic. */
+  async function startInjector(): Promise<P2PNode> {
+    const injector = new P2PNode({
+      chainId: net.deployment.chainId,
+      peerKeyPath: join(root, `injector-${injectors.length}.key`),
+      listenAddresses: ["/ip4/127.0.0.1/tcp/0"],
+      bootstrapPeers: verifiers.map((v) => v.p2p),
+      gossip: { heartbeatIntervalMs: 100 },
+    });
+    injectors.push(injector);
+    injector.subscribe(injector.topics.results, decodeResultMessage, () => {});
+    await injector.start();
+    await injector.waitForTopicPeers(injector.topics.results, 3, AbortSignal.timeout(60_000));
+    return injector;
+  }
+
   /** A result for a fresh request, proven here and signed with the executor's key, then `tamper`ed. */
   async function injected(tamper: (m: ResultMessage) => ResultMessage): Promise<Hex> {
     const inputs = iris([6.3, 3.3, 6.0, 2.5]);
@@ -219,6 +225,10 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       outputHash: m.outputHash,
       mode: m.mode,
     });
+    // A peer that sends an invalid result is charged and may be refused afterwards, and refused
+    // messages are not forwarded: each forgery comes from a fresh outside node, a direct topic
+    // peer of every verifier.
+    const injector = await startInjector();
     await injector.publish(injector.topics.results, encodeResultMessage({ ...m, signature }));
     return requestId;
   }
