@@ -138,18 +138,9 @@ export function lowerOnnxGraph(
         const lo: bigint[] = [];
         const hi: bigint[] = [];
         for (let i = 0; i < op.n; i++) {
-          let l = bias[i]!;
-          let h = bias[i]!;
-          for (let j = 0; j < op.k; j++) {
-            const w = weights[i * op.k + j]!;
-            if (w >= 0n) {
-              l += w * iv.lo[j]!;
-              h += w * iv.hi[j]!;
-            } else {
-              l += w * iv.hi[j]!;
-              h += w * iv.lo[j]!;
-            }
-          }
+          const [l, h] = sumInterval(bias[i]!, weights, iv, (tap) => {
+            for (let j = 0; j < op.k; j++) tap(j, i * op.k + j);
+          });
           lo.push(l);
           hi.push(h);
         }
@@ -178,19 +169,9 @@ export function lowerOnnxGraph(
         const lo: bigint[] = [];
         const hi: bigint[] = [];
         windowTaps(op, true, (o, taps) => {
-          const b = bias[o.c]!;
-          let l = b;
-          let h = b;
-          for (const [xi, wi] of taps) {
-            const w = weights[wi]!;
-            if (w >= 0n) {
-              l += w * iv.lo[xi]!;
-              h += w * iv.hi[xi]!;
-            } else {
-              l += w * iv.hi[xi]!;
-              h += w * iv.lo[xi]!;
-            }
-          }
+          const [l, h] = sumInterval(bias[o.c]!, weights, iv, (tap) => {
+            for (const [xi, wi] of taps) tap(xi, wi);
+          });
           lo.push(l);
           hi.push(h);
         });
@@ -386,3 +367,28 @@ function checkBounds(spec: ZkModelSpec): void {
 }
 
 export type { FloatOp };
+
+/**
+ * The interval of `bias + Σ weights[wi]·x[xi]` over the taps `each` hands out, with each x in
+ * [iv.lo, iv.hi]: a positive weight takes the bound of its own side, a negative one the other.
+ */
+function sumInterval(
+  bias: bigint,
+  weights: readonly bigint[],
+  iv: { lo: readonly bigint[]; hi: readonly bigint[] },
+  each: (tap: (xi: number, wi: number) => void) => void,
+): [bigint, bigint] {
+  let l = bias;
+  let h = bias;
+  each((xi, wi) => {
+    const w = weights[wi]!;
+    if (w >= 0n) {
+      l += w * iv.lo[xi]!;
+      h += w * iv.hi[xi]!;
+    } else {
+      l += w * iv.hi[xi]!;
+      h += w * iv.lo[xi]!;
+    }
+  });
+  return [l, h];
+}
