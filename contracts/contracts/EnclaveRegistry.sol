@@ -98,20 +98,20 @@ contract EnclaveRegistry is IEnclaveRegistry {
     }
 
     /// @inheritdoc IEnclaveRegistry
-    function isEnclaveAllowed(address enclaveKey, bytes32 modelId) public view returns (bool) {
+    function isEnclaveAllowed(address enclaveKey, bytes32 listingId) public view returns (bool) {
         Registration storage reg = _registrations[enclaveKey];
-        return block.timestamp < reg.expiresAt && modelRegistry.isMeasurementAllowed(modelId, reg.measurement);
+        return block.timestamp < reg.expiresAt && modelRegistry.isMeasurementAllowed(listingId, reg.measurement);
     }
 
     /// @inheritdoc IEnclaveRegistry
-    function checkEnclaveResult(bytes32 modelId, bytes32 resultHash, bytes calldata signature)
+    function checkEnclaveResult(bytes32 listingId, bytes32 resultHash, bytes calldata signature)
         external
         view
         returns (bool valid, address enclaveKey)
     {
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(resultHash, signature);
         if (err != ECDSA.RecoverError.NoError) return (false, address(0));
-        return (isEnclaveAllowed(signer, modelId), signer);
+        return (isEnclaveAllowed(signer, listingId), signer);
     }
 
     /// @inheritdoc IEnclaveRegistry

@@ -76,7 +76,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IInferenceHub
     function requestInference(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes calldata input,
         uint8 mode,
         address callback,
@@ -86,14 +86,14 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint256 size = input.length;
         if (size == 0) revert EmptyInput();
         if (size > MAX_INLINE_INPUT_BYTES) revert InputTooLarge(size, MAX_INLINE_INPUT_BYTES);
-        Request memory r = _newRequest(modelId, keccak256(input), mode, callback, callbackGasLimit, deadline);
+        Request memory r = _newRequest(listingId, keccak256(input), mode, callback, callbackGasLimit, deadline);
         requestId = _store(r);
-        emit InferenceRequested(requestId, modelId, msg.sender, r, input, "");
+        emit InferenceRequested(requestId, r.modelId, msg.sender, r, input, "");
     }
 
     /// @inheritdoc IInferenceHub
     function requestInferenceByRef(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes32 inputHash,
         string calldata inputURI,
         uint8 mode,
@@ -103,9 +103,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     ) external payable returns (bytes32 requestId) {
         if (inputHash == bytes32(0)) revert EmptyInput();
         if (bytes(inputURI).length == 0) revert MissingInputURI();
-        Request memory r = _newRequest(modelId, inputHash, mode, callback, callbackGasLimit, deadline);
+        Request memory r = _newRequest(listingId, inputHash, mode, callback, callbackGasLimit, deadline);
         requestId = _store(r);
-        emit InferenceRequested(requestId, modelId, msg.sender, r, "", inputURI);
+        emit InferenceRequested(requestId, r.modelId, msg.sender, r, "", inputURI);
     }
 
     // ================================================================== settlement
@@ -193,8 +193,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         if (request.mode != MODE_ZK) revert NotZkRequest(requestId);
         if (executor == address(0)) revert ZeroAddress();
         if (keccak256(input) != request.inputHash) revert InputMismatch(requestId);
-        // A ZK request implies the model had (and, set once, still has) a verifier when it was made.
-        (bytes32 weightsCommitment, address verifier) = modelRegistry.zkConfig(request.modelId);
+        // The listing the request names: its verifier is set once, code-pinned, and usable once its key is sealed.
+        (, bytes32 weightsCommitment, address verifier) = modelRegistry.zkSettlementConfig(request.listingId);
+        if (verifier == address(0)) revert ZkKeyNotSealed(request.listingId);
         bytes memory data = abi.encodeCall(
             IZkVerifier.verifyResult, (request.modelId, weightsCommitment, input, output, executor, zkProof)
         );
@@ -342,7 +343,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     // ================================================================== internals
 
     function _newRequest(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes32 inputHash,
         uint8 mode,
         address callback,
@@ -350,9 +351,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint64 deadline
     ) private view returns (Request memory r) {
         if (mode > MODE_TEE) revert InvalidMode(mode);
-        (uint8 modes, uint256 price) = modelRegistry.requestTerms(modelId);
-        if (modes == 0) revert ModelNotAvailable(modelId);
-        if ((modes >> mode) & 1 == 0) revert ModeNotSupported(modelId, mode);
+        (bytes32 modelId, uint8 modes, uint256 price) = modelRegistry.requestTerms(listingId);
+        if (modes == 0) revert ModelNotAvailable(listingId);
+        if ((modes >> mode) & 1 == 0) revert ModeNotSupported(listingId, mode);
         if (msg.value < price) revert FeeTooLow(msg.value, price);
         if (msg.value > type(uint96).max) revert FeeTooHigh(msg.value);
         if (deadline <= block.timestamp) revert InvalidDeadline(deadline);
@@ -362,6 +363,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         r = Request({
             requester: msg.sender,
             modelId: modelId,
+            listingId: listingId,
             inputHash: inputHash,
             mode: mode,
             callback: callback,

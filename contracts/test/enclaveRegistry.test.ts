@@ -16,8 +16,8 @@ import {
   connect,
   deploySystem,
   key,
-  MODEL_ID,
-  NONE_ONLY_MODEL_ID,
+  LISTING_ID,
+  NONE_ONLY_LISTING_ID,
   PCR_HASH,
 } from "./helpers/fixture.js";
 import {
@@ -96,8 +96,8 @@ describe("EnclaveRegistry", () => {
     expect(await s.enclaves.read.enclave([ENCLAVE])).toEqual([PCR_HASH, r.expiresAt]);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, PCR_HASH])).toBe(true);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, OTHER_MEASUREMENT])).toBe(false);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, MODEL_ID])).toBe(true);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, NONE_ONLY_MODEL_ID])).toBe(false);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, LISTING_ID])).toBe(true);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, NONE_ONLY_LISTING_ID])).toBe(false);
     const events = await s.enclaves.getEvents.EnclaveRegistered({}, { blockHash: receipt.blockHash });
     expect(events[0]?.args).toMatchObject({
       enclave: ENCLAVE,
@@ -128,38 +128,38 @@ describe("EnclaveRegistry", () => {
   it("behavior: checkEnclaveResult accepts the registered key's signature for an allowed model only", async () => {
     const resultHash = keccak256(toHex("result"));
     const signature = await enclaveSign(resultHash);
-    expect(await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature])).toEqual([
+    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature])).toEqual([
       false,
       ENCLAVE,
     ]);
     const r = await registration();
     await register(r);
-    expect(await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature])).toEqual([
+    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature])).toEqual([
       true,
       ENCLAVE,
     ]);
     // Another model (measurement not allowed), another hash, another key, a malleated or short signature.
-    expect((await s.enclaves.read.checkEnclaveResult([NONE_ONLY_MODEL_ID, resultHash, signature]))[0]).toBe(
+    expect((await s.enclaves.read.checkEnclaveResult([NONE_ONLY_LISTING_ID, resultHash, signature]))[0]).toBe(
       false,
     );
-    const other = await s.enclaves.read.checkEnclaveResult([MODEL_ID, keccak256(toHex("x")), signature]);
+    const other = await s.enclaves.read.checkEnclaveResult([LISTING_ID, keccak256(toHex("x")), signature]);
     expect(other[0]).toBe(false);
     const stranger = await enclaveSign(resultHash, key("stranger"));
-    expect((await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, stranger]))[0]).toBe(false);
-    expect(await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, malleate(signature)])).toEqual([
+    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, stranger]))[0]).toBe(false);
+    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, malleate(signature)])).toEqual([
       false,
       zeroAddress,
     ]);
     expect(
-      await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature.slice(0, 130) as Hex]),
+      await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature.slice(0, 130) as Hex]),
     ).toEqual([false, zeroAddress]);
     // Removing the measurement from the model revokes it; so does expiry.
-    await s.models.write.removeMeasurement([MODEL_ID, PCR_HASH]);
-    expect((await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature]))[0]).toBe(false);
-    await s.models.write.addMeasurement([MODEL_ID, PCR_HASH]);
-    expect((await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature]))[0]).toBe(true);
+    await s.models.write.removeMeasurement([LISTING_ID, PCR_HASH]);
+    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(false);
+    await s.models.write.addMeasurement([LISTING_ID, PCR_HASH]);
+    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(true);
     await conn.networkHelpers.time.increaseTo(r.expiresAt);
-    expect((await s.enclaves.read.checkEnclaveResult([MODEL_ID, resultHash, signature]))[0]).toBe(false);
+    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(false);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, PCR_HASH])).toBe(false);
   });
 
@@ -194,7 +194,7 @@ describe("EnclaveRegistry", () => {
     const fresh = await registration({ measurement: OTHER_MEASUREMENT });
     await register(fresh);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, OTHER_MEASUREMENT])).toBe(true);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, MODEL_ID])).toBe(false);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, LISTING_ID])).toBe(false);
   });
 
   it("error: fewer than f + 1, duplicate, non-member and malformed signatures", async () => {

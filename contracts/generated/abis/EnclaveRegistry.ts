@@ -215,7 +215,7 @@ export const enclaveRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -345,7 +345,7 @@ export const enclaveRegistryAbi = [
       },
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],

@@ -252,7 +252,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -268,7 +268,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
@@ -453,6 +453,17 @@ export const inferenceHubAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ZkKeyNotSealed",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -557,6 +568,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {
@@ -1125,6 +1141,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
             "name": "inputHash",
             "type": "bytes32"
           },
@@ -1396,6 +1417,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
             "name": "inputHash",
             "type": "bytes32"
           },
@@ -1447,6 +1473,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {
@@ -1513,7 +1544,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -1557,7 +1588,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -1756,6 +1787,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {
