@@ -22,6 +22,8 @@ export type {
   VerifyResultParams,
 } from "./actions/InferenceHubActions.js";
 export { InferenceHubActions, toInferenceRequestedEvent } from "./actions/InferenceHubActions.js";
+export type { ListingResolverOptions } from "./actions/ListingResolver.js";
+export { ListingResolver } from "./actions/ListingResolver.js";
 export type { ModelRegistration } from "./actions/ModelRegistryActions.js";
 export { ModelRegistryActions } from "./actions/ModelRegistryActions.js";
 export type { SigningKey } from "./actions/OperatorRegistryActions.js";
@@ -32,7 +34,7 @@ export type {
   BatchHeader,
   InferenceRequestedEvent,
   InferenceRequestRecord,
-  ModelInfo,
+  ListingInfo,
   Operator,
   OperatorRoleName,
   OperatorStatusName,
@@ -40,6 +42,7 @@ export type {
   SignedResultFields,
   SignerInfo,
   VerifierSet,
+  ZkKeySeal,
 } from "./actions/types.js";
 // Checkpoints
 export type { CheckpointStore } from "./checkpoint/CheckpointStore.js";

@@ -28,6 +28,8 @@ export type DevnetModel = {
   measurements?: readonly Hex[];
   weightsCommitment?: Hex;
   zkVerifier?: Hex;
+  /** ZK: the verification key hash the adapter embeds (the listing declares it). */
+  vkHash?: Hex;
   /** Inputs the demo sends to it in direct requests. */
   demoInputs?: () => TensorMap;
 };

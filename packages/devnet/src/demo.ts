@@ -1,4 +1,4 @@
-import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
+import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode, listingIdOf } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
 import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
 import { bytesToHex, createWalletClient, type Hex, http, parseEventLogs } from "viem";
@@ -54,6 +54,8 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       execUrl: devnet.execs[execIndex % devnet.execs.length]!.httpUrl,
       verifyUrl: devnet.verifiers.map((v) => v.httpUrl),
       account: key,
+      // The devnet deployer publishes every listing; requests by modelId go to its listings.
+      publisher: devnet.net.deployment.deployer,
     });
 
   // 1. The example dApp, on chain.
@@ -69,7 +71,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
       bytecode: exampleClassifierConsumerBytecode,
       args: [
         devnet.net.deployment.inferenceHub,
-        iris,
+        listingIdOf(iris, devnet.net.deployment.deployer),
         ProofMode.NONE,
         "logits",
         ["setosa", "versicolor", "virginica"],

@@ -1,11 +1,11 @@
 import { DevEnclave, DevRoot, type EnclaveProvider } from "@opg/attestation";
-import { FileCheckpointStore, InferenceRequestWatcher } from "@opg/chain";
+import { FileCheckpointStore, InferenceRequestWatcher, ListingResolver } from "@opg/chain";
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { decodeResultMessage, WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { ExecNodeConfig } from "./config.js";
 import { ExecutorCore } from "./execution/ExecutorCore.js";
 import { mountDirectIntake } from "./intake/directIntake.js";
@@ -104,9 +104,12 @@ export class ExecNode {
         metrics,
       },
     );
+    const listings = new ListingResolver(
+      { publishers: [...(config.chain.publishers as Address[]), deployment.deployer] },
+      { client: runtime.client, modelRegistry: deployment.modelRegistry },
+    );
     const gate = new ModelGate({
-      client: runtime.client,
-      modelRegistry: deployment.modelRegistry,
+      listings,
       hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,
     });
     runtime.http.mapErrorCodes(inferenceErrorStatus);

@@ -51,7 +51,7 @@ models
   .option("--batching", "enable dynamic batching for it (needs a batch dimension)")
   .option(
     "--zk",
-    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and register them in the ModelRegistry",
+    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and create a listing in the ModelRegistry (its id is printed as zk.listingId)",
   )
   .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
   .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
@@ -60,8 +60,8 @@ models
     "ZK powers-of-tau ceremony file (default: the development one, not for production)",
   )
   .option("--no-onchain", "with --zk: build the artifacts only, deploy and register nothing")
-  .option("--price <eth>", "with --zk: price per request when the model gets registered", "0")
-  .option("--metadata-uri <uri>", "with --zk: metadata URI when the model gets registered", "")
+  .option("--price <eth>", "with --zk: price per request of the new listing", "0")
+  .option("--metadata-uri <uri>", "with --zk: metadata URI of the new listing", "")
   .action((file: string, opts: AddOptions) =>
     withStore(async (engine, config) => {
       const entry = await engine.addModel(file, {

@@ -69,6 +69,12 @@ export const chainConfig = z.object({
     .positive()
     .default(1_000)
     .describe("How often the chain is polled for events and receipts."),
+  publishers: z
+    .array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address (0x + 40 hex digits)"))
+    .default([])
+    .describe(
+      "Model publishers whose listings direct requests (which name no listing) resolve to, first match first; the deployment's deployer is tried last.",
+    ),
 });
 
 export const p2pConfig = z.object({

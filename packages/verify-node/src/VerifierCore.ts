@@ -1,6 +1,6 @@
 import type { NitroAttestationVerifier } from "@opg/attestation";
 import type { Logger, Metrics } from "@opg/daemon";
-import type { OpgDomain } from "@opg/protocol";
+import type { OpgDomain, ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
@@ -108,8 +108,11 @@ export class VerifierCore {
         { artifactRoots: options.zk.artifactRoots, batch: options.zk.batch },
         {
           metrics: deps.metrics,
-          ...(deps.chain.zkWeightsCommitment
-            ? { registeredCommitment: (modelId: Hex) => registry.zkWeightsCommitment(modelId) }
+          ...(deps.chain.zkListing
+            ? {
+                listing: async (m: ResultMessage) =>
+                  registry.zkListing(m.modelId, await registry.listingOf(m)),
+              }
             : {}),
         },
       );

@@ -3,6 +3,7 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
+import type { Address } from "viem";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
@@ -39,6 +40,7 @@ export class VerifyNode {
       },
       write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
       fromBlock: deployment.startBlock,
+      publishers: [...(config.chain.publishers as Address[]), deployment.deployer],
     });
     let attestationVerifier: NitroAttestationVerifier | undefined;
     if (config.tee.enabled) {

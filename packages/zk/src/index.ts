@@ -32,7 +32,7 @@ export type { BuildArtifactsOptions } from "./pipeline/buildArtifacts.js";
 export { buildArtifacts, sha256File } from "./pipeline/buildArtifacts.js";
 export { buildZkModel } from "./pipeline/buildZkModel.js";
 export { generateDevPtau } from "./pipeline/generateDevPtau.js";
-export { loadArtifacts, loadVerifyingArtifacts } from "./pipeline/loadArtifacts.js";
+export { checkArtifactHashes, loadArtifacts, loadVerifyingArtifacts } from "./pipeline/loadArtifacts.js";
 export { CIRCUITS_DIR, DEV_PTAU_PATH, EXAMPLE_ARTIFACTS_DIR, TEMPLATES_DIR } from "./pipeline/paths.js";
 export type { CircomResult } from "./pipeline/runCircom.js";
 export { runCircom } from "./pipeline/runCircom.js";
@@ -51,6 +51,7 @@ export {
   verifierCalldata,
   verifierSolidity,
 } from "./proof/solidity.js";
+export { vkHash } from "./proof/vkHash.js";
 export type { ZkProofEnvelope } from "./proof/zkProofBytes.js";
 export {
   BASE_FIELD_ORDER,

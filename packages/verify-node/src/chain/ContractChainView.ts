@@ -1,3 +1,4 @@
+import { ListingResolver } from "@opg/chain";
 import { enclaveRegistryAbi, inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
 import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient } from "viem";
 import type {
@@ -5,9 +6,11 @@ import type {
   ChainView,
   EnclaveRegistrationRecord,
   ExecutorEquivocation,
+  OnchainRequest,
   TeeChainView,
   VerifierEquivocation,
   VerifierSet,
+  ZkListing,
 } from "./ChainView.js";
 
 /** Sends one contract call as a transaction and resolves with its hash once mined successfully. */
@@ -34,6 +37,8 @@ export type ContractAddresses = {
 export class ContractChainView implements ChainView, TeeChainView {
   readonly chainId: number;
   readonly hub: Address;
+  /** Model listings (uncached here: the RegistryCache caches). */
+  readonly listings: ListingResolver;
 
   constructor(
     private readonly deps: {
@@ -43,10 +48,16 @@ export class ContractChainView implements ChainView, TeeChainView {
       write: ContractWriter;
       /** Block to start event searches from (the deployment block). */
       fromBlock: bigint;
+      /** Publishers whose listings direct requests resolve to, in order (see ListingResolver). */
+      publishers: readonly Address[];
     },
   ) {
     this.chainId = deps.chainId;
     this.hub = deps.addresses.hub;
+    this.listings = new ListingResolver(
+      { publishers: deps.publishers, ttlMs: 0 },
+      { client: deps.client, modelRegistry: deps.addresses.modelRegistry },
+    );
   }
 
   isActiveExecutor(signer: Address): Promise<boolean> {
@@ -59,31 +70,31 @@ export class ContractChainView implements ChainView, TeeChainView {
   }
 
   async modelModes(modelId: Hex): Promise<number | undefined> {
-    const [modes] = await this.deps.client.readContract({
-      address: this.deps.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "requestTerms",
-      args: [modelId],
-    });
-    return modes === 0 ? undefined : modes;
+    const listing = await this.listings.forRequest(modelId);
+    return listing === undefined || listing.modes === 0 ? undefined : listing.modes;
   }
 
-  async zkWeightsCommitment(modelId: Hex): Promise<Hex> {
-    const [weightsCommitment] = await this.deps.client.readContract({
-      address: this.deps.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "zkConfig",
-      args: [modelId],
-    });
-    return weightsCommitment;
+  async zkListing(modelId: Hex, listingId?: Hex): Promise<ZkListing | undefined> {
+    const l = await this.listings.forRequest(modelId, listingId);
+    return l === undefined
+      ? undefined
+      : {
+          listingId: l.listingId,
+          weightsCommitment: l.weightsCommitment,
+          vkHash: l.vkHash,
+          sealed: l.zkKeySealed,
+          transcriptHash: l.transcriptHash,
+        };
   }
 
-  async modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
+  async modelMeasurements(modelId: Hex, listingId?: Hex): Promise<readonly Hex[]> {
+    const l = await this.listings.forRequest(modelId, listingId);
+    if (l === undefined) return [];
     return this.deps.client.readContract({
       address: this.deps.addresses.modelRegistry,
       abi: modelRegistryAbi,
       functionName: "measurements",
-      args: [modelId],
+      args: [l.listingId],
     });
   }
 
@@ -125,7 +136,7 @@ export class ContractChainView implements ChainView, TeeChainView {
     return address;
   }
 
-  async onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
+  async onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined> {
     const logs = await this.deps.client.getContractEvents({
       address: this.hub,
       abi: inferenceHubAbi,
@@ -135,7 +146,7 @@ export class ContractChainView implements ChainView, TeeChainView {
       strict: true,
     });
     const r = logs[0]?.args.request;
-    return r ? { modelId: r.modelId, inputHash: r.inputHash, mode: r.mode } : undefined;
+    return r ? { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode } : undefined;
   }
 
   async verifierConfig(): Promise<VerifierSet> {

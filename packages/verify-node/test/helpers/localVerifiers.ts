@@ -49,6 +49,7 @@ export function localVerifiers(
       },
       write: simpleWriter(rpcUrl, key, net.publicClient),
       fromBlock: deployment.startBlock,
+      publishers: [deployment.deployer],
     });
     const core: VerifierCore = new VerifierCore(
       { dbPath: join(dir, `v${i}.sqlite`), batching, registry: {}, intake: {}, validation: {} },
