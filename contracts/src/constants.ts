@@ -40,6 +40,9 @@ export function modeMask(...modes: readonly ProofMode[]): number {
  */
 export function listingIdOf(modelId: Hex, publisher: Address, index = 0n): Hex {
   return keccak256(
-    encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "uint256" }], [modelId, publisher, index]),
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "address" }, { type: "uint256" }],
+      [modelId, publisher, index],
+    ),
   );
 }

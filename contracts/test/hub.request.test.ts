@@ -147,7 +147,10 @@ describe("InferenceHub.requestInference", () => {
     await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, d], big), "FeeTooHigh", [big]);
     const r = (a: Parameters<typeof s.hub.write.requestInferenceByRef>[0]) =>
       s.hub.write.requestInferenceByRef(a, { value: PRICE, account: s.requester.account });
-    await expectRevert(r([LISTING_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, d]), "EmptyInput");
+    await expectRevert(
+      r([LISTING_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, d]),
+      "EmptyInput",
+    );
     await expectRevert(r([LISTING_ID, keccak256("0x01"), "", 0, zeroAddress, 0, d]), "MissingInputURI");
   });
 

@@ -156,7 +156,10 @@ describe("InferenceHub.settleWithProof", () => {
     await expectRevert(settle(), "ZkKeyNotSealed", [listingId]);
     // f signatures are not a quorum; nor are f + 1 over another key.
     const few = await s.signZkKeySeal(listingId, undefined, [0, 1]);
-    await expectRevert(s.models.write.sealZkKey([few.seal, few.signatures]), "InsufficientSignatures", [2n, 3n]);
+    await expectRevert(s.models.write.sealZkKey([few.seal, few.signatures]), "InsufficientSignatures", [
+      2n,
+      3n,
+    ]);
     const other = await s.signZkKeySeal(listingId);
     await expectRevert(
       s.models.write.sealZkKey([{ ...other.seal, vkHash: keccak256("0x01") }, other.signatures]),
@@ -226,7 +229,14 @@ describe("InferenceHub.settleWithProof", () => {
     );
     expect(await s.models.read.isMeasurementAllowed([LISTING_ID, keccak256("0xbad0")])).toBe(false);
     // The genuine listing's owner and its executor are served as before.
-    await s.hub.write.settleWithProof([z.requestId, z.request, z.input, z.output, z.executor, proofOf(ZK_MAGIC)]);
+    await s.hub.write.settleWithProof([
+      z.requestId,
+      z.request,
+      z.input,
+      z.output,
+      z.executor,
+      proofOf(ZK_MAGIC),
+    ]);
     expect(await s.hub.read.requestStatus([z.requestId])).toBe(RequestStatus.DELIVERED);
     expect(await s.hub.read.balanceOf([z.executor])).toBe(5n * 10n ** 17n);
     expect(await s.hub.read.balanceOf([unstaked])).toBe(0n);

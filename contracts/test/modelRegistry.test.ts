@@ -121,11 +121,15 @@ describe("ModelRegistry", () => {
       vkHash,
       false,
     ]);
-    expect(l.zkVerifierCodeHash).toBe(keccak256((await s.publicClient.getCode({ address: s.zkVerifier.address }))!));
+    expect(l.zkVerifierCodeHash).toBe(
+      keccak256((await s.publicClient.getCode({ address: s.zkVerifier.address }))!),
+    );
     // Unsealed: settleWithProof gets no verifier.
     expect(await s.models.read.zkSettlementConfig([id])).toEqual([modelId, WEIGHTS_COMMITMENT, zeroAddress]);
     await expectRevert(
-      s.models.write.setZkConfig([id, WEIGHTS_COMMITMENT, s.zkVerifier.address, vkHash], { account: owner.account }),
+      s.models.write.setZkConfig([id, WEIGHTS_COMMITMENT, s.zkVerifier.address, vkHash], {
+        account: owner.account,
+      }),
       "ZkConfigAlreadySet",
       [id],
     );
@@ -148,7 +152,10 @@ describe("ModelRegistry", () => {
       account: owner.account,
     });
     const few = await s.signZkKeySeal(id, undefined, [0, 1]);
-    await expectRevert(s.models.write.sealZkKey([few.seal, few.signatures]), "InsufficientSignatures", [2n, 3n]);
+    await expectRevert(s.models.write.sealZkKey([few.seal, few.signatures]), "InsufficientSignatures", [
+      2n,
+      3n,
+    ]);
     const dup = await s.signZkKeySeal(id, undefined, [0, 1, 1]);
     await expectRevert(s.models.write.sealZkKey([dup.seal, dup.signatures]), "DuplicateSigner");
     const ok = await s.signZkKeySeal(id);
@@ -245,6 +252,8 @@ describe("ModelRegistry", () => {
     await expectRevert(s.models.write.removeMeasurement([LISTING_ID, zeroHash]), "MeasurementNotFound", [
       zeroHash,
     ]);
-    await expectRevert(s.models.write.addMeasurement([LISTING_ID, PCR_HASH]), "InvalidMeasurement", [PCR_HASH]);
+    await expectRevert(s.models.write.addMeasurement([LISTING_ID, PCR_HASH]), "InvalidMeasurement", [
+      PCR_HASH,
+    ]);
   });
 });

@@ -168,7 +168,9 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
       configDigest: await registry.read.configDigest(),
     };
     const digest = await models.read.zkKeySealDigest([seal]);
-    const signatures = await Promise.all(signerIndices.map((i) => verifierSigners[i]!.sign({ hash: digest })));
+    const signatures = await Promise.all(
+      signerIndices.map((i) => verifierSigners[i]!.sign({ hash: digest })),
+    );
     return { seal, signatures };
   }
 

@@ -88,7 +88,8 @@ describe("phase-2 ceremony", () => {
     expect(check.contributors.sort()).toEqual(verifierSet.map((a) => a.toLowerCase()).sort());
     // Each contributor accepts it; an outsider accepts it once f + 1 = 2 of the set contributed.
     const policy = { verifierSet, minContributors: 2 };
-    for (const v of verifiers.slice(0, 3)) expect(ceremonyRefusal(check, { ...policy, self: v.address })).toBeUndefined();
+    for (const v of verifiers.slice(0, 3))
+      expect(ceremonyRefusal(check, { ...policy, self: v.address })).toBeUndefined();
     expect(ceremonyRefusal(check, { ...policy, self: verifiers[3]!.address })).toBeUndefined();
     expect(ceremonyRefusal(check, { ...policy, self: verifiers[3]!.address, minContributors: 4 })).toMatch(
       /lacks this verifier's own contribution/,
@@ -108,7 +109,13 @@ describe("phase-2 ceremony", () => {
     // Someone rewrites the transcript to claim verifier 3 made contribution 1.
     const forgedDir = await tempDir();
     await start(forgedDir);
-    await contribute({ dir: forgedDir, r1csPath, ptauPath: DEV_PTAU_PATH, signer: verifiers[0]!, blockNumber: 1n });
+    await contribute({
+      dir: forgedDir,
+      r1csPath,
+      ptauPath: DEV_PTAU_PATH,
+      signer: verifiers[0]!,
+      blockNumber: 1n,
+    });
     await closeCeremony({ dir: forgedDir, r1csPath, ptauPath: DEV_PTAU_PATH, beacon: BEACON });
     const path = join(forgedDir, "ceremony.json");
     const t = JSON.parse(await readFile(path, "utf8"));
@@ -119,7 +126,11 @@ describe("phase-2 ceremony", () => {
     expect(forged.problems.join()).toMatch(/is not signed by/);
 
     // Another circuit (or phase 1) than the ceremony's.
-    const other = await verifyCeremony({ dir, r1csPath: join(artifacts.dir, "circuit.wasm"), ptauPath: DEV_PTAU_PATH });
+    const other = await verifyCeremony({
+      dir,
+      r1csPath: join(artifacts.dir, "circuit.wasm"),
+      ptauPath: DEV_PTAU_PATH,
+    });
     expect(other.valid).toBe(false);
     expect(other.problems.join()).toMatch(/not the ceremony's/);
   }, 180_000);
@@ -155,8 +166,7 @@ const add = (a: P, b: P): P => {
   if (a === null) return b;
   if (b === null) return a;
   if (a.x === b.x && mod(a.y + b.y, Q) === 0n) return null;
-  const l =
-    a.x === b.x ? mod(3n * a.x * a.x * inv(2n * a.y, Q), Q) : mod((b.y - a.y) * inv(b.x - a.x, Q), Q);
+  const l = a.x === b.x ? mod(3n * a.x * a.x * inv(2n * a.y, Q), Q) : mod((b.y - a.y) * inv(b.x - a.x, Q), Q);
   const x = mod(l * l - a.x - b.x, Q);
   return { x, y: mod(l * (a.x - x) - a.y, Q) };
 };
@@ -177,7 +187,7 @@ async function beaconSecrets(hashHex: string, iterationsExp: number): Promise<bi
   const { createHash } = await import("node:crypto");
   for (let i = 0; i < 2 ** iterationsExp; i++) h = createHash("sha256").update(h).digest();
   const seed = Array.from({ length: 8 }, (_, i) => h.readUInt32BE(i * 4));
-  const rng = new (ChaCha as unknown as new (s: number[]) => { nextU64(): bigint | number })(seed);
+  const rng = new ChaCha(seed);
   let v: bigint;
   do {
     v = 0n;
@@ -197,7 +207,13 @@ describe("a setup run by one party (the issue's forgery)", () => {
     const t = await readTranscript(dir);
     const solo = join(dir, "solo.zkey");
     const secretHash = keccak256(toHex("the publisher's secret")).slice(2);
-    await snarkjs.zKey.beacon(join(dir, "zkeys", `${t.initialZkeySha256}.zkey`), solo, "solo", secretHash, 10);
+    await snarkjs.zKey.beacon(
+      join(dir, "zkeys", `${t.initialZkeySha256}.zkey`),
+      solo,
+      "solo",
+      secretHash,
+      10,
+    );
     const vkey = await snarkjs.zKey.exportVerificationKey(solo);
 
     // An honest proof for a setosa flower under that key…
@@ -228,8 +244,17 @@ describe("a setup run by one party (the issue's forgery)", () => {
     // and a ceremony made of the publisher's contribution alone is refused by every verifier.
     const ceremonyDir = await tempDir();
     await start(ceremonyDir);
-    const publisher = { address: privateKeyToAccount(keccak256(toHex("publisher"))).address, privateKey: keccak256(toHex("publisher")) as Hex };
-    await contribute({ dir: ceremonyDir, r1csPath, ptauPath: DEV_PTAU_PATH, signer: publisher, blockNumber: 1n });
+    const publisher = {
+      address: privateKeyToAccount(keccak256(toHex("publisher"))).address,
+      privateKey: keccak256(toHex("publisher")) as Hex,
+    };
+    await contribute({
+      dir: ceremonyDir,
+      r1csPath,
+      ptauPath: DEV_PTAU_PATH,
+      signer: publisher,
+      blockNumber: 1n,
+    });
     await closeCeremony({ dir: ceremonyDir, r1csPath, ptauPath: DEV_PTAU_PATH, beacon: BEACON });
     const check = await verifyCeremony({ dir: ceremonyDir, r1csPath, ptauPath: DEV_PTAU_PATH });
     expect(check.valid).toBe(true);

@@ -1,5 +1,5 @@
-import { modelRegistryAbi } from "../abis.js";
 import { type Address, type Hex, type PublicClient, zeroAddress, zeroHash } from "viem";
+import { modelRegistryAbi } from "../abis.js";
 import type { ListingInfo } from "./types.js";
 
 export type ListingResolverOptions = {

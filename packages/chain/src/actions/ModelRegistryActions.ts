@@ -166,7 +166,11 @@ export class ModelRegistryActions extends ContractActions {
       ],
       errorAbi: opgErrorsAbi,
     });
-    const [event] = parseEventLogs({ abi: modelRegistryAbi, logs: tx.receipt.logs, eventName: "ListingCreated" });
+    const [event] = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: tx.receipt.logs,
+      eventName: "ListingCreated",
+    });
     if (!event) {
       throw new ChainError("UNKNOWN", "The createListing transaction emitted no ListingCreated event.", {
         meta: { hash: tx.hash },

@@ -205,13 +205,18 @@ export class OpgClient {
     const encoded = encodeTensorInput(params.inputs);
     if (mode === ProofMode.ZK) refuseFloat64ForZk(encoded.tensors);
     const listingId = await this.resolveListing(params);
-    const terms = await onChain("Reading the listing", async () => (await this.models()).requestTerms(listingId));
+    const terms = await onChain("Reading the listing", async () =>
+      (await this.models()).requestTerms(listingId),
+    );
     if (terms.modes === 0) {
       throw new OpgSdkError("INVALID_ARGUMENT", `Listing ${listingId} is unknown or disabled.`);
     }
     const modelId = terms.modelId;
     if (params.modelId !== undefined && checkHex32(params.modelId, "modelId") !== modelId.toLowerCase()) {
-      throw new OpgSdkError("INVALID_ARGUMENT", `Listing ${listingId} lists model ${modelId}, not ${params.modelId}.`);
+      throw new OpgSdkError(
+        "INVALID_ARGUMENT",
+        `Listing ${listingId} lists model ${modelId}, not ${params.modelId}.`,
+      );
     }
     if (params.inputURI === undefined && encoded.bytes.length > MAX_INLINE_INPUT_BYTES) {
       throw new OpgSdkError(
@@ -519,7 +524,10 @@ export class OpgClient {
       throw new OpgSdkError(
         "INVALID_ARGUMENT",
         "A request by modelId needs the publisher whose listing it trusts (`publisher`), or a `listingId`.",
-        { details: "Anyone can list a model file; the publisher you pin decides which verifier and price apply." },
+        {
+          details:
+            "Anyone can list a model file; the publisher you pin decides which verifier and price apply.",
+        },
       );
     }
     const listingId = await onChain("Resolving the publisher's listing", async () =>
@@ -815,7 +823,10 @@ function refuseFloat64ForZk(tensors: TensorMap): void {
       throw new OpgSdkError(
         "INVALID_ARGUMENT",
         `ZK requests take float32 inputs; input "${name}" is ${t.dtype}.`,
-        { details: "Convert the inputs to float32 (Float32Array): that is what the proof binds and the chain checks." },
+        {
+          details:
+            "Convert the inputs to float32 (Float32Array): that is what the proof binds and the chain checks.",
+        },
       );
     }
   }

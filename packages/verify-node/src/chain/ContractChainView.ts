@@ -146,7 +146,9 @@ export class ContractChainView implements ChainView, TeeChainView {
       strict: true,
     });
     const r = logs[0]?.args.request;
-    return r ? { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode } : undefined;
+    return r
+      ? { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode }
+      : undefined;
   }
 
   async verifierConfig(): Promise<VerifierSet> {

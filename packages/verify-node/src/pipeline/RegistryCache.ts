@@ -1,5 +1,5 @@
-import type { Address, Hex } from "viem";
 import type { ResultMessage } from "@opg/protocol";
+import type { Address, Hex } from "viem";
 import type { ChainView, OnchainRequest, TeeChainView, VerifierSet, ZkListing } from "../chain/ChainView.js";
 
 export type RegistryCacheOptions = {

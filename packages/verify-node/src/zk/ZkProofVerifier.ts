@@ -119,7 +119,10 @@ export class ZkProofVerifier implements ProofVerifier {
           `No listing this node trusts names model ${message.modelId}.`,
         );
       }
-      if (listing.weightsCommitment.toLowerCase() !== weightsCommitmentBytes32(artifacts.manifest.weightsCommitment)) {
+      if (
+        listing.weightsCommitment.toLowerCase() !==
+        weightsCommitmentBytes32(artifacts.manifest.weightsCommitment)
+      ) {
         // The listing names other weights than this node's artifacts: it cannot decide.
         throw new ValidationError(
           "IGNORE",

@@ -288,7 +288,8 @@ export async function verifyCeremony(o: VerifyCeremonyOptions): Promise<Ceremony
   } catch (e) {
     return { valid: false, contributors: [], problems: [(e as Error).message] };
   }
-  if (!t.beacon) return { valid: false, contributors: [], problems: ["the ceremony is not closed (no beacon)"] };
+  if (!t.beacon)
+    return { valid: false, contributors: [], problems: ["the ceremony is not closed (no beacon)"] };
   let finalPath: string;
   try {
     finalPath = await checkedZkey(o.dir, t.beacon.zkeySha256);
@@ -336,7 +337,8 @@ export async function verifyCeremony(o: VerifyCeremonyOptions): Promise<Ceremony
     }
   }
   const key = vkHash(await snarkjs.zKey.exportVerificationKey(finalPath));
-  if (t.vkHash?.toLowerCase() !== key.toLowerCase()) problems.push("the transcript's key hash is not the final key's");
+  if (t.vkHash?.toLowerCase() !== key.toLowerCase())
+    problems.push("the transcript's key hash is not the final key's");
   return { valid: problems.length === 0, contributors: [...contributors], problems, vkHash: key };
 }
 
@@ -367,7 +369,10 @@ async function checkInputs(t: CeremonyTranscript, r1csPath: string, ptauPath: st
   }
 }
 
-function matchContributions(t: CeremonyTranscript, check: { valid?: boolean; contributions: { hash: string }[] }): void {
+function matchContributions(
+  t: CeremonyTranscript,
+  check: { valid?: boolean; contributions: { hash: string }[] },
+): void {
   if (check.valid === false) throw new ZkError("BUILD_FAILED", "The latest zkey does not verify.");
   const listed = t.contributions.map((c) => c.contributionHash);
   const found = check.contributions.map((c) => c.hash);
@@ -393,7 +398,8 @@ export async function ceremonyArtifacts(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   for (const f of Object.values(ARTIFACT_FILES)) {
-    if (await stat(join(artifactsDir, f)).catch(() => undefined)) await copyFile(join(artifactsDir, f), join(tmp, f));
+    if (await stat(join(artifactsDir, f)).catch(() => undefined))
+      await copyFile(join(artifactsDir, f), join(tmp, f));
   }
   const zkey = await checkedZkey(ceremonyDir, t.beacon.zkeySha256);
   await copyFile(zkey, join(tmp, ARTIFACT_FILES.zkey));
