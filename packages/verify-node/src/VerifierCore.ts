@@ -13,6 +13,7 @@ import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultV
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
+import { ceremonyKeyPolicy } from "./zk/ceremonyKeyPolicy.js";
 import type { ZkBatchQueueOptions } from "./zk/ZkBatchQueue.js";
 import { ZkProofVerifier } from "./zk/ZkProofVerifier.js";
 
@@ -35,7 +36,12 @@ export type VerifierCoreOptions = {
    * the model's registered weights commitment is checked when the chain view can read it; proofs
    * of one verification key are checked in batches (`batch`: max size and wait).
    */
-  zk?: { artifactRoots: readonly string[]; batch?: Partial<ZkBatchQueueOptions> | undefined };
+  zk?: {
+    artifactRoots: readonly string[];
+    batch?: Partial<ZkBatchQueueOptions> | undefined;
+    /** See the `zk.minCeremonyContributors` config key (0: no ceremony required). */
+    minCeremonyContributors?: number | undefined;
+  };
 };
 
 export type VerifierCoreDeps = {
@@ -108,6 +114,15 @@ export class VerifierCore {
         { artifactRoots: options.zk.artifactRoots, batch: options.zk.batch },
         {
           metrics: deps.metrics,
+          ...(options.zk.minCeremonyContributors
+            ? {
+                keyPolicy: ceremonyKeyPolicy({
+                  self: deps.signer.address,
+                  minContributors: options.zk.minCeremonyContributors,
+                  verifierSet: async () => (await registry.verifierConfig()).signers,
+                }),
+              }
+            : {}),
           ...(deps.chain.zkListing
             ? {
                 listing: async (m: ResultMessage) =>

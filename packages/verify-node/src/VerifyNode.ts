@@ -74,6 +74,7 @@ export class VerifyNode {
               zk: {
                 artifactRoots: zkArtifactRoots(config),
                 batch: { maxBatchSize: config.zk.maxBatchSize, maxWaitMs: config.zk.maxBatchWaitMs },
+                minCeremonyContributors: config.zk.minCeremonyContributors,
               },
             }
           : {}),

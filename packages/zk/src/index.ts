@@ -19,12 +19,12 @@ export type {
 } from "./ceremony/ceremony.js";
 export {
   CEREMONY_FILES,
-  ceremonyArtifacts,
   ceremonyRefusal,
   ceremonyZkeyPath,
   closeCeremony,
   contribute,
   contributionDigest,
+  installCeremonyArtifacts,
   latestZkeySha256,
   readTranscript,
   startCeremony,

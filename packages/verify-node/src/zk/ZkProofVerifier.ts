@@ -26,7 +26,7 @@ export type ZkProofVerifierDeps = {
    * Whether this node may check proofs against a key (e.g. the ceremony behind it holds its own
    * contribution, or f + 1 of the verifier set's); a refusal message, or undefined to accept.
    */
-  keyPolicy?: ((artifactDir: string, vkHash: string) => Promise<string | undefined>) | undefined;
+  keyPolicy?: ((artifactDir: string | undefined, vkHash: string) => Promise<string | undefined>) | undefined;
   metrics?: Metrics | undefined;
 };
 
@@ -140,7 +140,8 @@ export class ZkProofVerifier implements ProofVerifier {
       }
     }
     if (this.deps.keyPolicy) {
-      const refusal = await this.deps.keyPolicy(artifacts.manifest.artifactKey, key);
+      const dir = "dir" in artifacts ? (artifacts as { dir: string }).dir : undefined;
+      const refusal = await this.deps.keyPolicy(dir, key);
       if (refusal !== undefined) throw new ValidationError("IGNORE", "ZK_KEY_NOT_TRUSTED", refusal);
     }
     let item: Awaited<ReturnType<typeof bindResultProof>>;

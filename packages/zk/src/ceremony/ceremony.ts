@@ -1,9 +1,14 @@
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { type Address, encodeAbiParameters, type Hex, keccak256, recoverAddress } from "viem";
 import { sign } from "viem/accounts";
+import type { CompiledModel } from "../compiler/compileModel.js";
+import { groth16VerifierTemplatePath } from "../pipeline/paths.js";
+import type { CircomResult } from "../pipeline/runCircom.js";
+import { specToJson } from "../pipeline/specJson.js";
+import { ARTIFACT_FILES, type ZkArtifactManifest } from "../pipeline/ZkArtifacts.js";
 import { vkHash } from "../proof/vkHash.js";
 import { ZkError } from "../ZkError.js";
 import type { CeremonyContribution, CeremonyTranscript } from "./CeremonyTranscript.js";
@@ -382,41 +387,73 @@ function matchContributions(
 }
 
 /**
- * Writes the closed ceremony's final proving key, verification key and Solidity verifier into a
- * copy of the circuit's artifact directory `targetDir` (manifest hashes updated, ceremony recorded).
+ * Installs a closed ceremony's keys as an artifact directory `targetDir` (what provers and
+ * verifiers load): the rebuilt circuit (circom source, r1cs, wasm, witness calculator, spec), the
+ * final zkey, its verification key and Solidity verifier, and a manifest with every file's hash
+ * and the ceremony (listing, key hash, final zkey hash). The transcript is copied beside them.
  */
-export async function ceremonyArtifacts(
-  ceremonyDir: string,
-  artifactsDir: string,
-  targetDir: string,
-  solidityTemplate: string,
-): Promise<void> {
-  const t = await readTranscript(ceremonyDir);
+export async function installCeremonyArtifacts(o: {
+  ceremonyDir: string;
+  compiled: CompiledModel;
+  circom: CircomResult;
+  ptauPath: string;
+  targetDir: string;
+}): Promise<void> {
+  const t = await readTranscript(o.ceremonyDir);
   if (!t.beacon || !t.vkHash) throw new ZkError("ARTIFACT_MISSING", "The ceremony is not closed.");
-  const { ARTIFACT_FILES } = await import("../pipeline/ZkArtifacts.js");
-  const tmp = `${targetDir}.${process.pid}.tmp`;
+  if ((await sha256File(o.circom.r1cs)) !== t.r1csSha256) {
+    throw new ZkError("ARTIFACT_MISSING", "The rebuilt circuit (r1cs) is not the ceremony's.");
+  }
+  const tmp = `${o.targetDir}.${process.pid}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  for (const f of Object.values(ARTIFACT_FILES)) {
-    if (await stat(join(artifactsDir, f)).catch(() => undefined))
-      await copyFile(join(artifactsDir, f), join(tmp, f));
+  try {
+    await writeFile(join(tmp, ARTIFACT_FILES.circom), o.compiled.circom);
+    await copyFile(o.circom.r1cs, join(tmp, ARTIFACT_FILES.r1cs));
+    await copyFile(o.circom.wasm, join(tmp, ARTIFACT_FILES.wasm));
+    await copyFile(
+      join(dirname(o.circom.wasm), "witness_calculator.js"),
+      join(tmp, ARTIFACT_FILES.witnessCalculator),
+    );
+    await writeFile(join(tmp, ARTIFACT_FILES.spec), `${JSON.stringify(specToJson(o.compiled.spec))}\n`);
+    const zkey = await checkedZkey(o.ceremonyDir, t.beacon.zkeySha256);
+    await copyFile(zkey, join(tmp, ARTIFACT_FILES.zkey));
+    const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
+    await writeFile(join(tmp, ARTIFACT_FILES.vkey), `${JSON.stringify(vkey, null, 1)}\n`);
+    const template = await readFile(groth16VerifierTemplatePath(), "utf8");
+    await writeFile(
+      join(tmp, ARTIFACT_FILES.solidity),
+      await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }),
+    );
+    const files: Record<string, string> = {};
+    for (const [key, f] of Object.entries(ARTIFACT_FILES)) {
+      if (key !== "manifest") files[f] = await sha256File(join(tmp, f));
+    }
+    const manifest: ZkArtifactManifest = {
+      version: 1,
+      artifactKey: o.compiled.artifactKey,
+      modelId: o.compiled.modelId,
+      compilerVersion: o.compiled.compilerVersion,
+      scaleBits: o.compiled.spec.scaleBits,
+      valueBits: o.compiled.spec.valueBits,
+      weightMode: o.compiled.spec.weightMode,
+      weightsCommitment: o.compiled.weightsCommitment.toString(),
+      input: o.compiled.spec.input,
+      output: o.compiled.spec.output,
+      constraints: o.circom.nonLinearConstraints + o.circom.linearConstraints,
+      wires: o.circom.wires,
+      nPublic: vkey.nPublic,
+      ptau: { file: o.ptauPath.replace(/^.*\//, ""), sha256: t.ptauSha256 },
+      files,
+      setupSeconds: 0,
+      ceremony: { listingId: t.listingId, vkHash: t.vkHash, transcriptHash: t.beacon.zkeySha256 },
+    };
+    await writeFile(join(tmp, ARTIFACT_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    await copyFile(join(o.ceremonyDir, CEREMONY_FILES.transcript), join(tmp, CEREMONY_FILES.transcript));
+    await rm(o.targetDir, { recursive: true, force: true });
+    await rename(tmp, o.targetDir);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
   }
-  const zkey = await checkedZkey(ceremonyDir, t.beacon.zkeySha256);
-  await copyFile(zkey, join(tmp, ARTIFACT_FILES.zkey));
-  const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
-  await writeFile(join(tmp, ARTIFACT_FILES.vkey), `${JSON.stringify(vkey, null, 1)}\n`);
-  await writeFile(
-    join(tmp, ARTIFACT_FILES.solidity),
-    await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: solidityTemplate }),
-  );
-  const manifest = JSON.parse(await readFile(join(tmp, ARTIFACT_FILES.manifest), "utf8"));
-  for (const [key, f] of Object.entries(ARTIFACT_FILES)) {
-    if (key === "manifest") continue;
-    manifest.files[f] = await sha256File(join(tmp, f));
-  }
-  manifest.ceremony = { listingId: t.listingId, vkHash: t.vkHash, transcriptHash: t.beacon.zkeySha256 };
-  await writeFile(join(tmp, ARTIFACT_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-  await copyFile(join(ceremonyDir, CEREMONY_FILES.transcript), join(tmp, CEREMONY_FILES.transcript));
-  await rm(targetDir, { recursive: true, force: true });
-  await rename(tmp, targetDir);
 }
