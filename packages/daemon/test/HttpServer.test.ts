@@ -50,6 +50,32 @@ describe("HttpServer", () => {
     expect(typeof body["uptime"]).toBe("number");
   });
 
+  it("behavior: /health says degraded with the reasons of running modules that cannot do their job", async () => {
+    const { logger } = memoryLogger();
+    let reasons: string[] = ["no p2p peers: set p2p.peers"];
+    const operator: Module = { name: "operator", start() {}, stop() {}, problems: () => reasons };
+    const lifecycle = new Lifecycle({}, { logger }).add(operator);
+    await lifecycle.start();
+    const server = await startServer({}, { lifecycle });
+    const degraded = (await (await fetch(`${server.url()}/health`)).json()) as Record<string, unknown>;
+    expect(degraded).toMatchObject({ status: "degraded", reasons: ["no p2p peers: set p2p.peers"] });
+    reasons = [];
+    const ok = (await (await fetch(`${server.url()}/health`)).json()) as Record<string, unknown>;
+    expect(ok["status"]).toBe("ok");
+    expect(ok).not.toHaveProperty("reasons");
+    await lifecycle.stop();
+  });
+
+  it("error: a taken port fails start with one message naming the port and the flag", async () => {
+    const first = await startServer();
+    const { logger } = memoryLogger();
+    const second = new HttpServer({ port: first.address().port, version: "1" }, { logger });
+    const error = await second.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpgError);
+    expect(error).toMatchObject({ code: "PORT_IN_USE" });
+    expect((error as Error).message).toMatch(/HTTP port 127\.0\.0\.1:\d+ is already in use: .*--http\.port/);
+  });
+
   it("behavior: /health and /ready reflect the modules of the lifecycle", async () => {
     const { logger } = memoryLogger();
     let inferenceReady = false;

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { OpgError } from "@opg/protocol";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/index.js";
 
@@ -20,6 +21,30 @@ describe("createLogger", () => {
     logger.child({ module: "http" }).info({ port: 1 }, "listening");
     const line = JSON.parse(lines()[0] as string);
     expect(line).toMatchObject({ name: "opg-test", module: "http", port: 1, msg: "listening", level: 30 });
+  });
+
+  it("behavior: an operator error is logged without its stack below debug; a bug keeps it", () => {
+    const { stream, lines } = sink();
+    const logger = createLogger({}, { destination: stream, isTTY: false });
+    const taken = Object.assign(new Error("listen EADDRINUSE: address already in use"), {
+      code: "EADDRINUSE",
+    });
+    logger.error(
+      { err: new OpgError("PORT_IN_USE", "HTTP port 1 is already in use", { cause: taken }) },
+      "x",
+    );
+    logger.error({ err: new TypeError("undefined is not a function") }, "bug");
+    const [operator, bug] = lines().map((l) => JSON.parse(l) as { err: Record<string, unknown> });
+    expect(operator!.err["code"]).toBe("PORT_IN_USE");
+    expect(String(operator!.err["message"])).toMatch(/^HTTP port 1 is already in use/);
+    expect(JSON.stringify(operator)).not.toContain("    at ");
+    expect(bug!.err["stack"]).toContain("    at ");
+    const debug = sink();
+    createLogger({ level: "debug" }, { destination: debug.stream, isTTY: false }).error(
+      { err: new OpgError("PORT_IN_USE", "taken") },
+      "x",
+    );
+    expect(debug.lines()[0]).toContain("    at ");
   });
 
   it("behavior: secret-looking fields are redacted at any of the first levels", () => {

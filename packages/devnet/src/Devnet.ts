@@ -8,7 +8,6 @@ import { type OpgDomain, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   DaemonProcess,
   daemonCliPath,
-  deployLocalNetwork,
   freePort,
   HardhatNode,
   type LocalNetwork,
@@ -16,6 +15,7 @@ import {
   TcpProxy,
 } from "@opg/testkit";
 import type { Hex } from "viem";
+import { deployDevnet } from "./deployDevnet.js";
 import { devnetModelSetups } from "./modelSetups.js";
 import { DEVNET } from "./topology.js";
 
@@ -112,8 +112,10 @@ export class Devnet {
         log("contracts: deployed the ZK models' verifier contracts");
       const models = setups.map((m) => m.setup);
       log("contracts: deploying and registering 3 verifiers (f = 1), 2 executors and the models");
-      const net = await deployLocalNetwork({
+      // The operators' own commands (opg-admin deploy / verifiers set, opg-exec|opg-verify register).
+      const net = await deployDevnet({
         rpcUrl: chain.rpcUrl,
+        dir: options.dir,
         verifiers: DEVNET.verifiers,
         executors: DEVNET.executors,
         f: DEVNET.f,

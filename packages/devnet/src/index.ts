@@ -2,6 +2,7 @@ export type { DevnetModel, DevnetNode, DevnetOptions } from "./Devnet.js";
 export { Devnet } from "./Devnet.js";
 export type { DemoRow } from "./demo.js";
 export { demoTable, runDemo } from "./demo.js";
+export { deployDevnet } from "./deployDevnet.js";
 export type { DevnetModelSetup } from "./modelSetups.js";
 export { devnetModelSetups } from "./modelSetups.js";
 export { devnetModels } from "./models.js";

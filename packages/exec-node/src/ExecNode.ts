@@ -7,6 +7,7 @@ import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address, Hex } from "viem";
 import type { ExecNodeConfig } from "./config.js";
+import { engineOptions, VERSION } from "./engineOptions.js";
 import { ExecutorCore } from "./execution/ExecutorCore.js";
 import { mountDirectIntake } from "./intake/directIntake.js";
 import { ModelGate } from "./intake/ModelGate.js";
@@ -16,26 +17,7 @@ import { TeeProofProvider } from "./proof/TeeProofProvider.js";
 import { ZkProofProvider } from "./proof/ZkProofProvider.js";
 import { ExecStore } from "./store/ExecStore.js";
 
-export const VERSION = "0.1.0";
-
-/** The engine's options from the config (shared with the `models` commands). */
-export function engineOptions(config: ExecNodeConfig) {
-  const m = config.models;
-  return {
-    modelDir: dataPath(config, m.dir),
-    executionProviders: m.executionProviders,
-    cudaDeviceId: m.cudaDeviceId,
-    intraOpNumThreads: m.intraOpThreads,
-    interOpNumThreads: m.interOpThreads,
-    maxLoadedModels: m.maxLoadedModels,
-    maxQueued: m.maxQueued,
-    maxInFlightPerModel: m.maxInFlightPerModel,
-    requestTimeoutMs: m.requestTimeoutMs,
-    batching: m.batching,
-    preload: m.preload,
-    runInWorker: m.runInWorker,
-  };
-}
+export { engineOptions, VERSION } from "./engineOptions.js";
 
 /**
  * The opg-exec daemon: the inference engine, the execution core (run → hash → prove → sign →
@@ -60,7 +42,11 @@ export class ExecNode {
       enclaveProvider?: EnclaveProvider;
     } = {},
   ): Promise<ExecNode> {
-    const runtime = await NodeRuntime.create("opg-exec", config, { version: VERSION, ...opts });
+    const runtime = await NodeRuntime.create("opg-exec", config, {
+      version: VERSION,
+      role: "executor",
+      ...opts,
+    });
     const { p2p, logger, metrics, deployment } = runtime;
     const engine = new InferenceEngine(engineOptions(config), { logger, metrics });
     const store = new ExecStore(dataPath(config, config.database));
@@ -105,11 +91,16 @@ export class ExecNode {
       },
     );
     const listings = new ListingResolver(
-      { publishers: [...(config.chain.publishers as Address[]), deployment.deployer] },
+      // Configured publishers, the deployer, then this node's own account (`models register`).
+      {
+        publishers: [...(config.chain.publishers as Address[]), deployment.deployer, runtime.signer.address],
+      },
       { client: runtime.client, modelRegistry: deployment.modelRegistry },
     );
     const gate = new ModelGate({
       listings,
+      client: runtime.client,
+      modelRegistry: deployment.modelRegistry,
       hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,
     });
     runtime.http.mapErrorCodes(inferenceErrorStatus);
@@ -127,6 +118,13 @@ export class ExecNode {
     );
 
     runtime.add(engine);
+    for (const watcher of gate.watchers({
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      logger: logger.child({ module: "model-watcher" }),
+      metrics: (name) => runtime.chainMetrics.watcher(name),
+    }))
+      runtime.add(watcher);
     if (tee !== undefined) {
       const provider = tee;
       const teeLogger = logger.child({ module: "tee" });

@@ -1,22 +1,24 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
+import { ChainRetryableError, createChainClient, OpgContracts, TxSender } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
-import { InferenceEngine } from "@opg/inference";
+import type { InferenceEngine } from "@opg/inference";
+import { modelIdFromBytes, OpgError, ProofMode } from "@opg/protocol";
 import {
+  cliMessage,
   daemonCli,
   loadConfiguredDeployment,
   loadDaemonConfig,
   loadSigner,
   runCliAction,
 } from "@opg/runtime";
-import { buildZkModel, terminateZkEngine, weightsCommitmentBytes32 } from "@opg/zk";
 import { InvalidArgumentError } from "commander";
-import { parseEther } from "viem";
+import { type Address, type Hex, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type ExecNodeConfig, execNodeConfig } from "./config.js";
-import { ExecNode, engineOptions, VERSION, zkArtifactRoots } from "./ExecNode.js";
-import { registerZkModel } from "./zk/registerZkModel.js";
+import { engineOptions, VERSION } from "./engineOptions.js";
+import { parseModes, registerModel } from "./models/registerModel.js";
 
 /** `opg-exec init | register | models add|list|remove | start | status`. */
 const program = daemonCli({
@@ -26,6 +28,7 @@ const program = daemonCli({
   schema: execNodeConfig,
   role: "executor",
   start: async (config, logger) => {
+    const { ExecNode } = await import("./ExecNode.js"); // the daemon's modules load only for `start`
     const node = await ExecNode.create(config, { logger });
     await node.start();
     return node;
@@ -38,6 +41,7 @@ const models = program.command("models").description("the node's model store");
 function withStore(fn: (engine: InferenceEngine, config: ExecNodeConfig) => Promise<void>): Promise<void> {
   return runCliAction(async () => {
     const config = loadDaemonConfig(execNodeConfig, program.opts());
+    const { InferenceEngine } = await import("@opg/inference"); // onnxruntime: only for `models`
     const engine = new InferenceEngine({ ...engineOptions(config), preload: [], warmup: false });
     await engine.store.open();
     await fn(engine, config);
@@ -46,9 +50,16 @@ function withStore(fn: (engine: InferenceEngine, config: ExecNodeConfig) => Prom
 
 models
   .command("add <file>")
-  .description("copy an ONNX file into the store; its model id is the sha256 of its bytes")
+  .description(
+    "copy an ONNX file into the store (its model id is the sha256 of its bytes); with --register, also put it on chain",
+  )
   .option("--name <name>", "a readable name")
   .option("--batching", "enable dynamic batching for it (needs a batch dimension)")
+  .option(
+    "--register",
+    "also register it in the ModelRegistry with --modes and --price (as `models register` does)",
+  )
+  .option("--modes <list>", "with --register: proof modes served, comma-separated: none, zk, tee", "none")
   .option(
     "--zk",
     "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and create a listing in the ModelRegistry (its id is printed as zk.listingId)",
@@ -60,16 +71,50 @@ models
     "ZK powers-of-tau ceremony file (default: the development one, not for production)",
   )
   .option("--no-onchain", "with --zk: build the artifacts only, deploy and register nothing")
-  .option("--price <eth>", "with --zk: price per request of the new listing", "0")
-  .option("--metadata-uri <uri>", "with --zk: metadata URI of the new listing", "")
+  .option("--price <eth>", "price per request in ETH of the listing (created or updated)", "0")
+  .option("--metadata-uri <uri>", "metadata URI of a new listing", "")
+  .option(
+    "--measurement <pcrHash...>",
+    "with TEE mode: enclave measurements to allow (default: this node's dev enclave when tee.enabled)",
+  )
   .action((file: string, opts: AddOptions) =>
     withStore(async (engine, config) => {
       const entry = await engine.addModel(file, {
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.batching ? { batching: { enabled: true } } : {}),
       });
-      const zk = opts.zk ? await addZkModel(file, opts, config) : undefined;
-      process.stdout.write(`${JSON.stringify({ ...entry, ...(zk ? { zk } : {}) }, null, 2)}\n`);
+      const modes = opts.register ? parseModes(opts.modes) : [];
+      const wantsZk = opts.zk === true || modes.includes(ProofMode.ZK);
+      const zk = wantsZk ? await addZkModel(file, opts, config) : undefined;
+      const registration = opts.register
+        ? await registerTerms(config, entry.modelId as Hex, modes, opts)
+        : undefined;
+      process.stdout.write(
+        `${JSON.stringify({ ...entry, ...(zk ? { zk } : {}), ...(registration ? { registration } : {}) }, null, 2)}\n`,
+      );
+    }),
+  );
+
+models
+  .command("register <modelIdOrFile>")
+  .description(
+    "register a model in the ModelRegistry (or update the modes and price of one this node's key owns); ZK mode needs `models add --zk` first",
+  )
+  .requiredOption("--modes <list>", "proof modes served, comma-separated: none, zk, tee")
+  .option("--price <eth>", "price per request in ETH", "0")
+  .option("--metadata-uri <uri>", "metadata URI", "")
+  .option(
+    "--measurement <pcrHash...>",
+    "with TEE mode: enclave measurements to allow (default: this node's dev enclave when tee.enabled)",
+  )
+  .action((idOrFile: string, opts: RegisterOptions) =>
+    runCliAction(async () => {
+      const config = loadDaemonConfig(execNodeConfig, program.opts());
+      const modelId = /^0x[0-9a-fA-F]{64}$/.test(idOrFile)
+        ? (idOrFile.toLowerCase() as Hex)
+        : modelIdFromBytes(readFileSync(idOrFile));
+      const registration = await registerTerms(config, modelId, parseModes(opts.modes), opts);
+      process.stdout.write(`${JSON.stringify(registration, null, 2)}\n`);
     }),
   );
 
@@ -93,16 +138,22 @@ models
     }),
   );
 
-type AddOptions = {
+type RegisterOptions = {
+  modes: string;
+  price: string;
+  metadataUri: string;
+  measurement?: string[];
+};
+
+type AddOptions = RegisterOptions & {
   name?: string;
   batching?: boolean;
+  register?: boolean;
   zk?: boolean;
   scaleBits?: number;
   valueBits?: number;
   ptau?: string;
   onchain: boolean;
-  price: string;
-  metadataUri: string;
 };
 
 function intOption(flag: string, value: string): number {
@@ -115,6 +166,8 @@ function intOption(flag: string, value: string): number {
 async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig) {
   const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
   if (!opts.ptau) log("using the development powers-of-tau: fine for devnets, never for production");
+  const { buildZkModel, terminateZkEngine, weightsCommitmentBytes32 } = await import("@opg/zk"); // slow to load: only for --zk
+  const { zkArtifactRoots } = await import("./ExecNode.js");
   const artifacts = await buildZkModel(file, {
     cacheDir: zkArtifactRoots(config)[0]!,
     ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
@@ -129,6 +182,60 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
     weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
   };
   if (!opts.onchain) return built;
+  const { registerZkModel } = await import("./zk/registerZkModel.js");
+  const registration = await withChain(config, (chain) =>
+    registerZkModel(
+      artifacts,
+      { price: parseEth("--price", opts.price), metadataURI: opts.metadataUri },
+      {
+        contracts: chain.contracts,
+        account: chain.account,
+        deploy: (initCode, label) => chain.sender.deployContract(initCode, label),
+        onLog: log,
+      },
+    ),
+  );
+  return { ...built, ...registration };
+}
+
+/** `models register` and `models add --register`: the model's modes and price in the ModelRegistry. */
+async function registerTerms(
+  config: ExecNodeConfig,
+  modelId: Hex,
+  modes: ProofMode[],
+  opts: RegisterOptions,
+) {
+  const measurements = (opts.measurement ?? []).map((m) => {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(m))
+      throw new OpgError(
+        "INVALID_ARGUMENT",
+        `--measurement takes a 32-byte hex hash (0x + 64 hex digits); got "${m}".`,
+      );
+    return m as Hex;
+  });
+  if (measurements.length === 0 && modes.includes(ProofMode.TEE) && config.tee.enabled) {
+    const { devEnclavePcrs, enclaveMeasurement } = await import("@opg/attestation");
+    measurements.push(enclaveMeasurement(devEnclavePcrs(config.tee.imageId)));
+  }
+  return withChain(config, (chain) =>
+    registerModel(
+      {
+        modelId,
+        modes,
+        price: parseEth("--price", opts.price),
+        metadataURI: opts.metadataUri,
+        measurements,
+      },
+      { contracts: chain.contracts, account: chain.account },
+    ),
+  );
+}
+
+/** Runs `fn` with the node's key as sender on the configured chain; errors name the RPC URL. */
+async function withChain<T>(
+  config: ExecNodeConfig,
+  fn: (chain: { contracts: OpgContracts; account: Address; sender: TxSender }) => Promise<T>,
+): Promise<T> {
   const signer = await loadSigner(config);
   const deployment = await loadConfiguredDeployment(config);
   const client = createChainClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
@@ -138,19 +245,25 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
   );
   sender.start();
   try {
-    const registration = await registerZkModel(
-      artifacts,
-      { price: parseEther(opts.price), metadataURI: opts.metadataUri },
-      {
-        contracts: new OpgContracts(deployment, { client, sender }),
-        account: signer.address,
-        deploy: (initCode, label) => sender.deployContract(initCode, label),
-        onLog: log,
-      },
-    );
-    return { ...built, ...registration };
+    return await fn({
+      contracts: new OpgContracts(deployment, { client, sender }),
+      account: signer.address,
+      sender,
+    });
+  } catch (err) {
+    if (err instanceof ChainRetryableError)
+      throw new OpgError("RPC_UNAVAILABLE", cliMessage(err, { rpcUrl: config.chain.rpcUrl }), { cause: err });
+    throw err;
   } finally {
     sender.stop();
+  }
+}
+
+function parseEth(flag: string, value: string): bigint {
+  try {
+    return parseEther(value);
+  } catch {
+    throw new OpgError("INVALID_ARGUMENT", `${flag} takes an amount in ETH (like 0.001); got "${value}".`);
   }
 }
 

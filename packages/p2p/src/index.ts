@@ -18,6 +18,7 @@ export {
   defaultP2PScoringOptions,
   resolveP2PNodeOptions,
 } from "./P2PNodeOptions.js";
+export { peerIdString } from "./peerIdString.js";
 export { STATIC_PEER_TAG } from "./StaticPeerDialer.js";
 export type { MessageInfo, SubscribeOptions, TopicHandler, TopicValidator } from "./TopicSubscription.js";
 export type { OpgTopics } from "./topicsFor.js";

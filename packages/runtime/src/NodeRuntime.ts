@@ -13,11 +13,12 @@ import {
   readPassword,
 } from "@opg/daemon";
 import { P2PNode } from "@opg/p2p";
-import type { OpgDomain } from "@opg/protocol";
+import { type OpgDomain, OpgError } from "@opg/protocol";
 import type { Address, Chain, Hex, HttpTransport, PrivateKeyAccount, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainMetrics } from "./chainMetrics.js";
 import type { CommonConfig } from "./commonConfig.js";
+import { DEFAULT_MIN_SIGNER_BALANCE, OperatorHealth } from "./OperatorHealth.js";
 
 /**
  * The node's signing key: its address, and the key itself held in memory only (non-enumerable,
@@ -85,6 +86,8 @@ export class NodeRuntime {
   /** The signing key as a viem account (for transactions). */
   readonly account: PrivateKeyAccount;
   private readonly own: Module[] = [];
+  /** Whether the node can do its job (`/health` reasons); absent when the runtime has no role. */
+  readonly operatorHealth: OperatorHealth | undefined;
 
   private constructor(
     readonly name: string,
@@ -93,6 +96,7 @@ export class NodeRuntime {
     readonly deployment: OpgDeployment,
     logger: Logger,
     version: string,
+    role?: "executor" | "verifier",
   ) {
     this.logger = logger;
     this.account = privateKeyToAccount(signer.privateKey);
@@ -138,20 +142,40 @@ export class NodeRuntime {
       { logger, metrics: this.metrics, status: this.lifecycle },
     );
     this.domain = { chainId: deployment.chainId, verifyingContract: deployment.inferenceHub };
+    this.operatorHealth =
+      role === undefined
+        ? undefined
+        : new OperatorHealth(
+            {
+              role,
+              rpcUrl: config.chain.rpcUrl,
+              cliName: name,
+              intervalMs: Math.min(30_000, Math.max(2_000, config.chain.pollIntervalMs * 10)),
+              // Verifiers pay gas (settlements, enclave keys); executors send no transactions.
+              minBalance: role === "verifier" ? DEFAULT_MIN_SIGNER_BALANCE : 0n,
+            },
+            {
+              client: this.client,
+              operatorRegistry: deployment.operatorRegistry,
+              signer: signer.address,
+              logger: logger.child({ module: "operator" }),
+              peers: () => (this.p2p.isStarted ? this.p2p.peers().length : 0),
+            },
+          );
   }
 
   /** Builds the runtime: loads the signing key and the deployment; nothing starts yet. */
   static async create(
     name: string,
     config: CommonConfig,
-    opts: { version: string; logger?: Logger },
+    opts: { version: string; logger?: Logger; role?: "executor" | "verifier" },
   ): Promise<NodeRuntime> {
     const logger = (
       opts.logger ?? createLogger({ level: config.log.level, format: config.log.format })
     ).child({ daemon: name });
     const signer = await loadSigner(config, logger);
     const deployment = await loadConfiguredDeployment(config);
-    return new NodeRuntime(name, config, signer, deployment, logger, opts.version);
+    return new NodeRuntime(name, config, signer, deployment, logger, opts.version, opts.role);
   }
 
   /** Adds a daemon module, started after the p2p node and sender, before the HTTP server. */
@@ -165,7 +189,15 @@ export class NodeRuntime {
     const p2p = this.p2p;
     this.lifecycle.add({
       name: "p2p",
-      start: () => p2p.start(),
+      start: () =>
+        p2p.start().catch((err: unknown) => {
+          if (!/EADDRINUSE|address already in use/i.test(errorText(err))) throw err;
+          throw new OpgError(
+            "PORT_IN_USE",
+            `A p2p listen address (${this.config.p2p.listen.join(", ")}) is already in use: stop the process that holds it, or set another p2p.listen (--p2p.listen, OPG_P2P_LISTEN).`,
+            { cause: err },
+          );
+        }),
       stop: () => p2p.stop(),
       health: () => ({
         peerId: p2p.isStarted ? p2p.peerId.toString() : undefined,
@@ -180,6 +212,7 @@ export class NodeRuntime {
       ready: () => sender.ready(),
       health: () => ({ address: this.account.address, ...sender.health() }),
     });
+    if (this.operatorHealth) this.lifecycle.add(this.operatorHealth);
     for (const m of this.own) this.lifecycle.add(m);
     this.lifecycle.add(this.http);
     await this.lifecycle.start();
@@ -203,4 +236,17 @@ export class NodeRuntime {
   path(name: string): string {
     return join(dataPath(this.config, "."), name);
   }
+}
+
+/** An error's message and its causes', for matching a system error code wrapped by a library. */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = err, i = 0;
+    e !== undefined && e !== null && i < 8;
+    e = (e as { cause?: unknown }).cause, i++
+  ) {
+    parts.push(String((e as { code?: unknown }).code ?? ""), e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(" ");
 }

@@ -73,7 +73,7 @@ export const chainConfig = z.object({
     .array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address (0x + 40 hex digits)"))
     .default([])
     .describe(
-      "Model publishers whose listings direct requests (which name no listing) resolve to, first match first; the deployment's deployer is tried last.",
+      "Model publishers whose listings direct requests (which name no listing) resolve to, first match first; then the deployment's deployer, then the executor's own account (its operator's `models register`).",
     ),
 });
 

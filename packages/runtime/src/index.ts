@@ -1,5 +1,7 @@
 export type { SenderHealthSource } from "./chainMetrics.js";
 export { ChainMetrics } from "./chainMetrics.js";
+export type { CliContext } from "./cliAction.js";
+export { cliMessage, runCliAction } from "./cliAction.js";
 export type { CommonConfig } from "./commonConfig.js";
 export {
   chainConfig,
@@ -9,7 +11,13 @@ export {
   logConfig,
   p2pConfig,
 } from "./commonConfig.js";
+export type { GlobalOpts } from "./configFile.js";
+export { configFilePath, loadWithFlags } from "./configFile.js";
 export type { DaemonCliSpec, RunningDaemon } from "./daemonCli.js";
-export { daemonCli, loadDaemonConfig, runCliAction } from "./daemonCli.js";
+export { daemonCli, loadDaemonConfig } from "./daemonCli.js";
 export type { NodeSigner } from "./NodeRuntime.js";
 export { dataPath, loadConfiguredDeployment, loadSigner, NodeRuntime } from "./NodeRuntime.js";
+export type { OperatorHealthDeps, OperatorHealthOptions } from "./OperatorHealth.js";
+export { DEFAULT_MIN_SIGNER_BALANCE, eth, OperatorHealth } from "./OperatorHealth.js";
+export type { RegisterOutcome } from "./registerOperator.js";
+export { registerOperator, trimEth } from "./registerOperator.js";

@@ -126,7 +126,7 @@ export class VerifierCore {
           ...(deps.chain.zkListing
             ? {
                 listing: async (m: ResultMessage) =>
-                  registry.zkListing(m.modelId, await registry.listingOf(m)),
+                  registry.zkListing(m.modelId, await registry.listingOf(m), m.executor),
               }
             : {}),
         },

@@ -10,7 +10,9 @@ import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { VerifierCore } from "./VerifierCore.js";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
+
+export { VERSION };
 
 /**
  * The opg-verify daemon: a VerifierCore wired to libp2p (results and batch-signatures topics),
@@ -27,7 +29,11 @@ export class VerifyNode {
     config: VerifyNodeConfig,
     opts: { logger?: Logger; proofVerifiers?: readonly ProofVerifier[] } = {},
   ): Promise<VerifyNode> {
-    const runtime = await NodeRuntime.create("opg-verify", config, { version: VERSION, ...opts });
+    const runtime = await NodeRuntime.create("opg-verify", config, {
+      version: VERSION,
+      role: "verifier",
+      ...opts,
+    });
     const { deployment, sender, p2p } = runtime;
     const chain = new ContractChainView({
       chainId: deployment.chainId,

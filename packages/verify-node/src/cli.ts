@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { daemonCli, loadDaemonConfig, runCliAction } from "@opg/runtime";
-import { terminateZkEngine } from "@opg/zk";
 import { InvalidArgumentError } from "commander";
 import type { Hex } from "viem";
 import { verifyNodeConfig } from "./config.js";
-import { VERSION, VerifyNode } from "./VerifyNode.js";
-import { type CeremonyCommandOptions, zkContribute, zkRebuild } from "./zk/ceremonyCommands.js";
+import { VERSION } from "./version.js";
+import type { CeremonyCommandOptions } from "./zk/ceremonyCommands.js";
 
 /** `opg-verify init | register | start | status | zk contribute | zk rebuild`. */
 const program = daemonCli({
@@ -15,6 +14,7 @@ const program = daemonCli({
   schema: verifyNodeConfig,
   role: "verifier",
   start: async (config, logger) => {
+    const { VerifyNode } = await import("./VerifyNode.js"); // the daemon's modules load only for `start`
     const node = await VerifyNode.create(config, { logger });
     await node.start();
     return node;
@@ -61,6 +61,7 @@ const run =
       if (!opts.ptau)
         process.stderr.write("zk: using the development powers-of-tau: devnets and tests only\n");
       // The setup's BN254 worker threads would keep the CLI alive.
+      const { terminateZkEngine } = await import("@opg/zk");
       const out = await fn(opts).finally(terminateZkEngine);
       process.stdout.write(
         `${JSON.stringify(out, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
@@ -73,10 +74,10 @@ withCeremony(zk.command("contribute <listing>"))
     "check the ceremony so far against the rebuilt circuit, add this verifier's signed contribution",
   )
   .action((listing: string, opts: ZkOpts) =>
-    run((o) => zkContribute(loadDaemonConfig(verifyNodeConfig, program.opts()), listingArg(listing), o))(
-      listing,
-      opts,
-    ),
+    run(async (o) => {
+      const { zkContribute } = await import("./zk/ceremonyCommands.js");
+      return zkContribute(loadDaemonConfig(verifyNodeConfig, program.opts()), listingArg(listing), o);
+    })(listing, opts),
   );
 
 withCeremony(zk.command("rebuild <listing>"))
@@ -90,6 +91,7 @@ withCeremony(zk.command("rebuild <listing>"))
   )
   .action((listing: string, opts: ZkOpts) =>
     run(async (o) => {
+      const { zkRebuild } = await import("./zk/ceremonyCommands.js");
       const out = await zkRebuild(loadDaemonConfig(verifyNodeConfig, program.opts()), listingArg(listing), o);
       if (!out.accepted) process.exitCode = 1;
       return out;

@@ -57,30 +57,7 @@ export function verifyCertificateChain(
   const caCount = cabundle.length;
 
   for (let i = 0; i < certs.length; i++) {
-    const { node, peculiar } = certs[i]!;
-    const position = positions[i]!;
-    checkAlgorithms(node, position);
-    checkCriticalExtensions(peculiar, position);
-    const isLeaf = i === certs.length - 1;
-    if (isLeaf) checkLeafUsage(peculiar, position);
-    else checkCaUsage(peculiar, position, caCount - 1 - i);
-    if (i > 0) {
-      const issuer = certs[i - 1]!.node;
-      if (!node.checkIssued(issuer)) {
-        throw new AttestationError(
-          "BAD_CERTIFICATE",
-          `${position} was not issued by the certificate before it.`,
-          {
-            details: `issuer "${oneLine(node.issuer)}", previous subject "${oneLine(issuer.subject)}"`,
-          },
-        );
-      }
-      if (!node.verify(issuer.publicKey)) {
-        throw new AttestationError("BAD_SIGNATURE", `The signature of ${position} does not verify.`, {
-          details: `subject "${oneLine(node.subject)}"`,
-        });
-      }
-    }
+    asBadCertificate(positions[i]!, () => checkCertificate(certs, i, positions[i]!, caCount));
   }
 
   const certificates = certs.map(({ node }, i) => ({
@@ -96,6 +73,53 @@ export function verifyCertificateChain(
     notBefore: Math.max(...certificates.map((c) => c.notBefore)),
     notAfter: Math.min(...certificates.map((c) => c.notAfter)),
   };
+}
+
+/**
+ * Node and @peculiar parse a certificate's public key and extensions lazily, on first access; a
+ * corrupt one throws their own untyped errors there. Any error that is not already an
+ * AttestationError becomes BAD_CERTIFICATE naming the certificate.
+ */
+function asBadCertificate<T>(position: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (cause instanceof AttestationError) throw cause;
+    throw new AttestationError("BAD_CERTIFICATE", `${position} has a field that does not parse.`, {
+      details: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    });
+  }
+}
+
+/** One certificate's algorithms, extensions, usages and its issuer's signature over it. */
+function checkCertificate(
+  certs: readonly ParsedCertificate[],
+  i: number,
+  position: string,
+  caCount: number,
+): void {
+  const { node, peculiar } = certs[i]!;
+  checkAlgorithms(node, position);
+  checkCriticalExtensions(peculiar, position);
+  if (i === certs.length - 1) checkLeafUsage(peculiar, position);
+  else checkCaUsage(peculiar, position, caCount - 1 - i);
+  if (i === 0) return;
+  const issuer = certs[i - 1]!.node;
+  if (!node.checkIssued(issuer)) {
+    throw new AttestationError(
+      "BAD_CERTIFICATE",
+      `${position} was not issued by the certificate before it.`,
+      {
+        details: `issuer "${oneLine(node.issuer)}", previous subject "${oneLine(issuer.subject)}"`,
+      },
+    );
+  }
+  if (!node.verify(issuer.publicKey)) {
+    throw new AttestationError("BAD_SIGNATURE", `The signature of ${position} does not verify.`, {
+      details: `subject "${oneLine(node.subject)}"`,
+    });
+  }
 }
 
 /** Throws CERT_EXPIRED naming the first certificate not valid at `at` (ms since the epoch). */

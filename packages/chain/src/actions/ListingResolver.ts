@@ -51,6 +51,12 @@ export class ListingResolver {
     }
   }
 
+  /** Drops every cached answer (the registry changed). */
+  invalidate(): void {
+    this.listings.clear();
+    this.resolved.clear();
+  }
+
   /** The listing, or undefined when none has this id. */
   listing(listingId: Hex): Promise<ListingInfo | undefined> {
     return this.cached(this.listings, listingId.toLowerCase(), async () => {
@@ -64,10 +70,15 @@ export class ListingResolver {
     });
   }
 
-  /** The listing a direct request for `modelId` resolves to, or undefined when no configured publisher listed it. */
-  forModel(modelId: Hex): Promise<Hex | undefined> {
-    return this.cached(this.resolved, modelId.toLowerCase(), async () => {
-      for (const publisher of this.options.publishers) {
+  /**
+   * The listing a direct request for `modelId` resolves to: the latest listing of the first
+   * configured publisher that listed it, else of `lastPublisher` (the daemons pass the result's
+   * executor: its operator's own listing); undefined when none did.
+   */
+  forModel(modelId: Hex, lastPublisher?: Address): Promise<Hex | undefined> {
+    const publishers = lastPublisher ? [...this.options.publishers, lastPublisher] : this.options.publishers;
+    return this.cached(this.resolved, `${modelId}:${lastPublisher ?? ""}`.toLowerCase(), async () => {
+      for (const publisher of publishers) {
         const id = await this.deps.client.readContract({
           address: this.deps.modelRegistry,
           abi: modelRegistryAbi,
@@ -81,8 +92,8 @@ export class ListingResolver {
   }
 
   /** The listing a request is judged by: the one it names, else the one its model resolves to. */
-  async forRequest(modelId: Hex, listingId?: Hex): Promise<ListingInfo | undefined> {
-    const id = listingId ?? (await this.forModel(modelId));
+  async forRequest(modelId: Hex, listingId?: Hex, lastPublisher?: Address): Promise<ListingInfo | undefined> {
+    const id = listingId ?? (await this.forModel(modelId, lastPublisher));
     if (id === undefined) return undefined;
     const l = await this.listing(id);
     // A listing of another file never serves this model.

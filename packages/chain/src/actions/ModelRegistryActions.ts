@@ -146,6 +146,28 @@ export class ModelRegistryActions extends ContractActions {
     });
   }
 
+  /** Sets a listing's price per request, wei (owner only). */
+  setPrice(listingId: Hex, price: bigint): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "setPrice",
+      args: [listingId, price],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Allows one more TEE measurement (PCR hash) for a listing (owner only). */
+  addMeasurement(listingId: Hex, pcrHash: Hex): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "addMeasurement",
+      args: [listingId, pcrHash],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
   /** Creates a listing owned by the sender's account; resolves to its id. */
   async createListing(model: ModelRegistration): Promise<{ listingId: Hex; tx: TxResult }> {
     const tx = await this.sender.writeContract({

@@ -232,6 +232,17 @@ export class OperatorRegistryActions extends ContractActions {
     });
   }
 
+  /** Admin: sets the minimum stakes, wei (operators under a new minimum stop counting as active). */
+  setMinStakes(executor: bigint, verifier: bigint): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: operatorRegistryAbi,
+      functionName: "setMinStakes",
+      args: [executor, verifier],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
   private async bindingSignature(signer: SigningKey, role: OperatorRole): Promise<Hex> {
     return signSignerBinding(signer, {
       chainId: await this.chainId(),

@@ -1,5 +1,5 @@
 import { OpgError, type OpgErrorOptions, RetryableError } from "@opg/protocol";
-import type { Hex } from "viem";
+import { formatEther, type Hex } from "viem";
 
 /** Bounded codes of non-retryable chain errors. */
 export type ChainErrorCode =
@@ -97,6 +97,15 @@ export class RevertedError extends ChainError<"REVERTED"> {
   }
 }
 
+/** Arguments (by position) of the contracts' errors that are amounts in wei: shown in ETH. */
+const WEI_ARGS: Record<string, readonly number[]> = {
+  InsufficientStake: [0, 1],
+  FeeTooLow: [0, 1],
+  FeeTooHigh: [0],
+  PriceTooHigh: [0],
+  TransferFailed: [1],
+};
+
 function revertMessage(
   errorName: string | undefined,
   args: readonly unknown[] | undefined,
@@ -107,9 +116,12 @@ function revertMessage(
     return `Execution reverted: ${reason}`;
   }
   if (errorName !== undefined) {
-    const rendered = (args ?? []).map((a) =>
+    const wei = WEI_ARGS[errorName] ?? [];
+    const rendered = (args ?? []).map((a, i) =>
       typeof a === "bigint"
-        ? a.toString()
+        ? wei.includes(i)
+          ? `${formatEther(a)} ETH`
+          : a.toString()
         : JSON.stringify(a, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
     );
     return `Execution reverted with ${errorName}(${rendered.join(", ")})`;

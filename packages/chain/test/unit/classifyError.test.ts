@@ -130,7 +130,9 @@ describe("classifyError", () => {
     expect(reverted.errorName).toBe("InsufficientStake");
     expect(reverted.args).toEqual([1n, 2n]);
     expect(reverted.data).toBe(data);
-    expect(reverted.shortMessage).toBe("Execution reverted with InsufficientStake(1, 2)");
+    expect(reverted.shortMessage).toBe(
+      "Execution reverted with InsufficientStake(0.000000000000000001 ETH, 0.000000000000000002 ETH)",
+    );
   });
 
   test("behavior: revert data wins over a retryable code (-32603 with data)", () => {

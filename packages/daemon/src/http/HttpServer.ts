@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { OpgError } from "@opg/protocol";
 import type { Logger } from "pino";
 import { HttpError } from "../errors.js";
 import type { Module, StatusSource } from "../lifecycle/Module.js";
@@ -171,9 +172,27 @@ export class HttpServer implements Module {
     server.headersTimeout = Math.min(this.options.requestTimeoutMs, 60_000);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const onError = (err: NodeJS.ErrnoException) => {
+        const where = `${this.options.host}:${this.options.port}`;
+        reject(
+          err.code === "EADDRINUSE"
+            ? new OpgError(
+                "PORT_IN_USE",
+                `HTTP port ${where} is already in use: stop the process that holds it, or set another http.port (--http.port, OPG_HTTP_PORT).`,
+                { cause: err },
+              )
+            : err.code === "EADDRNOTAVAIL" || err.code === "EACCES"
+              ? new OpgError(
+                  "PORT_UNAVAILABLE",
+                  `Cannot listen on ${where} (${err.code}): set http.host to an address of this machine and http.port to a port above 1023.`,
+                  { cause: err },
+                )
+              : err,
+        );
+      };
+      server.once("error", onError);
       server.listen(this.options.port, this.options.host, () => {
-        server.off("error", reject);
+        server.off("error", onError);
         resolve();
       });
     });
@@ -214,8 +233,10 @@ export class HttpServer implements Module {
 
   private healthBody(): unknown {
     const readiness = this.deps.status?.readiness() ?? { ready: this.listening, notReady: [] };
+    const reasons = this.deps.status?.problems?.() ?? [];
     return {
-      status: readiness.ready ? "ok" : "starting",
+      status: !readiness.ready ? "starting" : reasons.length > 0 ? "degraded" : "ok",
+      ...(reasons.length > 0 ? { reasons } : {}),
       version: this.options.version,
       uptime: Math.round((Date.now() - this.startedAt) / 1000),
       modules: this.deps.status?.health() ?? {},

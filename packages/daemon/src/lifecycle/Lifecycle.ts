@@ -104,10 +104,12 @@ export class Lifecycle implements StatusSource {
           this.logger.debug({ err: error, failed: module.name }, "module start aborted by stop");
           break;
         }
-        this.logger.error({ err: error, failed: module.name }, "module failed to start; stopping the others");
+        // The reason in one line (an operator's problem: a taken port, a missing file); the stack at debug.
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.error({ failed: module.name, reason }, "module failed to start; stopping the others");
+        this.logger.debug({ err: error, failed: module.name }, "module start failure");
         await this.stop(`start of ${module.name} failed`);
-        throw new LifecycleError("START_FAILED", `Module "${module.name}" failed to start`, {
-          details: error instanceof Error ? error.message : String(error),
+        throw new LifecycleError("START_FAILED", `${module.name} failed to start: ${reason}`, {
           cause: error,
         });
       }
@@ -183,6 +185,15 @@ export class Lifecycle implements StatusSource {
     for (const module of this.modules) {
       if (module.health)
         out[module.name] = safeCall(module.health.bind(module), { error: "health check failed" });
+    }
+    return out;
+  }
+
+  problems(): string[] {
+    const out: string[] = [];
+    for (const module of this.modules) {
+      if (module.problems && this.started.includes(module))
+        out.push(...safeCall(module.problems.bind(module), [`${module.name}: problem check failed`]));
     }
     return out;
   }

@@ -13,6 +13,11 @@ export interface Module {
   ready?(): boolean;
   /** Details for `/health` (e.g. the execution provider); never secrets. */
   health?(): Record<string, unknown>;
+  /**
+   * Why the module, though running, cannot do its job right now (e.g. "the signer … holds 0 ETH;
+   * fund it"): each reason names the fix. Any reason turns `/health` to `degraded`.
+   */
+  problems?(): readonly string[];
 }
 
 /** Readiness of the daemon as a whole. */
@@ -26,4 +31,6 @@ export type Readiness = {
 export interface StatusSource {
   readiness(): Readiness;
   health(): Record<string, Record<string, unknown>>;
+  /** Reasons the daemon cannot do its job (empty: none); see `Module.problems`. */
+  problems?(): readonly string[];
 }

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { OpgError } from "@opg/protocol";
 import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from "pino";
 import pinoPretty from "pino-pretty";
 
@@ -57,6 +58,33 @@ export function redactPaths(names: readonly string[]): string[] {
   return paths;
 }
 
+/**
+ * Errors an operator meets (bad config, an RPC down, a taken port, a missing file: an OpgError or
+ * a system error code) are logged without their stack below `debug`: the message and code say it
+ * all. Other errors (bugs) keep their stack.
+ */
+function errWithoutStack(err: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const out = pino.stdSerializers.err(err);
+  if (isOperatorError(err)) {
+    delete (out as { stack?: string }).stack;
+    // Causes too: viem and libp2p wrap the system error.
+    for (
+      let c = out as { cause?: unknown };
+      c && typeof c.cause === "object";
+      c = c.cause as { cause?: unknown }
+    )
+      delete (c.cause as { stack?: string }).stack;
+  }
+  return out;
+}
+
+function isOperatorError(err: unknown): boolean {
+  for (let e = err, i = 0; e instanceof Error && i < 8; e = e.cause, i++) {
+    if (e instanceof OpgError || typeof (e as { code?: unknown }).code === "string") return true;
+  }
+  return false;
+}
+
 /** A pino logger: pretty on a TTY, JSON otherwise, secrets redacted. */
 export function createLogger(options: Partial<LoggerOptions> = {}, deps: LoggerDeps = {}): Logger {
   const opts = { ...defaultLoggerOptions, ...options };
@@ -66,7 +94,9 @@ export function createLogger(options: Partial<LoggerOptions> = {}, deps: LoggerD
   const pinoOptions: PinoOptions = {
     level: opts.level,
     redact: { paths: redactPaths([...SECRET_FIELD_NAMES, ...opts.redact]), censor: "[redacted]" },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: {
+      err: opts.level === "debug" || opts.level === "trace" ? pino.stdSerializers.err : errWithoutStack,
+    },
   };
   if (opts.name !== undefined) pinoOptions.name = opts.name;
   const stream = pretty

@@ -1,33 +1,86 @@
-import type { ListingResolver } from "@opg/chain";
+import { type ListingResolver, LogWatcher, type LogWatcherMetrics, MemoryCheckpointStore } from "@opg/chain";
+import { modelRegistryAbi } from "@opg/contracts";
+import type { Logger, Module } from "@opg/daemon";
 import { type ProofMode, proofModeName } from "@opg/protocol";
-import type { Hex } from "viem";
+import { type AbiEvent, type Address, getAbiItem, type Hex, type PublicClient } from "viem";
+
+/** The ModelRegistry events after which a cached answer may be wrong. */
+const CHANGES = ["ListingCreated", "ListingModesSet"] as const;
 
 /**
  * Decides whether this executor serves a request: the model must be in the local store and the
  * listing the request is judged by (the one it names, or for a direct request the one its model
  * resolves to through the configured publishers) must list this model with the mode allowed
- * (otherwise verifiers would refuse the result). Chain reads are cached by the ListingResolver.
+ * (otherwise verifiers would refuse the result). Listings are cached by the ListingResolver until
+ * the registry says they changed (`ListingCreated`/`ListingModesSet`, watched by
+ * {@link ModelGate.watchers}) or its TTL passes; a refusal is read again on the next request, so a
+ * new listing is served at once. Only models in the local store reach the chain.
  */
 export class ModelGate {
   constructor(
     private readonly deps: {
       listings: ListingResolver;
       hasModel: (modelId: Hex) => boolean;
+      /** For the change watchers. */
+      client?: PublicClient | undefined;
+      modelRegistry?: Address | undefined;
     },
   ) {}
 
   /** Why the request cannot be served, or undefined when it can. */
   check = async (modelId: Hex, mode: ProofMode, listingId?: Hex): Promise<string | undefined> => {
     if (!this.deps.hasModel(modelId)) return `Model ${modelId} is not served by this executor.`;
-    const listing = await this.deps.listings.forRequest(modelId, listingId);
+    let listing = await this.deps.listings.forRequest(modelId, listingId);
+    if (listing === undefined || (listing.modes & (1 << mode)) === 0) {
+      // A refusal is never served from the cache: the listing may have just been created or changed.
+      this.deps.listings.invalidate();
+      listing = await this.deps.listings.forRequest(modelId, listingId);
+    }
     if (listing === undefined) {
       return listingId
         ? `Listing ${listingId} does not list model ${modelId}.`
-        : `Model ${modelId} has no listing by a publisher this executor trusts.`;
+        : `Model ${modelId} has no listing by a publisher this executor trusts: its operator lists it with \`opg-exec models register ${modelId} --modes …\`.`;
     }
     if ((listing.modes & (1 << mode)) === 0) {
       return `Listing ${listing.listingId} of model ${modelId} does not allow mode ${proofModeName(mode)}.`;
     }
     return undefined;
   };
+
+  /** Modules that watch the registry's listing events and drop cached listings, one per event. */
+  watchers(opts: {
+    confirmations: number;
+    pollIntervalMs: number;
+    logger: Logger;
+    metrics?: (name: string) => LogWatcherMetrics;
+  }): Module[] {
+    const { client, modelRegistry } = this.deps;
+    if (client === undefined || modelRegistry === undefined) return [];
+    return CHANGES.map((eventName) => {
+      const name = `model-${eventName === "ListingCreated" ? "listed" : "modes-set"}`;
+      const watcher = new LogWatcher<AbiEvent>(
+        {
+          address: modelRegistry,
+          fromBlock: undefined,
+          confirmations: opts.confirmations,
+          pollIntervalMs: opts.pollIntervalMs,
+          name,
+        },
+        {
+          client,
+          checkpoint: new MemoryCheckpointStore(),
+          event: getAbiItem({ abi: modelRegistryAbi, name: eventName }) as AbiEvent,
+          onLog: () => this.deps.listings.invalidate(),
+          logger: opts.logger,
+          ...(opts.metrics ? { metrics: opts.metrics(name) } : {}),
+        },
+      );
+      return {
+        name: watcher.name,
+        start: (signal: AbortSignal) => watcher.start(signal),
+        stop: () => watcher.stop(),
+        health: () => watcher.health(),
+      };
+    });
+  }
 }

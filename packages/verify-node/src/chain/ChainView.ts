@@ -8,9 +8,9 @@ export interface ChainView {
   isActiveExecutor(signer: Address): Promise<boolean>;
   /**
    * The supported modes (bitmask, bit `mode`) of the listing a direct request for the model resolves
-   * to (the configured publishers' listings), or undefined when there is none.
+   * to (the configured publishers' listings, else the result executor's own), or undefined.
    */
-  modelModes(modelId: Hex): Promise<number | undefined>;
+  modelModes(modelId: Hex, executor?: Address): Promise<number | undefined>;
   /** An on-chain request's terms, or undefined when the hub has no such request. */
   onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined>;
   /**
@@ -18,7 +18,7 @@ export interface ChainView {
    * request names, else the one its model resolves to); undefined when there is none. Optional:
    * without it ZK proofs are checked against the node's artifacts only (tests).
    */
-  zkListing?(modelId: Hex, listingId?: Hex): Promise<ZkListing | undefined>;
+  zkListing?(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined>;
   /** The active verifier set. */
   verifierConfig(): Promise<VerifierSet>;
   /** Highest settled batch id (0 before the first). */
@@ -42,7 +42,7 @@ export interface TeeChainView {
    * The enclave measurements (`keccak256(PCR0 ‖ PCR1 ‖ PCR2)`) the listing allows (`listingId`, else
    * the listing the model resolves to); empty when none.
    */
-  modelMeasurements(modelId: Hex, listingId?: Hex): Promise<readonly Hex[]>;
+  modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]>;
   /** An enclave key's on-chain registration; zeros when never registered. */
   enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord>;
   /** Submits `registerEnclave`; resolves with the mined transaction hash. */

@@ -69,13 +69,13 @@ export class ContractChainView implements ChainView, TeeChainView {
     });
   }
 
-  async modelModes(modelId: Hex): Promise<number | undefined> {
-    const listing = await this.listings.forRequest(modelId);
+  async modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
+    const listing = await this.listings.forRequest(modelId, undefined, executor);
     return listing === undefined || listing.modes === 0 ? undefined : listing.modes;
   }
 
-  async zkListing(modelId: Hex, listingId?: Hex): Promise<ZkListing | undefined> {
-    const l = await this.listings.forRequest(modelId, listingId);
+  async zkListing(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined> {
+    const l = await this.listings.forRequest(modelId, listingId, executor);
     return l === undefined
       ? undefined
       : {
@@ -87,8 +87,8 @@ export class ContractChainView implements ChainView, TeeChainView {
         };
   }
 
-  async modelMeasurements(modelId: Hex, listingId?: Hex): Promise<readonly Hex[]> {
-    const l = await this.listings.forRequest(modelId, listingId);
+  async modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]> {
+    const l = await this.listings.forRequest(modelId, listingId, executor);
     if (l === undefined) return [];
     return this.deps.client.readContract({
       address: this.deps.addresses.modelRegistry,

@@ -67,20 +67,22 @@ export class RegistryCache {
     return this.cached(this.executors, signer.toLowerCase(), () => this.deps.chain.isActiveExecutor(signer));
   }
 
-  modelModes(modelId: Hex): Promise<number | undefined> {
-    return this.cached(this.models, modelId, () => this.deps.chain.modelModes(modelId));
+  modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
+    return this.cached(this.models, `${modelId}:${executor ?? ""}`, () =>
+      this.deps.chain.modelModes(modelId, executor),
+    );
   }
 
   /**
    * The enclave measurements a model allows (ModelRegistry `measurements`), for TEE proofs. The
    * same array is returned until a refresh changes it, so callers may memoise on its identity.
    */
-  modelMeasurements(modelId: Hex, listingId?: Hex): Promise<readonly Hex[]> {
+  modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]> {
     const tee = this.deps.tee;
     if (tee === undefined) return Promise.reject(new Error("No TEE chain view: model measurements unknown."));
-    const key = `${modelId}:${listingId ?? ""}`;
+    const key = `${modelId}:${listingId ?? executor ?? ""}`;
     return this.cached(this.measurements, key, async () => {
-      const fresh = await tee.modelMeasurements(modelId, listingId);
+      const fresh = await tee.modelMeasurements(modelId, listingId, executor);
       const hit = this.measurements.get(key)?.value;
       const same =
         hit !== undefined &&
@@ -91,13 +93,13 @@ export class RegistryCache {
   }
 
   /** ZK mode: the ZK configuration of the listing a result is judged by (see ChainView.zkListing). */
-  zkListing(modelId: Hex, listingId?: Hex): Promise<ZkListing | undefined> {
+  zkListing(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined> {
     const chain = this.deps.chain;
     if (chain.zkListing === undefined) {
       return Promise.reject(new Error("The chain view cannot read listings."));
     }
-    return this.cached(this.zkListings, `${modelId}:${listingId ?? ""}`, () =>
-      chain.zkListing!(modelId, listingId),
+    return this.cached(this.zkListings, `${modelId}:${listingId ?? executor ?? ""}`, () =>
+      chain.zkListing!(modelId, listingId, executor),
     );
   }
 

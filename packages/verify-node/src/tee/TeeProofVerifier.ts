@@ -57,7 +57,7 @@ export class TeeProofVerifier implements ProofVerifier {
     let measurements: readonly Hex[];
     try {
       const listingId = await this.deps.registry.listingOf(message);
-      measurements = await this.deps.registry.modelMeasurements(message.modelId, listingId);
+      measurements = await this.deps.registry.modelMeasurements(message.modelId, listingId, message.executor);
     } catch (cause) {
       throw new ResultRejected(
         "proof",

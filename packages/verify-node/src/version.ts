@@ -1,0 +1,2 @@
+/** The opg-verify version reported by `--version` and `/health`. */
+export const VERSION = "0.1.0";
