@@ -104,11 +104,18 @@ contract EnclaveRegistry is IEnclaveRegistry {
     }
 
     /// @inheritdoc IEnclaveRegistry
-    function checkEnclaveResult(bytes32 listingId, bytes32 resultHash, bytes calldata signature)
-        external
-        view
-        returns (bool valid, address enclaveKey)
-    {
+    function checkEnclaveResult(
+        bytes32 listingId,
+        bytes32 requestId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor,
+        bytes calldata signature
+    ) external view returns (bool valid, address enclaveKey) {
+        // The hash is computed here from the result's fields (the model is the listing's): a caller-chosen
+        // 32 bytes recovered to some key prove nothing about a result.
+        (bytes32 modelId,,) = modelRegistry.requestTerms(listingId);
+        bytes32 resultHash = OpgHashes.resultHash(requestId, modelId, inputHash, outputHash, executor);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(resultHash, signature);
         if (err != ECDSA.RecoverError.NoError) return (false, address(0));
         return (isEnclaveAllowed(signer, listingId), signer);

@@ -21,8 +21,9 @@ import {OpgHashes} from "./libraries/OpgHashes.sol";
 /// evidence slashes operators through the {OperatorRegistry}.
 /// @dev Storage per request is one slot: `keccak256(abi.encode(Request))` while pending, then a sentinel
 /// (delivered / refunded). The request record travels in the `InferenceRequested` event and is passed back
-/// by `deliver`, `settleWithProof` and `refund`. Escrow invariant: balance = Σ fees of pending requests +
-/// Σ `balanceOf` (credited executor fees and refunds not yet withdrawn).
+/// by `deliver`, `settleWithProof` and `refund`. Escrow invariant: balance = Σ (fee + callback gas escrow) of
+/// pending requests + Σ `balanceOf` (credited executor fees, settlement shares, callback gas reimbursements
+/// and refunds not yet withdrawn). Fee flow: docs/protocol.md ("Who is paid").
 contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     /// @notice Proof mode NONE.
     uint8 public constant MODE_NONE = 0;
@@ -36,6 +37,14 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     uint32 public constant MAX_CALLBACK_GAS_LIMIT = 2_500_000;
     /// @notice Gas kept back around the callback for the call itself and the code after it.
     uint256 public constant CALLBACK_GAS_RESERVE = 15_000;
+    /// @notice Share of each delivered fee (basis points) credited to the verifier that settled the result's
+    /// batch; the executor gets the rest. ZK results settled by proof pay the executor the whole fee.
+    uint16 public constant VERIFIER_FEE_BPS = 1_000;
+    /// @notice Seconds after a request's deadline during which a result settled by the deadline can still be
+    /// delivered, and no refund is possible (so a requester cannot wait out a settled result).
+    uint64 public constant DELIVERY_GRACE = 1 hours;
+    /// @notice Bits of a batch id holding its sequence number; the rest is the agreement round.
+    uint256 public constant BATCH_SEQUENCE_BITS = 40;
 
     /// @notice Request status: unknown.
     uint8 public constant STATUS_NONE = 0;
@@ -62,6 +71,8 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
 
     mapping(bytes32 requestId => bytes32 state) private _requests;
     mapping(uint64 batchId => bytes32 root) private _roots;
+    // settler (low 160 bits) | settledAt << 160
+    mapping(uint64 batchId => uint256 info) private _batchInfo;
     mapping(address account => uint256) private _balances;
 
     /// @param operatorRegistry_ The OperatorRegistry (its `hub` must be set to this contract afterwards).
@@ -81,12 +92,14 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint8 mode,
         address callback,
         uint32 callbackGasLimit,
+        uint64 callbackGasPrice,
         uint64 deadline
     ) external payable returns (bytes32 requestId) {
         uint256 size = input.length;
         if (size == 0) revert EmptyInput();
         if (size > MAX_INLINE_INPUT_BYTES) revert InputTooLarge(size, MAX_INLINE_INPUT_BYTES);
-        Request memory r = _newRequest(listingId, keccak256(input), mode, callback, callbackGasLimit, deadline);
+        Request memory r =
+            _newRequest(listingId, keccak256(input), mode, callback, callbackGasLimit, callbackGasPrice, deadline);
         requestId = _store(r);
         emit InferenceRequested(requestId, r.modelId, msg.sender, r, input, "");
     }
@@ -99,11 +112,13 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint8 mode,
         address callback,
         uint32 callbackGasLimit,
+        uint64 callbackGasPrice,
         uint64 deadline
     ) external payable returns (bytes32 requestId) {
         if (inputHash == bytes32(0)) revert EmptyInput();
         if (bytes(inputURI).length == 0) revert MissingInputURI();
-        Request memory r = _newRequest(listingId, inputHash, mode, callback, callbackGasLimit, deadline);
+        Request memory r =
+            _newRequest(listingId, inputHash, mode, callback, callbackGasLimit, callbackGasPrice, deadline);
         requestId = _store(r);
         emit InferenceRequested(requestId, r.modelId, msg.sender, r, "", inputURI);
     }
@@ -114,21 +129,30 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     function settleBatch(BatchHeader calldata header, bytes[] calldata signatures) external {
         uint64 batchId = header.batchId;
         uint64 last = lastBatchId;
-        if (batchId <= last) revert BatchIdNotIncreasing(batchId, last);
+        // Sequence numbers are consecutive (a quorum cannot jump ahead and stop settlement); the round bits
+        // above them are free.
+        if (uint40(batchId) != uint256(uint40(last)) + 1) revert BatchIdNotNext(batchId, last);
         bytes32 root = header.root;
         if (root == bytes32(0) || header.count == 0) revert EmptyBatch();
 
         bytes32 digest = _hashTypedDataV4(OpgHashes.hashBatchRoot(header));
         uint256 n = signatures.length;
         address[] memory signers = new address[](n);
+        address settler = address(0);
         for (uint256 i; i < n; ++i) {
-            signers[i] = _recover(digest, signatures[i], i);
+            address signer = _recover(digest, signatures[i], i);
+            signers[i] = signer;
+            if (signer == msg.sender) settler = signer;
         }
         // Reverts unless >= f + 1 distinct members of the set identified by header.configDigest signed.
         operatorRegistry.checkQuorum(header.configDigest, signers);
+        // The settlement share goes to the submitting verifier; a relayer (or a front-runner copying the
+        // signatures) earns nothing: the share goes to the first signer.
+        if (settler == address(0)) settler = signers[0];
 
         lastBatchId = batchId;
         _roots[batchId] = root;
+        _batchInfo[batchId] = uint256(uint160(settler)) | (block.timestamp << 160);
         emit BatchSettled(batchId, header.configDigest, root, header.count, msg.sender);
     }
 
@@ -169,14 +193,19 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         bytes32[] calldata proof
     ) external nonReentrant returns (bool callbackSuccess) {
         _checkPending(requestId, request);
-        if (block.timestamp > request.deadline) revert RequestExpired(requestId, request.deadline);
         if (executor == address(0)) revert ZeroAddress();
-        bytes32 outputHash = keccak256(output);
         bytes32 root = _roots[batchId];
         if (root == bytes32(0)) revert UnknownBatch(batchId);
+        uint256 info = _batchInfo[batchId];
+        // Deliverable until the deadline, and for DELIVERY_GRACE after it when the batch settled by then.
+        uint256 deadline = request.deadline;
+        if (block.timestamp > deadline && (block.timestamp > deadline + DELIVERY_GRACE || (info >> 160) > deadline)) {
+            revert RequestExpired(requestId, request.deadline);
+        }
+        bytes32 outputHash = keccak256(output);
         bytes32 leaf = OpgHashes.leaf(requestId, request.modelId, request.inputHash, outputHash, executor);
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidMerkleProof();
-        callbackSuccess = _complete(requestId, request, output, outputHash, executor, batchId);
+        callbackSuccess = _complete(requestId, request, output, outputHash, executor, batchId, address(uint160(info)));
     }
 
     /// @inheritdoc IInferenceHub
@@ -200,16 +229,21 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
             IZkVerifier.verifyResult, (request.modelId, weightsCommitment, input, output, executor, zkProof)
         );
         if (!_staticcallTrue(verifier, data)) revert InvalidZkProof();
-        callbackSuccess = _complete(requestId, request, output, keccak256(output), executor, 0);
+        callbackSuccess = _complete(requestId, request, output, keccak256(output), executor, 0, address(0));
     }
 
     /// @inheritdoc IInferenceHub
     function refund(bytes32 requestId, Request calldata request) external nonReentrant {
         _checkPending(requestId, request);
-        if (block.timestamp <= request.deadline) revert RequestNotExpired(requestId, request.deadline);
+        // A result settled by the deadline may still be delivered during the grace period: no refund before
+        // it ends, so a requester cannot take back the fee of a result it can already read.
+        if (block.timestamp <= uint256(request.deadline) + DELIVERY_GRACE) {
+            revert RequestNotExpired(requestId, request.deadline);
+        }
         _requests[requestId] = REFUNDED;
-        _balances[request.requester] += request.fee;
-        emit Refunded(requestId, request.requester, request.fee);
+        uint256 amount = uint256(request.fee) + uint256(request.callbackGasLimit) * request.callbackGasPrice;
+        _balances[request.requester] += amount;
+        emit Refunded(requestId, request.requester, amount);
     }
 
     /// @inheritdoc IInferenceHub
@@ -221,6 +255,11 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         amount = _balances[account];
         if (amount == 0) revert NothingToWithdraw(account);
         _balances[account] = 0;
+        if (operatorRegistry.getSignerInfo(account).burned) {
+            // Fees earned by a slashed key (credited before or after the slash) go to the treasury.
+            _forfeit(account, amount);
+            return 0;
+        }
         emit Withdrawn(account, to, amount);
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to, amount);
@@ -240,6 +279,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         address other = _recover(_hashTypedDataV4(OpgHashes.hashExecutionResult(b)), signatureB, 1);
         if (signer != other) revert SignersDiffer(signer, other);
         slashed = operatorRegistry.slash(signer, msg.sender);
+        _forfeit(signer, _takeBalance(signer));
         emit ExecutorEquivocationProven(signer, a.requestId, msg.sender, slashed);
     }
 
@@ -257,6 +297,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         address other = _recover(_hashTypedDataV4(OpgHashes.hashBatchRoot(b)), signatureB, 1);
         if (signer != other) revert SignersDiffer(signer, other);
         slashed = operatorRegistry.slash(signer, msg.sender);
+        _forfeit(signer, _takeBalance(signer));
         emit VerifierEquivocationProven(signer, a.batchId, msg.sender, slashed);
     }
 
@@ -265,6 +306,12 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IInferenceHub
     function batchRoot(uint64 batchId) external view returns (bytes32) {
         return _roots[batchId];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function batchInfo(uint64 batchId) external view returns (bytes32 root, address settler, uint64 settledAt) {
+        uint256 info = _batchInfo[batchId];
+        return (_roots[batchId], address(uint160(info)), uint64(info >> 160));
     }
 
     /// @inheritdoc IInferenceHub
@@ -348,18 +395,22 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint8 mode,
         address callback,
         uint32 callbackGasLimit,
+        uint64 callbackGasPrice,
         uint64 deadline
     ) private view returns (Request memory r) {
         if (mode > MODE_TEE) revert InvalidMode(mode);
         (bytes32 modelId, uint8 modes, uint256 price) = modelRegistry.requestTerms(listingId);
         if (modes == 0) revert ModelNotAvailable(listingId);
         if ((modes >> mode) & 1 == 0) revert ModeNotSupported(listingId, mode);
-        if (msg.value < price) revert FeeTooLow(msg.value, price);
-        if (msg.value > type(uint96).max) revert FeeTooHigh(msg.value);
-        if (deadline <= block.timestamp) revert InvalidDeadline(deadline);
         if (callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
             revert CallbackGasLimitTooHigh(callbackGasLimit, MAX_CALLBACK_GAS_LIMIT);
         }
+        // The callback's gas is escrowed besides the fee (at most 2.5M x 2^64 wei: no overflow).
+        uint256 escrow = uint256(callbackGasLimit) * callbackGasPrice;
+        uint256 fee = msg.value > escrow ? msg.value - escrow : 0;
+        if (fee < price || msg.value < escrow) revert FeeTooLow(fee, price);
+        if (fee > type(uint96).max) revert FeeTooHigh(fee);
+        if (deadline <= block.timestamp) revert InvalidDeadline(deadline);
         r = Request({
             requester: msg.sender,
             modelId: modelId,
@@ -368,8 +419,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
             mode: mode,
             callback: callback,
             callbackGasLimit: callbackGasLimit,
+            callbackGasPrice: callbackGasPrice,
             deadline: deadline,
-            fee: uint96(msg.value)
+            fee: uint96(fee)
         });
     }
 
@@ -392,22 +444,55 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// Marks delivered, credits the executor, then calls back (checks-effects-interactions).
+    /// Marks delivered, credits the executor and the settling verifier, then calls back
+    /// (checks-effects-interactions).
     function _complete(
         bytes32 requestId,
         Request calldata request,
         bytes calldata output,
         bytes32 outputHash,
         address executor,
-        uint64 batchId
+        uint64 batchId,
+        address settler
     ) private returns (bool callbackSuccess) {
         _requests[requestId] = DELIVERED;
-        _balances[executor] += request.fee;
+        _payFee(request.fee, executor, settler);
         address callback = request.callback;
+        uint256 used;
         if (callback != address(0)) {
+            uint256 before = gasleft();
             callbackSuccess = _callConsumer(callback, request.callbackGasLimit, requestId, output);
+            used = before - gasleft();
         }
         emit ResultDelivered(requestId, executor, batchId, outputHash, callbackSuccess);
+        _payCallbackGas(requestId, request, used);
+    }
+
+    /// Credits `VERIFIER_FEE_BPS` of `fee` to the batch's settler (when there is one) and the rest to the executor.
+    function _payFee(uint256 fee, address executor, address settler) private {
+        if (settler != address(0)) {
+            uint256 share = (fee * VERIFIER_FEE_BPS) / 10_000;
+            if (share != 0) {
+                _balances[settler] += share;
+                fee -= share;
+            }
+        }
+        _balances[executor] += fee;
+    }
+
+    /// Callback gas escrow: the deliverer is reimbursed the callback's gas at min(tx.gasprice, the requester's
+    /// bound), up to the escrow; the rest goes back to the requester. Credited after the call, under the
+    /// reentrancy guard (the callee cannot reach deliver, refund or withdraw).
+    function _payCallbackGas(bytes32 requestId, Request calldata request, uint256 used) private {
+        uint256 price = request.callbackGasPrice;
+        uint256 escrow = uint256(request.callbackGasLimit) * price;
+        if (escrow == 0) return;
+        if (tx.gasprice < price) price = tx.gasprice;
+        uint256 paid = used * price;
+        if (paid > escrow) paid = escrow;
+        if (paid != 0) _balances[msg.sender] += paid;
+        if (escrow != paid) _balances[request.requester] += escrow - paid;
+        emit CallbackGasReimbursed(requestId, msg.sender, used, paid);
     }
 
     /// Calls the consumer with exactly `gasLimit` gas (reverts if the 63/64 rule would give it less), copies
@@ -436,6 +521,19 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
             let ok := staticcall(gas(), target, add(data, 0x20), mload(data), 0x00, 0x20)
             result := and(and(ok, gt(returndatasize(), 0x1f)), eq(mload(0x00), 1))
         }
+    }
+
+    function _takeBalance(address account) private returns (uint256 amount) {
+        amount = _balances[account];
+        if (amount != 0) _balances[account] = 0;
+    }
+
+    /// Credits `amount`, taken from `account`, to the registry's treasury.
+    function _forfeit(address account, uint256 amount) private {
+        if (amount == 0) return;
+        address treasury = operatorRegistry.treasury();
+        _balances[treasury] += amount;
+        emit FeesForfeited(account, treasury, amount);
     }
 
     function _recover(bytes32 digest, bytes calldata signature, uint256 index) private pure returns (address) {

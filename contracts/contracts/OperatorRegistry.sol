@@ -20,8 +20,11 @@ import {OpgHashes} from "./libraries/OpgHashes.sol";
 ///   signatures over an old digest stop counting.
 /// - Unbonding takes `unbondingDelay > challengeWindow`; stake stays slashable until withdrawn, and a retired key
 ///   stays slashable for `challengeWindow` after retirement.
-/// - Only the hub slashes, after verifying evidence. The whole stake is slashed; `challengerShareBps` of it is
-///   credited to the challenger and the rest to the treasury (pull payments via {claim}).
+/// - Only the hub slashes, after verifying evidence. The whole stake is slashed; `challengerShareBps` of it
+///   (at most MAX_CHALLENGER_SHARE_BPS, 10 %) is credited to the challenger and the rest to the treasury (pull
+///   payments via {claim}): an operator that reports itself, from any address, still loses at least 90 %.
+/// - A verifier whose stake falls below the minimum (`setMinStakes`) leaves the set, so only staked members
+///   count towards a quorum.
 contract OperatorRegistry is IOperatorRegistry, EIP712, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Executor role.
     uint8 public constant ROLE_EXECUTOR = 1;
@@ -37,6 +40,8 @@ contract OperatorRegistry is IOperatorRegistry, EIP712, Ownable2Step, Reentrancy
     uint256 public constant MAX_VERIFIERS = 64;
     /// @notice Basis-point denominator.
     uint16 public constant BPS = 10_000;
+    /// @notice Largest challenger share of a slashed stake (a bounty, so that self-reporting never pays).
+    uint16 public constant MAX_CHALLENGER_SHARE_BPS = 1_000;
 
     /// @notice The InferenceHub, the only contract allowed to slash.
     address public hub;
@@ -234,6 +239,20 @@ contract OperatorRegistry is IOperatorRegistry, EIP712, Ownable2Step, Reentrancy
     /// @inheritdoc IOperatorRegistry
     function setMinStakes(uint256 minExecutorStake_, uint256 minVerifierStake_) external onlyOwner {
         _setMinStakes(minExecutorStake_, minVerifierStake_);
+        if (_configCount == 0) return;
+        address[] memory set = _verifierSet;
+        uint256 n = set.length;
+        address[] memory kept = new address[](n);
+        uint256 k;
+        for (uint256 i; i < n; ++i) {
+            if (_operators[_signers[set[i]].owner].stake >= minVerifierStake_) kept[k++] = set[i];
+        }
+        if (k == n) return;
+        assembly ("memory-safe") {
+            mstore(kept, k)
+        }
+        // f is kept: with fewer than f + 1 members left, settlement halts (fails closed) until reconfigured.
+        _setVerifierConfig(kept, _f);
     }
 
     /// @inheritdoc IOperatorRegistry
@@ -390,7 +409,7 @@ contract OperatorRegistry is IOperatorRegistry, EIP712, Ownable2Step, Reentrancy
 
     function _setSlashingParams(address treasury_, uint16 challengerShareBps_) private {
         if (treasury_ == address(0)) revert ZeroAddress();
-        if (challengerShareBps_ > BPS) revert InvalidShare(challengerShareBps_);
+        if (challengerShareBps_ > MAX_CHALLENGER_SHARE_BPS) revert InvalidShare(challengerShareBps_);
         treasury = treasury_;
         challengerShareBps = challengerShareBps_;
         emit SlashingParamsSet(treasury_, challengerShareBps_);

@@ -14,8 +14,12 @@ pragma solidity ^0.8.28;
 /// @param mode Proof mode: 0 NONE, 1 ZK, 2 TEE.
 /// @param callback Contract called with the output on delivery (`address(0)`: none).
 /// @param callbackGasLimit Gas forwarded to the callback.
-/// @param deadline Unix time (seconds) after which the request can no longer be delivered and can be refunded.
-/// @param fee Escrowed fee in wei, paid to the executor on delivery.
+/// @param callbackGasPrice Highest gas price (wei) at which the deliverer is reimbursed for the callback's gas;
+/// `callbackGasLimit * callbackGasPrice` is escrowed besides the fee, and what the callback does not use goes
+/// back to the requester.
+/// @param deadline Unix time (seconds) after which the request can no longer be delivered (but see the hub's
+/// DELIVERY_GRACE) and can be refunded.
+/// @param fee Escrowed fee in wei, paid to the executor (and the settling verifier's share) on delivery.
 struct Request {
     address requester;
     bytes32 modelId;
@@ -24,6 +28,7 @@ struct Request {
     uint8 mode;
     address callback;
     uint32 callbackGasLimit;
+    uint64 callbackGasPrice;
     uint64 deadline;
     uint96 fee;
 }

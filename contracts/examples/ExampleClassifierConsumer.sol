@@ -108,13 +108,21 @@ contract ExampleClassifierConsumer is IInferenceConsumer {
 
     // ------------------------------------------------------------------ requests
 
-    /// @notice Requests a classification of `input`; `msg.value` is the fee (at least the model's price).
+    /// @notice Requests a classification of `input`; `msg.value` is the fee (at least the model's price) plus the
+    /// callback gas escrow `callbackGasLimit * callbackGasPrice` (what the callback does not use is refunded to
+    /// this contract's hub balance).
     /// @param input Canonical tensor encoding of the model inputs (docs/protocol.md).
+    /// @param callbackGasPrice Highest gas price the deliverer is reimbursed at for the callback.
     /// @param deadline Unix time until which the result can be delivered (refundable after).
     /// @return requestId The hub's request id.
-    function classify(bytes calldata input, uint64 deadline) external payable returns (bytes32 requestId) {
-        requestId =
-            hub.requestInference{value: msg.value}(listingId, input, mode, address(this), callbackGasLimit, deadline);
+    function classify(bytes calldata input, uint64 callbackGasPrice, uint64 deadline)
+        external
+        payable
+        returns (bytes32 requestId)
+    {
+        requestId = hub.requestInference{value: msg.value}(
+            listingId, input, mode, address(this), callbackGasLimit, callbackGasPrice, deadline
+        );
         classifications[requestId] = Classification({
             requester: msg.sender,
             status: Status.Pending,

@@ -6,13 +6,25 @@
  *   - verifyResult gas at tree depths 4, 8, 10 and 12 (a view: measured inside a harness contract, i.e. the
  *     cost a calling contract pays, without the 21000 intrinsic gas of a transaction);
  *   - deliver gas at the same depths (no callback; executor balance already non-zero, plus one first payment);
- *   - requestInference gas (64-byte inline input, no callback).
+ *   - requestInference gas (64-byte inline input, no callback; and with a callback whose gas is escrowed);
+ *   - deliver gas at depth 10 with a callback that spends 50,000 gas, delivered by the executor itself
+ *     (executor, settling verifier and requester balances already non-zero): the hub's own gas is the total
+ *     minus the callback's 50,000, and includes the verifier fee share and the callback gas reimbursement.
+ * Settlement includes the settling verifier's record (its fee share is credited at delivery).
  * Prints a table and writes bench-results/gas.json at the repository root (a flat JSON object).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { encodeFunctionData, type Hex, keccak256, toHex } from "viem";
-import { connect, deploySystem, MODEL_ID, type System, tensorBytes } from "../test/helpers/fixture.js";
+import {
+  createWalletClient,
+  custom,
+  encodeFunctionData,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  toHex,
+} from "viem";
+import { connect, deploySystem, MODEL_ID, PRICE, type System, tensorBytes } from "../test/helpers/fixture.js";
 import { proofFor, type ResultFields, resultHash } from "../test/helpers/protocol.js";
 import { REPO_ROOT } from "./hre.js";
 
@@ -25,8 +37,12 @@ const TARGETS = {
   settle_gas_per_result_256: 500,
   verify_result_gas_depth_10: 10_000,
   request_gas: 80_000,
-  deliver_gas_depth_10: 60_000,
+  request_gas_with_callback_escrow: 90_000,
+  // Includes the settling verifier's fee share (one more balance credit and the batch record read).
+  deliver_gas_depth_10: 70_000,
+  deliver_gas_depth_10_with_callback: 80_000,
 } as const;
+const CALLBACK_GAS = 50_000;
 
 function fakeResults(n: number, salt: string, executor: Hex): ResultFields[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -82,6 +98,18 @@ async function main() {
     (await s.request({ input: tensorBytes("bench-input-2", INPUT_BYTES) })).receipt.gasUsed,
   );
   results["request_input_bytes"] = INPUT_BYTES;
+  const burner = await s.viem.deployContract("GasBurnerConsumer", [BigInt(CALLBACK_GAS)]);
+  const CALLBACK_LIMIT = 60_000;
+  const CALLBACK_PRICE = 10_000_000_000n; // 10 gwei bound
+  const withCallback = (label: string) =>
+    s.request({
+      input: tensorBytes(label, INPUT_BYTES),
+      callback: burner.address,
+      callbackGasLimit: CALLBACK_LIMIT,
+      callbackGasPrice: CALLBACK_PRICE,
+      value: PRICE + BigInt(CALLBACK_LIMIT) * CALLBACK_PRICE,
+    });
+  results["request_gas_with_callback_escrow"] = Number((await withCallback("bench-escrow")).receipt.gasUsed);
 
   // --- verifyResult and deliver at each depth: one request whose result sits in a full tree of 2^depth leaves.
   const probe = await s.viem.deployContract("GasProbe");
@@ -158,6 +186,39 @@ async function main() {
       ]),
     );
   }
+  // Self-delivery with a 50,000-gas callback at depth 10 (second delivery: every balance slot is non-zero).
+  {
+    const key = s.executorSigners[0]!;
+    await conn.networkHelpers.setBalance(key.address, 10n ** 20n);
+    const wallet = createWalletClient({ account: key, transport: custom(conn.provider) });
+    let gas = 0;
+    let reimbursedGas = 0n;
+    for (const round of [0, 1]) {
+      const r = await withCallback(`bench-callback-${round}`);
+      const output = tensorBytes(`bench-callback-out-${round}`, OUTPUT_BYTES);
+      const result = s.resultFor(r.requestId, r.request, output, executor);
+      const { tree, header } = await s.settle([result, ...fakeResults(1023, `callback-${round}`, executor)]);
+      const hash = await wallet.writeContract({
+        address: s.hub.address,
+        abi: s.hub.abi,
+        functionName: "deliver",
+        args: [r.requestId, r.request, output, executor, header.batchId, proofFor(tree, result)],
+        chain: null,
+      });
+      gas = await gasOf(s, hash);
+      const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
+      const [event] = parseEventLogs({
+        abi: s.hub.abi,
+        logs: receipt.logs,
+        eventName: "CallbackGasReimbursed",
+      });
+      reimbursedGas = event?.args.gasUsed ?? 0n;
+    }
+    results["deliver_gas_depth_10_with_callback_total"] = gas;
+    results["deliver_gas_depth_10_with_callback"] = gas - CALLBACK_GAS;
+    results["deliver_callback_gas_reimbursed"] = Number(reimbursedGas);
+    results["deliver_callback_gas"] = CALLBACK_GAS;
+  }
   results["deliver_output_bytes"] = OUTPUT_BYTES;
   results["quorum"] = "3-of-4";
   results["chain_id"] = s.chainId;
@@ -206,7 +267,17 @@ async function main() {
     );
   }
   row("deliver gas @depth 10, executor's first payment", results["deliver_gas_first_payment_depth_10"]!);
+  row(
+    "deliver gas @depth 10, 50k callback, hub's own",
+    results["deliver_gas_depth_10_with_callback"]!,
+    TARGETS.deliver_gas_depth_10_with_callback,
+  );
   row(`requestInference gas (${INPUT_BYTES}-byte input)`, results["request_gas"]!, TARGETS.request_gas);
+  row(
+    "requestInference gas, callback gas escrowed",
+    results["request_gas_with_callback_escrow"]!,
+    TARGETS.request_gas_with_callback_escrow,
+  );
   row("requestInference gas, first request ever", results["request_gas_first"]!);
 
   const dir = path.join(REPO_ROOT, "bench-results");

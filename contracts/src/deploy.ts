@@ -35,7 +35,7 @@ export const DEFAULT_REGISTRY_PARAMS: Omit<RegistryParams, "treasury"> = {
   minVerifierStake: 10n ** 18n, // 1 ETH
   challengeWindow: 86_400n, // 1 day
   unbondingDelay: 7n * 86_400n, // 7 days
-  challengerShareBps: 5_000, // half to the challenger, half to the treasury
+  challengerShareBps: 1_000, // a 10 % bounty to the challenger (the most allowed), the rest to the treasury
 };
 
 /** A wallet client with an account (chain optional: plain RPC URLs work). */

@@ -17,6 +17,7 @@ import {
   deploySystem,
   key,
   LISTING_ID,
+  MODEL_ID,
   NONE_ONLY_LISTING_ID,
   PCR_HASH,
 } from "./helpers/fixture.js";
@@ -25,6 +26,7 @@ import {
   eip712Types,
   hubDomain,
   malleate,
+  resultHash as resultHashOf,
   signEnclaveRegistration,
 } from "./helpers/protocol.js";
 
@@ -126,40 +128,47 @@ describe("EnclaveRegistry", () => {
   });
 
   it("behavior: checkEnclaveResult accepts the registered key's signature for an allowed model only", async () => {
-    const resultHash = keccak256(toHex("result"));
+    const fields = {
+      requestId: keccak256(toHex("request")),
+      modelId: MODEL_ID,
+      inputHash: keccak256(toHex("input")),
+      outputHash: keccak256(toHex("output")),
+      executor: s.executorSigners[0]!.address,
+    };
+    const resultHash = resultHashOf(fields);
     const signature = await enclaveSign(resultHash);
-    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature])).toEqual([
-      false,
-      ENCLAVE,
-    ]);
+    const check = (listingId: Hex, sig: Hex, f = fields) =>
+      s.enclaves.read.checkEnclaveResult([
+        listingId,
+        f.requestId,
+        f.inputHash,
+        f.outputHash,
+        f.executor,
+        sig,
+      ]);
+    expect(await check(LISTING_ID, signature)).toEqual([false, ENCLAVE]);
     const r = await registration();
     await register(r);
-    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature])).toEqual([
-      true,
-      ENCLAVE,
-    ]);
+    expect(await check(LISTING_ID, signature)).toEqual([true, ENCLAVE]);
     // Another model (measurement not allowed), another hash, another key, a malleated or short signature.
-    expect((await s.enclaves.read.checkEnclaveResult([NONE_ONLY_LISTING_ID, resultHash, signature]))[0]).toBe(
-      false,
-    );
-    const other = await s.enclaves.read.checkEnclaveResult([LISTING_ID, keccak256(toHex("x")), signature]);
+    expect((await check(NONE_ONLY_LISTING_ID, signature))[0]).toBe(false);
+    const other = await check(LISTING_ID, signature, { ...fields, outputHash: keccak256(toHex("x")) });
     expect(other[0]).toBe(false);
+    // The hash is the hub's, computed from the fields: an enclave signature over any other 32 bytes (here the
+    // raw output hash) proves nothing about a result.
+    const raw = await enclaveSign(fields.outputHash);
+    expect((await check(LISTING_ID, raw))[0]).toBe(false);
     const stranger = await enclaveSign(resultHash, key("stranger"));
-    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, stranger]))[0]).toBe(false);
-    expect(await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, malleate(signature)])).toEqual([
-      false,
-      zeroAddress,
-    ]);
-    expect(
-      await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature.slice(0, 130) as Hex]),
-    ).toEqual([false, zeroAddress]);
+    expect((await check(LISTING_ID, stranger))[0]).toBe(false);
+    expect(await check(LISTING_ID, malleate(signature))).toEqual([false, zeroAddress]);
+    expect(await check(LISTING_ID, signature.slice(0, 130) as Hex)).toEqual([false, zeroAddress]);
     // Removing the measurement from the model revokes it; so does expiry.
     await s.models.write.removeMeasurement([LISTING_ID, PCR_HASH]);
-    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(false);
+    expect((await check(LISTING_ID, signature))[0]).toBe(false);
     await s.models.write.addMeasurement([LISTING_ID, PCR_HASH]);
-    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(true);
+    expect((await check(LISTING_ID, signature))[0]).toBe(true);
     await conn.networkHelpers.time.increaseTo(r.expiresAt);
-    expect((await s.enclaves.read.checkEnclaveResult([LISTING_ID, resultHash, signature]))[0]).toBe(false);
+    expect((await check(LISTING_ID, signature))[0]).toBe(false);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, PCR_HASH])).toBe(false);
   });
 

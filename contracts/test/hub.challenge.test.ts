@@ -1,11 +1,20 @@
 import { getAddress, type Hex, keccak256, parseEventLogs, toHex } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectRevert } from "./helpers/errors.js";
-import { account, connect, deploySystem, REGISTRY_PARAMS, type System } from "./helpers/fixture.js";
+import {
+  account,
+  connect,
+  deploySystem,
+  PRICE,
+  REGISTRY_PARAMS,
+  type System,
+  tensorBytes,
+} from "./helpers/fixture.js";
 import {
   type BatchHeader,
   type ExecutionResultMessage,
   malleate,
+  proofFor,
   signBatchRoot,
   signExecutionResult,
 } from "./helpers/protocol.js";
@@ -61,11 +70,11 @@ describe("InferenceHub equivocation challenges", () => {
     const [slashed] = parseEventLogs({ abi: s.registry.abi, logs: receipt.logs, eventName: "Slashed" });
     expect(slashed?.args).toMatchObject({
       amount: stake,
-      challengerReward: stake / 2n,
-      treasuryShare: stake / 2n,
+      challengerReward: stake / 10n,
+      treasuryShare: stake - stake / 10n,
     });
-    expect(await s.registry.read.claimable([challenger.account.address])).toBe(stake / 2n);
-    expect(await s.registry.read.claimable([s.treasury])).toBe(stake / 2n);
+    expect(await s.registry.read.claimable([challenger.account.address])).toBe(stake / 10n);
+    expect(await s.registry.read.claimable([s.treasury])).toBe(stake - stake / 10n);
     expect(await s.registry.read.isActiveExecutor([s.executorSigners[0]!.address])).toBe(false);
     expect((await s.registry.read.getOperator([s.executorOwners[0]!.account.address])).stake).toBe(0n);
     expect((await s.registry.read.getSignerInfo([s.executorSigners[0]!.address])).burned).toBe(true);
@@ -74,7 +83,7 @@ describe("InferenceHub equivocation challenges", () => {
     const to = s.wallets[16]!.account.address;
     const before = await s.publicClient.getBalance({ address: to });
     await s.registry.write.claim([to], { account: challenger.account });
-    expect(await s.publicClient.getBalance({ address: to })).toBe(before + stake / 2n);
+    expect(await s.publicClient.getBalance({ address: to })).toBe(before + stake / 10n);
 
     // The same key cannot be slashed twice, nor bound again.
     await expectRevert(
@@ -82,6 +91,53 @@ describe("InferenceHub equivocation challenges", () => {
       "SignerIsBurned",
       [s.executorSigners[0]!.address],
     );
+  });
+
+  it("behavior: an executor that reports itself from its owner's address still loses 90 % of its stake and its unwithdrawn fees", async () => {
+    // Executor 0 earned a fee (settled and delivered) and has another settled result waiting.
+    const earn = async () => {
+      const req = await s.request();
+      const output = tensorBytes(`out-${req.requestId}`);
+      const result = s.resultFor(req.requestId, req.request, output);
+      const { tree, header } = await s.settle([result]);
+      return [
+        req.requestId,
+        req.request,
+        output,
+        result.executor,
+        header.batchId,
+        proofFor(tree, result),
+      ] as const;
+    };
+    await s.hub.write.deliver([...(await earn())]);
+    const executor = s.executorSigners[0]!.address;
+    const fee = PRICE - PRICE / 10n;
+    expect(await s.hub.read.balanceOf([executor])).toBe(fee);
+    const later = await earn();
+
+    const owner = s.executorOwners[0]!;
+    const [a, b] = results();
+    const hash = await s.hub.write.challengeExecutorEquivocation(
+      [a, await signResult(0, a), b, await signResult(0, b)],
+      { account: owner.account },
+    );
+    const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
+    const stake = REGISTRY_PARAMS.minExecutorStake;
+    // The self-reporter gets the bounty only: it is down 90 % of its stake.
+    expect(await s.registry.read.claimable([owner.account.address])).toBe(stake / 10n);
+    expect(await s.registry.read.claimable([s.treasury])).toBe(stake - stake / 10n);
+    // Fees not withdrawn are forfeited to the treasury at the slash...
+    const [forfeit] = parseEventLogs({ abi: s.hub.abi, logs: receipt.logs, eventName: "FeesForfeited" });
+    expect(forfeit?.args).toEqual({ account: executor, treasury: getAddress(s.treasury), amount: fee });
+    expect(await s.hub.read.balanceOf([executor])).toBe(0n);
+    expect(await s.hub.read.balanceOf([s.treasury])).toBe(fee);
+    // ...and so are fees credited later: a delivery still pays, but the burned key's withdrawal goes to the treasury.
+    await s.hub.write.deliver([...later]);
+    const to = s.wallets[16]!.account.address;
+    const before = await s.publicClient.getBalance({ address: to });
+    await s.hub.write.withdraw([executor, to], { account: owner.account });
+    expect(await s.publicClient.getBalance({ address: to })).toBe(before);
+    expect(await s.hub.read.balanceOf([s.treasury])).toBe(2n * fee);
   });
 
   it("error: executor statements that do not conflict, or signed by different keys", async () => {

@@ -21,6 +21,10 @@ const fixture = async function hubDeliverFixture() {
 };
 
 const Behaviour = { Record: 0, Revert: 1, BurnGas: 2, ReturnBomb: 3, Reenter: 4 } as const;
+/** InferenceHub.VERIFIER_FEE_BPS and DELIVERY_GRACE. */
+const VERIFIER_SHARE = PRICE / 10n;
+const EXECUTOR_SHARE = PRICE - VERIFIER_SHARE;
+const GRACE = 3_600n;
 
 describe("InferenceHub.deliver", () => {
   let s: System;
@@ -57,7 +61,14 @@ describe("InferenceHub.deliver", () => {
       callbackSuccess: false,
     });
     expect(await s.hub.read.requestStatus([d.requestId])).toBe(RequestStatus.DELIVERED);
-    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(PRICE);
+    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
+    // The settling verifier (the fixture settles from a non-signer account: the first signer) earns its share.
+    const [root, settler, settledAt] = await s.hub.read.batchInfo([d.header.batchId]);
+    expect(root).toBe(d.tree.root);
+    expect(settler).toBe(getAddress(s.verifierSigners[0]!.address));
+    expect(settledAt).toBeGreaterThan(0n);
+    expect(await s.hub.read.balanceOf([settler])).toBe(VERIFIER_SHARE);
+    expect(await s.hub.read.VERIFIER_FEE_BPS()).toBe(1_000);
   });
 
   it("behavior: delivery at exactly the deadline is allowed", async () => {
@@ -75,7 +86,7 @@ describe("InferenceHub.deliver", () => {
     const to = s.wallets[16]!.account.address;
     const before = await s.publicClient.getBalance({ address: to });
     await s.hub.write.withdraw([d.result.executor, to], { account: owner.account });
-    expect(await s.publicClient.getBalance({ address: to })).toBe(before + PRICE);
+    expect(await s.publicClient.getBalance({ address: to })).toBe(before + EXECUTOR_SHARE);
     expect(await s.hub.read.balanceOf([d.result.executor])).toBe(0n);
 
     const d2 = await settled();
@@ -91,7 +102,7 @@ describe("InferenceHub.deliver", () => {
       chain: null,
     });
     await s.publicClient.waitForTransactionReceipt({ hash });
-    expect(await s.publicClient.getBalance({ address: to })).toBe(before + 2n * PRICE);
+    expect(await s.publicClient.getBalance({ address: to })).toBe(before + 2n * EXECUTOR_SHARE);
   });
 
   it("behavior: the callback receives the output with its full gas limit", async () => {
@@ -120,11 +131,74 @@ describe("InferenceHub.deliver", () => {
       const [event] = parseEventLogs({ abi: s.hub.abi, logs: receipt.logs, eventName: "ResultDelivered" });
       expect(event?.args.callbackSuccess).toBe(false);
       expect(await s.hub.read.requestStatus([d.requestId])).toBe(RequestStatus.DELIVERED);
-      expect(await s.hub.read.balanceOf([d.result.executor])).toBe(PRICE);
+      expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
       // The callee can spend at most its limit; the hub's own work stays small.
       expect(receipt.gasUsed).toBeLessThan(300_000n + 120_000n);
     });
   }
+
+  it("behavior: the callback gas escrow reimburses the deliverer at min(gas price, bound) and refunds the rest", async () => {
+    const limit = 200_000;
+    const bound = 50_000_000_000n; // 50 gwei: above what the dev chain charges
+    const escrow = BigInt(limit) * bound;
+    const d = await settled({
+      callback: s.consumer.address,
+      callbackGasLimit: limit,
+      callbackGasPrice: bound,
+      value: PRICE + escrow,
+    });
+    expect(d.request.fee).toBe(PRICE);
+    const deliverer = s.wallets[17]!;
+    const hash = await s.hub.write.deliver([...d.args], { account: deliverer.account });
+    const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
+    const [event] = parseEventLogs({
+      abi: s.hub.abi,
+      logs: receipt.logs,
+      eventName: "CallbackGasReimbursed",
+    });
+    const { gasUsed, paid } = event!.args;
+    expect(receipt.effectiveGasPrice).toBeLessThan(bound);
+    expect(gasUsed).toBeGreaterThan(0n);
+    expect(gasUsed).toBeLessThan(BigInt(limit));
+    expect(paid).toBe(gasUsed * receipt.effectiveGasPrice);
+    expect(await s.hub.read.balanceOf([deliverer.account.address])).toBe(paid);
+    expect(await s.hub.read.balanceOf([d.request.requester])).toBe(escrow - paid);
+    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
+  });
+
+  it("behavior: a gas-burning callback costs the deliverer nothing beyond the requester's escrow", async () => {
+    await s.consumer.write.setBehaviour([Behaviour.BurnGas]);
+    const limit = 300_000;
+    const d = await settled({
+      callback: s.consumer.address,
+      callbackGasLimit: limit,
+      callbackGasPrice: 1n, // a bound below the chain's gas price: reimbursed at the bound
+      value: PRICE + BigInt(limit),
+    });
+    const deliverer = s.wallets[17]!;
+    const hash = await s.hub.write.deliver([...d.args], { account: deliverer.account, gas: 1_000_000n });
+    const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
+    const [event] = parseEventLogs({
+      abi: s.hub.abi,
+      logs: receipt.logs,
+      eventName: "CallbackGasReimbursed",
+    });
+    expect(event!.args.gasUsed).toBeGreaterThanOrEqual(BigInt(limit));
+    expect(event!.args.paid).toBe(BigInt(limit)); // capped at the escrow
+    expect(await s.hub.read.balanceOf([d.request.requester])).toBe(0n);
+  });
+
+  it("behavior: a refund returns the fee and the whole callback gas escrow", async () => {
+    const req = await s.request({
+      callback: s.consumer.address,
+      callbackGasLimit: 100_000,
+      callbackGasPrice: 3n,
+      value: PRICE + 300_000n,
+    });
+    await conn.networkHelpers.time.increaseTo(req.request.deadline + GRACE + 1n);
+    await s.hub.write.refund([req.requestId, req.request]);
+    expect(await s.hub.read.balanceOf([req.request.requester])).toBe(PRICE + 300_000n);
+  });
 
   it("behavior: a callback that re-enters the hub cannot deliver again", async () => {
     const d = await settled({ callback: s.consumer.address, callbackGasLimit: 500_000 });
@@ -135,7 +209,7 @@ describe("InferenceHub.deliver", () => {
     await s.hub.write.deliver([...d.args]);
     expect(await s.consumer.read.reentrySucceeded()).toBe(false);
     expect(await s.consumer.read.calls()).toBe(1n);
-    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(PRICE);
+    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
   });
 
   it("behavior: a callback address without code counts as a failed callback", async () => {
@@ -156,7 +230,7 @@ describe("InferenceHub.deliver", () => {
     const d = await settled();
     await s.hub.write.deliver([...d.args]);
     await expectRevert(s.hub.write.deliver([...d.args]), "AlreadyDelivered", [d.requestId]);
-    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(PRICE);
+    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
   });
 
   it("error: unknown request and tampered request records", async () => {
@@ -179,10 +253,48 @@ describe("InferenceHub.deliver", () => {
     }
   });
 
-  it("error: after the deadline", async () => {
+  it("behavior: a result settled by the deadline is deliverable during the grace period, and no refund races it", async () => {
     const d = await settled();
     await conn.networkHelpers.time.increaseTo(d.request.deadline + 1n);
+    // The requester cannot take the fee back from a settled result it could read from any verifier...
+    await expectRevert(s.hub.write.refund([d.requestId, d.request]), "RequestNotExpired", [
+      d.requestId,
+      d.request.deadline,
+    ]);
+    // ...and the executor still delivers (and is paid).
+    await s.hub.write.deliver([...d.args]);
+    expect(await s.hub.read.balanceOf([d.result.executor])).toBe(EXECUTOR_SHARE);
+    await conn.networkHelpers.time.increaseTo(d.request.deadline + GRACE + 1n);
+    await expectRevert(s.hub.write.refund([d.requestId, d.request]), "AlreadyDelivered", [d.requestId]);
+  });
+
+  it("behavior: once the grace period is over the requester refunds, and delivery is refused", async () => {
+    const d = await settled();
+    await conn.networkHelpers.time.increaseTo(d.request.deadline + GRACE + 1n);
     await expectRevert(s.hub.write.deliver([...d.args]), "RequestExpired", [d.requestId, d.request.deadline]);
+    await s.hub.write.refund([d.requestId, d.request]);
+    expect(await s.hub.read.requestStatus([d.requestId])).toBe(RequestStatus.REFUNDED);
+    await expectRevert(s.hub.write.deliver([...d.args]), "AlreadyRefunded", [d.requestId]);
+  });
+
+  it("error: a batch settled after the deadline does not open the grace period", async () => {
+    const req = await s.request();
+    await conn.networkHelpers.time.increaseTo(req.request.deadline + 1n);
+    const output = tensorBytes("late", 48);
+    const result = s.resultFor(req.requestId, req.request, output);
+    const { tree, header } = await s.settle([result]);
+    await expectRevert(
+      s.hub.write.deliver([
+        req.requestId,
+        req.request,
+        output,
+        result.executor,
+        header.batchId,
+        proofFor(tree, result),
+      ]),
+      "RequestExpired",
+      [req.requestId, req.request.deadline],
+    );
   });
 
   it("error: wrong output, executor, batch or proof", async () => {
@@ -228,7 +340,13 @@ describe("InferenceHub.refund and withdraw", () => {
       requestId,
       request.deadline,
     ]);
-    await conn.networkHelpers.time.increaseTo(request.deadline + 1n);
+    // Not during the delivery grace period either.
+    await conn.networkHelpers.time.increaseTo(request.deadline + GRACE - 1n); // the next block is at + GRACE
+    await expectRevert(s.hub.write.refund([requestId, request]), "RequestNotExpired", [
+      requestId,
+      request.deadline,
+    ]);
+    await conn.networkHelpers.time.increaseTo(request.deadline + GRACE + 1n);
     const hash = await s.hub.write.refund([requestId, request], { account: s.wallets[14]!.account });
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
     const [event] = parseEventLogs({ abi: s.hub.abi, logs: receipt.logs, eventName: "Refunded" });
@@ -256,11 +374,11 @@ describe("InferenceHub.refund and withdraw", () => {
       header.batchId,
       proofFor(tree, result),
     ]);
-    await conn.networkHelpers.time.increaseTo(a.request.deadline + 1n);
+    await conn.networkHelpers.time.increaseTo(a.request.deadline + GRACE + 1n);
     await expectRevert(s.hub.write.refund([a.requestId, a.request]), "AlreadyDelivered", [a.requestId]);
 
     const b = await s.request();
-    await conn.networkHelpers.time.increaseTo(b.request.deadline + 1n);
+    await conn.networkHelpers.time.increaseTo(b.request.deadline + GRACE + 1n);
     await s.hub.write.refund([b.requestId, b.request]);
     const rb = s.resultFor(b.requestId, b.request, output);
     const settledB = await s.settle([rb]);
@@ -280,7 +398,7 @@ describe("InferenceHub.refund and withdraw", () => {
 
   it("error: refund of unknown or tampered requests", async () => {
     const { requestId, request } = await s.request();
-    await conn.networkHelpers.time.increaseTo(request.deadline + 1n);
+    await conn.networkHelpers.time.increaseTo(request.deadline + GRACE + 1n);
     const unknown = keccak256(toHex("nope"));
     await expectRevert(s.hub.write.refund([unknown, request]), "UnknownRequest", [unknown]);
     await expectRevert(
@@ -292,7 +410,7 @@ describe("InferenceHub.refund and withdraw", () => {
 
   it("error: withdraw checks caller, balance and recipient", async () => {
     const { requestId, request } = await s.request();
-    await conn.networkHelpers.time.increaseTo(request.deadline + 1n);
+    await conn.networkHelpers.time.increaseTo(request.deadline + GRACE + 1n);
     await s.hub.write.refund([requestId, request]);
     const stranger = s.wallets[12]!;
     await expectRevert(

@@ -34,8 +34,9 @@ describe("InferenceHub.requestInference", () => {
       mode: 2,
       callback: s.consumer.address,
       callbackGasLimit: 100_000,
+      callbackGasPrice: 7n,
       deadline: now + 600n,
-      value: PRICE + 5n,
+      value: PRICE + 5n + 700_000n,
     });
     expect(requestId).toBe(
       keccak256(
@@ -53,6 +54,7 @@ describe("InferenceHub.requestInference", () => {
       mode: 2,
       callback: getAddress(s.consumer.address),
       callbackGasLimit: 100_000,
+      callbackGasPrice: 7n,
       deadline: now + 600n,
       fee: PRICE + 5n,
     });
@@ -60,7 +62,7 @@ describe("InferenceHub.requestInference", () => {
     expect(event.args.inputURI).toBe("");
     expect(event.args.modelId).toBe(MODEL_ID);
     expect(event.args.requester).toBe(getAddress(s.requester.account.address));
-    expect(await s.publicClient.getBalance({ address: s.hub.address })).toBe(before + PRICE + 5n);
+    expect(await s.publicClient.getBalance({ address: s.hub.address })).toBe(before + PRICE + 5n + 700_000n);
     expect(await s.hub.read.requestStatus([requestId])).toBe(RequestStatus.PENDING);
     expect(await s.hub.read.requestCount()).toBe(1n);
     expect(await s.hub.read.requestCommitment([request])).toBe(
@@ -77,6 +79,7 @@ describe("InferenceHub.requestInference", () => {
                 { name: "mode", type: "uint8" },
                 { name: "callback", type: "address" },
                 { name: "callbackGasLimit", type: "uint32" },
+                { name: "callbackGasPrice", type: "uint64" },
                 { name: "deadline", type: "uint64" },
                 { name: "fee", type: "uint96" },
               ],
@@ -103,7 +106,7 @@ describe("InferenceHub.requestInference", () => {
   it("args: requestInferenceByRef carries the hash and URI instead of the input", async () => {
     const inputHash = keccak256(toHex("big input"));
     const hash = await s.hub.write.requestInferenceByRef(
-      [LISTING_ID, inputHash, "ipfs://big-input", 1, zeroAddress, 0, now + 100n],
+      [LISTING_ID, inputHash, "ipfs://big-input", 1, zeroAddress, 0, 0n, now + 100n],
       { value: PRICE, account: s.requester.account },
     );
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
@@ -119,39 +122,50 @@ describe("InferenceHub.requestInference", () => {
       s.hub.write.requestInference(args, { value, account: s.requester.account });
     const input = tensorBytes("in");
     const d = now + 600n;
-    await expectRevert(w([LISTING_ID, "0x", 0, zeroAddress, 0, d]), "EmptyInput");
+    await expectRevert(w([LISTING_ID, "0x", 0, zeroAddress, 0, 0n, d]), "EmptyInput");
     await expectRevert(
-      w([LISTING_ID, tensorBytes("big", HUB_LIMITS.maxInlineInputBytes + 1), 0, zeroAddress, 0, d]),
+      w([LISTING_ID, tensorBytes("big", HUB_LIMITS.maxInlineInputBytes + 1), 0, zeroAddress, 0, 0n, d]),
       "InputTooLarge",
       [BigInt(HUB_LIMITS.maxInlineInputBytes + 1), BigInt(HUB_LIMITS.maxInlineInputBytes)],
     );
-    await expectRevert(w([LISTING_ID, input, 3, zeroAddress, 0, d]), "InvalidMode", [3]);
+    await expectRevert(w([LISTING_ID, input, 3, zeroAddress, 0, 0n, d]), "InvalidMode", [3]);
     const unknown = keccak256(toHex("unknown"));
-    await expectRevert(w([unknown, input, 0, zeroAddress, 0, d]), "ModelNotAvailable", [unknown]);
-    await expectRevert(w([NONE_ONLY_LISTING_ID, input, 1, zeroAddress, 0, d]), "ModeNotSupported", [
+    await expectRevert(w([unknown, input, 0, zeroAddress, 0, 0n, d]), "ModelNotAvailable", [unknown]);
+    await expectRevert(w([NONE_ONLY_LISTING_ID, input, 1, zeroAddress, 0, 0n, d]), "ModeNotSupported", [
       NONE_ONLY_LISTING_ID,
       1,
     ]);
-    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, d], PRICE - 1n), "FeeTooLow", [
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, d], PRICE - 1n), "FeeTooLow", [
       PRICE - 1n,
       PRICE,
     ]);
-    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, now]), "InvalidDeadline");
+    // The callback gas escrow comes on top of the price.
     await expectRevert(
-      w([LISTING_ID, input, 0, s.consumer.address, HUB_LIMITS.maxCallbackGasLimit + 1, d]),
+      w([LISTING_ID, input, 0, s.consumer.address, 100_000, 10n, d], PRICE + 999_999n),
+      "FeeTooLow",
+      [PRICE - 1n, PRICE],
+    );
+    await expectRevert(
+      w([LISTING_ID, input, 0, s.consumer.address, 100_000, 10n, d], 999_999n),
+      "FeeTooLow",
+      [0n, PRICE],
+    );
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, now]), "InvalidDeadline");
+    await expectRevert(
+      w([LISTING_ID, input, 0, s.consumer.address, HUB_LIMITS.maxCallbackGasLimit + 1, 0n, d]),
       "CallbackGasLimitTooHigh",
       [HUB_LIMITS.maxCallbackGasLimit + 1, HUB_LIMITS.maxCallbackGasLimit],
     );
     const big = 2n ** 96n;
     await conn.networkHelpers.setBalance(s.requester.account.address, big * 2n);
-    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, d], big), "FeeTooHigh", [big]);
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, d], big), "FeeTooHigh", [big]);
     const r = (a: Parameters<typeof s.hub.write.requestInferenceByRef>[0]) =>
       s.hub.write.requestInferenceByRef(a, { value: PRICE, account: s.requester.account });
     await expectRevert(
-      r([LISTING_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, d]),
+      r([LISTING_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, 0n, d]),
       "EmptyInput",
     );
-    await expectRevert(r([LISTING_ID, keccak256("0x01"), "", 0, zeroAddress, 0, d]), "MissingInputURI");
+    await expectRevert(r([LISTING_ID, keccak256("0x01"), "", 0, zeroAddress, 0, 0n, d]), "MissingInputURI");
   });
 
   it("error: a disabled model (modes = 0) takes no requests", async () => {

@@ -1,4 +1,4 @@
-import { type Hex, keccak256, toHex, zeroHash } from "viem";
+import { createWalletClient, custom, getAddress, type Hex, keccak256, toHex, zeroHash } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectRevert } from "./helpers/errors.js";
 import { account, connect, deploySystem, type System } from "./helpers/fixture.js";
@@ -28,7 +28,7 @@ describe("InferenceHub.settleBatch", () => {
   async function header(root: Hex, count = 1, batchId?: bigint): Promise<BatchHeader> {
     return {
       configDigest: await s.registry.read.configDigest(),
-      batchId: batchId ?? s.takeBatchId(),
+      batchId: batchId ?? (await s.takeBatchId()),
       root,
       count,
     };
@@ -67,22 +67,47 @@ describe("InferenceHub.settleBatch", () => {
     await s.settle(results, [2, 0, 3, 1]);
   });
 
-  it("behavior: batch ids may skip but never repeat or decrease", async () => {
+  it("behavior: the submitting verifier is the batch's settler; a relayer's submission credits the first signer", async () => {
     const root = buildTree(fakeResults(1, s.executorSigners[0]!.address)).root as Hex;
-    const h10 = await header(root, 1, 10n);
-    await s.hub.write.settleBatch([h10, await s.signHeader(h10, [0, 1, 2])]);
-    const again = await header(root, 1, 10n);
-    await expectRevert(
-      s.hub.write.settleBatch([again, await s.signHeader(again, [0, 1, 2])]),
-      "BatchIdNotIncreasing",
-      [10n, 10n],
-    );
-    const lower = await header(root, 1, 9n);
-    await expectRevert(
-      s.hub.write.settleBatch([lower, await s.signHeader(lower, [0, 1, 2])]),
-      "BatchIdNotIncreasing",
-      [9n, 10n],
-    );
+    // A signer submits: it is the settler.
+    const key = s.verifierSigners[2]!;
+    await conn.networkHelpers.setBalance(key.address, 10n ** 18n);
+    const h1 = await header(root, 1);
+    const client = createWalletClient({ account: key, transport: custom(conn.provider) });
+    const hash = await client.writeContract({
+      address: s.hub.address,
+      abi: s.hub.abi,
+      functionName: "settleBatch",
+      args: [h1, await s.signHeader(h1, [0, 1, 2])],
+      chain: null,
+    });
+    await s.publicClient.waitForTransactionReceipt({ hash });
+    expect((await s.hub.read.batchInfo([h1.batchId]))[1]).toBe(getAddress(key.address));
+    // Anyone else (a relayer, or a front-runner copying the signatures) earns nothing: the first signer does.
+    const h2 = await header(root, 1);
+    await s.hub.write.settleBatch([h2, await s.signHeader(h2, [3, 1, 2])], {
+      account: s.wallets[18]!.account,
+    });
+    expect((await s.hub.read.batchInfo([h2.batchId]))[1]).toBe(getAddress(s.verifierSigners[3]!.address));
+  });
+
+  it("behavior: sequence numbers are consecutive; the round bits are free; nothing repeats", async () => {
+    const root = buildTree(fakeResults(1, s.executorSigners[0]!.address)).root as Hex;
+    const settle = async (batchId: bigint) => {
+      const h = await header(root, 1, batchId);
+      return s.hub.write.settleBatch([h, await s.signHeader(h, [0, 1, 2])]);
+    };
+    // A quorum cannot jump ahead (which would stop settlement at the top of the id space).
+    await expectRevert(settle(10n), "BatchIdNotNext", [10n, 0n]);
+    await expectRevert(settle((1n << 64n) - 1n), "BatchIdNotNext", [(1n << 64n) - 1n, 0n]);
+    // Sequence 1 in round 3, then sequence 2 in round 0.
+    const round3 = (3n << 40n) | 1n;
+    await settle(round3);
+    expect(await s.hub.read.lastBatchId()).toBe(round3);
+    await expectRevert(settle(round3), "BatchIdNotNext", [round3, round3]);
+    await expectRevert(settle(1n), "BatchIdNotNext", [1n, round3]);
+    await settle(2n);
+    await expectRevert(settle(4n), "BatchIdNotNext", [4n, 2n]);
   });
 
   it("behavior: verifyResult is false for unknown batches, wrong fields and wrong proofs", async () => {

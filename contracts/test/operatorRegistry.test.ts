@@ -337,6 +337,41 @@ describe("OperatorRegistry", () => {
       }
     });
 
+    it("behavior: raising the minimum verifier stake drops under-staked members; they no longer count to a quorum", async () => {
+      for (const i of [0, 1, 2]) {
+        await s.registry.write.addStake({ account: s.verifierOwners[i]!.account, value: 1n });
+      }
+      const [before] = await s.registry.read.verifierConfig();
+      await s.registry.write.setMinStakes([
+        REGISTRY_PARAMS.minExecutorStake,
+        REGISTRY_PARAMS.minVerifierStake + 1n,
+      ]);
+      const [digest, count, f, signers] = await s.registry.read.verifierConfig();
+      expect(digest).not.toBe(before);
+      expect(count).toBe(2n);
+      expect(f).toBe(2);
+      expect(signers).toEqual([0, 1, 2].map((i) => getAddress(s.verifierSigners[i]!.address)));
+      expect(await s.registry.read.verifierIndex([s.verifierSigners[3]!.address])).toEqual([false, 0n]);
+      const header = {
+        configDigest: digest,
+        batchId: await s.takeBatchId(),
+        root: keccak256(toHex("root")),
+        count: 1,
+      };
+      await expectRevert(
+        s.hub.write.settleBatch([header, await s.signHeader(header, [0, 1, 3])]),
+        "SignerNotInConfig",
+        [getAddress(s.verifierSigners[3]!.address)],
+      );
+      await s.hub.write.settleBatch([header, await s.signHeader(header, [0, 1, 2])]);
+      // Lowering it again changes nothing (members are re-added by governance only).
+      await s.registry.write.setMinStakes([
+        REGISTRY_PARAMS.minExecutorStake,
+        REGISTRY_PARAMS.minVerifierStake,
+      ]);
+      expect((await s.registry.read.verifierConfig())[0]).toBe(digest);
+    });
+
     it("error: malformed sets and non-verifier members", async () => {
       const v = s.verifierSigners.map((x) => x.address);
       await expectRevert(s.registry.write.setVerifierConfig([[], 0]), "InvalidVerifierConfig", [0n, 0]);
@@ -406,9 +441,11 @@ describe("OperatorRegistry", () => {
       await s.registry.write.setDelays([10n, 11n]);
       expect(await s.registry.read.challengeWindow()).toBe(10n);
       await expectRevert(s.registry.write.setDelays([10n, 10n]), "InvalidDelays", [10n, 10n]);
-      await s.registry.write.setSlashingParams([s.wallets[3]!.account.address, 10_000]);
-      expect(await s.registry.read.challengerShareBps()).toBe(10_000);
-      await expectRevert(s.registry.write.setSlashingParams([s.treasury, 10_001]), "InvalidShare", [10_001]);
+      await s.registry.write.setSlashingParams([s.wallets[3]!.account.address, 1_000]);
+      expect(await s.registry.read.challengerShareBps()).toBe(1_000);
+      // The challenger's reward is a bounty: at most MAX_CHALLENGER_SHARE_BPS (10 %), so self-reporting never pays.
+      expect(await s.registry.read.MAX_CHALLENGER_SHARE_BPS()).toBe(1_000);
+      await expectRevert(s.registry.write.setSlashingParams([s.treasury, 1_001]), "InvalidShare", [1_001]);
       await expectRevert(s.registry.write.setSlashingParams([zeroAddress, 1]), "ZeroAddress");
       await s.registry.write.setMinStakes([REGISTRY_PARAMS.minExecutorStake + 1n, 0n]);
       expect(await s.registry.read.isActiveExecutor([s.executorSigners[0]!.address])).toBe(false);
@@ -454,7 +491,7 @@ describe("OperatorRegistry", () => {
       await expectRevert(
         s.registry.write.claim([s.models.address], { account: owner.account }),
         "TransferFailed",
-        [getAddress(s.models.address), REGISTRY_PARAMS.minExecutorStake / 2n],
+        [getAddress(s.models.address), REGISTRY_PARAMS.minExecutorStake / 10n],
       );
     });
   });

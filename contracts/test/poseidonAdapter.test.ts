@@ -72,6 +72,20 @@ describe("PoseidonGroth16Adapter", () => {
     expect(y).toEqual([5n, P - 7n, 0n]);
   });
 
+  it("behavior: a uint8 input is packed 31 bytes per field element, little-endian, like @opg/zk packInput", async () => {
+    const data = Uint8Array.from({ length: 40 }, (_, i) => (i * 53 + 7) % 256);
+    const input = encodeOne({ px: { dtype: "uint8", dims: [1, 40], data } });
+    const { adapter } = await deploy({ inputHeader: input.header, inputSize: 40 });
+    expect(await adapter.read.inputPacked()).toBe(true);
+    const [ok, x] = await adapter.read.quantizedInput([input.bytes]);
+    expect(ok).toBe(true);
+    const pack = (bytes: Uint8Array) => bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
+    expect(x).toEqual([pack(data.subarray(0, 31)), pack(data.subarray(31))]);
+    // Another length is not this model's input.
+    const short = encodeOne({ px: { dtype: "uint8", dims: [1, 39], data: data.subarray(0, 39) } });
+    expect((await adapter.read.quantizedInput([short.bytes]))[0]).toBe(false);
+  });
+
   it("error: tensors of another shape, dtype, name or length are not this model's", async () => {
     const { adapter } = await deploy();
     const bad = [

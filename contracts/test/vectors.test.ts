@@ -331,7 +331,7 @@ describe(`protocol vectors (${fromFile ? "packages/protocol/vectors/protocol-vec
         // Settle the vector root as a batch of the fixture's verifier set.
         const h0 = {
           configDigest: await s.registry.read.configDigest(),
-          batchId: s.takeBatchId(),
+          batchId: await s.takeBatchId(),
           root: m.root,
           count: m.values.length,
         };

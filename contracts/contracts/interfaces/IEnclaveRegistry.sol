@@ -58,12 +58,18 @@ interface IEnclaveRegistry is IQuorumErrors {
     /// (ModelRegistry.isMeasurementAllowed of the listing).
     function isEnclaveAllowed(address enclaveKey, bytes32 listingId) external view returns (bool);
 
-    /// @notice Checks a TEE result on chain: `signature` (65 bytes, low s) over the raw `resultHash` recovers to
-    /// an enclave key that {isEnclaveAllowed} for `listingId`. Returns the recovered key (zero if none).
-    function checkEnclaveResult(bytes32 listingId, bytes32 resultHash, bytes calldata signature)
-        external
-        view
-        returns (bool valid, address enclaveKey);
+    /// @notice Checks a TEE result on chain: `signature` (65 bytes, low s) over the raw
+    /// `resultHash = keccak256(abi.encode(requestId, modelId, inputHash, outputHash, executor))`, computed here
+    /// from the fields with `modelId` the listing's, recovers to an enclave key that {isEnclaveAllowed} for
+    /// `listingId`. Returns the recovered key (zero if none).
+    function checkEnclaveResult(
+        bytes32 listingId,
+        bytes32 requestId,
+        bytes32 inputHash,
+        bytes32 outputHash,
+        address executor,
+        bytes calldata signature
+    ) external view returns (bool valid, address enclaveKey);
 
     /// @notice The EIP-712 digest verifiers sign for `r`.
     function enclaveRegistrationDigest(EnclaveRegistration calldata r) external view returns (bytes32);

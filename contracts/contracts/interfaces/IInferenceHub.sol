@@ -38,6 +38,10 @@ interface IInferenceHub is IQuorumErrors {
     );
     /// @notice An expired request was refunded (credited to the requester).
     event Refunded(bytes32 indexed requestId, address indexed requester, uint256 amount);
+    /// @notice Fees of a slashed key were forfeited to the treasury (at the slash, or when withdrawn later).
+    event FeesForfeited(address indexed account, address indexed treasury, uint256 amount);
+    /// @notice The deliverer was credited `paid` wei for the callback's `gasUsed` from the request's escrow.
+    event CallbackGasReimbursed(bytes32 indexed requestId, address indexed deliverer, uint256 gasUsed, uint256 paid);
     /// @notice A balance was withdrawn.
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
     /// @notice An executor key signed two results with different output hashes for one request.
@@ -84,7 +88,7 @@ interface IInferenceHub is IQuorumErrors {
     /// @notice The request's deadline has not passed yet.
     error RequestNotExpired(bytes32 requestId, uint64 deadline);
     /// @notice batchId must exceed the last settled batch id.
-    error BatchIdNotIncreasing(uint64 batchId, uint64 lastBatchId);
+    error BatchIdNotNext(uint64 batchId, uint64 lastBatchId);
     /// @notice Batch root or count is zero.
     error EmptyBatch();
     /// @notice A signature is malformed, malleable (high s) or does not recover.
@@ -118,13 +122,16 @@ interface IInferenceHub is IQuorumErrors {
 
     // ------------------------------------------------------------------ requests
 
-    /// @notice Requests inference with the input inline; escrows `msg.value` (>= the listing's price) as the fee.
+    /// @notice Requests inference with the input inline; escrows `callbackGasLimit * callbackGasPrice` for the
+    /// callback's gas and the rest of `msg.value` (>= the listing's price) as the fee.
     /// @param listingId The ModelRegistry listing the requester trusts; the request's modelId is the listing's.
     /// @param input Canonical tensor encoding of the inputs (1..MAX_INLINE_INPUT_BYTES bytes); inputHash = keccak256(input).
     /// @param mode 0 NONE, 1 ZK, 2 TEE; must be supported by the model.
     /// @param callback Contract implementing IInferenceConsumer, or zero for none.
     /// @param callbackGasLimit Gas given to the callback (<= MAX_CALLBACK_GAS_LIMIT).
-    /// @param deadline Unix time; delivery allowed until and including it, refund after it.
+    /// @param callbackGasPrice Highest gas price (wei) the deliverer is reimbursed at for the callback's gas.
+    /// @param deadline Unix time; delivery allowed until and including it (results settled by then: until
+    /// `deadline + DELIVERY_GRACE`), refund after `deadline + DELIVERY_GRACE`.
     /// @return requestId `keccak256(abi.encode(chainId, hub, nonce))`.
     function requestInference(
         bytes32 listingId,
@@ -132,6 +139,7 @@ interface IInferenceHub is IQuorumErrors {
         uint8 mode,
         address callback,
         uint32 callbackGasLimit,
+        uint64 callbackGasPrice,
         uint64 deadline
     ) external payable returns (bytes32 requestId);
 
@@ -146,6 +154,7 @@ interface IInferenceHub is IQuorumErrors {
         uint8 mode,
         address callback,
         uint32 callbackGasLimit,
+        uint64 callbackGasPrice,
         uint64 deadline
     ) external payable returns (bytes32 requestId);
 
@@ -153,7 +162,10 @@ interface IInferenceHub is IQuorumErrors {
 
     /// @notice Settles a batch root signed by f + 1 distinct members of the current verifier set (EIP-712
     /// `BatchRoot`, low-s). Stores only the root; cost does not depend on the batch size.
-    /// @param header {configDigest, batchId (> lastBatchId), root, count}.
+    /// The verifier that submits (when it is one of the signers; else the first signer) is recorded as the
+    /// batch's settler and earns `VERIFIER_FEE_BPS` of the fee of each of its results when delivered.
+    /// @param header {configDigest, batchId, root, count}; the low 40 bits of batchId (the sequence number) must
+    /// be those of lastBatchId + 1, the high 24 bits (the agreement round) are free.
     /// @param signatures 65-byte r‖s‖v signatures by verifier keys, in any order.
     function settleBatch(BatchHeader calldata header, bytes[] calldata signatures) external;
 
@@ -176,10 +188,12 @@ interface IInferenceHub is IQuorumErrors {
         returns (bool);
 
     /// @notice Delivers a settled result: anyone may call. Checks the request record against its commitment,
-    /// the deadline, `outputHash = keccak256(output)` and inclusion of
+    /// the deadline (or, for a batch settled by the deadline, `deadline + DELIVERY_GRACE`),
+    /// `outputHash = keccak256(output)` and inclusion of
     /// `(requestId, request.modelId, request.inputHash, outputHash, executor)` in batch `batchId`; marks the
-    /// request delivered, credits the fee to `executor` (pull payment, see {withdraw}) and calls the callback
-    /// with exactly `callbackGasLimit` gas. A reverting callback does not revert delivery.
+    /// request delivered, credits `VERIFIER_FEE_BPS` of the fee to the batch's settler and the rest to `executor`
+    /// (pull payments, see {withdraw}) and calls the callback with exactly `callbackGasLimit` gas. A reverting
+    /// callback does not revert delivery.
     /// @param requestId The request.
     /// @param request The request record from `InferenceRequested`.
     /// @param output Canonical tensor encoding of the outputs.
@@ -212,12 +226,13 @@ interface IInferenceHub is IQuorumErrors {
         bytes calldata zkProof
     ) external returns (bool callbackSuccess);
 
-    /// @notice Refunds an undelivered request after its deadline; anyone may call. The fee is credited to the
-    /// requester (see {withdraw}).
+    /// @notice Refunds an undelivered request once `deadline + DELIVERY_GRACE` has passed; anyone may call. The
+    /// fee is credited to the requester (see {withdraw}).
     function refund(bytes32 requestId, Request calldata request) external;
 
-    /// @notice Withdraws the balance (executor fees, refunds) of `account` to `to`. Callable by `account`, or
-    /// by the registry owner of `account` when it is an operator signing key.
+    /// @notice Withdraws the balance (executor fees, settlement shares, refunds) of `account` to `to`. Callable
+    /// by `account`, or by the registry owner of `account` when it is an operator signing key. The balance of a
+    /// slashed (burned) key is forfeited to the treasury instead (returns 0).
     /// @return amount Wei sent.
     function withdraw(address account, address payable to) external returns (uint256 amount);
 
@@ -244,6 +259,9 @@ interface IInferenceHub is IQuorumErrors {
     ) external returns (uint256 slashed);
 
     // ------------------------------------------------------------------ views
+
+    /// @notice A settled batch: its root, the verifier paid for settling it and when it settled (zeros if none).
+    function batchInfo(uint64 batchId) external view returns (bytes32 root, address settler, uint64 settledAt);
 
     /// @notice Root of a settled batch (zero if none).
     function batchRoot(uint64 batchId) external view returns (bytes32);

@@ -126,7 +126,7 @@ interface IOperatorRegistry is IQuorumErrors {
     error NotAnActiveVerifier(address signer);
     /// @notice `unbondingDelay` must exceed `challengeWindow`.
     error InvalidDelays(uint64 challengeWindow, uint64 unbondingDelay);
-    /// @notice Challenger share above 100 %.
+    /// @notice Challenger share above MAX_CHALLENGER_SHARE_BPS.
     error InvalidShare(uint16 challengerShareBps);
     /// @notice Ownership cannot be renounced.
     error RenounceDisabled();
@@ -185,16 +185,20 @@ interface IOperatorRegistry is IQuorumErrors {
     /// @param f Quorum is f + 1 signatures; f + 1 <= signers.length.
     function setVerifierConfig(address[] calldata signers, uint8 f) external;
 
-    /// @notice Sets the minimum stakes.
+    /// @notice Sets the minimum stakes. Verifier set members whose stake is now below the minimum leave the set
+    /// (a new config digest), so they never count towards a quorum.
     function setMinStakes(uint256 minExecutorStake, uint256 minVerifierStake) external;
 
     /// @notice Sets the challenge window and the unbonding delay (`unbondingDelay > challengeWindow`).
     function setDelays(uint64 challengeWindow, uint64 unbondingDelay) external;
 
-    /// @notice Sets the treasury and the challenger's share of slashed stake.
+    /// @notice Sets the treasury and the challenger's share of slashed stake (at most MAX_CHALLENGER_SHARE_BPS).
     function setSlashingParams(address treasury, uint16 challengerShareBps) external;
 
     // ------------------------------------------------------------------ views
+
+    /// @notice Receives the slashed stake beyond the challenger's share, and forfeited fees.
+    function treasury() external view returns (address);
 
     /// @notice The operator record of `owner`.
     function getOperator(address owner) external view returns (Operator memory);

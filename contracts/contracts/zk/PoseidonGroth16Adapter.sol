@@ -15,7 +15,9 @@ import {Groth16} from "../libraries/Groth16.sol";
 /// Tensors are the protocol's canonical encoding of one tensor: a fixed header (version, count, name, dtype,
 /// rank, dims: its keccak256 and length are pinned at deployment) followed by little-endian elements. The
 /// input is float32 and is quantized exactly like the opg zk package: q = floor(x * 2^scaleBits + 1/2), refused unless
-/// q lies in [-2^(valueBits-1), 2^(valueBits-1)). The output is int64 fixed point (what ZK results carry).
+/// q lies in [-2^(valueBits-1), 2^(valueBits-1)); or uint8 (e.g. pixels), committed packed: 31 bytes per field element,
+/// little-endian (P_k = sum_j x[31k + j] * 256^j), which the circuit range-checks and packs the same way. The output is
+/// int64 fixed point (what ZK results carry).
 /// Negative values are the field elements p - |q|.
 ///
 /// VectorCommit(v): h_0 = 0; for each block of up to 16 elements h_k = PoseidonEx(block, initialState =
@@ -31,7 +33,7 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         address groth16Verifier;
         /// @dev Hash of the verification key `groth16Verifier` embeds (see {IZkVerifier.verificationKeyHash}).
         bytes32 verificationKeyHash;
-        /// @dev Canonical encoding of the input tensor up to its first element.
+        /// @dev Canonical encoding of the input tensor up to its first element (dtype float32, or uint8: packed).
         bytes inputHeader;
         /// @dev Number of input elements.
         uint32 inputSize;
@@ -45,7 +47,8 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         uint8 valueBits;
         /// @dev PoseidonEx(16) hasher; required when a vector has 16 elements or more.
         address fullBlockHasher;
-        /// @dev PoseidonEx(inputSize % 16) hasher; required unless 16 divides inputSize.
+        /// @dev PoseidonEx(m % 16) hasher for the m committed input elements (m = inputSize, or ceil(inputSize / 31)
+        /// for a uint8 input); required unless 16 divides m.
         address inputTailHasher;
         /// @dev PoseidonEx(outputSize % 16) hasher; required unless 16 divides outputSize.
         address outputTailHasher;
@@ -56,6 +59,8 @@ contract PoseidonGroth16Adapter is IZkVerifier {
 
     uint256 private constant BLOCK = 16;
     uint8 private constant DTYPE_FLOAT32 = 1;
+    uint8 private constant DTYPE_UINT8 = 2;
+    uint256 private constant PACK = 31;
     uint8 private constant DTYPE_INT64 = 7;
 
     /// @notice The model this adapter verifies for.
@@ -70,6 +75,8 @@ contract PoseidonGroth16Adapter is IZkVerifier {
     uint256 public immutable inputHeaderLength;
     /// @notice Number of input elements.
     uint256 public immutable inputSize;
+    /// @notice True when the input is uint8, committed packed (31 per field element).
+    bool public immutable inputPacked;
     /// @notice keccak256 of the output tensor's header.
     bytes32 public immutable outputHeaderHash;
     /// @notice Length of the output tensor's header.
@@ -93,11 +100,13 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         if (c.inputSize == 0 || c.outputSize == 0) revert InvalidAdapterConfig("empty tensor");
         if (c.scaleBits == 0 || c.scaleBits > 24) revert InvalidAdapterConfig("scaleBits not in [1, 24]");
         if (c.valueBits <= c.scaleBits || c.valueBits > 64) revert InvalidAdapterConfig("valueBits not in (scaleBits, 64]");
-        _checkHeader(c.inputHeader, DTYPE_FLOAT32, c.inputSize);
+        bool packed = c.inputHeader.length > 5 && _dtypeOf(c.inputHeader) == DTYPE_UINT8;
+        _checkHeader(c.inputHeader, packed ? DTYPE_UINT8 : DTYPE_FLOAT32, c.inputSize);
+        uint256 committed = packed ? (c.inputSize + PACK - 1) / PACK : c.inputSize;
         _checkHeader(c.outputHeader, DTYPE_INT64, c.outputSize);
-        bool needsFull = c.inputSize >= BLOCK || c.outputSize >= BLOCK;
+        bool needsFull = committed >= BLOCK || c.outputSize >= BLOCK;
         if (needsFull && c.fullBlockHasher.code.length == 0) revert InvalidAdapterConfig("fullBlockHasher has no code");
-        if (c.inputSize % BLOCK != 0 && c.inputTailHasher.code.length == 0) {
+        if (committed % BLOCK != 0 && c.inputTailHasher.code.length == 0) {
             revert InvalidAdapterConfig("inputTailHasher has no code");
         }
         if (c.outputSize % BLOCK != 0 && c.outputTailHasher.code.length == 0) {
@@ -109,6 +118,7 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         inputHeaderHash = keccak256(c.inputHeader);
         inputHeaderLength = c.inputHeader.length;
         inputSize = c.inputSize;
+        inputPacked = packed;
         outputHeaderHash = keccak256(c.outputHeader);
         outputHeaderLength = c.outputHeader.length;
         outputSize = c.outputSize;
@@ -159,10 +169,18 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         signals[3] = uint256(uint160(executor));
     }
 
-    /// @notice The quantized input elements as field elements.
+    /// @notice The committed input elements as field elements: quantized float32 elements, or packed uint8 bytes.
     function quantizedInput(bytes calldata input) public view returns (bool ok, uint256[] memory v) {
         uint256 h = inputHeaderLength;
         uint256 n = inputSize;
+        if (inputPacked) {
+            if (input.length != h + n || keccak256(input[:h]) != inputHeaderHash) return (false, v);
+            v = new uint256[]((n + PACK - 1) / PACK);
+            for (uint256 i = 0; i < n; ++i) {
+                v[i / PACK] |= uint256(uint8(input[h + i])) << (8 * (i % PACK));
+            }
+            return (true, v);
+        }
         if (input.length != h + 4 * n || keccak256(input[:h]) != inputHeaderHash) return (false, v);
         v = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
@@ -255,6 +273,12 @@ contract PoseidonGroth16Adapter is IZkVerifier {
             ok := and(success, eq(returndatasize(), 0x20))
             out := mload(0x00)
         }
+    }
+
+    /// The dtype byte of a one-tensor header (after version, count and the name).
+    function _dtypeOf(bytes memory header) private pure returns (uint8) {
+        uint256 nameLength = uint256(uint8(header[3])) | (uint256(uint8(header[4])) << 8);
+        return header.length > 5 + nameLength ? uint8(header[5 + nameLength]) : 0;
     }
 
     /// The header of a one-tensor canonical encoding: version 1, count 1, name, dtype, rank, dims whose

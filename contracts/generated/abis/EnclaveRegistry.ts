@@ -220,8 +220,23 @@ export const enclaveRegistryAbi = [
       },
       {
         "internalType": "bytes32",
-        "name": "resultHash",
+        "name": "requestId",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "inputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "executor",
+        "type": "address"
       },
       {
         "internalType": "bytes",

@@ -249,6 +249,11 @@ export const exampleClassifierConsumerAbi = [
       },
       {
         "internalType": "uint64",
+        "name": "callbackGasPrice",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
         "name": "deadline",
         "type": "uint64"
       }

@@ -53,7 +53,7 @@ export const inferenceHubAbi = [
         "type": "uint64"
       }
     ],
-    "name": "BatchIdNotIncreasing",
+    "name": "BatchIdNotNext",
     "type": "error"
   },
   {
@@ -502,6 +502,37 @@ export const inferenceHubAbi = [
   },
   {
     "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "requestId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "deliverer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "gasUsed",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "CallbackGasReimbursed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
     "inputs": [],
     "name": "EIP712DomainChanged",
     "type": "event"
@@ -535,6 +566,31 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "ExecutorEquivocationProven",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "treasury",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeesForfeited",
     "type": "event"
   },
   {
@@ -594,6 +650,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -747,12 +808,38 @@ export const inferenceHubAbi = [
   },
   {
     "inputs": [],
+    "name": "BATCH_SEQUENCE_BITS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "CALLBACK_GAS_RESERVE",
     "outputs": [
       {
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DELIVERY_GRACE",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -876,6 +963,19 @@ export const inferenceHubAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "VERIFIER_FEE_BPS",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -889,6 +989,35 @@ export const inferenceHubAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "batchInfo",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "settler",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "settledAt",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -1163,6 +1292,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -1442,6 +1576,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
             "name": "deadline",
             "type": "uint64"
           },
@@ -1499,6 +1638,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -1569,6 +1713,11 @@ export const inferenceHubAbi = [
       },
       {
         "internalType": "uint64",
+        "name": "callbackGasPrice",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
         "name": "deadline",
         "type": "uint64"
       }
@@ -1615,6 +1764,11 @@ export const inferenceHubAbi = [
         "internalType": "uint32",
         "name": "callbackGasLimit",
         "type": "uint32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "callbackGasPrice",
+        "type": "uint64"
       },
       {
         "internalType": "uint64",
@@ -1813,6 +1967,11 @@ export const inferenceHubAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "callbackGasPrice",
+            "type": "uint64"
           },
           {
             "internalType": "uint64",

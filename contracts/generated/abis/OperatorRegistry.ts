@@ -782,6 +782,19 @@ export const operatorRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_CHALLENGER_SHARE_BPS",
+    "outputs": [
+      {
+        "internalType": "uint16",
+        "name": "",
+        "type": "uint16"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_VERIFIERS",
     "outputs": [
       {

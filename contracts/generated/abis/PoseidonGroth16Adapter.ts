@@ -140,6 +140,19 @@ export const poseidonGroth16AdapterAbi = [
   },
   {
     "inputs": [],
+    "name": "inputPacked",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "inputSize",
     "outputs": [
       {

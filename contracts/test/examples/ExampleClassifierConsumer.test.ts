@@ -94,7 +94,7 @@ describe("ExampleClassifierConsumer", () => {
   /** A user classifies through the dApp; returns the hub's request id and record. */
   async function classify(input: Hex = scores([1, 2, 3]), value = PRICE) {
     const user = s.wallets[17]!;
-    const hash = await consumer.write.classify([input, now + 3_600n], { account: user.account, value });
+    const hash = await consumer.write.classify([input, 0n, now + 3_600n], { account: user.account, value });
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
     const [event] = parseEventLogs({ abi: s.hub.abi, logs: receipt.logs, eventName: "InferenceRequested" });
     if (!event) throw new Error("no InferenceRequested");
@@ -130,6 +130,7 @@ describe("ExampleClassifierConsumer", () => {
       mode: ProofMode.NONE,
       callback: getAddress(consumer.address),
       callbackGasLimit: CALLBACK_GAS,
+      callbackGasPrice: 0n,
       deadline: now + 3_600n,
       fee: PRICE,
     });
@@ -266,7 +267,7 @@ describe("ExampleClassifierConsumer", () => {
   it("behavior: a callback for a request the dApp did not make reverts, and the hub still delivers", async () => {
     // Someone requests directly at the hub, naming the dApp as callback.
     const hash = await s.hub.write.requestInference(
-      [LISTING_ID, scores([1]), ProofMode.NONE, consumer.address, CALLBACK_GAS, now + 3_600n],
+      [LISTING_ID, scores([1]), ProofMode.NONE, consumer.address, CALLBACK_GAS, 0n, now + 3_600n],
       { value: PRICE, account: s.wallets[16]!.account },
     );
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
@@ -276,13 +277,14 @@ describe("ExampleClassifierConsumer", () => {
     const { callbackSuccess } = await deliver(args);
     expect(callbackSuccess).toBe(false);
     expect(await s.hub.read.requestStatus([requestId])).toBe(RequestStatus.DELIVERED);
-    expect(await s.hub.read.balanceOf([args[3]])).toBe(PRICE);
+    expect(await s.hub.read.balanceOf([args[3]])).toBe(PRICE - PRICE / 10n);
     expect((await consumer.read.classifications([requestId]))[1]).toBe(Status.None);
   });
 
   it("behavior: the owner withdraws the refund of an expired request", async () => {
     const { requestId, request } = await classify();
-    await conn.networkHelpers.time.increaseTo(request.deadline + 1n);
+    // Refundable once the hub's delivery grace period (1 hour) after the deadline is over.
+    await conn.networkHelpers.time.increaseTo(request.deadline + 3_601n);
     await s.hub.write.refund([requestId, request], { account: s.wallets[15]!.account });
     expect(await s.hub.read.balanceOf([consumer.address])).toBe(PRICE);
 
@@ -298,7 +300,10 @@ describe("ExampleClassifierConsumer", () => {
 
   it("error: the hub's request rules apply to classify (fee below the model's price)", async () => {
     expect(
-      await revertName(consumer.write.classify([scores([1]), now + 3_600n], { value: PRICE - 1n }), errors),
+      await revertName(
+        consumer.write.classify([scores([1]), 0n, now + 3_600n], { value: PRICE - 1n }),
+        errors,
+      ),
     ).toBe("FeeTooLow");
   });
 

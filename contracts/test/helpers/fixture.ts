@@ -45,7 +45,7 @@ export const REGISTRY_PARAMS = {
   minVerifierStake: parseEther("2"),
   challengeWindow: 3_600n,
   unbondingDelay: 7_200n,
-  challengerShareBps: 5_000,
+  challengerShareBps: 1_000,
 } as const;
 
 /** Canonical-looking tensor bytes (content is irrelevant to the contracts: they only hash it). */
@@ -70,6 +70,7 @@ export interface RequestRecord {
   mode: number;
   callback: Address;
   callbackGasLimit: number;
+  callbackGasPrice: bigint;
   deadline: bigint;
   fee: bigint;
 }
@@ -182,7 +183,8 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
   await sealZkKey(LISTING_ID);
   const consumer = await viem.deployContract("MockConsumer", [hub.address]);
   const requester = wallets[18]!;
-  let nextBatchId = 1n;
+  /** The next batch id the hub takes (sequence number of the last one + 1, round 0). */
+  const nextBatchId = async () => ((await hub.read.lastBatchId()) & ((1n << 40n) - 1n)) + 1n;
 
   /** Sends requestInference and returns the id and the committed record (from the event). */
   async function request(
@@ -192,6 +194,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
       mode: number;
       callback: Address;
       callbackGasLimit: number;
+      callbackGasPrice: bigint;
       deadline: bigint;
       value: bigint;
       from: (typeof wallets)[number];
@@ -206,6 +209,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
         overrides.mode ?? 0,
         overrides.callback ?? zeroAddress,
         overrides.callbackGasLimit ?? 0,
+        overrides.callbackGasPrice ?? 0n,
         overrides.deadline ?? now + 3_600n,
       ],
       { value: overrides.value ?? PRICE, account: from.account },
@@ -228,7 +232,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
     const tree = buildTree(results);
     const header: BatchHeader = {
       configDigest: await registry.read.configDigest(),
-      batchId: nextBatchId++,
+      batchId: await nextBatchId(),
       root: tree.root as Hex,
       count: results.length,
     };
@@ -281,7 +285,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
     settle,
     resultFor,
     /** Reserves a batch id (for tests that build headers by hand). */
-    takeBatchId: () => nextBatchId++,
+    takeBatchId: nextBatchId,
   };
 }
 

@@ -51,7 +51,7 @@ contract EscrowHandler {
         bytes memory input = abi.encodePacked(ids.length, block.timestamp);
         // The base contract's first listing of the model.
         bytes32 listingId = keccak256(abi.encode(keccak256("sol-test-model"), address(base), uint256(0)));
-        bytes32 id = hub.requestInference{value: fee}(listingId, input, 0, address(0), 0, deadline);
+        bytes32 id = hub.requestInference{value: fee}(listingId, input, 0, address(0), 0, 0, deadline);
         records[id] = Request({
             requester: address(this),
             modelId: keccak256("sol-test-model"),
@@ -60,6 +60,7 @@ contract EscrowHandler {
             mode: 0,
             callback: address(0),
             callbackGasLimit: 0,
+            callbackGasPrice: 0,
             deadline: deadline,
             fee: uint96(fee)
         });
@@ -90,11 +91,11 @@ contract EscrowHandler {
         bytes32 id = ids[pick % ids.length];
         Request memory r = records[id];
         try hub.refund(id, r) {
-            require(status[id] == 1 && block.timestamp > r.deadline, "refunded a non-refundable request");
+            require(status[id] == 1 && block.timestamp > r.deadline + 1 hours, "refunded a non-refundable request");
             status[id] = 3;
             refunded += r.fee;
         } catch {
-            require(status[id] != 1 || block.timestamp <= r.deadline, "expired request not refunded");
+            require(status[id] != 1 || block.timestamp <= r.deadline + 1 hours, "expired request not refunded");
         }
     }
 
@@ -142,11 +143,15 @@ contract EscrowInvariantTest is OpgTestBase {
         }
         _assertEq(handler.feesIn(), handler.paid() + handler.refunded() + held, "fees in != paid + refunded + held");
         // The hub holds exactly the escrow of pending requests plus the credited, unwithdrawn balances.
-        _assertEq(address(hub).balance, held + hub.balanceOf(executor) + hub.balanceOf(address(handler)), "hub balance");
+        _assertEq(
+            address(hub).balance,
+            held + hub.balanceOf(executor) + hub.balanceOf(_settler()) + hub.balanceOf(address(handler)),
+            "hub balance"
+        );
     }
 
     function invariant_hubBalanceCoversEverything() public view {
-        uint256 credited = hub.balanceOf(executor) + hub.balanceOf(address(handler));
+        uint256 credited = hub.balanceOf(executor) + hub.balanceOf(_settler()) + hub.balanceOf(address(handler));
         _assertEq(credited, handler.paid() + handler.refunded() - handler.withdrawn(), "credited");
         _assertEq(address(hub).balance, handler.feesIn() - handler.withdrawn(), "hub balance");
     }

@@ -33,7 +33,7 @@ contract InferenceHubFuzzTest is OpgTestBase {
         BatchHeader memory other =
             BatchHeader({configDigest: h.configDigest, batchId: h.batchId, root: h.root, count: h.count});
         uint8 w = which % 4;
-        if (w == 0) other.batchId = batchId + delta;
+        if (w == 0) other.batchId = batchId + (delta % (uint64(1) << 40 - 1) + 1); // another sequence number
         else if (w == 1) other.root = keccak256(abi.encode(root));
         else if (w == 2) other.count = count == type(uint32).max ? count - 1 : count + 1;
         else other.configDigest = keccak256(abi.encode(h.configDigest));
@@ -44,11 +44,22 @@ contract InferenceHubFuzzTest is OpgTestBase {
         require(!ok, "replayed");
         hub.settleBatch(h, sigs);
         // And never twice.
-        vm.expectRevert(abi.encodeWithSelector(IInferenceHub.BatchIdNotIncreasing.selector, batchId, batchId));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceHub.BatchIdNotNext.selector, batchId, batchId));
         hub.settleBatch(h, sigs);
     }
 
-    /// A settled result is delivered exactly once and the executor is credited exactly the fee.
+    /// Sequence numbers are consecutive: any id whose low 40 bits are not last + 1 is refused; rounds are free.
+    function testFuzz_nextSequenceOnly(uint64 batchId, bytes32 root) public {
+        vm.assume(root != bytes32(0));
+        BatchHeader memory h = BatchHeader({configDigest: registry.configDigest(), batchId: batchId, root: root, count: 1});
+        bool ok;
+        try hub.settleBatch(h, _signBatch(h, 0x7)) {
+            ok = true;
+        } catch {}
+        require(ok == (uint40(batchId) == 1), "only sequence number 1 settles first");
+    }
+
+    /// A settled result is delivered exactly once; the executor and the settling verifier share exactly the fee.
     function testFuzz_deliverOnce(bytes calldata output, uint64 extra, address caller) public {
         vm.assume(caller != address(0) && caller.code.length == 0 && caller != address(vm));
         (bytes32 id, Request memory r) = _request(address(0xBEEF), PRICE + extra, 1 hours, hex"0102");
@@ -56,7 +67,10 @@ contract InferenceHubFuzzTest is OpgTestBase {
         uint64 batchId = _settleSingle(leaf);
         vm.prank(caller);
         hub.deliver(id, r, output, executor, batchId, new bytes32[](0));
-        _assertEq(hub.balanceOf(executor), PRICE + extra, "executor credit");
+        uint256 fee = PRICE + uint256(extra);
+        uint256 share = (fee * hub.VERIFIER_FEE_BPS()) / 10_000;
+        _assertEq(hub.balanceOf(executor), fee - share, "executor credit");
+        _assertEq(hub.balanceOf(_settler()), share, "settler credit");
         _assertEq(hub.requestStatus(id), 2, "status");
         vm.expectRevert(abi.encodeWithSelector(IInferenceHub.AlreadyDelivered.selector, id));
         hub.deliver(id, r, output, executor, batchId, new bytes32[](0));

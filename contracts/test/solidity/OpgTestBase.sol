@@ -45,7 +45,7 @@ abstract contract OpgTestBase {
                 challengeWindow: 1 hours,
                 unbondingDelay: 2 hours,
                 treasury: address(0x7EA5),
-                challengerShareBps: 5_000
+                challengerShareBps: 1_000
             })
         );
         models = new ModelRegistry(registry);
@@ -98,6 +98,11 @@ abstract contract OpgTestBase {
         }
     }
 
+    /// The verifier credited for batches this contract settles (it is no signer: the first signer is).
+    function _settler() internal view returns (address) {
+        return vm.addr(verifierPks[0]);
+    }
+
     /// Settles a one-result batch (root = leaf, empty proof) with 3 signatures; returns its id.
     function _settleSingle(bytes32 leaf) internal returns (uint64 batchId) {
         batchId = nextBatchId++;
@@ -114,7 +119,7 @@ abstract contract OpgTestBase {
         vm.deal(requester, requester.balance + fee);
         vm.prank(requester);
         requestId = hub.requestInference{value: fee}(
-            listingId, input, 0, address(0), 0, uint64(block.timestamp) + ttl
+            listingId, input, 0, address(0), 0, 0, uint64(block.timestamp) + ttl
         );
         r = Request({
             requester: requester,
@@ -124,6 +129,7 @@ abstract contract OpgTestBase {
             mode: 0,
             callback: address(0),
             callbackGasLimit: 0,
+            callbackGasPrice: 0,
             deadline: uint64(block.timestamp) + ttl,
             fee: uint96(fee)
         });

@@ -21,7 +21,11 @@ export type {
   SettleWithProofParams,
   VerifyResultParams,
 } from "./actions/InferenceHubActions.js";
-export { InferenceHubActions, toInferenceRequestedEvent } from "./actions/InferenceHubActions.js";
+export {
+  callbackGasEscrow,
+  InferenceHubActions,
+  toInferenceRequestedEvent,
+} from "./actions/InferenceHubActions.js";
 export type { ListingResolverOptions } from "./actions/ListingResolver.js";
 export { ListingResolver } from "./actions/ListingResolver.js";
 export type { ModelRegistration } from "./actions/ModelRegistryActions.js";

@@ -89,7 +89,7 @@ export async function runDemo(devnet: Devnet, log: (line: string) => void): Prom
         address: dapp,
         abi: exampleClassifierConsumerAbi,
         functionName: "classify",
-        args: [bytesToHex(encodeTensors(irisInput(features))), deadline],
+        args: [bytesToHex(encodeTensors(irisInput(features))), 0n, deadline],
       });
       const receipt = await devnet.net.publicClient.waitForTransactionReceipt({ hash });
       const [requested] = parseEventLogs({

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ChainRetryableError, createChainClient, OpgContracts, TxSender } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
@@ -119,6 +120,40 @@ models
   );
 
 models
+  .command("inspect <file>")
+  .description(
+    "with --zk: compile an ONNX file to its circuit (no setup) and print where the constraints go, per layer",
+  )
+  .option("--zk", "report the ZK circuit (the only report so far)")
+  .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
+  .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
+  .option("--json", "print the report as JSON")
+  .action(
+    async (file: string, opts: { zk?: boolean; scaleBits?: number; valueBits?: number; json?: boolean }) => {
+      if (!opts.zk) throw new InvalidArgumentError("models inspect needs --zk.");
+      const { compileModel, constraintReport, formatConstraintReport, terminateZkEngine } = await import(
+        "@opg/zk"
+      );
+      const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
+        ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
+        ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
+      });
+      const report = constraintReport(compiled.spec);
+      const head = {
+        modelId: compiled.modelId,
+        artifactKey: compiled.artifactKey,
+        scaleBits: compiled.spec.scaleBits,
+        input: compiled.spec.input,
+        constraints: report.total,
+        ceremony: `2^${Math.max(1, Math.ceil(Math.log2(report.total + 5)))}`,
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...head, layers: report.rows }, null, 2)}\n`);
+      else process.stdout.write(`${JSON.stringify(head)}\n${formatConstraintReport(report)}\n`);
+      await terminateZkEngine();
+    },
+  );
+
+models
   .command("list")
   .description("list the stored models")
   .action(() =>
@@ -166,8 +201,20 @@ function intOption(flag: string, value: string): number {
 async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig) {
   const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
   if (!opts.ptau) log("using the development powers-of-tau: fine for devnets, never for production");
-  const { buildZkModel, terminateZkEngine, weightsCommitmentBytes32 } = await import("@opg/zk"); // slow to load: only for --zk
+  const {
+    buildZkModel,
+    compileModel,
+    constraintReport,
+    formatConstraintReport,
+    terminateZkEngine,
+    weightsCommitmentBytes32,
+  } = await import("@opg/zk"); // slow to load: only for --zk
   const { zkArtifactRoots } = await import("./ExecNode.js");
+  const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
+    ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
+    ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
+  });
+  for (const line of formatConstraintReport(constraintReport(compiled.spec)).split("\n")) log(line);
   const artifacts = await buildZkModel(file, {
     cacheDir: zkArtifactRoots(config)[0]!,
     ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),

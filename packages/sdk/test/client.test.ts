@@ -451,6 +451,8 @@ describe("OpgClient.requestOnChain + deliver", () => {
       callbackGasLimit: 150_000,
       fee: PRICE,
     });
+    // The SDK escrows the callback's gas at twice the chain's gas price.
+    expect(req.request.callbackGasPrice).toBeGreaterThan(0n);
     expect(req.input).toBe(bytesOf(inputs));
     expect(await opg.requestStatus(req.requestId)).toBe("pending");
     expect((await opg.findRequest(req.requestId)).request).toEqual(req.request);

@@ -236,7 +236,7 @@ describe("@opg/sdk end to end: hardhat node, 1 opg-exec, 3 opg-verify (f = 1), e
       address: dApp,
       abi: exampleClassifierConsumerAbi,
       functionName: "classify",
-      args: [input, deadline],
+      args: [input, 0n, deadline],
       value: PRICE,
     });
     const receipt = await net.publicClient.waitForTransactionReceipt({ hash: classifyHash });

@@ -78,6 +78,9 @@ export class VerifierCore {
   readonly tee: { verifier: TeeProofVerifier; registrar: EnclaveRegistrar | undefined } | undefined;
   /** ZK mode's proof verifier, when enabled. */
   readonly zk: ZkProofVerifier | undefined;
+  /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
+  private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
+  private readonly logger: Logger;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
     const logger = deps.logger;
@@ -162,6 +165,14 @@ export class VerifierCore {
       logger: logger.child({ module: "batching" }),
       metrics: deps.metrics,
     });
+    this.settlements = deps.chain.watchSettlements({
+      onSettled: (s) => this.coordinator.onSettled(s),
+      checkpoint: {
+        load: async () => this.store.checkpoint("batch-settled"),
+        save: async (block) => this.store.saveCheckpoint("batch-settled", block),
+      },
+    });
+    this.logger = logger;
     this.intake = new ResultIntake(options.intake, {
       validator,
       store: this.store,
@@ -191,6 +202,9 @@ export class VerifierCore {
   };
 
   start(): void {
+    this.settlements
+      .start()
+      .catch((err: unknown) => this.logger.error({ err }, "settlement watcher did not start"));
     this.intake.start();
     this.coordinator.start();
     this.challenger.start();
@@ -199,6 +213,7 @@ export class VerifierCore {
 
   async stop(): Promise<void> {
     await this.tee?.registrar?.stop();
+    await this.settlements.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();

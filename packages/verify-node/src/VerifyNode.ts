@@ -47,6 +47,9 @@ export class VerifyNode {
       write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
       fromBlock: deployment.startBlock,
       publishers: [...(config.chain.publishers as Address[]), deployment.deployer],
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      logger: runtime.logger.child({ module: "settlements" }),
     });
     let attestationVerifier: NitroAttestationVerifier | undefined;
     if (config.tee.enabled) {

@@ -1,9 +1,13 @@
-import { type Hex, keccak256, toHex } from "viem";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { type Address, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { VerifierStore } from "../src/store/VerifierStore.js";
 
 const h = (s: string): Hex => keccak256(toHex(s));
-const proposer = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const proposer: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
 function result(store: VerifierStore, name: string) {
   store.insertResult({
@@ -101,5 +105,71 @@ describe("VerifierStore", () => {
       createdAt: 2,
     });
     expect(second.root).toBe(first.root);
+  });
+
+  it("behavior: a root signed under an older verifier set is replaced; under the same set it never is", () => {
+    const store = new VerifierStore(":memory:");
+    const batch = (configDigest: Hex, root: Hex, createdAt: number) => ({
+      batchId: 3n,
+      configDigest,
+      root,
+      count: 1,
+      resultHashes: [h("a")],
+      proposer,
+      createdAt,
+    });
+    store.recordSignedBatch(batch(h("old"), h("x"), 1));
+    expect(store.recordSignedBatch(batch(h("new"), h("y"), 2))).toMatchObject({
+      configDigest: h("new"),
+      root: h("y"),
+    });
+    expect(store.recordSignedBatch(batch(h("new"), h("z"), 3)).root).toBe(h("y"));
+    store.markBatchSettled(3n, h("y"), 1, undefined);
+    expect(store.recordSignedBatch(batch(h("newer"), h("w"), 4))).toMatchObject({
+      status: "settled",
+      root: h("y"),
+    });
+  });
+
+  it("behavior: two roots for one id are a conflict only under one verifier set", () => {
+    const store = new VerifierStore(":memory:");
+    const sig = (configDigest: Hex, root: Hex) => ({
+      batchId: 1n,
+      root,
+      configDigest,
+      count: 1,
+      verifier: proposer,
+      signature: h("sig") as Hex,
+    });
+    store.insertSignature(sig(h("old"), h("x")));
+    expect(store.conflictingSignature(1n, h("y"), h("new"), proposer)).toBeUndefined();
+    store.insertSignature(sig(h("new"), h("x")));
+    expect(store.signaturesFor(1n, h("x"), h("new"))).toHaveLength(1);
+    expect(store.conflictingSignature(1n, h("y"), h("new"), proposer)?.root).toBe(h("x"));
+  });
+
+  it("behavior: a store from before set-keyed signatures is migrated with its rows", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "opg-store-")), "v.sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE batch_signatures (batch_id INTEGER NOT NULL, root TEXT NOT NULL, config_digest TEXT NOT NULL,
+      count INTEGER NOT NULL, verifier TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (batch_id, root, verifier));
+      CREATE TABLE proposals (batch_id INTEGER NOT NULL, root TEXT NOT NULL, config_digest TEXT NOT NULL, count INTEGER NOT NULL,
+      result_hashes BLOB NOT NULL, proposer TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (batch_id, root));`);
+    old
+      .prepare("INSERT INTO batch_signatures VALUES (1, ?, ?, 1, ?, ?)")
+      .run(h("x"), h("c"), proposer, h("s"));
+    old.close();
+    const store = new VerifierStore(path);
+    expect(store.signaturesFor(1n, h("x"), h("c"))).toHaveLength(1);
+    store.insertSignature({
+      batchId: 1n,
+      root: h("x"),
+      configDigest: h("d"),
+      count: 1,
+      verifier: proposer,
+      signature: h("t"),
+    });
+    expect(store.signaturesFor(1n, h("x"), h("d"))).toHaveLength(1);
+    store.close();
   });
 });

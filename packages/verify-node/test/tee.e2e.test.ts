@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DevRoot, decodeTeeProof, devEnclavePcrs, enclaveMeasurement } from "@opg/attestation";
-import { enclaveRegistryAbi, inferenceHubAbi, modeMask } from "@opg/contracts";
+import { enclaveRegistryAbi, inferenceHubAbi, listingIdOf, modeMask } from "@opg/contracts";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -256,12 +256,18 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     const settled = (await resultAt(verifiers[1]!, ids[1]!))!;
     const proof = decodeTeeProof(hexToBytes(settled["resultProof"] as Hex));
     if (proof.binding !== "enclave-key") throw new Error("expected the enclave-key binding");
-    const resultHash = settled["resultHash"] as Hex;
+    const fields = [
+      settled["requestId"] as Hex,
+      settled["inputHash"] as Hex,
+      settled["outputHash"] as Hex,
+      settled["executor"] as Hex,
+    ] as const;
+    const listing = (modelId: Hex) => listingIdOf(modelId, net.deployment.deployer);
     expect(
       await net.publicClient.readContract({
         ...enclaves,
         functionName: "checkEnclaveResult",
-        args: [TEE_MODEL_ID, resultHash, proof.signature],
+        args: [listing(TEE_MODEL_ID), ...fields, proof.signature],
       }),
     ).toEqual([true, tee.enclave]);
     expect(
@@ -269,7 +275,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
         await net.publicClient.readContract({
           ...enclaves,
           functionName: "checkEnclaveResult",
-          args: [OTHER_MODEL_ID, resultHash, proof.signature],
+          args: [listing(OTHER_MODEL_ID), ...fields, proof.signature],
         })
       )[0],
     ).toBe(false);

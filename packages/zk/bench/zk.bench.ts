@@ -11,9 +11,11 @@
  * measures only these and updates them in bench-results/zk.json.
  * Writes bench-results/zk.json (flat JSON). The larger model's ceremony (2^14 development
  * powers of tau) and artifacts are generated once into the git-ignored cache `.cache/zk/`
- * (override with OPG_ZK_CACHE).
+ * (override with OPG_ZK_CACHE). Then the MNIST models (bench/mnistBench.ts; 2^16 ceremony in the
+ * same cache). OPG_ZK_BENCH=mnist runs only the MNIST part and merges its figures into the
+ * existing bench-results/zk.json.
  */
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +39,7 @@ import {
   ZkVerifier,
 } from "../src/index.js";
 import { benchCeremony } from "./ceremonyBench.js";
+import { benchMnist } from "./mnistBench.js";
 import { measureAdapterGas, measureHasherGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
@@ -192,8 +195,40 @@ async function ceremonyOnly() {
   log(`updated the ceremony figures in ${RESULTS}`);
 }
 
+async function flush(): Promise<void> {
+  await mkdir(join(REPO, "bench-results"), { recursive: true });
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main() {
   if (process.argv.includes("--ceremony")) return ceremonyOnly();
+  const only = process.env["OPG_ZK_BENCH"];
+  if (only === "mnist") {
+    const previous = await readFile(RESULTS, "utf8").then(
+      (t) => JSON.parse(t) as typeof results,
+      () => ({}),
+    );
+    Object.assign(results, previous);
+    results["timestamp_mnist"] = new Date().toISOString();
+    const prover = new ZkProver({ workers: 1 });
+    const baseline = new ZkProver({ workers: 1, engine: "snarkjs" });
+    await Promise.all([prover.start(), baseline.start()]);
+    await benchMnist({
+      results,
+      log,
+      cache: CACHE,
+      prover,
+      baseline,
+      proveMany,
+      quantile,
+      executor: EXECUTOR,
+      flush,
+    });
+    await Promise.all([prover.stop(), baseline.stop()]);
+    await flush();
+    log(`wrote ${RESULTS}`);
+    return;
+  }
   results["timestamp"] = new Date().toISOString();
   results["node"] = process.version;
   results["cpus"] = cpus().length;
@@ -325,6 +360,17 @@ async function main() {
     `mlp10k: prove p50 ${results["prove_ms_p50_mlp10k"]} ms (snarkjs.groth16.prove, same run: ${results["prove_ms_p50_mlp10k_snarkjs"]} ms)`,
   );
   await verification(large, lg.proofs, "_mlp10k");
+  await benchMnist({
+    results,
+    log,
+    cache: CACHE,
+    prover,
+    baseline,
+    proveMany,
+    quantile,
+    executor: EXECUTOR,
+    flush: async () => {},
+  });
   await Promise.all([prover.stop(), baseline.stop()]);
 
   await benchCeremony(example, join(PKG, "models", "iris-mlp.onnx"), results, log);

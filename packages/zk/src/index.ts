@@ -38,14 +38,24 @@ export {
   compileModel,
   defaultCompileOptions,
 } from "./compiler/compileModel.js";
+export type { ConstraintRow } from "./compiler/constraintReport.js";
+export {
+  constraintReport,
+  formatConstraintReport,
+  poseidonConstraints,
+  vectorCommitConstraints,
+} from "./compiler/constraintReport.js";
 export { CIRCUIT_TEMPLATE, emitCircom } from "./compiler/emitCircom.js";
 export { lowerOnnxGraph, SUPPORTED_OPS } from "./compiler/lowerOnnxGraph.js";
 export type {
   QuantizationParams,
   WeightMode,
+  ZkInputKind,
   ZkLayer,
   ZkModelSpec,
   ZkTensorInfo,
+  ZkValue,
+  ZkWindow,
 } from "./compiler/ZkModelSpec.js";
 export type { DeployContract, ZkContracts } from "./onchain/deployZkContracts.js";
 export { deployZkContracts, hasherWidths, tensorHeader } from "./onchain/deployZkContracts.js";
@@ -106,6 +116,7 @@ export { defaultZkProverOptions, ZkProver } from "./prover/ZkProver.js";
 export { COMMIT_BLOCK, commitVector } from "./quant/commitVector.js";
 export { FIELD_ORDER, fromField, toField } from "./quant/field.js";
 export { bitLength, dequantize, inSignedRange, quantize } from "./quant/fixedPoint.js";
+export { inputCommitment, PACK_BYTES, packInput } from "./quant/packInput.js";
 export type { QuantizedTrace } from "./quant/runQuantized.js";
 export { runQuantized } from "./quant/runQuantized.js";
 export { weightVector } from "./quant/weightVector.js";

@@ -7,6 +7,8 @@ import {
   type CompiledModel,
   commitVector,
   compileModel,
+  constraintReport,
+  inputCommitment,
   quantizeInputs,
   runQuantized,
   toField,
@@ -23,7 +25,7 @@ import {
   irisInput,
   irisOnnx,
 } from "./helpers.js";
-import { mixedOpsOnnx } from "./models.js";
+import { mixedOpsOnnx, smallCnnOnnx } from "./models.js";
 
 const requireCjs = createRequire(import.meta.url);
 
@@ -42,8 +44,8 @@ async function witness(circuit: CompiledCircuit, spec: ZkModelSpec, x: bigint[])
 
 /**
  * Every value vector of the TS trace equals the circuit's signals, bit for bit (as field
- * elements). circom --O2 substitutes purely linear signals (outputs of add/addConst) away; those
- * are checked through the values computed from them and the output commitment.
+ * elements). Linear layers are circom vars (no signal); they are checked through the rescales
+ * computed from them and the output commitment. The circuit's constraint count equals the report.
  */
 async function expectBitForBit(
   circuit: CompiledCircuit,
@@ -53,14 +55,20 @@ async function expectBitForBit(
   const { spec } = compiled;
   const w = await witness(circuit, spec, x);
   const trace = runQuantized(spec, x);
-  const linearOnly = new Set(
-    spec.layers.filter((l) => l.op === "add" || l.op === "addConst").map((l) => l.output),
-  );
+  // Rescale outputs are signals; circom --O2 keeps main.v<id>[i] or its component's out, or
+  // substitutes both away through a following linear constraint (then the values computed from
+  // them, the output commitment and the r1cs check cover them).
+  const signals = new Map<number, number>([[0, -1]]);
+  spec.layers.forEach((l, k) => {
+    if (l.op === "rescale") signals.set(l.output, k);
+  });
   for (let id = 0; id < spec.values.length; id++) {
     const name = id === 0 ? "x" : `v${id}`;
+    const k = signals.get(id);
+    if (k === undefined) continue;
     trace.values[id]!.forEach((v, i) => {
-      const idx = circuit.sym.get(`main.${name}[${i}]`);
-      if (idx === undefined && linearOnly.has(id)) return;
+      const idx = circuit.sym.get(`main.${name}[${i}]`) ?? circuit.sym.get(`main.r${k}[${i}].out`);
+      if (idx === undefined && id !== 0) return;
       expect(idx, `main.${name}[${i}] in the witness`).toBeDefined();
       expect(w[idx!], `main.${name}[${i}]`).toBe(toField(v));
     });
@@ -68,10 +76,11 @@ async function expectBitForBit(
   // Public signals (witness 1..4): the commitments the verifier recomputes, then the executor.
   expect(w.slice(1, 5)).toEqual([
     compiled.weightsCommitment,
-    await commitVector(x),
+    await inputCommitment(spec, x),
     await commitVector(trace.output),
     BigInt(EXECUTOR_A),
   ]);
+  expect(circuit.constraints).toBe(constraintReport(spec).total);
 }
 
 describe("circuit", () => {
@@ -128,6 +137,26 @@ describe("circuit", () => {
         quantizeInputs(compiled.spec, { features: { dtype: "float32", dims: [1, 2, 3], data } }),
       );
     }
+  });
+
+  it("behavior: the CNN ops (conv, pools, folded BatchNormalization, transpose, residual) match bit for bit", async () => {
+    const compiled = await compileModel(smallCnnOnnx(), { scaleBits: 10 });
+    const circuit = await compileCircuit(compiled);
+    circuits.push(circuit);
+    for (let t = 0; t < 3; t++) {
+      const data = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + t * 101) % 256);
+      await expectBitForBit(
+        circuit,
+        compiled,
+        quantizeInputs(compiled.spec, { pixels: { dtype: "uint8", dims: [1, 1, 8, 8], data } }),
+      );
+    }
+    // The 8-bit range check: a pixel of 256 has no witness.
+    const builder = requireCjs(circuit.witnessCalculator) as (code: Uint8Array) => Promise<WitnessCalculator>;
+    const wc = await builder(new Uint8Array(await readFile(circuit.wasm)));
+    const x = new Array<string>(64).fill("0");
+    x[5] = "256";
+    await expect(wc.calculateWitness({ executor: "1", x }, 1)).rejects.toThrow();
   });
 
   it("behavior: private weight mode hashes the private weights to the same commitment", async () => {

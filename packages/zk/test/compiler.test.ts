@@ -3,6 +3,8 @@ import {
   artifactKeyFor,
   COMPILER_VERSION,
   compileModel,
+  constraintReport,
+  formatConstraintReport,
   parseOnnxModel,
   SUPPORTED_OPS,
   weightVector,
@@ -10,7 +12,7 @@ import {
   ZkError,
 } from "../src/index.js";
 import { irisOnnx } from "./helpers.js";
-import { mixedOpsOnnx, sigmoidOnnx } from "./models.js";
+import { mixedOpsOnnx, sigmoidOnnx, smallCnnOnnx } from "./models.js";
 
 async function compileError(bytes: Uint8Array, options = {}): Promise<ZkError> {
   try {
@@ -27,12 +29,11 @@ describe("compileModel", () => {
     const c = await compileModel(irisOnnx());
     expect(c.compilerVersion).toBe(COMPILER_VERSION);
     expect(c.spec).toMatchObject({ scaleBits: 16, valueBits: 40, weightMode: "constant" });
-    expect(c.spec.input).toEqual({ name: "input", dims: [1, 4], size: 4 });
+    expect(c.spec.input).toEqual({ name: "input", dims: [1, 4], size: 4, kind: "fixed" });
     expect(c.spec.output).toEqual({ name: "logits", dims: [1, 3], size: 3 });
-    expect(c.spec.layers.map((l) => [l.op, l.op === "linear" && l.relu])).toEqual([
-      ["linear", true],
-      ["linear", false],
-    ]);
+    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual(
+      ["linear", "rescale+relu", "linear", "rescale"],
+    );
     expect(weightVector(c.spec)).toHaveLength(4 * 8 + 8 + 8 * 3 + 3);
     // The executor is main's one public input: public signal 3, after the three outputs.
     expect(c.circom).toContain("component main {public [executor]} = OpgModel();");
@@ -51,22 +52,80 @@ describe("compileModel", () => {
     expect(g.constants.get("fc0.weight")?.dims).toEqual([8, 4]);
   });
 
-  it("behavior: lowers every supported op, fusing bias and ReLU into single-reader linear layers", async () => {
+  it("behavior: lowers every MLP op; constant adds fold into the bias, rescales only before ReLU and output", async () => {
     const c = await compileModel(mixedOpsOnnx());
-    expect(c.spec.input).toEqual({ name: "features", dims: [1, 2, 3], size: 6 });
-    expect(c.spec.layers.map((l) => (l.op === "linear" ? `linear${l.relu ? "+relu" : ""}` : l.op))).toEqual([
-      "linear+relu", // MatMul + Add(bias) + Relu
-      "linear", // Gemm: its output has two readers
-      "relu",
-      "add",
-      "addConst",
-    ]);
-    const gemm = c.spec.layers[1]!;
-    // alpha = 0.5 folded into the weights, beta = 2.5 into the bias (scale 2^32).
-    expect(gemm.op === "linear" && gemm.bias[0]).toBe(
-      BigInt(Math.floor(Math.fround(0.05) * 2.5 * 2 ** 32 + 0.5)),
+    expect(c.spec.input).toEqual({ name: "features", dims: [1, 2, 3], size: 6, kind: "fixed" });
+    expect(c.spec.layers.map((l) => (l.op === "rescale" ? `rescale${l.relu ? "+relu" : ""}` : l.op))).toEqual(
+      [
+        "linear", // MatMul + Add(bias), folded
+        "rescale+relu",
+        "linear", // Gemm: its output has two readers
+        "rescale+relu",
+        "add", // g (scale 2s) + relu(g) (scale s), aligned by a shift
+        "affine", // Add(constant): g has two readers, so nothing to fold into
+        "rescale", // the output back to scale 2^s
+      ],
     );
+    const add = c.spec.layers[4]!;
+    if (add.op !== "add") throw new Error("expected add");
+    expect([add.shiftA, add.shiftB]).toEqual([0, c.spec.values[add.a]!.scale - c.spec.scaleBits]);
     expect(c.spec.output.size).toBe(4);
+  });
+
+  it("behavior: lowers a CNN: folds Div(255) and BatchNormalization into the convolution, pools as sums", async () => {
+    const c = await compileModel(smallCnnOnnx(), { scaleBits: 10 });
+    expect(c.spec.input).toEqual({ name: "pixels", dims: [1, 1, 8, 8], size: 64, kind: "uint8" });
+    expect(c.spec.layers.map((l) => l.op)).toEqual([
+      "conv", // Cast, Div(255) and BatchNormalization folded in
+      "sumPool",
+      "rescale",
+      "sumPool", // 3×3 with count_include_pad: multiplier 1/9
+      "rescale", // MaxPool compares values at scale 2^s
+      "maxPool",
+      "conv",
+      "rescale",
+      "gather", // Transpose
+      "add",
+      "affine", // Mul(0.5)
+      "affine", // Sub(0.1)
+      "sumPool", // GlobalAveragePool: 4 elements, a shift of the scale
+      "linear",
+      "rescale",
+    ]);
+    // The range of every rescale comes from interval analysis: far below valueBits (40).
+    for (const l of c.spec.layers) if (l.op === "rescale") expect(l.bits).toBeLessThan(20);
+    const report = constraintReport(c.spec);
+    expect(report.rows[0]).toMatchObject({ layer: "input", constraints: 64 * 8 });
+    expect(
+      report.rows.filter((r) => r.op === "conv" || r.op === "sumPool").every((r) => r.constraints === 0),
+    ).toBe(true);
+    expect(formatConstraintReport(report)).toContain("total");
+  });
+
+  it("behavior: BatchNormalization after a Gemm folds into it (per output)", async () => {
+    const bytes = writeOnnxModel({
+      input: { name: "x", dims: [1, 2] },
+      output: { name: "y", dims: [1, 2] },
+      initializers: [
+        { name: "W", dims: [2, 2], data: Float32Array.from([1, 2, 3, 4]) },
+        { name: "s", dims: [2], data: Float32Array.from([2, 0.5]) },
+        { name: "b", dims: [2], data: Float32Array.from([0.25, -1]) },
+        { name: "m", dims: [2], data: Float32Array.from([0, 1]) },
+        { name: "v", dims: [2], data: Float32Array.from([1, 1]) },
+      ],
+      nodes: [
+        { opType: "Gemm", name: "fc", inputs: ["x", "W"], outputs: ["h"] },
+        {
+          opType: "BatchNormalization",
+          name: "bn",
+          inputs: ["h", "s", "b", "m", "v"],
+          outputs: ["y"],
+          attributes: { epsilon: { f: 0 } },
+        },
+      ],
+    });
+    const c = await compileModel(bytes);
+    expect(c.spec.layers.map((l) => l.op)).toEqual(["linear", "rescale"]);
   });
 
   it("behavior: the artifact key addresses model, scale, value range, weight mode and compiler version", async () => {
@@ -89,7 +148,16 @@ describe("compileModel", () => {
     expect(e.message).toContain('"Sigmoid"');
     expect(e.message).toContain('"squash_7"');
     expect(e.meta).toEqual({ op: "Sigmoid", node: "squash_7" });
-    for (const op of ["Gemm", "MatMul", "Add", "Relu", "Flatten", "Reshape"])
+    for (const op of [
+      "Gemm",
+      "MatMul",
+      "Conv",
+      "AveragePool",
+      "MaxPool",
+      "GlobalAveragePool",
+      "BatchNormalization",
+      "Transpose",
+    ])
       expect(SUPPORTED_OPS).toContain(op);
   });
 

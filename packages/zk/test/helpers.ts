@@ -40,6 +40,8 @@ export type CompiledCircuit = {
   witnessCalculator: string;
   /** signal name (e.g. "main.v1[0]") → witness index. */
   sym: Map<string, number>;
+  /** circom's count (--O2): non-linear plus linear constraints left. */
+  constraints: number;
   cleanup: () => Promise<void>;
 };
 
@@ -59,6 +61,7 @@ export async function compileCircuit(compiled: CompiledModel): Promise<CompiledC
     wasm: out.wasm,
     witnessCalculator: join(out.wasm, "..", "witness_calculator.js"),
     sym,
+    constraints: out.nonLinearConstraints + out.linearConstraints,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

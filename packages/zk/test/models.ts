@@ -55,3 +55,100 @@ export function sigmoidOnnx(): Uint8Array {
     ],
   });
 }
+
+/**
+ * A small CNN touching every new op: uint8 [1,1,8,8] → Cast → Div(255) (folded forward) → Conv
+ * (3×3, pad 1) → BatchNormalization (folded back) → AveragePool 2×2/2 → Relu → AveragePool 3×3
+ * pad 1 (count_include_pad) → MaxPool 2×2/1 → Conv 2×2 → Relu → Transpose → Add (residual) →
+ * Mul(0.5) → Sub(0.1) → GlobalAveragePool → Flatten → Gemm.
+ */
+export function smallCnnOnnx(): Uint8Array {
+  const f = (n: number, seed: number, s = 0.5) =>
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.37 + seed) * s);
+  return writeOnnxModel({
+    input: { name: "pixels", dims: [1, 1, 8, 8], elemType: 2 },
+    output: { name: "logits", dims: [1, 3] },
+    initializers: [
+      { name: "k255", dims: [], data: Float32Array.from([255]) },
+      { name: "c1.w", dims: [3, 1, 3, 3], data: f(27, 1) },
+      { name: "c1.b", dims: [3], data: f(3, 2, 0.1) },
+      { name: "bn.scale", dims: [3], data: Float32Array.from([1.2, 0.8, -0.5]) },
+      { name: "bn.bias", dims: [3], data: Float32Array.from([0.1, -0.1, 0.05]) },
+      { name: "bn.mean", dims: [3], data: Float32Array.from([0.02, -0.03, 0.01]) },
+      { name: "bn.var", dims: [3], data: Float32Array.from([0.5, 1.5, 0.9]) },
+      { name: "c2.w", dims: [2, 3, 2, 2], data: f(24, 3) },
+      { name: "c2.b", dims: [2], data: f(2, 4, 0.1) },
+      { name: "half", dims: [1], data: Float32Array.from([0.5]) },
+      { name: "tenth", dims: [1, 2, 1, 1], data: Float32Array.from([0.1, -0.2]) },
+      { name: "fc.w", dims: [3, 2], data: f(6, 5, 1.5) },
+      { name: "fc.b", dims: [3], data: f(3, 6, 0.2) },
+    ],
+    nodes: [
+      { opType: "Cast", name: "cast", inputs: ["pixels"], outputs: ["xf"], attributes: { to: 1 } },
+      { opType: "Div", name: "norm", inputs: ["xf", "k255"], outputs: ["xn"] },
+      {
+        opType: "Conv",
+        name: "conv1",
+        inputs: ["xn", "c1.w", "c1.b"],
+        outputs: ["c1"],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+      },
+      {
+        opType: "BatchNormalization",
+        name: "bn",
+        inputs: ["c1", "bn.scale", "bn.bias", "bn.mean", "bn.var"],
+        outputs: ["b1"],
+        attributes: { epsilon: { f: 1e-5 } },
+      },
+      {
+        opType: "AveragePool",
+        name: "pool1",
+        inputs: ["b1"],
+        outputs: ["p1"],
+        attributes: { kernel_shape: [2, 2], strides: [2, 2] },
+      },
+      { opType: "Relu", name: "relu1", inputs: ["p1"], outputs: ["r1"] },
+      {
+        opType: "AveragePool",
+        name: "blur",
+        inputs: ["r1"],
+        outputs: ["a1"],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 },
+      },
+      {
+        opType: "MaxPool",
+        name: "max",
+        inputs: ["a1"],
+        outputs: ["m1"],
+        attributes: { kernel_shape: [2, 2] },
+      },
+      {
+        opType: "Conv",
+        name: "conv2",
+        inputs: ["m1", "c2.w", "c2.b"],
+        outputs: ["c2"],
+        attributes: { kernel_shape: [2, 2] },
+      },
+      { opType: "Relu", name: "relu2", inputs: ["c2"], outputs: ["r2"] },
+      {
+        opType: "Transpose",
+        name: "swap",
+        inputs: ["r2"],
+        outputs: ["t2"],
+        attributes: { perm: [0, 1, 3, 2] },
+      },
+      { opType: "Add", name: "residual", inputs: ["t2", "r2"], outputs: ["s2"] },
+      { opType: "Mul", name: "halve", inputs: ["s2", "half"], outputs: ["h2"] },
+      { opType: "Sub", name: "shift", inputs: ["h2", "tenth"], outputs: ["d2"] },
+      { opType: "GlobalAveragePool", name: "gap", inputs: ["d2"], outputs: ["g"] },
+      { opType: "Flatten", name: "flat", inputs: ["g"], outputs: ["fl"] },
+      {
+        opType: "Gemm",
+        name: "fc",
+        inputs: ["fl", "fc.w", "fc.b"],
+        outputs: ["logits"],
+        attributes: { transB: 1 },
+      },
+    ],
+  });
+}

@@ -11,7 +11,7 @@ import {
   zkOutputs,
 } from "../src/index.js";
 import { IRIS, IRIS_ONNX, irisInput, irisOnnx } from "./helpers.js";
-import { mixedOpsOnnx } from "./models.js";
+import { mixedOpsOnnx, smallCnnOnnx } from "./models.js";
 
 /**
  * Documented tolerance (README "Quantization"): at scale 2^16 the fixed-point logits of the
@@ -78,18 +78,37 @@ describe("quantized executor", () => {
     expect(dequantize(-13107n, 16)).toBeCloseTo(-0.2, 4);
   });
 
-  it("behavior: linear layers floor-divide by 2^s (BigInt >>), including negative accumulators", async () => {
-    const compiled = await compileModel(irisOnnx());
-    const layer = compiled.spec.layers[1]!;
-    if (layer.op !== "linear") throw new Error("expected linear");
-    const trace = runQuantized(compiled.spec, quantizeInputs(compiled.spec, irisInput(120)));
-    const h = trace.values[layer.input]!;
-    for (let i = 0; i < layer.outSize; i++) {
-      let acc = layer.bias[i]!;
-      for (let j = 0; j < layer.inSize; j++) acc += layer.weights[i * layer.inSize + j]! * h[j]!;
-      const q = trace.output[i]!;
-      expect(q * 65536n <= acc && acc < (q + 1n) * 65536n).toBe(true);
+  it("behavior: matches onnxruntime on a CNN with uint8 input (conv, pools, folded BatchNormalization)", async () => {
+    const bytes = smallCnnOnnx();
+    const compiled = await compileModel(bytes, { scaleBits: 12 });
+    const session = await ort.InferenceSession.create(bytes);
+    let maxErr = 0;
+    for (let t = 0; t < 20; t++) {
+      const data = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + t * 101) % 256);
+      const out = (await session.run({ pixels: new ort.Tensor("uint8", data, [1, 1, 8, 8]) }))["logits"]!
+        .data as Float32Array;
+      const x = quantizeInputs(compiled.spec, { pixels: { dtype: "uint8", dims: [1, 1, 8, 8], data } });
+      const y = runQuantized(compiled.spec, x).output.map((q) => dequantize(q, 12));
+      y.forEach((v, k) => {
+        maxErr = Math.max(maxErr, Math.abs(v - out[k]!));
+      });
     }
+    await session.release();
+    expect(maxErr).toBeLessThan(2 ** -6);
+  });
+
+  it("behavior: rescales floor-divide (BigInt >>), including negative accumulators", async () => {
+    const compiled = await compileModel(irisOnnx());
+    const layer = compiled.spec.layers[3]!;
+    if (layer.op !== "rescale") throw new Error("expected rescale");
+    const trace = runQuantized(compiled.spec, quantizeInputs(compiled.spec, irisInput(120)));
+    const acc = trace.values[layer.input]!;
+    const d = 1n << BigInt(layer.shift);
+    expect(acc.some((v) => v < 0n)).toBe(true);
+    acc.forEach((v, i) => {
+      const q = trace.output[i]!;
+      expect(q * d <= v && v < (q + 1n) * d).toBe(true);
+    });
   });
 
   it("error: inputs outside the circuit's value range are refused", async () => {

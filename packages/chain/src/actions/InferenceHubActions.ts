@@ -24,7 +24,17 @@ export type RequestInferenceParams = {
   fee?: bigint | undefined;
   callback?: Address | undefined;
   callbackGasLimit?: number | undefined;
+  /**
+   * Highest gas price (wei) the deliverer is reimbursed at for the callback's gas (default 0: no
+   * reimbursement). `callbackGasLimit × callbackGasPrice` is sent on top of `fee` and escrowed.
+   */
+  callbackGasPrice?: bigint | undefined;
 } & ({ input: Hex } | { inputHash: Hex; inputURI: string });
+
+/** The wei a request escrows for its callback's gas: `callbackGasLimit × callbackGasPrice`. */
+export function callbackGasEscrow(callbackGasLimit: number, callbackGasPrice: bigint): bigint {
+  return BigInt(callbackGasLimit) * callbackGasPrice;
+}
 
 /** What `requestInference` returns: the id the hub assigned, the committed record and the transaction. */
 export type RequestInferenceResult = {
@@ -88,14 +98,24 @@ export class InferenceHubActions extends ContractActions {
     const fee = params.fee ?? (await this.defaultFee(params.listingId));
     const callback = params.callback ?? zeroAddress;
     const callbackGasLimit = params.callbackGasLimit ?? 0;
+    const callbackGasPrice = params.callbackGasPrice ?? 0n;
+    const value = fee + callbackGasEscrow(callbackGasLimit, callbackGasPrice);
     const tx =
       "input" in params
         ? await this.sender.writeContract({
             address: this.address,
             abi: inferenceHubAbi,
             functionName: "requestInference",
-            args: [params.listingId, params.input, params.mode, callback, callbackGasLimit, params.deadline],
-            value: fee,
+            args: [
+              params.listingId,
+              params.input,
+              params.mode,
+              callback,
+              callbackGasLimit,
+              callbackGasPrice,
+              params.deadline,
+            ],
+            value,
             errorAbi: opgErrorsAbi,
           })
         : await this.sender.writeContract({
@@ -109,9 +129,10 @@ export class InferenceHubActions extends ContractActions {
               params.mode,
               callback,
               callbackGasLimit,
+              callbackGasPrice,
               params.deadline,
             ],
-            value: fee,
+            value,
             errorAbi: opgErrorsAbi,
           });
     const [event] = this.parseInferenceRequested(tx.receipt.logs);

@@ -13,9 +13,17 @@ export type InferenceRequestRecord = {
   /** Consumer contract called on delivery (zero address: none). */
   callback: Address;
   callbackGasLimit: number;
-  /** Unix seconds; deliverable until and including it, refundable after it. */
+  /**
+   * Highest gas price (wei) at which the deliverer is reimbursed for the callback's gas; the hub escrows
+   * `callbackGasLimit × callbackGasPrice` besides the fee and returns what is unused to the requester.
+   */
+  callbackGasPrice: bigint;
+  /**
+   * Unix seconds; deliverable until and including it (a result settled by then: for the hub's
+   * DELIVERY_GRACE after it), refundable once the grace period is over.
+   */
   deadline: bigint;
-  /** Escrowed fee, wei. */
+  /** Escrowed fee, wei (paid to the executor and, for a quorum-settled result, the settling verifier). */
   fee: bigint;
 };
 

@@ -259,7 +259,8 @@ describe("InferenceHubActions", () => {
       proof,
     });
     expect(await relayer.hub.requestStatus(requestId)).toBe("delivered");
-    expect(await relayer.hub.balanceOf(executorKey.address)).toBe(TEST_MODEL.price);
+    // The executor gets the fee less the settling verifier's 10 % share.
+    expect(await relayer.hub.balanceOf(executorKey.address)).toBe(TEST_MODEL.price - TEST_MODEL.price / 10n);
     await expectRevert(
       relayer.hub.deliver({
         requestId,
@@ -277,7 +278,7 @@ describe("InferenceHubActions", () => {
     expect(await relayer.hub.balanceOf(executorKey.address)).toBe(0n);
   });
 
-  test("behavior: an undelivered request is refunded after its deadline", async () => {
+  test("behavior: an undelivered request is refunded once the delivery grace period after its deadline is over", async () => {
     const account = await chain.fundedAccount();
     const dapp = as(account);
     const { requestId, request } = await dapp.hub.requestInference({
@@ -290,7 +291,11 @@ describe("InferenceHubActions", () => {
     });
     expect(request.fee).toBe(5_000n);
     await expectRevert(dapp.hub.refund(requestId, request), "RequestNotExpired");
+    // The hub's DELIVERY_GRACE (1 hour) after the deadline keeps a settled result deliverable.
     await chain.provider.request({ method: "evm_increaseTime", params: [120] });
+    await chain.mine(1);
+    await expectRevert(dapp.hub.refund(requestId, request), "RequestNotExpired");
+    await chain.provider.request({ method: "evm_increaseTime", params: [3_600] });
     await chain.mine(1);
     await dapp.hub.refund(requestId, request);
     expect(await dapp.hub.requestStatus(requestId)).toBe("refunded");

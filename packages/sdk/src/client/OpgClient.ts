@@ -37,7 +37,7 @@ import {
   zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { getBlock, getChainId, getContractEvents, readContract } from "viem/actions";
+import { getBlock, getChainId, getContractEvents, getGasPrice, readContract } from "viem/actions";
 import { onChain } from "../errors/fromChainError.js";
 import { OpgSdkError } from "../errors/OpgSdkError.js";
 import { fetchJson, remoteError } from "../http/fetchJson.js";
@@ -231,13 +231,20 @@ export class OpgClient {
     const callback = params.callback ?? zeroAddress;
     const callbackGasLimit =
       params.callbackGasLimit ?? (callback === zeroAddress ? 0 : DEFAULT_CALLBACK_GAS_LIMIT);
+    // The callback's gas is escrowed at a price bound: by default twice the chain's current gas price,
+    // so a deliverer is made whole through a doubling of fees; what the callback does not use comes back.
+    const callbackGasPrice =
+      params.callbackGasPrice ??
+      (callbackGasLimit === 0
+        ? 0n
+        : 2n * (await onChain("Reading the gas price", () => getGasPrice(this.publicClient))));
     const hub = await this.hubWriter();
     const deadline =
       params.deadline !== undefined
         ? BigInt(params.deadline)
         : (await this.latestTimestamp()) + BigInt(params.ttlSeconds ?? DEFAULT_TTL_SECONDS);
     const fee = params.fee ?? terms.price;
-    const base = { listingId, mode, deadline, fee, callback, callbackGasLimit };
+    const base = { listingId, mode, deadline, fee, callback, callbackGasLimit, callbackGasPrice };
     const result = await onChain("requestInference", () =>
       hub.requestInference(
         params.inputURI === undefined

@@ -56,11 +56,17 @@ export type OnChainRequestParams = {
   callback?: Address | undefined;
   /** Gas given to the callback (default 200 000 with a callback, 0 without). */
   callbackGasLimit?: number | undefined;
+  /**
+   * Highest gas price (wei) the deliverer is reimbursed at for the callback's gas (default: twice the
+   * chain's current gas price when there is a callback gas limit). `callbackGasLimit × callbackGasPrice`
+   * is sent besides the fee and escrowed; the unused part is credited back to the requester.
+   */
+  callbackGasPrice?: bigint | undefined;
   /** Unix seconds until which the result can be delivered (default: latest block time + `ttlSeconds`). */
   deadline?: bigint | number | undefined;
   /** Used when `deadline` is absent (default 3600). */
   ttlSeconds?: number | undefined;
-  /** Fee in wei (default: the listing's price from the ModelRegistry). */
+  /** Fee in wei (default: the listing's price from the ModelRegistry); the callback gas escrow is added. */
   fee?: bigint | undefined;
   /** Send the inputs by reference (`requestInferenceByRef`): executors fetch them from this URI. */
   inputURI?: string | undefined;

@@ -15,6 +15,7 @@ import { type Address, type Hex, isAddressEqual } from "viem";
 import type { ChainView, VerifierSet } from "../chain/ChainView.js";
 import type { RegistryCache } from "../pipeline/RegistryCache.js";
 import type { StoredBatch, VerifierStore } from "../store/VerifierStore.js";
+import { batchIdOf, batchRound, batchSequence, MAX_ROUND, roundLeader } from "./batchIds.js";
 
 export type BatchCoordinatorOptions = {
   /** Cut a batch once this many results are pending. */
@@ -49,18 +50,30 @@ export type BatchCoordinatorDeps = {
   now?: () => number;
 };
 
-type Due = { batchId: bigint; since: number };
+type Due = { sequence: bigint; since: number };
+
+/** A `BatchSettled` event as the settlement watcher hands it over (chain order). */
+export type SettledBatch = { batchId: bigint; root: Hex; count: number; tx?: Hex | undefined };
 
 /**
  * Agrees on batches with the other verifiers and settles them.
  *
- * Membership rule: the leader of batch `k` (signer `(k + attempt) mod n` of the on-chain verifier
- * set, `attempt` growing every `leaderTimeoutMs` the batch stays unsettled once due) proposes its
- * oldest pending verified results, one per request, with its signature. Every verifier signs the
- * proposal's root only once it has verified every listed result itself, and signs at most one
- * root per batch id, ever (persisted before the signature leaves the node). Whoever holds f + 1
- * signatures settles: the proposer at once, the others after `leaderTimeoutMs` × their distance
- * from it. The contract takes batch ids in strict order, so `k` is always the last settled + 1.
+ * Ids and rounds (batchIds.ts): the hub takes batch sequence numbers consecutively, so the next
+ * batch is sequence `s = sequence(last settled) + 1`. Agreement on `s` runs in rounds: round `r`
+ * starts `r × leaderTimeoutMs` after `s` became due (pending results old enough, or a full
+ * batch), has id `r << 40 | s`, and is led by signer `(s + r) mod n` of the on-chain set. Only
+ * the round's leader proposes (its oldest pending verified results, one per request, with its
+ * signature); every verifier signs a leader's proposal once it has verified every listed result
+ * itself, at most one root per (id, verifier set), persisted before the signature leaves the
+ * node. Whoever holds f + 1 signatures settles: the proposer at once, the others after
+ * `leaderTimeoutMs` × their distance from it.
+ *
+ * Liveness: a stalled round (crashed leader, lost messages, results a leader holds alone) is
+ * followed by a new round with a new leader and a fresh id, so no earlier signature blocks it. A
+ * change of the verifier set (rotation, unbonding, slash, reconfiguration) voids every signature
+ * over the old digest: the batch is proposed and signed again under the new digest, in whatever
+ * round the nodes are in. Settlements arrive from the chain's `BatchSettled` events
+ * (`onSettled`); nothing polls per tick.
  */
 export class BatchCoordinator {
   readonly name = "batching";
@@ -68,16 +81,19 @@ export class BatchCoordinator {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private again = false;
   private abort = new AbortController();
-  /** Proposals for batch ids we have not signed yet, waiting for their results. */
-  private readonly waiting = new Map<string, BatchProposalMessage>();
+  /** Proposals (`id:root:digest`) that can never be signed (bad root, settled requests, not the leader). */
+  private readonly refused = new Set<string>();
   private due: Due | undefined;
-  private lastGossip = 0;
+  private readonly lastGossip = new Map<bigint, number>();
   private submitting: bigint | undefined;
   private readonly announced = new Map<bigint, number>();
   private readonly settledTotal: Counter | undefined;
   private readonly signedTotal: Counter<"role"> | undefined;
   private readonly lastSettledGauge: Gauge | undefined;
+  private readonly roundGauge: Gauge | undefined;
+  private readonly setChanges: Counter | undefined;
 
   constructor(
     options: Partial<BatchCoordinatorOptions>,
@@ -99,7 +115,17 @@ export class BatchCoordinator {
     this.lastSettledGauge = deps.metrics?.gauge({
       area: "verify",
       name: "last_settled_batch",
-      help: "Highest batch id settled on chain, as this node knows it.",
+      help: "Sequence number of the last batch settled on chain, as this node knows it.",
+    });
+    this.roundGauge = deps.metrics?.gauge({
+      area: "verify",
+      name: "batch_round",
+      help: "Agreement round this node is in for the next batch (0: the first leader's).",
+    });
+    this.setChanges = deps.metrics?.counter({
+      area: "verify",
+      name: "batch_resigned",
+      help: "Batches signed again because the verifier set changed before they settled.",
     });
   }
 
@@ -116,14 +142,42 @@ export class BatchCoordinator {
     await this.ticking;
   }
 
-  /** Runs a tick now unless one is running (new results, proposals and signatures call this). */
+  /** Runs a tick now, or once more after the running one (new results, proposals and signatures call this). */
   kick(): void {
-    if (this.ticking || this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = this.tick()
       .catch((err: unknown) => this.deps.logger.warn({ err }, "batch tick failed; retrying next tick"))
       .finally(() => {
         this.ticking = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
       });
+  }
+
+  /** One tick, awaited (tests drive the coordinator with an injected clock through this). */
+  async tickNow(): Promise<void> {
+    while (this.ticking) await this.ticking;
+    this.ticking = this.tick().finally(() => {
+      this.ticking = undefined;
+    });
+    await this.ticking;
+  }
+
+  /** A `BatchSettled` event (from the chain watcher, in chain order). Idempotent. */
+  onSettled(s: SettledBatch): void {
+    this.deps.store.markBatchSettled(s.batchId, s.root, s.count, s.tx);
+    this.lastSettledGauge?.set(Number(batchSequence(this.deps.store.lastSettledBatchId())));
+    this.deps.logger.info(
+      { batchId: s.batchId.toString(), sequence: batchSequence(s.batchId).toString(), root: s.root },
+      "batch settled",
+    );
+    this.kick();
   }
 
   /** A proposal from the gossip topic (already checked: signature by `proposer`, set member). */
@@ -131,8 +185,7 @@ export class BatchCoordinator {
     this.deps.store.insertProposal({ ...p, createdAt: this.now() });
     this.deps.store.insertSignature({ ...p, verifier: p.proposer });
     const known = this.deps.store.getBatch(p.batchId);
-    if (!known) this.waiting.set(`${p.batchId}:${p.root}`, p);
-    else if (known.status === "settled" && known.root === p.root && known.resultHashes.length === 0) {
+    if (known?.status === "settled" && known.root === p.root && known.resultHashes.length === 0) {
       // Settled while we were away: now we learn which results it holds.
       this.deps.store.markBatchSettled(p.batchId, p.root, p.count, known.settleTx);
     }
@@ -161,11 +214,12 @@ export class BatchCoordinator {
     if (this.announced.size > 1024) this.announced.delete(this.announced.keys().next().value as bigint);
     const batch = this.deps.store.getBatch(batchId);
     if (!batch || batch.resultHashes.length === 0) return;
-    const proposer = this.deps.store
-      .signaturesFor(batchId, batch.root)
-      .find((s) => isAddressEqual(s.verifier, batch.proposer));
     const proposal = this.deps.store.getProposal(batchId, batch.root);
-    if (!proposer || !proposal) return;
+    if (!proposal) return;
+    const proposer = this.deps.store
+      .signaturesFor(batchId, batch.root, proposal.configDigest)
+      .find((s) => isAddressEqual(s.verifier, proposal.proposer));
+    if (!proposer) return;
     void this.send(
       encodeBatchProposalMessage({
         configDigest: proposal.configDigest,
@@ -186,89 +240,68 @@ export class BatchCoordinator {
   }
 
   private async tick(): Promise<void> {
-    const next = (await this.syncSettled()) + 1n;
+    const sequence = batchSequence(this.deps.store.lastSettledBatchId()) + 1n;
     const set = await this.deps.registry.verifierConfig();
     const me = set.signers.findIndex((s) => isAddressEqual(s, this.deps.signer.address));
     if (me < 0) return; // not in the active set: validate and serve, never sign
 
-    for (const [key, p] of this.waiting) if (p.batchId < next) this.waiting.delete(key);
-
-    const signed = this.deps.store.getBatch(next);
-    if (signed?.status === "signed") {
-      if (signed.configDigest !== set.configDigest) {
-        // The set changed under this batch: its signatures died with the old digest.
-        this.deps.logger.warn({ batchId: next }, "verifier set changed; batch must be proposed again");
-        return;
-      }
-      await this.regossip(signed);
-      await this.maybeSubmit(signed, set, me);
-      return;
+    this.followProposals(sequence, set);
+    const signed = this.deps.store.signedAtSequence(sequence, set.configDigest);
+    for (const b of signed) {
+      await this.regossip(b);
+      await this.maybeSubmit(b, set, me);
     }
-    if (this.tryProposals(next, set)) return;
-    await this.maybePropose(next, set, me);
+    await this.maybePropose(sequence, set, me, signed);
   }
 
-  /** Reads the chain's last settled batch id and records every settlement we missed. */
-  private async syncSettled(): Promise<bigint> {
-    const known = this.deps.store.lastSettledBatchId();
-    let onchain: bigint;
-    try {
-      onchain = await this.deps.chain.lastBatchId();
-    } catch (err) {
-      this.deps.logger.debug({ err }, "chain unavailable; using the last known settled batch");
-      return known;
-    }
-    for (let id = known + 1n; id <= onchain; id++) {
-      const settled = await this.deps.chain.settledBatch(id);
-      if (!settled) continue;
-      this.deps.store.markBatchSettled(id, settled.root, settled.count, settled.tx);
-      this.deps.logger.info({ batchId: id.toString(), root: settled.root }, "batch settled");
-    }
-    this.lastSettledGauge?.set(Number(onchain));
-    return onchain > known ? onchain : known;
-  }
-
-  private tryProposals(next: bigint, set: VerifierSet): boolean {
-    // Proposals seen before a restart are in the store, not in memory.
-    for (const p of this.deps.store.proposalsFor(next)) {
-      const key = `${p.batchId}:${p.root}`;
-      if (!this.waiting.has(key) && !isAddressEqual(p.proposer, this.deps.signer.address)) {
-        const signature = this.deps.store
-          .signaturesFor(p.batchId, p.root)
-          .find((s) => isAddressEqual(s.verifier, p.proposer));
-        if (signature) this.waiting.set(key, { ...p, signature: signature.signature });
-      }
-    }
-    for (const [key, p] of this.waiting) {
-      if (p.batchId !== next) continue;
-      if (p.configDigest !== set.configDigest) {
-        this.waiting.delete(key);
+  /** Signs every leader's proposal for `sequence` under the current set whose results we verified. */
+  private followProposals(sequence: bigint, set: VerifierSet): void {
+    for (const p of this.deps.store.proposalsAtSequence(sequence, set.configDigest)) {
+      if (isAddressEqual(p.proposer, this.deps.signer.address)) continue;
+      const key = `${p.batchId}:${p.root}:${p.configDigest}`;
+      if (this.refused.has(key)) continue;
+      const mine = this.deps.store.getBatch(p.batchId);
+      if (mine?.configDigest === set.configDigest) continue; // signed this id under this set already
+      const leader = roundLeader(sequence, batchRound(p.batchId), set.signers.length);
+      if (!isAddressEqual(set.signers[leader]!, p.proposer)) {
+        this.refuse(
+          key,
+          { batchId: p.batchId.toString(), proposer: p.proposer },
+          "proposal not by the round's leader",
+        );
         continue;
       }
       const tree = this.buildFromProposal(p);
       if (tree === "never") {
-        this.waiting.delete(key);
+        this.refuse(
+          key,
+          { batchId: p.batchId.toString(), proposer: p.proposer },
+          "proposal holds a settled or repeated request",
+        );
         continue;
       }
       if (!tree) continue; // results still missing: wait for gossip
       if (tree.root !== p.root || tree.count !== p.count) {
-        this.deps.logger.warn(
-          { batchId: next.toString(), proposer: p.proposer },
+        this.refuse(
+          key,
+          { batchId: p.batchId.toString(), proposer: p.proposer },
           "proposal root does not match its results",
         );
-        this.waiting.delete(key);
         continue;
       }
       const batch = this.sign({ ...p, createdAt: this.now() }, "follower");
-      this.waiting.delete(key);
-      void this.gossipSignature(batch);
-      return true;
+      if (batch.root === p.root) void this.gossipSignature(batch);
     }
-    return false;
+  }
+
+  private refuse(key: string, context: Record<string, unknown>, message: string): void {
+    this.refused.add(key);
+    if (this.refused.size > 4096) this.refused.delete(this.refused.values().next().value as string);
+    this.deps.logger.warn(context, message);
   }
 
   /** The proposal's tree from our own verified results; undefined while some are missing. */
-  private buildFromProposal(p: BatchProposalMessage): ResultBatchTree | undefined | "never" {
+  private buildFromProposal(p: StoredBatch): ResultBatchTree | undefined | "never" {
     const requests = new Set<string>();
     const fields = [];
     for (const h of p.resultHashes) {
@@ -279,10 +312,6 @@ export class BatchCoordinator {
         this.deps.store.isRequestSettled(r.requestId) ||
         requests.has(r.requestId)
       ) {
-        this.deps.logger.warn(
-          { batchId: p.batchId.toString(), resultHash: h },
-          "proposal holds a settled or repeated request",
-        );
         return "never";
       }
       requests.add(r.requestId);
@@ -291,44 +320,64 @@ export class BatchCoordinator {
     return ResultBatchTree.of(fields);
   }
 
-  private async maybePropose(next: bigint, set: VerifierSet, me: number): Promise<void> {
+  /** The round we are in for `sequence` (0 until the batch is due), or undefined when nothing is due. */
+  private round(sequence: bigint): number | undefined {
     const pending = this.deps.store.pendingResults(this.options.maxBatchSize);
     if (pending.length === 0) {
       this.due = undefined;
-      return;
+      return undefined;
     }
     const now = this.now();
-    if (this.due?.batchId !== next) {
+    if (this.due?.sequence !== sequence) {
       const oldest = pending[0]!.receivedAt;
       const full = pending.length >= this.options.maxBatchSize;
-      this.due = { batchId: next, since: full ? now : oldest + this.options.maxBatchAgeMs };
+      this.due = { sequence, since: full ? now : oldest + this.options.maxBatchAgeMs };
     }
-    if (now < this.due.since) return;
-    const attempt = Math.floor((now - this.due.since) / this.options.leaderTimeoutMs);
-    const leader = Number((next + BigInt(attempt)) % BigInt(set.signers.length));
-    if (leader !== me) return;
+    if (now < this.due.since) return undefined;
+    return Math.min(MAX_ROUND, Math.floor((now - this.due.since) / this.options.leaderTimeoutMs));
+  }
 
+  private async maybePropose(
+    sequence: bigint,
+    set: VerifierSet,
+    me: number,
+    signed: readonly StoredBatch[],
+  ): Promise<void> {
+    const round = this.round(sequence);
+    if (round === undefined) return;
+    this.roundGauge?.set(round);
+    if (roundLeader(sequence, round, set.signers.length) !== me) return;
+    const batchId = batchIdOf(sequence, round);
+    if (signed.some((b) => b.batchId === batchId)) return; // proposed (or signed) this round already
+
+    const pending = this.deps.store.pendingResults(this.options.maxBatchSize);
     const tree = ResultBatchTree.of(pending);
+    const before = this.deps.store.getBatch(batchId);
     const batch = this.sign(
       {
-        batchId: next,
+        batchId,
         configDigest: set.configDigest,
         root: tree.root,
         count: tree.count,
         resultHashes: pending.map((r) => r.resultHash),
         proposer: this.deps.signer.address,
-        createdAt: now,
+        createdAt: this.now(),
       },
       "leader",
     );
-    this.deps.logger.info({ batchId: next.toString(), count: batch.count, attempt }, "proposed batch");
+    if (batch.root !== tree.root || batch.configDigest !== set.configDigest) return;
+    if (before && before.configDigest !== set.configDigest) this.setChanges?.inc();
+    this.deps.logger.info(
+      { batchId: batchId.toString(), sequence: sequence.toString(), round, count: batch.count },
+      "proposed batch",
+    );
     await this.regossip(batch, true);
   }
 
-  /** Records and signs a root; at most one per batch id, whatever is asked later. */
+  /** Records and signs a root; at most one per (batch id, verifier set), whatever is asked later. */
   private sign(b: Omit<StoredBatch, "status" | "settleTx">, role: "leader" | "follower"): StoredBatch {
     const batch = this.deps.store.recordSignedBatch(b);
-    if (batch.root !== b.root) return batch; // already signed another root for this id
+    if (batch.root !== b.root || batch.configDigest !== b.configDigest) return batch; // signed another root
     this.deps.store.insertProposal(b);
     const signature = signBatchRoot(this.deps.signer.privateKey, this.deps.domain, toBatchRoot(batch));
     this.deps.store.insertSignature({ ...toBatchRoot(batch), verifier: this.deps.signer.address, signature });
@@ -338,14 +387,20 @@ export class BatchCoordinator {
 
   private mySignature(b: StoredBatch): Hex | undefined {
     return this.deps.store
-      .signaturesFor(b.batchId, b.root)
+      .signaturesFor(b.batchId, b.root, b.configDigest)
       .find((s) => isAddressEqual(s.verifier, this.deps.signer.address))?.signature;
   }
 
   private async regossip(b: StoredBatch, force = false): Promise<void> {
     const now = this.now();
-    if (!force && now - this.lastGossip < this.options.regossipMs) return;
-    this.lastGossip = now;
+    if (
+      !force &&
+      now - (this.lastGossip.get(b.batchId) ?? Number.NEGATIVE_INFINITY) < this.options.regossipMs
+    ) {
+      return;
+    }
+    this.lastGossip.set(b.batchId, now);
+    if (this.lastGossip.size > 256) this.lastGossip.delete(this.lastGossip.keys().next().value as bigint);
     if (isAddressEqual(b.proposer, this.deps.signer.address)) {
       const signature = this.mySignature(b);
       if (!signature) return;
@@ -391,7 +446,7 @@ export class BatchCoordinator {
   private async maybeSubmit(b: StoredBatch, set: VerifierSet, me: number): Promise<void> {
     const members = new Set(set.signers.map((s) => s.toLowerCase()));
     const signatures = this.deps.store
-      .signaturesFor(b.batchId, b.root)
+      .signaturesFor(b.batchId, b.root, b.configDigest)
       .filter((s) => members.has(s.verifier.toLowerCase()))
       .filter((s) => {
         try {
@@ -410,15 +465,18 @@ export class BatchCoordinator {
     if (this.submitting === b.batchId) return;
     this.submitting = b.batchId;
     try {
-      // Idempotent: the chain may already hold it (another verifier, or us before a crash).
-      if ((await this.deps.chain.lastBatchId()) >= b.batchId) return;
+      // Idempotent: the chain may already hold this sequence (another verifier or round, or us
+      // before a crash); its BatchSettled event will move us on.
+      if (batchSequence(await this.deps.chain.lastBatchId()) >= batchSequence(b.batchId)) return;
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
       const tx = await this.deps.chain.settleBatch(toBatchRoot(b), chosen, this.abort.signal);
       this.deps.store.recordSettlementTx(b.batchId, tx, "mined");
-      this.deps.store.markBatchSettled(b.batchId, b.root, b.count, tx);
       this.settledTotal?.inc();
       this.deps.logger.info({ batchId: b.batchId.toString(), tx, count: b.count }, "settled batch");
+      this.onSettled({ batchId: b.batchId, root: b.root, count: b.count, tx });
     } catch (err) {
+      // The set may have changed under the batch (ConfigDigestMismatch): read it again.
+      this.deps.registry.invalidate();
       this.deps.logger.warn({ err, batchId: b.batchId.toString() }, "settlement failed; will retry");
     } finally {
       this.submitting = undefined;

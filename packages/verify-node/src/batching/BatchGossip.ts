@@ -33,6 +33,9 @@ export function decodeVerifierEvidence(bytes: Uint8Array): { a: SignedHeader; b:
 
 export type { BatchTopicMessage };
 
+/** A message under an unknown config digest makes the node read the set again, at most this often. */
+const SET_REFRESH_MS = 2_000;
+
 export type BatchRejectCode =
   | "MALFORMED"
   | "STALE_CONFIG"
@@ -94,6 +97,14 @@ export class BatchGossip {
       );
     }
     if (m.configDigest !== set.configDigest) {
+      // Perhaps the set changed and this node has not seen it yet: read it again (rate-limited).
+      try {
+        set = await this.deps.registry.freshVerifierConfig(SET_REFRESH_MS);
+      } catch {
+        // keep the cached set
+      }
+    }
+    if (m.configDigest !== set.configDigest) {
       throw new ValidationError<BatchRejectCode>(
         "IGNORE",
         "STALE_CONFIG",
@@ -130,7 +141,7 @@ export class BatchGossip {
     }
     if (decoded.kind === "enclave") return decoded;
     const b = decoded.message;
-    const conflict = this.deps.store.conflictingSignature(b.batchId, b.root, signer);
+    const conflict = this.deps.store.conflictingSignature(b.batchId, b.root, b.configDigest, signer);
     if (conflict) {
       const fresh = this.deps.store.insertEquivocation({
         kind: "verifier",

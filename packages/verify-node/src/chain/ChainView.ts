@@ -21,10 +21,16 @@ export interface ChainView {
   zkListing?(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined>;
   /** The active verifier set. */
   verifierConfig(): Promise<VerifierSet>;
-  /** Highest settled batch id (0 before the first). */
+  /** The last settled batch id (0 before the first); read once before each settlement attempt. */
   lastBatchId(): Promise<bigint>;
-  /** The settled root of a batch id, or undefined. */
-  settledBatch(batchId: bigint): Promise<{ root: Hex; count: number; tx?: Hex } | undefined>;
+  /**
+   * Follows the hub's `BatchSettled` events in chain order from the deployment block (resuming
+   * after `checkpoint`), calling `onSettled` once per event; how settlements reach the node.
+   */
+  watchSettlements(opts: {
+    onSettled: (s: { batchId: bigint; root: Hex; count: number; tx?: Hex | undefined }) => void;
+    checkpoint: { load(): Promise<bigint | undefined>; save(block: bigint): Promise<void> };
+  }): { start(): Promise<void>; stop(): Promise<void> };
   /** Submits `settleBatch`; resolves with the mined transaction hash. */
   settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex>;
   /** Submits executor equivocation evidence; resolves with the mined transaction hash. */

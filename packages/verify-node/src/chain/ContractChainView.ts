@@ -1,6 +1,15 @@
-import { ListingResolver } from "@opg/chain";
+import { ListingResolver, LogWatcher } from "@opg/chain";
 import { enclaveRegistryAbi, inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
-import type { Abi, Address, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient } from "viem";
+import type { Logger } from "@opg/protocol";
+import {
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  getAbiItem,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type {
   BatchHeader,
   ChainView,
@@ -33,6 +42,8 @@ export type ContractAddresses = {
   enclaveRegistry?: Address | undefined;
 };
 
+const batchSettled = getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" });
+
 /** The verifier's view of the opg contracts, on viem. */
 export class ContractChainView implements ChainView, TeeChainView {
   readonly chainId: number;
@@ -50,6 +61,11 @@ export class ContractChainView implements ChainView, TeeChainView {
       fromBlock: bigint;
       /** Publishers whose listings direct requests resolve to, in order (see ListingResolver). */
       publishers: readonly Address[];
+      /** Blocks a `BatchSettled` event must be buried under (default 0). */
+      confirmations?: number | undefined;
+      /** How often the settlement watcher polls (default 1 s). */
+      pollIntervalMs?: number | undefined;
+      logger?: Logger | undefined;
     },
   ) {
     this.chainId = deps.chainId;
@@ -168,17 +184,32 @@ export class ContractChainView implements ChainView, TeeChainView {
     });
   }
 
-  async settledBatch(batchId: bigint): Promise<{ root: Hex; count: number; tx?: Hex } | undefined> {
-    const logs = await this.deps.client.getContractEvents({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      eventName: "BatchSettled",
-      args: { batchId },
-      fromBlock: this.deps.fromBlock,
-      strict: true,
-    });
-    const log = logs[0];
-    return log ? { root: log.args.root, count: log.args.count, tx: log.transactionHash } : undefined;
+  watchSettlements(
+    opts: Parameters<ChainView["watchSettlements"]>[0],
+  ): ReturnType<ChainView["watchSettlements"]> {
+    const watcher = new LogWatcher(
+      {
+        address: this.hub,
+        fromBlock: this.deps.fromBlock,
+        confirmations: this.deps.confirmations ?? 0,
+        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
+        name: "batch-settled",
+      },
+      {
+        client: this.deps.client,
+        checkpoint: opts.checkpoint,
+        event: batchSettled,
+        logger: this.deps.logger,
+        onLog: (log) =>
+          opts.onSettled({
+            batchId: log.args.batchId,
+            root: log.args.root,
+            count: log.args.count,
+            tx: log.transactionHash,
+          }),
+      },
+    );
+    return { start: () => watcher.start(), stop: () => watcher.stop() };
   }
 
   settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex> {

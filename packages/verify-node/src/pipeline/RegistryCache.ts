@@ -136,6 +136,26 @@ export class RegistryCache {
     }
   }
 
+  /**
+   * The verifier set read again from the chain unless the cached one is younger than `minAgeMs`:
+   * what a message signed under an unknown digest triggers (a set change this node has not seen),
+   * at most once per `minAgeMs` however many such messages arrive.
+   */
+  async freshVerifierConfig(minAgeMs: number): Promise<VerifierSet> {
+    const hit = this.verifierSet;
+    if (hit && this.now - hit.at < minAgeMs) return hit.value;
+    this.verifierSet = undefined;
+    try {
+      return await this.verifierConfig();
+    } catch (e) {
+      if (hit) {
+        this.verifierSet = hit;
+        return hit.value;
+      }
+      throw e;
+    }
+  }
+
   /** Drops every cached value (after a config change event, for instance). */
   invalidate(): void {
     this.executors.clear();

@@ -138,6 +138,21 @@ export class VerifierStore {
     if (!columns("rejections").has("cause_code")) {
       this.db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
     }
+    // Keys that gained the config digest (a root is signed again under a new verifier set).
+    const keyed = (table: string) =>
+      (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some(
+        (c) => c["name"] === "config_digest" && Number(c["pk"]) > 0,
+      );
+    for (const table of ["proposals", "batch_signatures"]) {
+      if (keyed(table)) continue;
+      this.transaction(() => {
+        this.db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
+        this.db.exec(SCHEMA);
+        this.db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${table}_old`);
+        this.db.exec(`DROP TABLE ${table}_old`);
+        this.db.exec(SCHEMA); // the indexes went with the old table
+      });
+    }
   }
 
   close(): void {
@@ -290,9 +305,10 @@ export class VerifierStore {
     );
   }
 
+  /** A proposal of `root` for `batchId` (the membership of a root is the same under every set). */
   getProposal(batchId: bigint, root: Hex): StoredBatch | undefined {
     const row = this.stmt(
-      "SELECT *, 'signed' AS status, NULL AS settle_tx FROM proposals WHERE batch_id = ? AND root = ?",
+      "SELECT *, 'signed' AS status, NULL AS settle_tx FROM proposals WHERE batch_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1",
     ).get(batchId, root) as Row | undefined;
     return row ? batchFromRow(row) : undefined;
   }
@@ -306,14 +322,21 @@ export class VerifierStore {
   }
 
   /**
-   * Records the root we sign for a batch id. At most one root per batch id, ever: returns the
-   * batch already recorded when there is one (the caller must not sign another root).
+   * Records the root we sign for a batch id. At most one root per (batch id, verifier set): returns
+   * the batch already recorded when there is one for this set or the batch is settled (the caller
+   * must not sign another root). A root signed under an older set is replaced: the set's digest
+   * only ever moves forward (the registry's config count), so the old signature can never count
+   * again and signing anew is no equivocation (the hub only slashes two roots under one digest).
    */
   recordSignedBatch(b: Omit<StoredBatch, "status" | "settleTx">): StoredBatch {
     const hashes = packHashes(b.resultHashes);
     this.stmt(
-      `INSERT OR IGNORE INTO batches (batch_id, config_digest, root, count, result_hashes, proposer, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'signed', ?)`,
+      `INSERT INTO batches (batch_id, config_digest, root, count, result_hashes, proposer, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'signed', ?)
+       ON CONFLICT (batch_id) DO UPDATE SET config_digest = excluded.config_digest, root = excluded.root,
+         count = excluded.count, result_hashes = excluded.result_hashes, proposer = excluded.proposer,
+         created_at = excluded.created_at
+       WHERE status = 'signed' AND config_digest != excluded.config_digest`,
     ).run(b.batchId, b.configDigest, b.root, b.count, hashes, b.proposer.toLowerCase(), b.createdAt);
     return this.getBatch(b.batchId)!;
   }
@@ -323,6 +346,26 @@ export class VerifierStore {
     return row ? batchFromRow(row) : undefined;
   }
 
+  /** Proposals seen for any round of sequence number `sequence` under the set `configDigest`. */
+  proposalsAtSequence(sequence: bigint, configDigest: Hex): StoredBatch[] {
+    return (
+      this.stmt(
+        `SELECT *, 'signed' AS status, NULL AS settle_tx FROM proposals
+         WHERE (batch_id & 1099511627775) = ? AND config_digest = ? ORDER BY batch_id, created_at`,
+      ).all(sequence, configDigest) as Row[]
+    ).map(batchFromRow);
+  }
+
+  /** The roots we signed (not settled) for any round of sequence number `sequence` under `configDigest`. */
+  signedAtSequence(sequence: bigint, configDigest: Hex): StoredBatch[] {
+    return (
+      this.stmt(
+        `SELECT * FROM batches WHERE (batch_id & 1099511627775) = ? AND config_digest = ? AND status = 'signed'
+         ORDER BY batch_id`,
+      ).all(sequence, configDigest) as Row[]
+    ).map(batchFromRow);
+  }
+
   /** Batches we signed that are not settled yet. */
   unsettledBatches(): StoredBatch[] {
     return (this.stmt("SELECT * FROM batches WHERE status = 'signed' ORDER BY batch_id").all() as Row[]).map(
@@ -330,6 +373,21 @@ export class VerifierStore {
     );
   }
 
+  /** A watcher's checkpoint (last block fully processed), kept with the rest of the state. */
+  checkpoint(name: string): bigint | undefined {
+    const row = this.stmt("SELECT value FROM meta WHERE key = ?").get(`checkpoint:${name}`) as
+      | Row
+      | undefined;
+    return row ? BigInt(String(row["value"])) : undefined;
+  }
+
+  saveCheckpoint(name: string, block: bigint): void {
+    this.stmt(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(`checkpoint:${name}`, block.toString());
+  }
+
+  /** The id of the settled batch with the highest sequence number (0 before the first). */
   lastSettledBatchId(): bigint {
     const row = this.stmt("SELECT value FROM meta WHERE key = 'last_settled_batch'").get() as Row | undefined;
     return row ? BigInt(String(row["value"])) : 0n;
@@ -373,7 +431,9 @@ export class VerifierStore {
       }
       this.stmt(
         `INSERT INTO meta (key, value) VALUES ('last_settled_batch', ?)
-         ON CONFLICT (key) DO UPDATE SET value = CASE WHEN CAST(excluded.value AS INTEGER) > CAST(value AS INTEGER) THEN excluded.value ELSE value END`,
+         ON CONFLICT (key) DO UPDATE SET value = CASE
+           WHEN (CAST(excluded.value AS INTEGER) & 1099511627775) > (CAST(value AS INTEGER) & 1099511627775)
+           THEN excluded.value ELSE value END`,
       ).run(batchId.toString());
     });
   }
@@ -394,20 +454,28 @@ export class VerifierStore {
     return Number(res.changes) > 0;
   }
 
-  signaturesFor(batchId: bigint, root: Hex): StoredSignature[] {
+  /** Signatures over (`batchId`, `root`) under the verifier set `configDigest`. */
+  signaturesFor(batchId: bigint, root: Hex, configDigest: Hex): StoredSignature[] {
     return (
-      this.stmt("SELECT * FROM batch_signatures WHERE batch_id = ? AND root = ? ORDER BY verifier").all(
-        batchId,
-        root,
-      ) as Row[]
+      this.stmt(
+        "SELECT * FROM batch_signatures WHERE batch_id = ? AND root = ? AND config_digest = ? ORDER BY verifier",
+      ).all(batchId, root, configDigest) as Row[]
     ).map((r) => signatureFromRow(r));
   }
 
-  /** Another root the same verifier signed for the same batch id (verifier equivocation). */
-  conflictingSignature(batchId: bigint, root: Hex, verifier: Address): StoredSignature | undefined {
+  /**
+   * Another root the same verifier signed for the same batch id under the same verifier set
+   * (verifier equivocation; a root signed again under a newer set is not one).
+   */
+  conflictingSignature(
+    batchId: bigint,
+    root: Hex,
+    configDigest: Hex,
+    verifier: Address,
+  ): StoredSignature | undefined {
     const r = this.stmt(
-      "SELECT * FROM batch_signatures WHERE batch_id = ? AND verifier = ? AND root != ? LIMIT 1",
-    ).get(batchId, verifier.toLowerCase(), root) as Row | undefined;
+      "SELECT * FROM batch_signatures WHERE batch_id = ? AND verifier = ? AND config_digest = ? AND root != ? LIMIT 1",
+    ).get(batchId, verifier.toLowerCase(), configDigest, root) as Row | undefined;
     return r ? signatureFromRow(r) : undefined;
   }
 

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS rejections (
 );
 CREATE INDEX IF NOT EXISTS rejections_by_request ON rejections (request_id);
 
--- Every proposal seen (ours or a peer's): the membership of a root.
+-- Every proposal seen (ours or a peer's): the membership of a root, per verifier set.
 CREATE TABLE IF NOT EXISTS proposals (
   batch_id      INTEGER NOT NULL,
   root          TEXT NOT NULL,
@@ -35,10 +35,11 @@ CREATE TABLE IF NOT EXISTS proposals (
   result_hashes BLOB NOT NULL,
   proposer      TEXT NOT NULL,
   created_at    INTEGER NOT NULL,
-  PRIMARY KEY (batch_id, root)
+  PRIMARY KEY (batch_id, root, config_digest)
 );
 
--- The one root this verifier signed for a batch id, and its settlement.
+-- The one root this verifier signed for a batch id under the current verifier set (a set change
+-- voids the signature: the row is replaced by the root signed under the new set), and its settlement.
 CREATE TABLE IF NOT EXISTS batches (
   batch_id      INTEGER PRIMARY KEY,
   config_digest TEXT NOT NULL,
@@ -57,6 +58,10 @@ CREATE TABLE IF NOT EXISTS batch_members (
   batch_id    INTEGER NOT NULL
 );
 
+-- A batch id's low 40 bits are its sequence number (batching/batchIds.ts).
+CREATE INDEX IF NOT EXISTS proposals_by_sequence ON proposals ((batch_id & 1099511627775));
+CREATE INDEX IF NOT EXISTS batches_by_sequence ON batches ((batch_id & 1099511627775));
+
 CREATE TABLE IF NOT EXISTS batch_signatures (
   batch_id  INTEGER NOT NULL,
   root      TEXT NOT NULL,
@@ -64,7 +69,7 @@ CREATE TABLE IF NOT EXISTS batch_signatures (
   count     INTEGER NOT NULL,
   verifier  TEXT NOT NULL,
   signature TEXT NOT NULL,
-  PRIMARY KEY (batch_id, root, verifier)
+  PRIMARY KEY (batch_id, root, config_digest, verifier)
 );
 
 CREATE TABLE IF NOT EXISTS equivocations (

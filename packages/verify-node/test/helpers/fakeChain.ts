@@ -57,7 +57,7 @@ export class FakeChain {
       onchainRequest: async () => undefined,
       verifierConfig: async () => this.set,
       lastBatchId: async () => 0n,
-      settledBatch: async () => undefined,
+      watchSettlements: () => ({ start: async () => {}, stop: async () => {} }),
       settleBatch: unsupported,
       challengeExecutor: unsupported,
       challengeVerifier: unsupported,

@@ -33,6 +33,8 @@ export function localVerifiers(
   net: LocalNetwork,
   rpcUrl: string,
   batching: Partial<BatchCoordinatorOptions>,
+  /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
+  gossipOpen: () => boolean = () => true,
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
@@ -50,6 +52,7 @@ export function localVerifiers(
       write: simpleWriter(rpcUrl, key, net.publicClient),
       fromBlock: deployment.startBlock,
       publishers: [deployment.deployer],
+      pollIntervalMs: 100,
     });
     const core: VerifierCore = new VerifierCore(
       { dbPath: join(dir, `v${i}.sqlite`), batching, registry: {}, intake: {}, validation: {} },
@@ -58,6 +61,7 @@ export function localVerifiers(
         signer: { address: privateKeyToAccount(key).address, privateKey: key },
         logger,
         publishBatch: async (bytes) => {
+          if (!gossipOpen()) return;
           for (const other of cores) {
             if (other === core) continue;
             other.batchGossip.validate(bytes).then(other.onBatchMessage, () => {});

@@ -4,6 +4,7 @@ import type { ZkVerifyingArtifacts } from "../pipeline/ZkArtifacts.js";
 import type { Groth16ProofPoints } from "../proof/Groth16Proof.js";
 import { decodeZkProof } from "../proof/zkProofBytes.js";
 import { commitVector } from "../quant/commitVector.js";
+import { inputCommitment } from "../quant/packInput.js";
 import { ZkError } from "../ZkError.js";
 import { quantizeInputs, readZkOutputs } from "./zkTensors.js";
 
@@ -30,7 +31,7 @@ export async function expectedPublicSignals(
   const y = readZkOutputs(artifacts.spec, outputs);
   return [
     BigInt(artifacts.manifest.weightsCommitment),
-    await commitVector(x),
+    await inputCommitment(artifacts.spec, x),
     await commitVector(y),
     executorSignal(executor),
   ];

@@ -16,8 +16,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * The quantized input vector of a ZK-mode request: exactly one tensor, named like the model
- * input, float32 or float64, with the model's shape (leading 1s optional); each element
- * q = floor(x·2^s + 1/2), which must lie in [-2^(V-1), 2^(V-1)).
+ * input, with the model's shape (leading 1s optional). `fixed` inputs: float32 or float64, each
+ * element q = floor(x·2^s + 1/2), which must lie in [-2^(V-1), 2^(V-1)). `uint8` inputs: a uint8
+ * tensor, taken as is.
  */
 export function quantizeInputs(spec: ZkModelSpec, inputs: TensorMap): bigint[] {
   const names = Object.keys(inputs);
@@ -28,10 +29,11 @@ export function quantizeInputs(spec: ZkModelSpec, inputs: TensorMap): bigint[] {
       `Expected exactly one input tensor "${spec.input.name}"; got [${names.join(", ")}].`,
     );
   }
-  if (t.dtype !== "float32" && t.dtype !== "float64") {
+  const uint8 = spec.input.kind === "uint8";
+  if (uint8 ? t.dtype !== "uint8" : t.dtype !== "float32" && t.dtype !== "float64") {
     throw new ZkError(
       "INVALID_INPUT",
-      `Input "${spec.input.name}" must be float32 or float64; got ${t.dtype}.`,
+      `Input "${spec.input.name}" must be ${uint8 ? "uint8" : "float32 or float64"}; got ${t.dtype}.`,
     );
   }
   if (!sameShape(t.dims, spec.input.dims) || t.data.length !== spec.input.size) {
@@ -40,8 +42,9 @@ export function quantizeInputs(spec: ZkModelSpec, inputs: TensorMap): bigint[] {
       `Input "${spec.input.name}" must have shape [${spec.input.dims.join(", ")}]; got [${t.dims.join(", ")}].`,
     );
   }
+  if (uint8) return Array.from(t.data as Uint8Array, (v) => BigInt(v));
   const half = 1n << BigInt(spec.valueBits - 1);
-  return Array.from(t.data, (x, i) => {
+  return Array.from(t.data as Float32Array | Float64Array, (x, i) => {
     const q = quantize(x, spec.scaleBits);
     if (q < -half || q >= half) {
       throw new ZkError(

@@ -10,7 +10,7 @@ import { lowerOnnxGraph } from "./lowerOnnxGraph.js";
 import type { WeightMode, ZkModelSpec } from "./ZkModelSpec.js";
 
 /** Bumped whenever the generated circuit or the quantization changes: part of every artifact key. */
-export const COMPILER_VERSION = "opg-zk/2";
+export const COMPILER_VERSION = "opg-zk/3";
 
 export type CompileOptions = {
   /** Fixed-point scale 2^scaleBits for weights and activations (biases use 2^(2·scaleBits)). */

@@ -7,6 +7,7 @@ import type { ZkArtifacts } from "../pipeline/ZkArtifacts.js";
 import { compileVerifierSolidity, weightsCommitmentBytes32 } from "../proof/compileVerifier.js";
 import { vkHash } from "../proof/vkHash.js";
 import { COMMIT_BLOCK } from "../quant/commitVector.js";
+import { PACK_BYTES } from "../quant/packInput.js";
 import { poseidonExBytecode } from "./poseidonContract.js";
 
 /** Sends a contract creation transaction with this init code; resolves to the new contract's address. */
@@ -30,11 +31,13 @@ export type ZkContracts = {
  * The canonical encoding of a tensor of this shape up to its first element (version, count, name,
  * dtype, rank, dims): what every request input / ZK output of the model starts with.
  */
-export function tensorHeader(info: ZkTensorInfo, dtype: "float32" | "int64"): Hex {
+export function tensorHeader(info: ZkTensorInfo, dtype: "float32" | "uint8" | "int64"): Hex {
   const tensor = (
     dtype === "float32"
       ? { dtype, dims: [...info.dims], data: new Float32Array(info.size) }
-      : { dtype, dims: [...info.dims], data: new BigInt64Array(info.size) }
+      : dtype === "uint8"
+        ? { dtype, dims: [...info.dims], data: new Uint8Array(info.size) }
+        : { dtype, dims: [...info.dims], data: new BigInt64Array(info.size) }
   ) as Tensor;
   const bytes = encodeTensors({ [info.name]: tensor });
   return bytesToHex(bytes.subarray(0, bytes.length - tensor.data.byteLength));
@@ -65,7 +68,9 @@ export async function deployZkContracts(
   const { bytecode } = compileVerifierSolidity(await readFile(artifacts.solidityPath, "utf8"));
   const groth16Verifier = await deploy(bytecode, "Groth16Verifier");
   const hashers: Record<number, Address> = {};
-  for (const n of hasherWidths(spec.input.size, spec.output.size)) {
+  const uint8 = spec.input.kind === "uint8";
+  const committed = uint8 ? Math.ceil(spec.input.size / PACK_BYTES) : spec.input.size;
+  for (const n of hasherWidths(committed, spec.output.size)) {
     hashers[n] = await deploy(poseidonExBytecode(n), `PoseidonEx(${n})`);
   }
   const zero = "0x0000000000000000000000000000000000000000";
@@ -78,14 +83,14 @@ export async function deployZkContracts(
         modelId: manifest.modelId,
         groth16Verifier,
         verificationKeyHash: vkHash(artifacts.vkey),
-        inputHeader: tensorHeader(spec.input, "float32"),
+        inputHeader: tensorHeader(spec.input, uint8 ? "uint8" : "float32"),
         inputSize: spec.input.size,
         outputHeader: tensorHeader(spec.output, "int64"),
         outputSize: spec.output.size,
         scaleBits: spec.scaleBits,
         valueBits: spec.valueBits,
         fullBlockHasher: hashers[COMMIT_BLOCK] ?? zero,
-        inputTailHasher: tail(spec.input.size),
+        inputTailHasher: tail(committed),
         outputTailHasher: tail(spec.output.size),
       },
     ],

@@ -17,8 +17,8 @@ export type OnnxNodeDef = {
 };
 
 export type OnnxModelDef = {
-  /** Graph input: float32 tensor; `null` dims are symbolic ("batch"). */
-  input: { name: string; dims: (number | null)[] };
+  /** Graph input: float32 tensor (or `elemType` 2 = uint8); `null` dims are symbolic ("batch"). */
+  input: { name: string; dims: (number | null)[]; elemType?: number };
   output: { name: string; dims: (number | null)[] };
   nodes: OnnxNodeDef[];
   initializers: OnnxInitializer[];
@@ -26,12 +26,12 @@ export type OnnxModelDef = {
   opset?: number;
 };
 
-function valueInfo(name: string, dims: (number | null)[]) {
+function valueInfo(name: string, dims: (number | null)[], elemType?: number) {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: elemType ?? onnx.TensorProto.DataType.FLOAT,
         shape: onnx.TensorShapeProto.create({
           dim: dims.map((d) =>
             d === null
@@ -75,7 +75,7 @@ export function writeOnnxModel(def: OnnxModelDef): Uint8Array {
       }),
     ),
     initializer,
-    input: [valueInfo(def.input.name, def.input.dims)],
+    input: [valueInfo(def.input.name, def.input.dims, def.input.elemType)],
     output: [valueInfo(def.output.name, def.output.dims)],
   });
   const model = onnx.ModelProto.create({

@@ -16,15 +16,27 @@ export function specFromJson(json: unknown): ZkModelSpec {
     switch (l["op"]) {
       case "linear":
         return { ...(l as ZkLayer & Json), weights: bigs(l["weights"]), bias: bigs(l["bias"]) } as ZkLayer;
-      case "addConst":
-        return { ...(l as ZkLayer & Json), constant: bigs(l["constant"]) } as ZkLayer;
+      case "conv":
+        return { ...(l as ZkLayer & Json), weights: bigs(l["weights"]), bias: bigs(l["bias"]) } as ZkLayer;
+      case "sumPool":
+        return { ...(l as ZkLayer & Json), multiplier: big(l["multiplier"]) } as ZkLayer;
+      case "affine":
+        return {
+          ...(l as ZkLayer & Json),
+          ...(l["mul"] ? { mul: bigs(l["mul"]) } : {}),
+          add: bigs(l["add"]),
+        } as ZkLayer;
       default:
         return l as ZkLayer;
     }
   });
   return {
     ...(j as unknown as ZkModelSpec),
-    values: (j["values"] as Json[]).map((v) => ({ size: v["size"] as number, bound: big(v["bound"]) })),
+    values: (j["values"] as Json[]).map((v) => ({
+      size: v["size"] as number,
+      bound: big(v["bound"]),
+      scale: v["scale"] as number,
+    })),
     layers,
   };
 }

@@ -10,6 +10,7 @@ import { fromSnarkjsProof, type Groth16ProofPoints } from "../proof/Groth16Proof
 import { encodeZkProof } from "../proof/zkProofBytes.js";
 import { commitVector } from "../quant/commitVector.js";
 import { toField } from "../quant/field.js";
+import { inputCommitment } from "../quant/packInput.js";
 import { runQuantized } from "../quant/runQuantized.js";
 import { weightVector } from "../quant/weightVector.js";
 import { ZkError } from "../ZkError.js";
@@ -218,7 +219,7 @@ export class ZkProver {
     const publicSignals = reply.publicSignals.map(BigInt);
     const expected = [
       BigInt(manifest.weightsCommitment),
-      await commitVector(x),
+      await inputCommitment(spec, x),
       await commitVector(trace.output),
       executorValue,
     ];
