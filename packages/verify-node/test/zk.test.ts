@@ -306,13 +306,24 @@ describe("ZkProofVerifier batching", () => {
 describe("zk config", () => {
   it("args: off by default; artifacts in the data dir's cache then the committed examples", () => {
     const config = loadConfig(verifyNodeConfig, { env: {}, flags: {} }).config;
-    expect(config.zk).toEqual({ enabled: false, maxBatchSize: 64, maxBatchWaitMs: 25 });
+    expect(config.zk).toEqual({
+      enabled: false,
+      maxBatchSize: 64,
+      maxBatchWaitMs: 25,
+      minCeremonyContributors: 0,
+    });
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
     const set = loadConfig(verifyNodeConfig, {
       env: { OPG_ZK_ENABLED: "true" },
       flags: { "zk.artifacts-dir": "/zk" },
     }).config;
-    expect(set.zk).toEqual({ enabled: true, artifactsDir: "/zk", maxBatchSize: 64, maxBatchWaitMs: 25 });
+    expect(set.zk).toEqual({
+      enabled: true,
+      artifactsDir: "/zk",
+      maxBatchSize: 64,
+      maxBatchWaitMs: 25,
+      minCeremonyContributors: 0,
+    });
     expect(zkArtifactRoots({ ...set, dataDir: "/d" })).toEqual(["/zk"]);
   });
 
