@@ -98,26 +98,27 @@ contract EnclaveRegistry is IEnclaveRegistry {
     }
 
     /// @inheritdoc IEnclaveRegistry
-    function isEnclaveAllowed(address enclaveKey, bytes32 modelId) public view returns (bool) {
+    function isEnclaveAllowed(address enclaveKey, bytes32 listingId) public view returns (bool) {
         Registration storage reg = _registrations[enclaveKey];
-        return block.timestamp < reg.expiresAt && modelRegistry.isMeasurementAllowed(modelId, reg.measurement);
+        return block.timestamp < reg.expiresAt && modelRegistry.isMeasurementAllowed(listingId, reg.measurement);
     }
 
     /// @inheritdoc IEnclaveRegistry
     function checkEnclaveResult(
+        bytes32 listingId,
         bytes32 requestId,
-        bytes32 modelId,
         bytes32 inputHash,
         bytes32 outputHash,
         address executor,
         bytes calldata signature
     ) external view returns (bool valid, address enclaveKey) {
-        // The hash is computed here from the result's fields: a caller-chosen 32 bytes recovered to some key
-        // prove nothing about a result.
+        // The hash is computed here from the result's fields (the model is the listing's): a caller-chosen
+        // 32 bytes recovered to some key prove nothing about a result.
+        (bytes32 modelId,,) = modelRegistry.requestTerms(listingId);
         bytes32 resultHash = OpgHashes.resultHash(requestId, modelId, inputHash, outputHash, executor);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(resultHash, signature);
         if (err != ECDSA.RecoverError.NoError) return (false, address(0));
-        return (isEnclaveAllowed(signer, modelId), signer);
+        return (isEnclaveAllowed(signer, listingId), signer);
     }
 
     /// @inheritdoc IEnclaveRegistry

@@ -87,7 +87,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IInferenceHub
     function requestInference(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes calldata input,
         uint8 mode,
         address callback,
@@ -99,14 +99,14 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         if (size == 0) revert EmptyInput();
         if (size > MAX_INLINE_INPUT_BYTES) revert InputTooLarge(size, MAX_INLINE_INPUT_BYTES);
         Request memory r =
-            _newRequest(modelId, keccak256(input), mode, callback, callbackGasLimit, callbackGasPrice, deadline);
+            _newRequest(listingId, keccak256(input), mode, callback, callbackGasLimit, callbackGasPrice, deadline);
         requestId = _store(r);
-        emit InferenceRequested(requestId, modelId, msg.sender, r, input, "");
+        emit InferenceRequested(requestId, r.modelId, msg.sender, r, input, "");
     }
 
     /// @inheritdoc IInferenceHub
     function requestInferenceByRef(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes32 inputHash,
         string calldata inputURI,
         uint8 mode,
@@ -117,9 +117,10 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     ) external payable returns (bytes32 requestId) {
         if (inputHash == bytes32(0)) revert EmptyInput();
         if (bytes(inputURI).length == 0) revert MissingInputURI();
-        Request memory r = _newRequest(modelId, inputHash, mode, callback, callbackGasLimit, callbackGasPrice, deadline);
+        Request memory r =
+            _newRequest(listingId, inputHash, mode, callback, callbackGasLimit, callbackGasPrice, deadline);
         requestId = _store(r);
-        emit InferenceRequested(requestId, modelId, msg.sender, r, "", inputURI);
+        emit InferenceRequested(requestId, r.modelId, msg.sender, r, "", inputURI);
     }
 
     // ================================================================== settlement
@@ -221,8 +222,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         if (request.mode != MODE_ZK) revert NotZkRequest(requestId);
         if (executor == address(0)) revert ZeroAddress();
         if (keccak256(input) != request.inputHash) revert InputMismatch(requestId);
-        // A ZK request implies the model had (and, set once, still has) a verifier when it was made.
-        (bytes32 weightsCommitment, address verifier) = modelRegistry.zkConfig(request.modelId);
+        // The listing the request names: its verifier is set once, code-pinned, and usable once its key is sealed.
+        (, bytes32 weightsCommitment, address verifier) = modelRegistry.zkSettlementConfig(request.listingId);
+        if (verifier == address(0)) revert ZkKeyNotSealed(request.listingId);
         bytes memory data = abi.encodeCall(
             IZkVerifier.verifyResult, (request.modelId, weightsCommitment, input, output, executor, zkProof)
         );
@@ -388,7 +390,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     // ================================================================== internals
 
     function _newRequest(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes32 inputHash,
         uint8 mode,
         address callback,
@@ -397,9 +399,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint64 deadline
     ) private view returns (Request memory r) {
         if (mode > MODE_TEE) revert InvalidMode(mode);
-        (uint8 modes, uint256 price) = modelRegistry.requestTerms(modelId);
-        if (modes == 0) revert ModelNotAvailable(modelId);
-        if ((modes >> mode) & 1 == 0) revert ModeNotSupported(modelId, mode);
+        (bytes32 modelId, uint8 modes, uint256 price) = modelRegistry.requestTerms(listingId);
+        if (modes == 0) revert ModelNotAvailable(listingId);
+        if ((modes >> mode) & 1 == 0) revert ModeNotSupported(listingId, mode);
         if (callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
             revert CallbackGasLimitTooHigh(callbackGasLimit, MAX_CALLBACK_GAS_LIMIT);
         }
@@ -412,6 +414,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         r = Request({
             requester: msg.sender,
             modelId: modelId,
+            listingId: listingId,
             inputHash: inputHash,
             mode: mode,
             callback: callback,

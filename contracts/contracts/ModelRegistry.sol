@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
+import {IZkVerifier} from "./interfaces/IZkVerifier.sol";
 import {Groth16} from "./libraries/Groth16.sol";
 
 /// @title ModelRegistry
-/// @notice `modelId` (sha256 of the ONNX file) → owner, metadata URI, supported proof modes, price per request,
-/// ZK weights commitment and verifier (set by the model owner, once), allowed TEE enclave measurements.
-/// Registration is permissionless (first come, first served per modelId).
-contract ModelRegistry is IModelRegistry {
+/// @notice Publisher-owned model listings (see {IModelRegistry}). Creating a listing is permissionless; a listing
+/// is only ever trusted by the requests that name it. A listing's ZK verifier is set once with its code hash pinned
+/// and becomes usable by `settleWithProof` once f + 1 verifiers sealed its verification key hash.
+contract ModelRegistry is IModelRegistry, EIP712 {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     /// @notice Proof mode NONE.
@@ -21,156 +25,245 @@ contract ModelRegistry is IModelRegistry {
     uint8 public constant MODE_TEE = 2;
     /// @notice Mask of all valid mode bits.
     uint8 public constant ALL_MODES = 0x07;
-    /// @notice Largest number of allowed measurements per model.
+    /// @notice Largest number of allowed measurements per listing.
     uint256 public constant MAX_MEASUREMENTS = 32;
+    /// @notice keccak256 of the EIP-712 `ZkKeySeal` type.
+    bytes32 public constant ZK_KEY_SEAL_TYPEHASH =
+        keccak256("ZkKeySeal(bytes32 listingId,bytes32 vkHash,bytes32 transcriptHash,bytes32 configDigest)");
 
-    // Slot 0 of each model (owner, modes, price) is the only one read per request.
-    struct Model {
+    // Slot 0 (owner, modes, price) and slot 1 (modelId) are what the hub reads per request.
+    struct Listing {
         address owner;
         uint8 modes;
         uint88 price;
+        bytes32 modelId;
         address zkVerifier;
+        bool zkKeySealed;
+        bytes32 zkVerifierCodeHash;
         bytes32 weightsCommitment;
+        bytes32 vkHash;
+        bytes32 transcriptHash;
         string metadataURI;
     }
 
-    mapping(bytes32 modelId => Model) private _models;
-    mapping(bytes32 modelId => EnumerableSet.Bytes32Set) private _measurements;
+    /// @notice The verifier set whose f + 1 members seal verification keys.
+    IOperatorRegistry public immutable operatorRegistry;
 
-    modifier onlyModelOwner(bytes32 modelId) {
-        address owner_ = _models[modelId].owner;
-        if (owner_ == address(0)) revert ModelNotFound(modelId);
-        if (owner_ != msg.sender) revert NotModelOwner(modelId, msg.sender);
+    mapping(bytes32 listingId => Listing) private _listings;
+    mapping(bytes32 listingId => EnumerableSet.Bytes32Set) private _measurements;
+    mapping(bytes32 modelId => mapping(address publisher => uint256)) private _listingCounts;
+
+    modifier onlyListingOwner(bytes32 listingId) {
+        address owner_ = _listings[listingId].owner;
+        if (owner_ == address(0)) revert ListingNotFound(listingId);
+        if (owner_ != msg.sender) revert NotListingOwner(listingId, msg.sender);
         _;
     }
 
+    /// @param operatorRegistry_ The OperatorRegistry whose verifier set seals ZK keys.
+    constructor(IOperatorRegistry operatorRegistry_) EIP712("opg-models", "1") {
+        if (address(operatorRegistry_) == address(0)) revert ZeroAddress();
+        operatorRegistry = operatorRegistry_;
+    }
+
     /// @inheritdoc IModelRegistry
-    function registerModel(ModelRegistration calldata r) external {
+    function createListing(ListingRegistration calldata r) external returns (bytes32 listingId) {
         bytes32 modelId = r.modelId;
         if (modelId == bytes32(0)) revert ZeroModelId();
-        Model storage m = _models[modelId];
-        if (m.owner != address(0)) revert ModelAlreadyRegistered(modelId);
         _checkModes(r.modes);
-        m.owner = msg.sender;
-        m.metadataURI = r.metadataURI;
-        m.price = _toPrice(r.price);
-        if (r.zkVerifier != address(0) || r.weightsCommitment != bytes32(0)) {
-            _setZkConfig(modelId, m, r.weightsCommitment, r.zkVerifier);
+        uint256 index = _listingCounts[modelId][msg.sender]++;
+        listingId = listingIdOf(modelId, msg.sender, index);
+        Listing storage l = _listings[listingId];
+        l.owner = msg.sender;
+        l.modelId = modelId;
+        l.metadataURI = r.metadataURI;
+        l.price = _toPrice(r.price);
+        emit ListingCreated(listingId, modelId, msg.sender, r.modes, r.price, r.metadataURI);
+        if (r.zkVerifier != address(0) || r.weightsCommitment != bytes32(0) || r.vkHash != bytes32(0)) {
+            _setZkConfig(listingId, l, r.weightsCommitment, r.zkVerifier, r.vkHash);
         }
-        m.modes = r.modes;
-        _requireZkIfEnabled(modelId, m, r.modes);
-        emit ModelRegistered(modelId, msg.sender, r.modes, r.price, r.metadataURI);
+        _requireZkIfEnabled(listingId, l, r.modes);
+        l.modes = r.modes;
         uint256 n = r.measurements.length;
-        for (uint256 i; i < n; ++i) _addMeasurement(modelId, r.measurements[i]);
+        for (uint256 i; i < n; ++i) _addMeasurement(listingId, r.measurements[i]);
     }
 
     /// @inheritdoc IModelRegistry
-    function setModes(bytes32 modelId, uint8 modes) external onlyModelOwner(modelId) {
+    function setModes(bytes32 listingId, uint8 modes) external onlyListingOwner(listingId) {
         _checkModes(modes);
-        Model storage m = _models[modelId];
-        _requireZkIfEnabled(modelId, m, modes);
-        m.modes = modes;
-        emit ModelModesSet(modelId, modes);
+        Listing storage l = _listings[listingId];
+        _requireZkIfEnabled(listingId, l, modes);
+        l.modes = modes;
+        emit ListingModesSet(listingId, modes);
     }
 
     /// @inheritdoc IModelRegistry
-    function setPrice(bytes32 modelId, uint256 price) external onlyModelOwner(modelId) {
-        _models[modelId].price = _toPrice(price);
-        emit ModelPriceSet(modelId, price);
+    function setPrice(bytes32 listingId, uint256 price) external onlyListingOwner(listingId) {
+        _listings[listingId].price = _toPrice(price);
+        emit ListingPriceSet(listingId, price);
     }
 
     /// @inheritdoc IModelRegistry
-    function setMetadataURI(bytes32 modelId, string calldata metadataURI) external onlyModelOwner(modelId) {
-        _models[modelId].metadataURI = metadataURI;
-        emit ModelMetadataSet(modelId, metadataURI);
+    function setMetadataURI(bytes32 listingId, string calldata metadataURI) external onlyListingOwner(listingId) {
+        _listings[listingId].metadataURI = metadataURI;
+        emit ListingMetadataSet(listingId, metadataURI);
     }
 
     /// @inheritdoc IModelRegistry
-    function transferModelOwnership(bytes32 modelId, address newOwner) external onlyModelOwner(modelId) {
+    function transferListingOwnership(bytes32 listingId, address newOwner) external onlyListingOwner(listingId) {
         if (newOwner == address(0)) revert ZeroAddress();
-        _models[modelId].owner = newOwner;
-        emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
+        _listings[listingId].owner = newOwner;
+        emit ListingOwnershipTransferred(listingId, msg.sender, newOwner);
     }
 
     /// @inheritdoc IModelRegistry
-    function setZkConfig(bytes32 modelId, bytes32 weightsCommitment, address zkVerifier)
+    function setZkConfig(bytes32 listingId, bytes32 weightsCommitment, address zkVerifier, bytes32 vkHash)
         external
-        onlyModelOwner(modelId)
+        onlyListingOwner(listingId)
     {
-        _setZkConfig(modelId, _models[modelId], weightsCommitment, zkVerifier);
+        _setZkConfig(listingId, _listings[listingId], weightsCommitment, zkVerifier, vkHash);
     }
 
     /// @inheritdoc IModelRegistry
-    function addMeasurement(bytes32 modelId, bytes32 pcrHash) external onlyModelOwner(modelId) {
-        _addMeasurement(modelId, pcrHash);
+    function sealZkKey(ZkKeySeal calldata seal, bytes[] calldata verifierSignatures) external {
+        bytes32 listingId = seal.listingId;
+        Listing storage l = _listings[listingId];
+        if (l.zkKeySealed || l.vkHash == bytes32(0) || l.vkHash != seal.vkHash || seal.transcriptHash == bytes32(0)) {
+            revert InvalidSeal(listingId);
+        }
+        bytes32 digest = zkKeySealDigest(seal);
+        uint256 n = verifierSignatures.length;
+        address[] memory signers = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, verifierSignatures[i]);
+            if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(i);
+            signers[i] = signer;
+        }
+        // Reverts unless >= f + 1 distinct members of the current set (seal.configDigest) signed.
+        operatorRegistry.checkQuorum(seal.configDigest, signers);
+        l.zkKeySealed = true;
+        l.transcriptHash = seal.transcriptHash;
+        emit ZkKeySealed(listingId, seal.vkHash, seal.transcriptHash, seal.configDigest);
     }
 
     /// @inheritdoc IModelRegistry
-    function removeMeasurement(bytes32 modelId, bytes32 pcrHash) external onlyModelOwner(modelId) {
-        if (!_measurements[modelId].remove(pcrHash)) revert MeasurementNotFound(pcrHash);
-        emit MeasurementRemoved(modelId, pcrHash);
+    function addMeasurement(bytes32 listingId, bytes32 pcrHash) external onlyListingOwner(listingId) {
+        _addMeasurement(listingId, pcrHash);
     }
 
     /// @inheritdoc IModelRegistry
-    function getModel(bytes32 modelId) external view returns (ModelInfo memory info) {
-        Model storage m = _models[modelId];
-        info = ModelInfo({
-            owner: m.owner,
-            modes: m.modes,
-            price: m.price,
-            zkVerifier: m.zkVerifier,
-            weightsCommitment: m.weightsCommitment,
-            metadataURI: m.metadataURI
+    function removeMeasurement(bytes32 listingId, bytes32 pcrHash) external onlyListingOwner(listingId) {
+        if (!_measurements[listingId].remove(pcrHash)) revert MeasurementNotFound(pcrHash);
+        emit MeasurementRemoved(listingId, pcrHash);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getListing(bytes32 listingId) external view returns (ListingInfo memory info) {
+        Listing storage l = _listings[listingId];
+        info = ListingInfo({
+            modelId: l.modelId,
+            owner: l.owner,
+            modes: l.modes,
+            price: l.price,
+            zkVerifier: l.zkVerifier,
+            zkVerifierCodeHash: l.zkVerifierCodeHash,
+            weightsCommitment: l.weightsCommitment,
+            vkHash: l.vkHash,
+            zkKeySealed: l.zkKeySealed,
+            transcriptHash: l.transcriptHash,
+            metadataURI: l.metadataURI
         });
     }
 
     /// @inheritdoc IModelRegistry
-    function requestTerms(bytes32 modelId) external view returns (uint8 modes, uint256 price) {
-        Model storage m = _models[modelId];
-        return (m.modes, m.price);
+    function listingIdOf(bytes32 modelId, address publisher, uint256 index) public pure returns (bytes32) {
+        return keccak256(abi.encode(modelId, publisher, index));
     }
 
     /// @inheritdoc IModelRegistry
-    function zkConfig(bytes32 modelId) external view returns (bytes32 weightsCommitment, address zkVerifier) {
-        Model storage m = _models[modelId];
-        return (m.weightsCommitment, m.zkVerifier);
+    function listingCount(bytes32 modelId, address publisher) external view returns (uint256) {
+        return _listingCounts[modelId][publisher];
     }
 
     /// @inheritdoc IModelRegistry
-    function supportsMode(bytes32 modelId, uint8 mode) external view returns (bool) {
-        return mode <= MODE_TEE && (_models[modelId].modes >> mode) & 1 == 1;
+    function latestListing(bytes32 modelId, address publisher) external view returns (bytes32) {
+        uint256 n = _listingCounts[modelId][publisher];
+        return n == 0 ? bytes32(0) : listingIdOf(modelId, publisher, n - 1);
     }
 
     /// @inheritdoc IModelRegistry
-    function isMeasurementAllowed(bytes32 modelId, bytes32 pcrHash) external view returns (bool) {
-        return _measurements[modelId].contains(pcrHash);
+    function requestTerms(bytes32 listingId) external view returns (bytes32 modelId, uint8 modes, uint256 price) {
+        Listing storage l = _listings[listingId];
+        return (l.modelId, l.modes, l.price);
     }
 
     /// @inheritdoc IModelRegistry
-    function measurements(bytes32 modelId) external view returns (bytes32[] memory) {
-        return _measurements[modelId].values();
+    function zkSettlementConfig(bytes32 listingId)
+        external
+        view
+        returns (bytes32 modelId, bytes32 weightsCommitment, address zkVerifier)
+    {
+        Listing storage l = _listings[listingId];
+        address v = l.zkVerifier;
+        bool usable = l.zkKeySealed && v.codehash == l.zkVerifierCodeHash;
+        return (l.modelId, l.weightsCommitment, usable ? v : address(0));
     }
 
-    function _setZkConfig(bytes32 modelId, Model storage m, bytes32 weightsCommitment, address zkVerifier) private {
-        if (m.zkVerifier != address(0)) revert ZkConfigAlreadySet(modelId);
+    /// @inheritdoc IModelRegistry
+    function supportsMode(bytes32 listingId, uint8 mode) external view returns (bool) {
+        return mode <= MODE_TEE && (_listings[listingId].modes >> mode) & 1 == 1;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isMeasurementAllowed(bytes32 listingId, bytes32 pcrHash) external view returns (bool) {
+        return _measurements[listingId].contains(pcrHash);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function measurements(bytes32 listingId) external view returns (bytes32[] memory) {
+        return _measurements[listingId].values();
+    }
+
+    /// @inheritdoc IModelRegistry
+    function zkKeySealDigest(ZkKeySeal calldata seal) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(ZK_KEY_SEAL_TYPEHASH, seal.listingId, seal.vkHash, seal.transcriptHash, seal.configDigest)
+            )
+        );
+    }
+
+    function _setZkConfig(
+        bytes32 listingId,
+        Listing storage l,
+        bytes32 weightsCommitment,
+        address zkVerifier,
+        bytes32 vkHash
+    ) private {
+        if (l.zkVerifier != address(0)) revert ZkConfigAlreadySet(listingId);
         if (zkVerifier.code.length == 0) revert InvalidZkVerifier(zkVerifier);
         if (weightsCommitment == bytes32(0) || uint256(weightsCommitment) >= Groth16.SNARK_SCALAR_FIELD) {
             revert InvalidWeightsCommitment(weightsCommitment);
         }
-        m.zkVerifier = zkVerifier;
-        m.weightsCommitment = weightsCommitment;
-        emit ZkConfigSet(modelId, weightsCommitment, zkVerifier);
+        bytes32 embedded = IZkVerifier(zkVerifier).verificationKeyHash();
+        if (vkHash == bytes32(0) || embedded != vkHash) revert VerificationKeyMismatch(vkHash, embedded);
+        bytes32 codeHash = zkVerifier.codehash;
+        l.zkVerifier = zkVerifier;
+        l.zkVerifierCodeHash = codeHash;
+        l.weightsCommitment = weightsCommitment;
+        l.vkHash = vkHash;
+        emit ZkConfigSet(listingId, weightsCommitment, zkVerifier, codeHash, vkHash);
     }
 
-    function _addMeasurement(bytes32 modelId, bytes32 pcrHash) private {
-        EnumerableSet.Bytes32Set storage set = _measurements[modelId];
+    function _addMeasurement(bytes32 listingId, bytes32 pcrHash) private {
+        EnumerableSet.Bytes32Set storage set = _measurements[listingId];
         if (pcrHash == bytes32(0) || !set.add(pcrHash)) revert InvalidMeasurement(pcrHash);
-        if (set.length() > MAX_MEASUREMENTS) revert TooManyMeasurements(modelId);
-        emit MeasurementAdded(modelId, pcrHash);
+        if (set.length() > MAX_MEASUREMENTS) revert TooManyMeasurements(listingId);
+        emit MeasurementAdded(listingId, pcrHash);
     }
 
-    function _requireZkIfEnabled(bytes32 modelId, Model storage m, uint8 modes) private view {
-        if ((modes >> MODE_ZK) & 1 == 1 && m.zkVerifier == address(0)) revert ZkConfigMissing(modelId);
+    function _requireZkIfEnabled(bytes32 listingId, Listing storage l, uint8 modes) private view {
+        if ((modes >> MODE_ZK) & 1 == 1 && l.zkVerifier == address(0)) revert ZkConfigMissing(listingId);
     }
 
     function _checkModes(uint8 modes) private pure {

@@ -8,7 +8,8 @@ pragma solidity ^0.8.28;
 /// @dev The hub stores only `keccak256(abi.encode(request))`; callers of `deliver`, `settleWithProof` and
 /// `refund` pass the struct back (it is emitted in full in `InferenceRequested`).
 /// @param requester Account that paid the fee; refunds are credited to it.
-/// @param modelId sha256 of the ONNX file.
+/// @param modelId sha256 of the ONNX file (the listing's).
+/// @param listingId The ModelRegistry listing the requester trusts (its terms, verifier and measurements apply).
 /// @param inputHash keccak256 of the canonical tensor encoding of the inputs.
 /// @param mode Proof mode: 0 NONE, 1 ZK, 2 TEE.
 /// @param callback Contract called with the output on delivery (`address(0)`: none).
@@ -22,6 +23,7 @@ pragma solidity ^0.8.28;
 struct Request {
     address requester;
     bytes32 modelId;
+    bytes32 listingId;
     bytes32 inputHash;
     uint8 mode;
     address callback;

@@ -46,8 +46,9 @@ contract ExampleClassifierConsumer is IInferenceConsumer {
 
     /// @notice The opg InferenceHub (the only caller of the callback).
     IInferenceHub public immutable hub;
-    /// @notice The classifier's modelId (sha256 of its ONNX file).
-    bytes32 public immutable modelId;
+    /// @notice The ModelRegistry listing of the classifier this dApp trusts (its publisher's verifier, measurements
+    /// and price; listings of the same file by others are never used).
+    bytes32 public immutable listingId;
     /// @notice Proof mode requested (0 NONE, 1 ZK, 2 TEE).
     uint8 public immutable mode;
     /// @notice Gas the hub forwards to {onInferenceResult}.
@@ -81,7 +82,7 @@ contract ExampleClassifierConsumer is IInferenceConsumer {
     error NotOwner(address caller);
 
     /// @param hub_ The opg InferenceHub.
-    /// @param modelId_ The classifier model.
+    /// @param listingId_ The classifier's listing.
     /// @param mode_ Proof mode to request.
     /// @param outputName_ Name of the float32 score tensor in the model's outputs.
     /// @param labels_ Class labels, index-aligned with the scores (may be empty).
@@ -89,14 +90,14 @@ contract ExampleClassifierConsumer is IInferenceConsumer {
     /// enough for MAX_CLASSES scores).
     constructor(
         IInferenceHub hub_,
-        bytes32 modelId_,
+        bytes32 listingId_,
         uint8 mode_,
         string memory outputName_,
         string[] memory labels_,
         uint32 callbackGasLimit_
     ) {
         hub = hub_;
-        modelId = modelId_;
+        listingId = listingId_;
         mode = mode_;
         outputName = outputName_;
         outputNameHash = keccak256(bytes(outputName_));
@@ -120,7 +121,7 @@ contract ExampleClassifierConsumer is IInferenceConsumer {
         returns (bytes32 requestId)
     {
         requestId = hub.requestInference{value: msg.value}(
-            modelId, input, mode, address(this), callbackGasLimit, callbackGasPrice, deadline
+            listingId, input, mode, address(this), callbackGasLimit, callbackGasPrice, deadline
         );
         classifications[requestId] = Classification({
             requester: msg.sender,

@@ -1,3 +1,5 @@
+import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
+
 /** Proof modes (docs/protocol.md): the `mode` of a request and a result. */
 export const ProofMode = { NONE: 0, ZK: 1, TEE: 2 } as const;
 export type ProofMode = (typeof ProofMode)[keyof typeof ProofMode];
@@ -29,4 +31,18 @@ export function modeMask(...modes: readonly ProofMode[]): number {
   let mask = 0;
   for (const mode of modes) mask |= 1 << mode;
   return mask;
+}
+
+/**
+ * The id of a publisher's `index`-th listing of `modelId` (ModelRegistry.listingIdOf):
+ * `keccak256(abi.encode(modelId, publisher, index))`. A listing made by `createListing` gets the
+ * next index of (modelId, publisher), starting at 0.
+ */
+export function listingIdOf(modelId: Hex, publisher: Address, index = 0n): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "address" }, { type: "uint256" }],
+      [modelId, publisher, index],
+    ),
+  );
 }

@@ -52,7 +52,10 @@ export interface OperatorSetup {
   stake?: bigint;
 }
 
-/** A model to register during deployment (ModelRegistry.ModelRegistration). */
+/**
+ * A model listing to create during deployment (ModelRegistry.ListingRegistration), owned by the
+ * deployer: its id is `listingIdOf(modelId, deployer, i)` for the deployer's i-th listing of the model.
+ */
 export interface ModelSetup {
   modelId: Hex;
   metadataURI: string;
@@ -61,6 +64,7 @@ export interface ModelSetup {
   price: bigint;
   weightsCommitment?: Hex;
   zkVerifier?: Address;
+  vkHash?: Hex;
   measurements?: readonly Hex[];
 }
 
@@ -77,7 +81,7 @@ export interface DeployOpgOptions {
   operators?: readonly OperatorSetup[];
   /** f of the initial verifier set made of all registered verifiers; default floor((n - 1) / 3). */
   verifierF?: number;
-  /** Models to register (owned by the deployer). */
+  /** Model listings to create (owned by the deployer). */
   models?: readonly ModelSetup[];
 }
 
@@ -150,7 +154,7 @@ export async function deployOpg(options: DeployOpgOptions): Promise<OpgDeploymen
   const modelHash = await walletClient.deployContract({
     abi: modelRegistryAbi,
     bytecode: modelRegistryBytecode,
-    args: [],
+    args: [operatorRegistry],
     account: walletClient.account,
     chain,
   });
@@ -223,7 +227,7 @@ export async function deployOpg(options: DeployOpgOptions): Promise<OpgDeploymen
     await write(walletClient, publicClient, {
       address: modelRegistry,
       abi: modelRegistryAbi,
-      functionName: "registerModel",
+      functionName: "createListing",
       args: [
         {
           modelId: model.modelId,
@@ -232,6 +236,7 @@ export async function deployOpg(options: DeployOpgOptions): Promise<OpgDeploymen
           price: model.price,
           weightsCommitment: model.weightsCommitment ?? ZERO_HASH,
           zkVerifier: model.zkVerifier ?? ZERO_ADDRESS,
+          vkHash: model.vkHash ?? ZERO_HASH,
           measurements: model.measurements ?? [],
         },
       ],

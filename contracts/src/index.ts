@@ -30,6 +30,7 @@ export {
 } from "../generated/bytecode/index.js";
 export {
   HUB_LIMITS,
+  listingIdOf,
   MAX_VERIFIERS,
   modeMask,
   OperatorRole,

@@ -6,7 +6,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { operatorRegistryAbi } from "../generated/abis/index.js";
 import { runDeployCli } from "../scripts/deploy.js";
-import { modeMask, ProofMode } from "../src/constants.js";
+import { listingIdOf, modeMask, ProofMode } from "../src/constants.js";
 import { DEFAULT_REGISTRY_PARAMS, deployOpg } from "../src/deploy.js";
 import { deploymentFromJson, deploymentToJson } from "../src/deployment.js";
 import { startDevChain } from "../src/devChain.js";
@@ -69,7 +69,9 @@ describe("deployOpg", () => {
     const [, count, f, signers] = await registry.read.verifierConfig();
     expect([count, f, signers]).toEqual([1n, 1, verifiers.map((v) => v.address)]);
     expect(await registry.read.isActiveExecutor([account("deploy-executor").address])).toBe(true);
-    expect(await models.read.requestTerms([keccak256(toHex("m"))])).toEqual([1, 7n]);
+    const listing = listingIdOf(keccak256(toHex("m")), wallets[0]!.account.address);
+    expect(await models.read.requestTerms([listing])).toEqual([keccak256(toHex("m")), 1, 7n]);
+    expect(await models.read.operatorRegistry()).toBe(getAddress(deployment.operatorRegistry));
     const first = await publicClient.getTransactionReceipt({
       hash: (await publicClient.getBlock({ blockNumber: deployment.startBlock, includeTransactions: true }))
         .transactions[0]!.hash,

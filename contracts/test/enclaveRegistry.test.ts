@@ -16,8 +16,9 @@ import {
   connect,
   deploySystem,
   key,
+  LISTING_ID,
   MODEL_ID,
-  NONE_ONLY_MODEL_ID,
+  NONE_ONLY_LISTING_ID,
   PCR_HASH,
 } from "./helpers/fixture.js";
 import {
@@ -97,8 +98,8 @@ describe("EnclaveRegistry", () => {
     expect(await s.enclaves.read.enclave([ENCLAVE])).toEqual([PCR_HASH, r.expiresAt]);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, PCR_HASH])).toBe(true);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, OTHER_MEASUREMENT])).toBe(false);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, MODEL_ID])).toBe(true);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, NONE_ONLY_MODEL_ID])).toBe(false);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, LISTING_ID])).toBe(true);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, NONE_ONLY_LISTING_ID])).toBe(false);
     const events = await s.enclaves.getEvents.EnclaveRegistered({}, { blockHash: receipt.blockHash });
     expect(events[0]?.args).toMatchObject({
       enclave: ENCLAVE,
@@ -136,31 +137,38 @@ describe("EnclaveRegistry", () => {
     };
     const resultHash = resultHashOf(fields);
     const signature = await enclaveSign(resultHash);
-    const check = (modelId: Hex, sig: Hex, f = fields) =>
-      s.enclaves.read.checkEnclaveResult([f.requestId, modelId, f.inputHash, f.outputHash, f.executor, sig]);
-    expect(await check(MODEL_ID, signature)).toEqual([false, ENCLAVE]);
+    const check = (listingId: Hex, sig: Hex, f = fields) =>
+      s.enclaves.read.checkEnclaveResult([
+        listingId,
+        f.requestId,
+        f.inputHash,
+        f.outputHash,
+        f.executor,
+        sig,
+      ]);
+    expect(await check(LISTING_ID, signature)).toEqual([false, ENCLAVE]);
     const r = await registration();
     await register(r);
-    expect(await check(MODEL_ID, signature)).toEqual([true, ENCLAVE]);
+    expect(await check(LISTING_ID, signature)).toEqual([true, ENCLAVE]);
     // Another model (measurement not allowed), another hash, another key, a malleated or short signature.
-    expect((await check(NONE_ONLY_MODEL_ID, signature))[0]).toBe(false);
-    const other = await check(MODEL_ID, signature, { ...fields, outputHash: keccak256(toHex("x")) });
+    expect((await check(NONE_ONLY_LISTING_ID, signature))[0]).toBe(false);
+    const other = await check(LISTING_ID, signature, { ...fields, outputHash: keccak256(toHex("x")) });
     expect(other[0]).toBe(false);
     // The hash is the hub's, computed from the fields: an enclave signature over any other 32 bytes (here the
     // raw output hash) proves nothing about a result.
     const raw = await enclaveSign(fields.outputHash);
-    expect((await check(MODEL_ID, raw))[0]).toBe(false);
+    expect((await check(LISTING_ID, raw))[0]).toBe(false);
     const stranger = await enclaveSign(resultHash, key("stranger"));
-    expect((await check(MODEL_ID, stranger))[0]).toBe(false);
-    expect(await check(MODEL_ID, malleate(signature))).toEqual([false, zeroAddress]);
-    expect(await check(MODEL_ID, signature.slice(0, 130) as Hex)).toEqual([false, zeroAddress]);
+    expect((await check(LISTING_ID, stranger))[0]).toBe(false);
+    expect(await check(LISTING_ID, malleate(signature))).toEqual([false, zeroAddress]);
+    expect(await check(LISTING_ID, signature.slice(0, 130) as Hex)).toEqual([false, zeroAddress]);
     // Removing the measurement from the model revokes it; so does expiry.
-    await s.models.write.removeMeasurement([MODEL_ID, PCR_HASH]);
-    expect((await check(MODEL_ID, signature))[0]).toBe(false);
-    await s.models.write.addMeasurement([MODEL_ID, PCR_HASH]);
-    expect((await check(MODEL_ID, signature))[0]).toBe(true);
+    await s.models.write.removeMeasurement([LISTING_ID, PCR_HASH]);
+    expect((await check(LISTING_ID, signature))[0]).toBe(false);
+    await s.models.write.addMeasurement([LISTING_ID, PCR_HASH]);
+    expect((await check(LISTING_ID, signature))[0]).toBe(true);
     await conn.networkHelpers.time.increaseTo(r.expiresAt);
-    expect((await check(MODEL_ID, signature))[0]).toBe(false);
+    expect((await check(LISTING_ID, signature))[0]).toBe(false);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, PCR_HASH])).toBe(false);
   });
 
@@ -195,7 +203,7 @@ describe("EnclaveRegistry", () => {
     const fresh = await registration({ measurement: OTHER_MEASUREMENT });
     await register(fresh);
     expect(await s.enclaves.read.isEnclaveValid([ENCLAVE, OTHER_MEASUREMENT])).toBe(true);
-    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, MODEL_ID])).toBe(false);
+    expect(await s.enclaves.read.isEnclaveAllowed([ENCLAVE, LISTING_ID])).toBe(false);
   });
 
   it("error: fewer than f + 1, duplicate, non-member and malformed signatures", async () => {

@@ -5,8 +5,9 @@ import { expectRevert } from "./helpers/errors.js";
 import {
   connect,
   deploySystem,
+  LISTING_ID,
   MODEL_ID,
-  NONE_ONLY_MODEL_ID,
+  NONE_ONLY_LISTING_ID,
   PRICE,
   type System,
   tensorBytes,
@@ -48,6 +49,7 @@ describe("InferenceHub.requestInference", () => {
     expect(request).toEqual({
       requester: getAddress(s.requester.account.address),
       modelId: MODEL_ID,
+      listingId: LISTING_ID,
       inputHash: keccak256(input),
       mode: 2,
       callback: getAddress(s.consumer.address),
@@ -72,6 +74,7 @@ describe("InferenceHub.requestInference", () => {
               components: [
                 { name: "requester", type: "address" },
                 { name: "modelId", type: "bytes32" },
+                { name: "listingId", type: "bytes32" },
                 { name: "inputHash", type: "bytes32" },
                 { name: "mode", type: "uint8" },
                 { name: "callback", type: "address" },
@@ -96,14 +99,14 @@ describe("InferenceHub.requestInference", () => {
   });
 
   it("behavior: a free model accepts zero value; the maximum inline input is accepted", async () => {
-    await s.request({ modelId: NONE_ONLY_MODEL_ID, value: 0n });
+    await s.request({ listingId: NONE_ONLY_LISTING_ID, value: 0n });
     await s.request({ input: tensorBytes("max", HUB_LIMITS.maxInlineInputBytes) });
   });
 
   it("args: requestInferenceByRef carries the hash and URI instead of the input", async () => {
     const inputHash = keccak256(toHex("big input"));
     const hash = await s.hub.write.requestInferenceByRef(
-      [MODEL_ID, inputHash, "ipfs://big-input", 1, zeroAddress, 0, 0n, now + 100n],
+      [LISTING_ID, inputHash, "ipfs://big-input", 1, zeroAddress, 0, 0n, now + 100n],
       { value: PRICE, account: s.requester.account },
     );
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
@@ -119,58 +122,59 @@ describe("InferenceHub.requestInference", () => {
       s.hub.write.requestInference(args, { value, account: s.requester.account });
     const input = tensorBytes("in");
     const d = now + 600n;
-    await expectRevert(w([MODEL_ID, "0x", 0, zeroAddress, 0, 0n, d]), "EmptyInput");
+    await expectRevert(w([LISTING_ID, "0x", 0, zeroAddress, 0, 0n, d]), "EmptyInput");
     await expectRevert(
-      w([MODEL_ID, tensorBytes("big", HUB_LIMITS.maxInlineInputBytes + 1), 0, zeroAddress, 0, 0n, d]),
+      w([LISTING_ID, tensorBytes("big", HUB_LIMITS.maxInlineInputBytes + 1), 0, zeroAddress, 0, 0n, d]),
       "InputTooLarge",
       [BigInt(HUB_LIMITS.maxInlineInputBytes + 1), BigInt(HUB_LIMITS.maxInlineInputBytes)],
     );
-    await expectRevert(w([MODEL_ID, input, 3, zeroAddress, 0, 0n, d]), "InvalidMode", [3]);
+    await expectRevert(w([LISTING_ID, input, 3, zeroAddress, 0, 0n, d]), "InvalidMode", [3]);
     const unknown = keccak256(toHex("unknown"));
     await expectRevert(w([unknown, input, 0, zeroAddress, 0, 0n, d]), "ModelNotAvailable", [unknown]);
-    await expectRevert(w([NONE_ONLY_MODEL_ID, input, 1, zeroAddress, 0, 0n, d]), "ModeNotSupported", [
-      NONE_ONLY_MODEL_ID,
+    await expectRevert(w([NONE_ONLY_LISTING_ID, input, 1, zeroAddress, 0, 0n, d]), "ModeNotSupported", [
+      NONE_ONLY_LISTING_ID,
       1,
     ]);
-    await expectRevert(w([MODEL_ID, input, 0, zeroAddress, 0, 0n, d], PRICE - 1n), "FeeTooLow", [
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, d], PRICE - 1n), "FeeTooLow", [
       PRICE - 1n,
       PRICE,
     ]);
     // The callback gas escrow comes on top of the price.
     await expectRevert(
-      w([MODEL_ID, input, 0, s.consumer.address, 100_000, 10n, d], PRICE + 999_999n),
+      w([LISTING_ID, input, 0, s.consumer.address, 100_000, 10n, d], PRICE + 999_999n),
       "FeeTooLow",
       [PRICE - 1n, PRICE],
     );
-    await expectRevert(w([MODEL_ID, input, 0, s.consumer.address, 100_000, 10n, d], 999_999n), "FeeTooLow", [
-      0n,
-      PRICE,
-    ]);
-    await expectRevert(w([MODEL_ID, input, 0, zeroAddress, 0, 0n, now]), "InvalidDeadline");
     await expectRevert(
-      w([MODEL_ID, input, 0, s.consumer.address, HUB_LIMITS.maxCallbackGasLimit + 1, 0n, d]),
+      w([LISTING_ID, input, 0, s.consumer.address, 100_000, 10n, d], 999_999n),
+      "FeeTooLow",
+      [0n, PRICE],
+    );
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, now]), "InvalidDeadline");
+    await expectRevert(
+      w([LISTING_ID, input, 0, s.consumer.address, HUB_LIMITS.maxCallbackGasLimit + 1, 0n, d]),
       "CallbackGasLimitTooHigh",
       [HUB_LIMITS.maxCallbackGasLimit + 1, HUB_LIMITS.maxCallbackGasLimit],
     );
     const big = 2n ** 96n;
     await conn.networkHelpers.setBalance(s.requester.account.address, big * 2n);
-    await expectRevert(w([MODEL_ID, input, 0, zeroAddress, 0, 0n, d], big), "FeeTooHigh", [big]);
+    await expectRevert(w([LISTING_ID, input, 0, zeroAddress, 0, 0n, d], big), "FeeTooHigh", [big]);
     const r = (a: Parameters<typeof s.hub.write.requestInferenceByRef>[0]) =>
       s.hub.write.requestInferenceByRef(a, { value: PRICE, account: s.requester.account });
     await expectRevert(
-      r([MODEL_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, 0n, d]),
+      r([LISTING_ID, `0x${"00".repeat(32)}`, "ipfs://x", 0, zeroAddress, 0, 0n, d]),
       "EmptyInput",
     );
-    await expectRevert(r([MODEL_ID, keccak256("0x01"), "", 0, zeroAddress, 0, 0n, d]), "MissingInputURI");
+    await expectRevert(r([LISTING_ID, keccak256("0x01"), "", 0, zeroAddress, 0, 0n, d]), "MissingInputURI");
   });
 
   it("error: a disabled model (modes = 0) takes no requests", async () => {
-    await s.models.write.setModes([MODEL_ID, 0]);
-    await expectRevert(s.request(), "ModelNotAvailable", [MODEL_ID]);
+    await s.models.write.setModes([LISTING_ID, 0]);
+    await expectRevert(s.request(), "ModelNotAvailable", [LISTING_ID]);
   });
 
   it("behavior: the price is read at request time", async () => {
-    await s.models.write.setPrice([MODEL_ID, parseEther("1")]);
+    await s.models.write.setPrice([LISTING_ID, parseEther("1")]);
     await expectRevert(s.request({ value: PRICE }), "FeeTooLow", [PRICE, parseEther("1")]);
   });
 });

@@ -1,10 +1,12 @@
 import { encodeAbiParameters, getAddress, type Hex, keccak256, parseEventLogs, zeroAddress } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
-import { RequestStatus } from "../src/constants.js";
+import { listingIdOf, RequestStatus } from "../src/constants.js";
 import { expectRevert } from "./helpers/errors.js";
 import {
   connect,
   deploySystem,
+  LISTING_ID,
+  MODEL_ID,
   PRICE,
   type System,
   tensorBytes,
@@ -126,6 +128,119 @@ describe("InferenceHub.settleWithProof", () => {
       [z.requestId, z.request.deadline],
     );
   });
+
+  it("error: a listing whose key is not sealed by f + 1 verifiers cannot settle (setup forgery)", async () => {
+    // A publisher ran the setup alone (it knows the toxic waste): its adapter accepts whatever it likes.
+    const forged = await s.viem.deployContract("MockZkVerifier", [7n]);
+    const publisher = s.wallets[15]!;
+    const vkHash = await forged.read.verificationKeyHash();
+    await s.models.write.createListing(
+      [
+        {
+          modelId: MODEL_ID,
+          metadataURI: "ipfs://solo-setup",
+          modes: 0b010,
+          price: 0n,
+          weightsCommitment: WEIGHTS_COMMITMENT,
+          zkVerifier: forged.address,
+          vkHash,
+          measurements: [],
+        },
+      ],
+      { account: publisher.account },
+    );
+    const listingId = listingIdOf(MODEL_ID, publisher.account.address);
+    const z = await zkRequest({ listingId, value: 0n });
+    const settle = () =>
+      s.hub.write.settleWithProof([z.requestId, z.request, z.input, z.output, z.executor, proofOf(7n)]);
+    await expectRevert(settle(), "ZkKeyNotSealed", [listingId]);
+    // f signatures are not a quorum; nor are f + 1 over another key.
+    const few = await s.signZkKeySeal(listingId, undefined, [0, 1]);
+    await expectRevert(s.models.write.sealZkKey([few.seal, few.signatures]), "InsufficientSignatures", [
+      2n,
+      3n,
+    ]);
+    const other = await s.signZkKeySeal(listingId);
+    await expectRevert(
+      s.models.write.sealZkKey([{ ...other.seal, vkHash: keccak256("0x01") }, other.signatures]),
+      "InvalidSeal",
+      [listingId],
+    );
+    await expectRevert(settle(), "ZkKeyNotSealed", [listingId]);
+    // Sealed by f + 1 verifiers (who would only sign a ceremony they contributed to), the listing settles.
+    await s.sealZkKey(listingId);
+    await settle();
+    expect(await s.hub.read.requestStatus([z.requestId])).toBe(RequestStatus.DELIVERED);
+  });
+
+  it("behavior: squatting the modelId with an always-true verifier leaves the genuine listing's requests unaffected", async () => {
+    const attacker = s.wallets[15]!;
+    // The attacker lists the same file with its own verifier, measurements and price, and even gets it sealed.
+    const squat = await s.viem.deployContract("MockZkVerifier", [1n], { account: attacker.account });
+    await s.models.write.createListing(
+      [
+        {
+          modelId: MODEL_ID,
+          metadataURI: "ipfs://squat",
+          modes: 0b111,
+          price: 0n,
+          weightsCommitment: WEIGHTS_COMMITMENT,
+          zkVerifier: squat.address,
+          vkHash: await squat.read.verificationKeyHash(),
+          measurements: [keccak256("0xbad0")],
+        },
+      ],
+      { account: attacker.account },
+    );
+    const squatListing = listingIdOf(MODEL_ID, attacker.account.address);
+    expect(squatListing).not.toBe(LISTING_ID);
+    await s.sealZkKey(squatListing);
+    // The victim's request names the genuine listing (0.5 ETH fee).
+    const z = await zkRequest({ value: 5n * 10n ** 17n });
+    expect(z.request.listingId).toBe(LISTING_ID);
+    // Garbage output with the squatter's proof, paid to an unstaked address: the genuine verifier refuses it.
+    const unstaked = attacker.account.address;
+    await expectRevert(
+      s.hub.write.settleWithProof([z.requestId, z.request, z.input, "0xdead", unstaked, proofOf(1n)], {
+        account: attacker.account,
+      }),
+      "InvalidZkProof",
+    );
+    // Nor can the request be re-pointed to the squatter's listing (the record is committed).
+    await expectRevert(
+      s.hub.write.settleWithProof([
+        z.requestId,
+        { ...z.request, listingId: squatListing },
+        z.input,
+        "0xdead",
+        unstaked,
+        proofOf(1n),
+      ]),
+      "RequestMismatch",
+      [z.requestId],
+    );
+    // The attacker cannot touch the genuine listing.
+    await expectRevert(
+      s.models.write.setZkConfig([LISTING_ID, WEIGHTS_COMMITMENT, squat.address, keccak256("0x01")], {
+        account: attacker.account,
+      }),
+      "NotListingOwner",
+      [LISTING_ID, getAddress(attacker.account.address)],
+    );
+    expect(await s.models.read.isMeasurementAllowed([LISTING_ID, keccak256("0xbad0")])).toBe(false);
+    // The genuine listing's owner and its executor are served as before.
+    await s.hub.write.settleWithProof([
+      z.requestId,
+      z.request,
+      z.input,
+      z.output,
+      z.executor,
+      proofOf(ZK_MAGIC),
+    ]);
+    expect(await s.hub.read.requestStatus([z.requestId])).toBe(RequestStatus.DELIVERED);
+    expect(await s.hub.read.balanceOf([z.executor])).toBe(5n * 10n ** 17n);
+    expect(await s.hub.read.balanceOf([unstaked])).toBe(0n);
+  });
 });
 
 describe("KeccakGroth16Adapter and Groth16 (snarkjs verifier calls)", () => {
@@ -145,7 +260,7 @@ describe("KeccakGroth16Adapter and Groth16 (snarkjs verifier calls)", () => {
   it("default: maps the bound values to 6 public signals and calls verifyProof(…, uint256[6])", async () => {
     const s = await conn.networkHelpers.loadFixture(fixture);
     const snark = await s.viem.deployContract("MockGroth16Verifier", [6n, 99n]);
-    const adapter = await s.viem.deployContract("KeccakGroth16Adapter", [snark.address]);
+    const adapter = await s.viem.deployContract("KeccakGroth16Adapter", [snark.address, keccak256("0x5e")]);
     const input = tensorBytes("in");
     const output = tensorBytes("out");
     const executor = s.executorSigners[0]!.address;
@@ -176,9 +291,10 @@ describe("KeccakGroth16Adapter and Groth16 (snarkjs verifier calls)", () => {
   it("behavior: end to end through the hub with a real adapter in front of a snarkjs-shaped verifier", async () => {
     const s = await conn.networkHelpers.loadFixture(fixture);
     const snark = await s.viem.deployContract("MockGroth16Verifier", [6n, 99n]);
-    const adapter = await s.viem.deployContract("KeccakGroth16Adapter", [snark.address]);
+    const vkHash = keccak256("0x5e");
+    const adapter = await s.viem.deployContract("KeccakGroth16Adapter", [snark.address, vkHash]);
     const modelId = keccak256("0xabcdef");
-    await s.models.write.registerModel([
+    await s.models.write.createListing([
       {
         modelId,
         metadataURI: "ipfs://zk",
@@ -186,11 +302,14 @@ describe("KeccakGroth16Adapter and Groth16 (snarkjs verifier calls)", () => {
         price: 0n,
         weightsCommitment: WEIGHTS_COMMITMENT,
         zkVerifier: adapter.address,
+        vkHash,
         measurements: [],
       },
     ]);
+    const listingId = listingIdOf(modelId, s.admin.account.address);
+    await s.sealZkKey(listingId);
     const input = tensorBytes("zk-in");
-    const { requestId, request } = await s.request({ modelId, mode: 1, input, value: 1n });
+    const { requestId, request } = await s.request({ listingId, mode: 1, input, value: 1n });
     const output = tensorBytes("zk-out");
     await s.hub.write.settleWithProof([
       requestId,
@@ -208,8 +327,8 @@ describe("KeccakGroth16Adapter and Groth16 (snarkjs verifier calls)", () => {
     const snark3 = await s.viem.deployContract("MockGroth16Verifier", [3n, 5n]);
     const snark6 = await s.viem.deployContract("MockGroth16Verifier", [6n, 5n]);
     // A 6-signal adapter in front of a 3-signal verifier: the selector does not match, so the call fails closed.
-    const wrong = await s.viem.deployContract("KeccakGroth16Adapter", [snark3.address]);
-    const right = await s.viem.deployContract("KeccakGroth16Adapter", [snark6.address]);
+    const wrong = await s.viem.deployContract("KeccakGroth16Adapter", [snark3.address, keccak256("0x03")]);
+    const right = await s.viem.deployContract("KeccakGroth16Adapter", [snark6.address, keccak256("0x06")]);
     const args = [
       keccak256("0x01"),
       WEIGHTS_COMMITMENT,

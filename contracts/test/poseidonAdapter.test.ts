@@ -46,6 +46,7 @@ async function deploy(overrides: Record<string, unknown> = {}) {
   const config = {
     modelId: MODEL,
     groth16Verifier: snark.address,
+    verificationKeyHash: keccak256("0x0123"),
     inputHeader: floats([0, 0, 0, 0]).header,
     inputSize: 4,
     outputHeader: ints([0n, 0n, 0n]).header,

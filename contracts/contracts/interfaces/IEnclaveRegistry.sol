@@ -55,16 +55,16 @@ interface IEnclaveRegistry is IQuorumErrors {
     function isEnclaveValid(address enclaveKey, bytes32 measurement) external view returns (bool);
 
     /// @notice Whether the key is registered, not expired, and its measurement is allowed for the model
-    /// (ModelRegistry.isMeasurementAllowed).
-    function isEnclaveAllowed(address enclaveKey, bytes32 modelId) external view returns (bool);
+    /// (ModelRegistry.isMeasurementAllowed of the listing).
+    function isEnclaveAllowed(address enclaveKey, bytes32 listingId) external view returns (bool);
 
     /// @notice Checks a TEE result on chain: `signature` (65 bytes, low s) over the raw
     /// `resultHash = keccak256(abi.encode(requestId, modelId, inputHash, outputHash, executor))`, computed here
-    /// from the fields, recovers to an enclave key that {isEnclaveAllowed} for `modelId`. Returns the recovered
-    /// key (zero if none).
+    /// from the fields with `modelId` the listing's, recovers to an enclave key that {isEnclaveAllowed} for
+    /// `listingId`. Returns the recovered key (zero if none).
     function checkEnclaveResult(
+        bytes32 listingId,
         bytes32 requestId,
-        bytes32 modelId,
         bytes32 inputHash,
         bytes32 outputHash,
         address executor,

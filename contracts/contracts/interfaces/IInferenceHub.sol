@@ -57,11 +57,11 @@ interface IInferenceHub is IQuorumErrors {
 
     /// @notice Mode is not 0, 1 or 2.
     error InvalidMode(uint8 mode);
-    /// @notice The model is unknown or disabled.
-    error ModelNotAvailable(bytes32 modelId);
-    /// @notice The model does not support the mode.
-    error ModeNotSupported(bytes32 modelId, uint8 mode);
-    /// @notice `msg.value` below the model price.
+    /// @notice The listing is unknown or disabled.
+    error ModelNotAvailable(bytes32 listingId);
+    /// @notice The listing does not support the mode.
+    error ModeNotSupported(bytes32 listingId, uint8 mode);
+    /// @notice `msg.value` below the listing's price.
     error FeeTooLow(uint256 given, uint256 price);
     /// @notice `msg.value` does not fit in 96 bits.
     error FeeTooHigh(uint256 given);
@@ -103,6 +103,8 @@ interface IInferenceHub is IQuorumErrors {
     error ZeroAddress();
     /// @notice settleWithProof on a request whose mode is not ZK.
     error NotZkRequest(bytes32 requestId);
+    /// @notice The listing's ZK key is not sealed by f + 1 verifiers (or its verifier's code changed).
+    error ZkKeyNotSealed(bytes32 listingId);
     /// @notice keccak256(input) differs from the request's inputHash.
     error InputMismatch(bytes32 requestId);
     /// @notice The model's verifier rejected the proof.
@@ -121,8 +123,8 @@ interface IInferenceHub is IQuorumErrors {
     // ------------------------------------------------------------------ requests
 
     /// @notice Requests inference with the input inline; escrows `callbackGasLimit * callbackGasPrice` for the
-    /// callback's gas and the rest of `msg.value` (>= model price) as the fee.
-    /// @param modelId Registered model (sha256 of the ONNX file).
+    /// callback's gas and the rest of `msg.value` (>= the listing's price) as the fee.
+    /// @param listingId The ModelRegistry listing the requester trusts; the request's modelId is the listing's.
     /// @param input Canonical tensor encoding of the inputs (1..MAX_INLINE_INPUT_BYTES bytes); inputHash = keccak256(input).
     /// @param mode 0 NONE, 1 ZK, 2 TEE; must be supported by the model.
     /// @param callback Contract implementing IInferenceConsumer, or zero for none.
@@ -132,7 +134,7 @@ interface IInferenceHub is IQuorumErrors {
     /// `deadline + DELIVERY_GRACE`), refund after `deadline + DELIVERY_GRACE`.
     /// @return requestId `keccak256(abi.encode(chainId, hub, nonce))`.
     function requestInference(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes calldata input,
         uint8 mode,
         address callback,
@@ -146,7 +148,7 @@ interface IInferenceHub is IQuorumErrors {
     /// @param inputURI Where executors fetch the encoded inputs.
     /// @dev Other parameters as in {requestInference}.
     function requestInferenceByRef(
-        bytes32 modelId,
+        bytes32 listingId,
         bytes32 inputHash,
         string calldata inputURI,
         uint8 mode,
@@ -208,7 +210,8 @@ interface IInferenceHub is IQuorumErrors {
         bytes32[] calldata proof
     ) external returns (bool callbackSuccess);
 
-    /// @notice The trustless path for ZK requests: delivers once the model's registered {IZkVerifier} accepts
+    /// @notice The trustless path for ZK requests: delivers once the {IZkVerifier} of the listing the request names
+    /// (sealed by f + 1 verifiers, code unchanged since it was set) accepts
     /// `zkProof` for (modelId, weightsCommitment, input, output, executor); no batch or quorum involved.
     /// Anyone may call; the fee goes to `executor`, whom the proof must bind.
     /// @param input Canonical tensor encoding of the inputs; keccak256(input) must equal request.inputHash.

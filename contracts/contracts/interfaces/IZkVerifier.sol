@@ -29,4 +29,9 @@ interface IZkVerifier {
         address executor,
         bytes calldata proof
     ) external view returns (bool valid);
+
+    /// @notice keccak256 of the Groth16 verification key this verifier checks proofs against (the `vkHash` a
+    /// listing declares and f + 1 verifiers seal): keccak256(abi.encode(alpha1, beta2, gamma2, delta2, IC)) with
+    /// G1 points as uint256[2] and G2 points as uint256[2][2] in the EIP-197 order (x1, x0, y1, y0).
+    function verificationKeyHash() external view returns (bytes32);
 }

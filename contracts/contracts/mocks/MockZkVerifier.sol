@@ -26,6 +26,11 @@ contract MockZkVerifier is IZkVerifier {
         expected = keccak256(abi.encode(modelId, weightsCommitment, inputHash, outputHash, executor));
     }
 
+    /// @inheritdoc IZkVerifier
+    function verificationKeyHash() external view returns (bytes32) {
+        return keccak256(abi.encode("mock-vk", magic));
+    }
+
     /// @notice Makes verifyResult revert.
     function setReverts(bool reverts_) external {
         reverts = reverts_;

@@ -16,9 +16,14 @@ contract KeccakGroth16Adapter is IZkVerifier {
     /// @notice The snarkjs verifier of the model's circuit (6 public signals).
     address public immutable groth16Verifier;
 
+    /// @inheritdoc IZkVerifier
+    bytes32 public immutable verificationKeyHash;
+
     /// @param groth16Verifier_ The snarkjs verifier.
-    constructor(address groth16Verifier_) {
+    /// @param verificationKeyHash_ Hash of the key `groth16Verifier_` embeds (see {IZkVerifier.verificationKeyHash}).
+    constructor(address groth16Verifier_, bytes32 verificationKeyHash_) {
         groth16Verifier = groth16Verifier_;
+        verificationKeyHash = verificationKeyHash_;
     }
 
     /// @inheritdoc IZkVerifier

@@ -31,6 +31,8 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         bytes32 modelId;
         /// @dev The snarkjs verifier of the model's circuit (4 public signals).
         address groth16Verifier;
+        /// @dev Hash of the verification key `groth16Verifier` embeds (see {IZkVerifier.verificationKeyHash}).
+        bytes32 verificationKeyHash;
         /// @dev Canonical encoding of the input tensor up to its first element (dtype float32, or uint8: packed).
         bytes inputHeader;
         /// @dev Number of input elements.
@@ -65,6 +67,8 @@ contract PoseidonGroth16Adapter is IZkVerifier {
     bytes32 public immutable modelId;
     /// @notice The snarkjs verifier of the model's circuit.
     address public immutable groth16Verifier;
+    /// @inheritdoc IZkVerifier
+    bytes32 public immutable verificationKeyHash;
     /// @notice keccak256 of the input tensor's header.
     bytes32 public immutable inputHeaderHash;
     /// @notice Length of the input tensor's header.
@@ -110,6 +114,7 @@ contract PoseidonGroth16Adapter is IZkVerifier {
         }
         modelId = c.modelId;
         groth16Verifier = c.groth16Verifier;
+        verificationKeyHash = c.verificationKeyHash;
         inputHeaderHash = keccak256(c.inputHeader);
         inputHeaderLength = c.inputHeader.length;
         inputSize = c.inputSize;

@@ -215,12 +215,12 @@ export const enclaveRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "requestId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "requestId",
         "type": "bytes32"
       },
       {
@@ -360,7 +360,7 @@ export const enclaveRegistryAbi = [
       },
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],

@@ -11,7 +11,7 @@ export const exampleClassifierConsumerAbi = [
       },
       {
         "internalType": "bytes32",
-        "name": "modelId_",
+        "name": "listingId_",
         "type": "bytes32"
       },
       {
@@ -316,12 +316,12 @@ export const exampleClassifierConsumerAbi = [
   },
   {
     "inputs": [],
-    "name": "mode",
+    "name": "listingId",
     "outputs": [
       {
-        "internalType": "uint8",
+        "internalType": "bytes32",
         "name": "",
-        "type": "uint8"
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -329,12 +329,12 @@ export const exampleClassifierConsumerAbi = [
   },
   {
     "inputs": [],
-    "name": "modelId",
+    "name": "mode",
     "outputs": [
       {
-        "internalType": "bytes32",
+        "internalType": "uint8",
         "name": "",
-        "type": "bytes32"
+        "type": "uint8"
       }
     ],
     "stateMutability": "view",

@@ -3,6 +3,19 @@
 /** ABI of IZkVerifier. */
 export const zkVerifierAbi = [
   {
+    "inputs": [],
+    "name": "verificationKeyHash",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",

@@ -252,7 +252,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -268,7 +268,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
@@ -453,6 +453,17 @@ export const inferenceHubAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ZkKeyNotSealed",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -613,6 +624,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {
@@ -1254,6 +1270,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
             "name": "inputHash",
             "type": "bytes32"
           },
@@ -1530,6 +1551,11 @@ export const inferenceHubAbi = [
           },
           {
             "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
             "name": "inputHash",
             "type": "bytes32"
           },
@@ -1586,6 +1612,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {
@@ -1657,7 +1688,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -1706,7 +1737,7 @@ export const inferenceHubAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -1910,6 +1941,11 @@ export const inferenceHubAbi = [
           {
             "internalType": "bytes32",
             "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
             "type": "bytes32"
           },
           {

@@ -8,6 +8,11 @@ export const keccakGroth16AdapterAbi = [
         "internalType": "address",
         "name": "groth16Verifier_",
         "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "verificationKeyHash_",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "nonpayable",
@@ -58,6 +63,19 @@ export const keccakGroth16AdapterAbi = [
       }
     ],
     "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "verificationKeyHash",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

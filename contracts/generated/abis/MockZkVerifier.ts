@@ -99,6 +99,19 @@ export const mockZkVerifierAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "verificationKeyHash",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",

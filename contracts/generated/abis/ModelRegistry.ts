@@ -5,6 +5,60 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "contract IOperatorRegistry",
+        "name": "operatorRegistry_",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "given",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "current",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ConfigDigestMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "DuplicateSigner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "required",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientSignatures",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "pcrHash",
         "type": "bytes32"
@@ -22,6 +76,33 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "InvalidModes",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "InvalidSeal",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidSignature",
     "type": "error"
   },
   {
@@ -50,6 +131,17 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ListingNotFound",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "pcrHash",
         "type": "bytes32"
       }
@@ -58,32 +150,15 @@ export const modelRegistryAbi = [
     "type": "error"
   },
   {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "ModelAlreadyRegistered",
+    "inputs": [],
+    "name": "NoVerifierConfig",
     "type": "error"
   },
   {
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "ModelNotFound",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -92,7 +167,7 @@ export const modelRegistryAbi = [
         "type": "address"
       }
     ],
-    "name": "NotModelOwner",
+    "name": "NotListingOwner",
     "type": "error"
   },
   {
@@ -109,12 +184,50 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "SignerNotInConfig",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
+    ],
+    "name": "StringTooLong",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
     "name": "TooManyMeasurements",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "declared",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "embedded",
+        "type": "bytes32"
+      }
+    ],
+    "name": "VerificationKeyMismatch",
     "type": "error"
   },
   {
@@ -131,7 +244,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
@@ -142,7 +255,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
@@ -151,21 +264,8 @@ export const modelRegistryAbi = [
   },
   {
     "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "pcrHash",
-        "type": "bytes32"
-      }
-    ],
-    "name": "MeasurementAdded",
+    "inputs": [],
+    "name": "EIP712DomainChanged",
     "type": "event"
   },
   {
@@ -174,104 +274,9 @@ export const modelRegistryAbi = [
       {
         "indexed": true,
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "pcrHash",
-        "type": "bytes32"
-      }
-    ],
-    "name": "MeasurementRemoved",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "string",
-        "name": "metadataURI",
-        "type": "string"
-      }
-    ],
-    "name": "ModelMetadataSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint8",
-        "name": "modes",
-        "type": "uint8"
-      }
-    ],
-    "name": "ModelModesSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "previousOwner",
-        "type": "address"
-      },
-      {
-        "indexed": true,
-        "internalType": "address",
-        "name": "newOwner",
-        "type": "address"
-      }
-    ],
-    "name": "ModelOwnershipTransferred",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "price",
-        "type": "uint256"
-      }
-    ],
-    "name": "ModelPriceSet",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
       {
         "indexed": true,
         "internalType": "bytes32",
@@ -303,7 +308,7 @@ export const modelRegistryAbi = [
         "type": "string"
       }
     ],
-    "name": "ModelRegistered",
+    "name": "ListingCreated",
     "type": "event"
   },
   {
@@ -312,7 +317,127 @@ export const modelRegistryAbi = [
       {
         "indexed": true,
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "string",
+        "name": "metadataURI",
+        "type": "string"
+      }
+    ],
+    "name": "ListingMetadataSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "modes",
+        "type": "uint8"
+      }
+    ],
+    "name": "ListingModesSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "previousOwner",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "newOwner",
+        "type": "address"
+      }
+    ],
+    "name": "ListingOwnershipTransferred",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      }
+    ],
+    "name": "ListingPriceSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "pcrHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MeasurementAdded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "pcrHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MeasurementRemoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -326,9 +451,52 @@ export const modelRegistryAbi = [
         "internalType": "address",
         "name": "zkVerifier",
         "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "codeHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "vkHash",
+        "type": "bytes32"
       }
     ],
     "name": "ZkConfigSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "vkHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "transcriptHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "configDigest",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ZkKeySealed",
     "type": "event"
   },
   {
@@ -397,10 +565,23 @@ export const modelRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "ZK_KEY_SEAL_TYPEHASH",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -412,100 +593,6 @@ export const modelRegistryAbi = [
     "name": "addMeasurement",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "getModel",
-    "outputs": [
-      {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "owner",
-            "type": "address"
-          },
-          {
-            "internalType": "uint8",
-            "name": "modes",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint88",
-            "name": "price",
-            "type": "uint88"
-          },
-          {
-            "internalType": "address",
-            "name": "zkVerifier",
-            "type": "address"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "weightsCommitment",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "string",
-            "name": "metadataURI",
-            "type": "string"
-          }
-        ],
-        "internalType": "struct IModelRegistry.ModelInfo",
-        "name": "info",
-        "type": "tuple"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "bytes32",
-        "name": "pcrHash",
-        "type": "bytes32"
-      }
-    ],
-    "name": "isMeasurementAllowed",
-    "outputs": [
-      {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "modelId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "measurements",
-    "outputs": [
-      {
-        "internalType": "bytes32[]",
-        "name": "",
-        "type": "bytes32[]"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -543,19 +630,173 @@ export const modelRegistryAbi = [
             "type": "address"
           },
           {
+            "internalType": "bytes32",
+            "name": "vkHash",
+            "type": "bytes32"
+          },
+          {
             "internalType": "bytes32[]",
             "name": "measurements",
             "type": "bytes32[]"
           }
         ],
-        "internalType": "struct IModelRegistry.ModelRegistration",
+        "internalType": "struct IModelRegistry.ListingRegistration",
         "name": "r",
         "type": "tuple"
       }
     ],
-    "name": "registerModel",
-    "outputs": [],
+    "name": "createListing",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
+      {
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
+      },
+      {
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getListing",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "owner",
+            "type": "address"
+          },
+          {
+            "internalType": "uint8",
+            "name": "modes",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint88",
+            "name": "price",
+            "type": "uint88"
+          },
+          {
+            "internalType": "address",
+            "name": "zkVerifier",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "zkVerifierCodeHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "weightsCommitment",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vkHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "zkKeySealed",
+            "type": "bool"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "transcriptHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "string",
+            "name": "metadataURI",
+            "type": "string"
+          }
+        ],
+        "internalType": "struct IModelRegistry.ListingInfo",
+        "name": "info",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "pcrHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "isMeasurementAllowed",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -563,6 +804,115 @@ export const modelRegistryAbi = [
       {
         "internalType": "bytes32",
         "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "publisher",
+        "type": "address"
+      }
+    ],
+    "name": "latestListing",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "publisher",
+        "type": "address"
+      }
+    ],
+    "name": "listingCount",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "publisher",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "listingIdOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "measurements",
+    "outputs": [
+      {
+        "internalType": "bytes32[]",
+        "name": "",
+        "type": "bytes32[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "operatorRegistry",
+    "outputs": [
+      {
+        "internalType": "contract IOperatorRegistry",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -580,12 +930,17 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       }
     ],
     "name": "requestTerms",
     "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
       {
         "internalType": "uint8",
         "name": "modes",
@@ -603,8 +958,48 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vkHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "transcriptHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IModelRegistry.ZkKeySeal",
+        "name": "seal",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "verifierSignatures",
+        "type": "bytes[]"
+      }
+    ],
+    "name": "sealZkKey",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -622,7 +1017,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -640,7 +1035,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -658,7 +1053,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -670,6 +1065,11 @@ export const modelRegistryAbi = [
         "internalType": "address",
         "name": "zkVerifier",
         "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "vkHash",
+        "type": "bytes32"
       }
     ],
     "name": "setZkConfig",
@@ -681,7 +1081,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -705,7 +1105,7 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "listingId",
         "type": "bytes32"
       },
       {
@@ -714,7 +1114,7 @@ export const modelRegistryAbi = [
         "type": "address"
       }
     ],
-    "name": "transferModelOwnership",
+    "name": "transferListingOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -722,13 +1122,59 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "listingId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vkHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "transcriptHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "configDigest",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IModelRegistry.ZkKeySeal",
+        "name": "seal",
+        "type": "tuple"
+      }
+    ],
+    "name": "zkKeySealDigest",
+    "outputs": [
+      {
         "internalType": "bytes32",
-        "name": "modelId",
+        "name": "",
         "type": "bytes32"
       }
     ],
-    "name": "zkConfig",
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "listingId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "zkSettlementConfig",
     "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
       {
         "internalType": "bytes32",
         "name": "weightsCommitment",

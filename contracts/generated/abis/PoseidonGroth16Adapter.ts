@@ -17,6 +17,11 @@ export const poseidonGroth16AdapterAbi = [
             "type": "address"
           },
           {
+            "internalType": "bytes32",
+            "name": "verificationKeyHash",
+            "type": "bytes32"
+          },
+          {
             "internalType": "bytes",
             "name": "inputHeader",
             "type": "bytes"
@@ -369,6 +374,19 @@ export const poseidonGroth16AdapterAbi = [
         "internalType": "uint8",
         "name": "",
         "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "verificationKeyHash",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",

@@ -18,7 +18,7 @@ import {
 } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ProofMode, RequestStatus } from "../../src/constants.js";
-import { connect, deploySystem, MODEL_ID, PRICE, type System } from "../helpers/fixture.js";
+import { connect, deploySystem, LISTING_ID, MODEL_ID, PRICE, type System } from "../helpers/fixture.js";
 import { proofFor } from "../helpers/protocol.js";
 
 const conn = await connect();
@@ -31,7 +31,7 @@ async function fixture() {
   const s = await deploySystem(conn);
   const consumer = await s.viem.deployContract("ExampleClassifierConsumer", [
     s.hub.address,
-    MODEL_ID,
+    LISTING_ID,
     ProofMode.NONE,
     "logits",
     LABELS,
@@ -125,6 +125,7 @@ describe("ExampleClassifierConsumer", () => {
     expect(request).toEqual({
       requester: getAddress(consumer.address),
       modelId: MODEL_ID,
+      listingId: LISTING_ID,
       inputHash: keccak256(input),
       mode: ProofMode.NONE,
       callback: getAddress(consumer.address),
@@ -266,7 +267,7 @@ describe("ExampleClassifierConsumer", () => {
   it("behavior: a callback for a request the dApp did not make reverts, and the hub still delivers", async () => {
     // Someone requests directly at the hub, naming the dApp as callback.
     const hash = await s.hub.write.requestInference(
-      [MODEL_ID, scores([1]), ProofMode.NONE, consumer.address, CALLBACK_GAS, 0n, now + 3_600n],
+      [LISTING_ID, scores([1]), ProofMode.NONE, consumer.address, CALLBACK_GAS, 0n, now + 3_600n],
       { value: PRICE, account: s.wallets[16]!.account },
     );
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
@@ -310,7 +311,7 @@ describe("ExampleClassifierConsumer", () => {
     expect(await consumer.read.labels()).toEqual(LABELS);
     expect(await consumer.read.outputName()).toBe("logits");
     expect(await consumer.read.hub()).toBe(getAddress(s.hub.address));
-    expect(await consumer.read.modelId()).toBe(MODEL_ID);
+    expect(await consumer.read.listingId()).toBe(LISTING_ID);
     expect(await consumer.read.owner()).toBe(getAddress(s.wallets[0]!.account.address));
   });
 });

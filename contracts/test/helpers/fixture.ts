@@ -4,6 +4,7 @@
  */
 import {
   type Address,
+  getAddress,
   type Hex,
   keccak256,
   type LocalAccount,
@@ -14,7 +15,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getBuiltHre } from "../../scripts/hre.js";
-import { OperatorRole } from "../../src/constants.js";
+import { listingIdOf, OperatorRole } from "../../src/constants.js";
 import { signSignerBinding } from "../../src/signerBinding.js";
 import { type BatchHeader, buildTree, type ResultFields, signBatchRoot } from "./protocol.js";
 
@@ -30,6 +31,10 @@ export const account = (label: string): LocalAccount => privateKeyToAccount(key(
 
 export const MODEL_ID = keccak256(toHex("model-all-modes"));
 export const NONE_ONLY_MODEL_ID = keccak256(toHex("model-none-only"));
+/** The fixture's deployer (Hardhat's first account) publishes the fixture's listings. */
+export const PUBLISHER: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+export const LISTING_ID = listingIdOf(MODEL_ID, PUBLISHER);
+export const NONE_ONLY_LISTING_ID = listingIdOf(NONE_ONLY_MODEL_ID, PUBLISHER);
 export const PRICE = parseEther("0.01");
 export const WEIGHTS_COMMITMENT = toHex(123456789n, { size: 32 });
 export const PCR_HASH = keccak256(toHex("pcr"));
@@ -60,6 +65,7 @@ export interface FixtureOptions {
 export interface RequestRecord {
   requester: Address;
   modelId: Hex;
+  listingId: Hex;
   inputHash: Hex;
   mode: number;
   callback: Address;
@@ -84,7 +90,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
     admin.account.address,
     { ...REGISTRY_PARAMS, treasury },
   ]);
-  const models = await viem.deployContract("ModelRegistry");
+  const models = await viem.deployContract("ModelRegistry", [registry.address]);
   const hub = await viem.deployContract("InferenceHub", [registry.address, models.address]);
   await registry.write.setHub([hub.address]);
 
@@ -122,7 +128,8 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
   }
 
   const zkVerifier = await viem.deployContract("MockZkVerifier", [ZK_MAGIC]);
-  await models.write.registerModel([
+  if (getAddress(admin.account.address) !== PUBLISHER) throw new Error("fixture: unexpected deployer");
+  await models.write.createListing([
     {
       modelId: MODEL_ID,
       metadataURI: "ipfs://model-all-modes",
@@ -130,10 +137,11 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
       price: PRICE,
       weightsCommitment: WEIGHTS_COMMITMENT,
       zkVerifier: zkVerifier.address,
+      vkHash: await zkVerifier.read.verificationKeyHash(),
       measurements: [PCR_HASH],
     },
   ]);
-  await models.write.registerModel([
+  await models.write.createListing([
     {
       modelId: NONE_ONLY_MODEL_ID,
       metadataURI: "ipfs://model-none",
@@ -141,19 +149,47 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
       price: 0n,
       weightsCommitment: `0x${"00".repeat(32)}`,
       zkVerifier: zeroAddress,
+      vkHash: `0x${"00".repeat(32)}`,
       measurements: [],
     },
   ]);
+  const configDigestValue = await registry.read.configDigest();
+
+  /** Signs a ZkKeySeal of the listing's key with the given verifier indices (default 0..f). */
+  async function signZkKeySeal(
+    listingId: Hex,
+    transcriptHash: Hex = keccak256(toHex("transcript")),
+    signerIndices: readonly number[] = Array.from({ length: f + 1 }, (_, i) => i),
+  ) {
+    const info = await models.read.getListing([listingId]);
+    const seal = {
+      listingId,
+      vkHash: info.vkHash,
+      transcriptHash,
+      configDigest: await registry.read.configDigest(),
+    };
+    const digest = await models.read.zkKeySealDigest([seal]);
+    const signatures = await Promise.all(
+      signerIndices.map((i) => verifierSigners[i]!.sign({ hash: digest })),
+    );
+    return { seal, signatures };
+  }
+
+  /** Seals the listing's ZK key with f + 1 verifier signatures. */
+  async function sealZkKey(listingId: Hex) {
+    const { seal, signatures } = await signZkKeySeal(listingId);
+    await publicClient.waitForTransactionReceipt({ hash: await models.write.sealZkKey([seal, signatures]) });
+  }
+  await sealZkKey(LISTING_ID);
   const consumer = await viem.deployContract("MockConsumer", [hub.address]);
   const requester = wallets[18]!;
-  const configDigestValue = await registry.read.configDigest();
   /** The next batch id the hub takes (sequence number of the last one + 1, round 0). */
   const nextBatchId = async () => ((await hub.read.lastBatchId()) & ((1n << 40n) - 1n)) + 1n;
 
   /** Sends requestInference and returns the id and the committed record (from the event). */
   async function request(
     overrides: Partial<{
-      modelId: Hex;
+      listingId: Hex;
       input: Hex;
       mode: number;
       callback: Address;
@@ -168,7 +204,7 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
     const from = overrides.from ?? requester;
     const hash = await hub.write.requestInference(
       [
-        overrides.modelId ?? MODEL_ID,
+        overrides.listingId ?? LISTING_ID,
         overrides.input ?? tensorBytes(`input-${now}-${Math.random()}`),
         overrides.mode ?? 0,
         overrides.callback ?? zeroAddress,
@@ -243,6 +279,8 @@ export async function deploySystem(conn: Connection, options: FixtureOptions = {
     executorSigners,
     configDigest: configDigestValue,
     request,
+    signZkKeySeal,
+    sealZkKey,
     signHeader,
     settle,
     resultFor,

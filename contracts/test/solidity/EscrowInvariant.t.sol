@@ -49,10 +49,13 @@ contract EscrowHandler {
         uint64 deadline = uint64(block.timestamp) + 1 + (ttl % 3_600);
         vm.deal(address(this), address(this).balance + fee);
         bytes memory input = abi.encodePacked(ids.length, block.timestamp);
-        bytes32 id = hub.requestInference{value: fee}(keccak256("sol-test-model"), input, 0, address(0), 0, 0, deadline);
+        // The base contract's first listing of the model.
+        bytes32 listingId = keccak256(abi.encode(keccak256("sol-test-model"), address(base), uint256(0)));
+        bytes32 id = hub.requestInference{value: fee}(listingId, input, 0, address(0), 0, 0, deadline);
         records[id] = Request({
             requester: address(this),
             modelId: keccak256("sol-test-model"),
+            listingId: listingId,
             inputHash: keccak256(input),
             mode: 0,
             callback: address(0),

@@ -33,6 +33,8 @@ abstract contract OpgTestBase {
     uint256[4] internal verifierPks = [uint256(0xA1), 0xA2, 0xA3, 0xA4];
     address internal executor;
     uint64 internal nextBatchId = 1;
+    /// The test contract's listing of MODEL_ID.
+    bytes32 internal listingId;
 
     function setUp() public virtual {
         registry = new OperatorRegistry(
@@ -46,7 +48,7 @@ abstract contract OpgTestBase {
                 challengerShareBps: 1_000
             })
         );
-        models = new ModelRegistry();
+        models = new ModelRegistry(registry);
         hub = new InferenceHub(registry, models);
         registry.setHub(address(hub));
 
@@ -57,14 +59,15 @@ abstract contract OpgTestBase {
         registry.setVerifierConfig(signers, 2);
         executor = _register(address(uint160(0x0E00)), EXECUTOR_PK, 1);
 
-        models.registerModel(
-            IModelRegistry.ModelRegistration({
+        listingId = models.createListing(
+            IModelRegistry.ListingRegistration({
                 modelId: MODEL_ID,
                 metadataURI: "ipfs://sol",
                 modes: 1,
                 price: PRICE,
                 weightsCommitment: bytes32(0),
                 zkVerifier: address(0),
+                vkHash: bytes32(0),
                 measurements: new bytes32[](0)
             })
         );
@@ -116,11 +119,12 @@ abstract contract OpgTestBase {
         vm.deal(requester, requester.balance + fee);
         vm.prank(requester);
         requestId = hub.requestInference{value: fee}(
-            MODEL_ID, input, 0, address(0), 0, 0, uint64(block.timestamp) + ttl
+            listingId, input, 0, address(0), 0, 0, uint64(block.timestamp) + ttl
         );
         r = Request({
             requester: requester,
             modelId: MODEL_ID,
+            listingId: listingId,
             inputHash: keccak256(input),
             mode: 0,
             callback: address(0),

@@ -26,6 +26,8 @@ export {
   InferenceHubActions,
   toInferenceRequestedEvent,
 } from "./actions/InferenceHubActions.js";
+export type { ListingResolverOptions } from "./actions/ListingResolver.js";
+export { ListingResolver } from "./actions/ListingResolver.js";
 export type { ModelRegistration } from "./actions/ModelRegistryActions.js";
 export { ModelRegistryActions } from "./actions/ModelRegistryActions.js";
 export type { SigningKey } from "./actions/OperatorRegistryActions.js";
@@ -36,7 +38,7 @@ export type {
   BatchHeader,
   InferenceRequestedEvent,
   InferenceRequestRecord,
-  ModelInfo,
+  ListingInfo,
   Operator,
   OperatorRoleName,
   OperatorStatusName,
@@ -44,6 +46,7 @@ export type {
   SignedResultFields,
   SignerInfo,
   VerifierSet,
+  ZkKeySeal,
 } from "./actions/types.js";
 // Checkpoints
 export type { CheckpointStore } from "./checkpoint/CheckpointStore.js";

@@ -20,7 +20,7 @@ export type ComposeDevnetOptions = {
 /** `<data>/devnet.json`, written by the deployer (docker/deployer/deploy.mjs). */
 export type ComposeSummary = {
   chainId: number;
-  deployment: { inferenceHub: Hex; operatorRegistry: Hex; modelRegistry: Hex };
+  deployment: { inferenceHub: Hex; operatorRegistry: Hex; modelRegistry: Hex; deployer: Hex };
   models: Record<string, Hex>;
   requesterKeys: Hex[];
   nodes: { name: string; kind: string; http: string; p2p: string }[];
@@ -162,6 +162,7 @@ export class ComposeDevnet {
       rpcUrl: this.rpcUrl,
       hub: summary.deployment.inferenceHub,
       requesterKey: summary.requesterKeys[0]!,
+      publisher: summary.deployment.deployer,
       execUrls: this.execUrls(),
       verifyUrls: this.verifyUrls(),
       models,

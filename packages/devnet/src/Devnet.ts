@@ -30,6 +30,8 @@ export type DevnetModel = {
   measurements?: readonly Hex[];
   weightsCommitment?: Hex;
   zkVerifier?: Hex;
+  /** ZK: the verification key hash the adapter embeds (the listing declares it). */
+  vkHash?: Hex;
   /** Inputs the demo sends to it in direct requests. */
   demoInputs?: () => TensorMap;
 };
@@ -306,6 +308,7 @@ export class Devnet {
       rpcUrl: this.chain.rpcUrl,
       hub: this.net.deployment.inferenceHub,
       requesterKey: this.net.requesterKeys[0]!,
+      publisher: this.net.deployment.deployer,
       execUrls: this.execs.map((e) => e.httpUrl),
       verifyUrls: this.verifiers.map((v) => v.httpUrl),
       models: this.options.models,

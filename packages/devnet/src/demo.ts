@@ -1,5 +1,5 @@
 import { inferenceHubAbi } from "@opg/chain";
-import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode } from "@opg/contracts";
+import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode, listingIdOf } from "@opg/contracts";
 import { encodeTensors, ProofMode, proofModeName, resultHash, type TensorMap } from "@opg/protocol";
 import { createOpgClient, type Delivery, type OpgClient, OpgSdkError } from "@opg/sdk";
 import {
@@ -46,6 +46,8 @@ export type DemoNetwork = {
   hub: Hex;
   /** A funded dev account that sends the requests. */
   requesterKey: Hex;
+  /** The publisher whose listings the demo requests (the devnet's deployer lists every model). */
+  publisher: Address;
   /** Every executor's and every verifier's HTTP API. */
   execUrls: readonly string[];
   verifyUrls: readonly string[];
@@ -93,6 +95,8 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
       execUrl: network.execUrls[execIndex % network.execUrls.length]!,
       verifyUrl: [...network.verifyUrls],
       account: key,
+      // The devnet deployer publishes every listing; requests by modelId go to its listings.
+      publisher: network.publisher,
     });
 
   // 1. The example dApp, on chain.
@@ -106,7 +110,14 @@ export async function runDemo(network: DemoNetwork, log: (line: string) => void)
     const deployHash = await wallet.deployContract({
       abi: exampleClassifierConsumerAbi,
       bytecode: exampleClassifierConsumerBytecode,
-      args: [network.hub, iris, ProofMode.NONE, "logits", ["setosa", "versicolor", "virginica"], 300_000],
+      args: [
+        network.hub,
+        listingIdOf(iris, network.publisher),
+        ProofMode.NONE,
+        "logits",
+        ["setosa", "versicolor", "virginica"],
+        300_000,
+      ],
     });
     const dapp = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!;
     log(`demo: example dApp deployed at ${dapp}`);

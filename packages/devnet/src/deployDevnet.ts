@@ -75,7 +75,8 @@ export async function deployDevnet(options: {
       verifierKeys.map((k) => privateKeyToAccount(k).address),
       options.f,
     );
-    for (const model of options.models) await admin.contracts.models.registerModel(model);
+    // The deployer publishes the devnet's listings (daemons resolve direct requests to its listings).
+    for (const model of options.models) await admin.contracts.models.createListing(model);
   } finally {
     admin.stop();
   }

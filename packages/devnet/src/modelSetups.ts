@@ -29,6 +29,7 @@ export async function devnetModelSetups(
       price: m.price ?? 0n,
       ...(m.weightsCommitment ? { weightsCommitment: m.weightsCommitment } : {}),
       ...(m.zkVerifier ? { zkVerifier: m.zkVerifier } : {}),
+      ...(m.vkHash ? { vkHash: m.vkHash } : {}),
       ...(m.measurements
         ? { measurements: m.measurements }
         : m.modes.includes(ProofMode.TEE)

@@ -30,10 +30,10 @@ export async function deployZkVerifiers(
     if (artifacts === undefined) {
       throw new Error(`No ZK artifacts for model ${m.name} (${modelId}) under ${artifactRoots.join(", ")}.`);
     }
-    const { adapter, weightsCommitment } = await deployZkContracts(artifacts, (initCode) =>
+    const { adapter, weightsCommitment, vkHash } = await deployZkContracts(artifacts, (initCode) =>
       deployBytecode(rpcUrl, initCode),
     );
-    out.push({ ...m, zkVerifier: adapter, weightsCommitment });
+    out.push({ ...m, zkVerifier: adapter, weightsCommitment, vkHash });
   }
   return out;
 }

@@ -4,6 +4,7 @@ import {
   InferenceHubActions,
   InferenceRequestWatcher,
   inferenceHubAbi,
+  ListingResolver,
   LogWatcher,
 } from "@opg/chain";
 import type { Logger } from "@opg/daemon";
@@ -11,7 +12,7 @@ import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
-import { getAbiItem, type Hex } from "viem";
+import { type Address, getAbiItem, type Hex } from "viem";
 import type { ExecNodeConfig } from "./config.js";
 import { Deliverer } from "./delivery/Deliverer.js";
 import { engineOptions, VERSION } from "./engineOptions.js";
@@ -98,7 +99,15 @@ export class ExecNode {
     );
     // Outputs gossiped by reference are served by hash to whoever asks (verifiers, deliverers).
     await p2p.servePayloads((hash) => store.payload(hash));
+    const listings = new ListingResolver(
+      // Configured publishers, the deployer, then this node's own account (`models register`).
+      {
+        publishers: [...(config.chain.publishers as Address[]), deployment.deployer, runtime.signer.address],
+      },
+      { client: runtime.client, modelRegistry: deployment.modelRegistry },
+    );
     const gate = new ModelGate({
+      listings,
       client: runtime.client,
       modelRegistry: deployment.modelRegistry,
       hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,

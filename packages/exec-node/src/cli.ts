@@ -63,7 +63,7 @@ models
   .option("--modes <list>", "with --register: proof modes served, comma-separated: none, zk, tee", "none")
   .option(
     "--zk",
-    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and register them in the ModelRegistry",
+    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and create a listing in the ModelRegistry (its id is printed as zk.listingId)",
   )
   .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
   .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
@@ -72,8 +72,8 @@ models
     "ZK powers-of-tau ceremony file (default: the development one, not for production)",
   )
   .option("--no-onchain", "with --zk: build the artifacts only, deploy and register nothing")
-  .option("--price <eth>", "price per request in ETH when the model gets registered", "0")
-  .option("--metadata-uri <uri>", "metadata URI when the model gets registered", "")
+  .option("--price <eth>", "price per request in ETH of the listing (created or updated)", "0")
+  .option("--metadata-uri <uri>", "metadata URI of a new listing", "")
   .option(
     "--measurement <pcrHash...>",
     "with TEE mode: enclave measurements to allow (default: this node's dev enclave when tee.enabled)",

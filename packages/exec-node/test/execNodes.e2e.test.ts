@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
-import { modeMask } from "@opg/contracts";
+import { listingIdOf, modeMask } from "@opg/contracts";
 import { createLogger, loadConfig } from "@opg/daemon";
 import { P2PNode } from "@opg/p2p";
 import {
@@ -168,7 +168,7 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     const contracts = new OpgContracts(net.deployment, { client, sender });
     const input = encodeTensors(inputsFor(10));
     const { requestId } = await contracts.hub.requestInference({
-      modelId: MODEL_ID,
+      listingId: listingIdOf(MODEL_ID, net.deployment.deployer),
       input: bytesToHex(input),
       mode: ProofMode.NONE,
       deadline: BigInt(Math.floor(Date.now() / 1000) + 600),

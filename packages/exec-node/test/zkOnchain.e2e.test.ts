@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
-import { modeMask } from "@opg/contracts";
+import { listingIdOf, modeMask } from "@opg/contracts";
 import { encodeTensors, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   daemonCliPath,
@@ -15,12 +15,13 @@ import {
 import {
   EXAMPLE_ARTIFACTS_DIR,
   settlementProof,
+  vkHash,
   weightsCommitmentBytes32,
   ZkArtifactStore,
   type ZkArtifacts,
   ZkProver,
 } from "@opg/zk";
-import { type Address, bytesToHex, type Hex } from "viem";
+import { type Address, bytesToHex, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerZkModel } from "../src/zk/registerZkModel.js";
@@ -38,6 +39,8 @@ type AddOutput = {
   modelId: Hex;
   zk: {
     action: string;
+    listingId: Hex;
+    vkHash: Hex;
     zkVerifier: Address;
     weightsCommitment: Hex;
     artifactKey: string;
@@ -98,20 +101,30 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     chain?.stop();
   });
 
-  it("default: models add --zk deploys the adapter and registers model, commitment and verifier; a rerun changes nothing", async () => {
+  let listingId: Hex;
+
+  it("default: models add --zk deploys the adapter and creates a listing (its id printed); a rerun changes nothing", async () => {
     const add = cli(["--data-dir", dir, "models", "add", IRIS, "--zk", "--price", "0.001"]);
     expect(add.status, add.stderr).toBe(0);
     const out = JSON.parse(add.stdout) as AddOutput;
     expect(out.modelId).toBe(artifacts.manifest.modelId);
+    const publisher = privateKeyToAccount(net.executorKeys[0]!).address;
+    listingId = listingIdOf(out.modelId, publisher);
     expect(out.zk).toMatchObject({
-      action: "registered",
+      action: "listed",
+      listingId,
+      vkHash: vkHash(artifacts.vkey),
       artifactKey: artifacts.manifest.artifactKey,
       weightsCommitment: weightsCommitmentBytes32(artifacts.manifest.weightsCommitment),
     });
-    const model = await contractsFor(net.requesterKeys[0]!).models.getModel(out.modelId);
-    expect(model).toMatchObject({
+    const listing = await contractsFor(net.requesterKeys[0]!).models.getListing(listingId);
+    expect(listing).toMatchObject({
+      modelId: out.modelId,
+      owner: publisher,
       zkVerifier: out.zk.zkVerifier,
       weightsCommitment: out.zk.weightsCommitment,
+      vkHash: out.zk.vkHash,
+      zkKeySealed: false,
       modes: modeMask(ProofMode.NONE, ProofMode.ZK),
       price: 10n ** 15n,
     });
@@ -119,6 +132,7 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     expect(again.status, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as AddOutput).zk).toMatchObject({
       action: "unchanged",
+      listingId,
       zkVerifier: out.zk.zkVerifier,
     });
   });
@@ -133,7 +147,7 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     };
     const input = bytesToHex(encodeTensors(inputs));
     const { requestId, request } = await requester.hub.requestInference({
-      modelId: artifacts.manifest.modelId,
+      listingId,
       input,
       mode: ProofMode.ZK,
       deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
@@ -144,6 +158,19 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     const settle = (o: Hex, who: Address) =>
       anyone.hub.settleWithProof({ requestId, request, input, output: o, executor: who, zkProof });
 
+    // Not sealed yet: the listing's verifier is not usable.
+    await expect(settle(output, executor)).rejects.toThrow(/ZkKeyNotSealed/);
+    // The verifier set (f = 0: one signature) seals the key.
+    const seal = {
+      listingId,
+      vkHash: vkHash(artifacts.vkey),
+      transcriptHash: keccak256(toHex("transcript")),
+      configDigest: await anyone.registry.getConfigDigest(),
+    };
+    const digest = await anyone.models.zkKeySealDigest(seal);
+    await anyone.models.sealZkKey(seal, [
+      await privateKeyToAccount(net.verifierKeys[0]!).sign({ hash: digest }),
+    ]);
     await expect(settle(output, other)).rejects.toThrow(/InvalidZkProof/);
     const tampered = encodeTensors(outputs);
     tampered[tampered.length - 8]! ^= 1;
@@ -171,32 +198,23 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     expect(out.zk.zkVerifier).toBeUndefined();
   });
 
-  it("edge: a model of ours registered without ZK gets the ZK config and mode; someone else's model is refused", async () => {
-    // A second deployment on the same chain, where the model exists in NONE mode only.
-    const other = await deployLocalNetwork({ rpcUrl: chain.rpcUrl, verifiers: 1, executors: 1, f: 0 });
-    const owner = senderFor(other.requesterKeys[2]!, other.deployment);
-    const stranger = senderFor(other.requesterKeys[3]!, other.deployment);
-    const modelId = artifacts.manifest.modelId;
-    await owner.contracts.models.registerModel({
-      modelId,
-      metadataURI: "",
-      modes: modeMask(ProofMode.NONE),
-      price: 1n,
+  it("behavior: another publisher lists the same file under its own listing; the first listing is untouched", async () => {
+    const stranger = senderFor(net.requesterKeys[3]!);
+    const first = await stranger.contracts.models.getListing(listingId);
+    const done = await registerZkModel(
+      artifacts,
+      { price: 1n, metadataURI: "" },
+      {
+        contracts: stranger.contracts,
+        account: stranger.sender.address,
+        deploy: (initCode: Hex, label: string) => stranger.sender.deployContract(initCode, label),
+      },
+    );
+    expect(done).toMatchObject({
+      action: "listed",
+      listingId: listingIdOf(artifacts.manifest.modelId, stranger.sender.address),
+      sealed: false,
     });
-    const deps = (s: ReturnType<typeof senderFor>) => ({
-      contracts: s.contracts,
-      account: s.sender.address,
-      deploy: (initCode: Hex, label: string) => s.sender.deployContract(initCode, label),
-    });
-    await expect(
-      registerZkModel(artifacts, { price: 1n, metadataURI: "" }, deps(stranger)),
-    ).rejects.toMatchObject({ code: "NOT_MODEL_OWNER" });
-    const done = await registerZkModel(artifacts, { price: 1n, metadataURI: "" }, deps(owner));
-    expect(done.action).toBe("zk-config-set");
-    expect(await owner.contracts.models.getModel(modelId)).toMatchObject({
-      modes: modeMask(ProofMode.NONE, ProofMode.ZK),
-      zkVerifier: done.zkVerifier,
-      weightsCommitment: done.weightsCommitment,
-    });
+    expect(await stranger.contracts.models.getListing(listingId)).toEqual(first);
   });
 });

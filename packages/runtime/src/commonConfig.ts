@@ -96,6 +96,12 @@ export const chainConfig = z.object({
     .positive()
     .default(1_000)
     .describe("How often the chain is polled for events and receipts."),
+  publishers: z
+    .array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address (0x + 40 hex digits)"))
+    .default([])
+    .describe(
+      "Model publishers whose listings direct requests (which name no listing) resolve to, first match first; then the deployment's deployer, then the executor's own account (its operator's `models register`).",
+    ),
 });
 
 export const p2pConfig = z.object({

@@ -8,7 +8,6 @@ import {
   deployTestOpg,
   type OpgFixture,
   startTestChain,
-  TEST_MODEL,
   type TestChain,
 } from "../../chain/test/helpers/testChain.js";
 import { ChainMetrics } from "../src/chainMetrics.js";
@@ -156,7 +155,7 @@ describe("ChainMetrics", () => {
     const { metrics, chainMetrics, sender } = await wiredSender();
     const contracts = new OpgContracts(fixture.deployment, { client: chain.client, sender });
     await contracts.hub.requestInference({
-      modelId: TEST_MODEL.modelId,
+      listingId: fixture.listingId,
       input: toHex("chain-metrics"),
       mode: ProofMode.NONE,
       deadline: await deadlineIn(chain, 3_600),

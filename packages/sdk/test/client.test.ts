@@ -2,7 +2,7 @@
  * The client against a real in-process chain with the opg contracts, and HTTP doubles for the executor
  * and the verifier that answer honestly or lie: every lie must end in `verified: false` or a typed error.
  */
-import { mockConsumerAbi, mockConsumerBytecode } from "@opg/contracts";
+import { listingIdOf, mockConsumerAbi, mockConsumerBytecode } from "@opg/contracts";
 import {
   encodeTensors,
   hashTensors,
@@ -110,6 +110,7 @@ function client(overrides: Partial<Parameters<typeof createOpgClient>[0]> = {}):
     execUrl: executor.url,
     verifyUrl: verifier.url,
     account: t.net.requesterKeys[0]!,
+    publisher: t.net.deployment.deployer,
     pollIntervalMs: 20,
     ...overrides,
   });
@@ -462,6 +463,7 @@ describe("OpgClient.requestOnChain + deliver", () => {
     expect(req.request).toMatchObject({
       requester: privateKeyToAddress(t.net.requesterKeys[0]!),
       modelId: MODEL_ID,
+      listingId: listingIdOf(MODEL_ID, t.net.deployment.deployer),
       inputHash: hashTensors(inputs),
       callback: consumer,
       callbackGasLimit: 150_000,
@@ -524,13 +526,29 @@ describe("OpgClient.requestOnChain + deliver", () => {
     stranger.close();
   });
 
-  it("error: reverts are CHAIN_ERROR with the custom error; unknown requests are NOT_FOUND", async () => {
+  it("error: unknown listings, no pinned publisher, float64 ZK inputs are INVALID_ARGUMENT; unknown requests NOT_FOUND", async () => {
     const opg = client();
     const unknownModel = keccak256(toHex("no-such-model"));
-    const error = await opg
-      .requestOnChain({ modelId: unknownModel, inputs, fee: 0n })
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "CHAIN_ERROR", meta: { errorName: "ModelNotAvailable" } });
+    await expect(opg.requestOnChain({ modelId: unknownModel, inputs, fee: 0n })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/has no listing of model/),
+    });
+    await expect(
+      opg.requestOnChain({ listingId: keccak256(toHex("no-such-listing")), inputs, fee: 0n }),
+    ).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/unknown or disabled/),
+    });
+    // A request by modelId names the publisher it trusts: anyone can list a file.
+    await expect(
+      client({ publisher: undefined }).requestOnChain({ modelId: MODEL_ID, inputs }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(/publisher/) });
+    // ZK proofs bind float32 inputs: float64 is refused before anything is sent.
+    const f64 = { A: { dtype: "float64" as const, dims: [1], data: new Float64Array([1]) } };
+    await expect(opg.requestOnChain({ modelId: MODEL_ID, inputs: f64, mode: "ZK" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/ZK requests take float32 inputs/),
+    });
     await expect(opg.findRequest(keccak256(toHex("nothing")))).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(
       opg.requestOnChain({

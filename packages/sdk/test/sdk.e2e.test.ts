@@ -11,7 +11,12 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exampleClassifierConsumerAbi, exampleClassifierConsumerBytecode, modeMask } from "@opg/contracts";
+import {
+  exampleClassifierConsumerAbi,
+  exampleClassifierConsumerBytecode,
+  listingIdOf,
+  modeMask,
+} from "@opg/contracts";
 import { encodeTensors, modelIdFromBytes, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   addModel,
@@ -78,6 +83,7 @@ describe("@opg/sdk end to end: hardhat node, 1 opg-exec, 3 opg-verify (f = 1), e
       execUrl: exec.http,
       verifyUrl: verifiers.map((v) => v.http),
       account: accountKey,
+      publisher: net.deployment.deployer,
       chainId: net.deployment.chainId,
       pollIntervalMs: 200,
     });
@@ -210,7 +216,14 @@ describe("@opg/sdk end to end: hardhat node, 1 opg-exec, 3 opg-verify (f = 1), e
     const deployHash = await user.deployContract({
       abi: exampleClassifierConsumerAbi,
       bytecode: exampleClassifierConsumerBytecode,
-      args: [net.deployment.inferenceHub, MODEL_ID, ProofMode.NONE, "C", LABELS, 300_000],
+      args: [
+        net.deployment.inferenceHub,
+        listingIdOf(MODEL_ID, net.deployment.deployer),
+        ProofMode.NONE,
+        "C",
+        LABELS,
+        300_000,
+      ],
     });
     const dApp = getAddress(
       (await net.publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress!,

@@ -1,6 +1,6 @@
 import type { NitroAttestationVerifier } from "@opg/attestation";
 import type { Logger, Metrics } from "@opg/daemon";
-import type { OpgDomain } from "@opg/protocol";
+import type { OpgDomain, ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
@@ -14,6 +14,7 @@ import { SignaturePool } from "./pipeline/SignaturePool.js";
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
+import { ceremonyKeyPolicy } from "./zk/ceremonyKeyPolicy.js";
 import type { ZkBatchQueueOptions } from "./zk/ZkBatchQueue.js";
 import { ZkProofVerifier } from "./zk/ZkProofVerifier.js";
 
@@ -38,7 +39,12 @@ export type VerifierCoreOptions = {
    * the model's registered weights commitment is checked when the chain view can read it; proofs
    * of one verification key are checked in batches (`batch`: max size and wait).
    */
-  zk?: { artifactRoots: readonly string[]; batch?: Partial<ZkBatchQueueOptions> | undefined };
+  zk?: {
+    artifactRoots: readonly string[];
+    batch?: Partial<ZkBatchQueueOptions> | undefined;
+    /** See the `zk.minCeremonyContributors` config key (0: no ceremony required). */
+    minCeremonyContributors?: number | undefined;
+  };
 };
 
 export type VerifierCoreDeps = {
@@ -117,8 +123,20 @@ export class VerifierCore {
         { artifactRoots: options.zk.artifactRoots, batch: options.zk.batch },
         {
           metrics: deps.metrics,
-          ...(deps.chain.zkWeightsCommitment
-            ? { registeredCommitment: (modelId: Hex) => registry.zkWeightsCommitment(modelId) }
+          ...(options.zk.minCeremonyContributors
+            ? {
+                keyPolicy: ceremonyKeyPolicy({
+                  self: deps.signer.address,
+                  minContributors: options.zk.minCeremonyContributors,
+                  verifierSet: async () => (await registry.verifierConfig()).signers,
+                }),
+              }
+            : {}),
+          ...(deps.chain.zkListing
+            ? {
+                listing: async (m: ResultMessage) =>
+                  registry.zkListing(m.modelId, await registry.listingOf(m), m.executor),
+              }
             : {}),
         },
       );

@@ -4,6 +4,7 @@ import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
+import type { Address } from "viem";
 import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
@@ -49,6 +50,7 @@ export class VerifyNode {
       },
       write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
       fromBlock: deployment.startBlock,
+      publishers: [...(config.chain.publishers as Address[]), deployment.deployer],
       confirmations: config.chain.confirmations,
       pollIntervalMs: config.chain.pollIntervalMs,
       logger: runtime.logger.child({ module: "settlements" }),
@@ -87,6 +89,7 @@ export class VerifyNode {
               zk: {
                 artifactRoots: zkArtifactRoots(config),
                 batch: { maxBatchSize: config.zk.maxBatchSize, maxWaitMs: config.zk.maxBatchWaitMs },
+                minCeremonyContributors: config.zk.minCeremonyContributors,
               },
             }
           : {}),

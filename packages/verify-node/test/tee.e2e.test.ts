@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DevRoot, decodeTeeProof, devEnclavePcrs, enclaveMeasurement } from "@opg/attestation";
-import { enclaveRegistryAbi, inferenceHubAbi, modeMask } from "@opg/contracts";
+import { enclaveRegistryAbi, inferenceHubAbi, listingIdOf, modeMask } from "@opg/contracts";
 import {
   encodeTensors,
   hashEncodedTensors,
@@ -258,16 +258,16 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     if (proof.binding !== "enclave-key") throw new Error("expected the enclave-key binding");
     const fields = [
       settled["requestId"] as Hex,
-      TEE_MODEL_ID,
       settled["inputHash"] as Hex,
       settled["outputHash"] as Hex,
       settled["executor"] as Hex,
     ] as const;
+    const listing = (modelId: Hex) => listingIdOf(modelId, net.deployment.deployer);
     expect(
       await net.publicClient.readContract({
         ...enclaves,
         functionName: "checkEnclaveResult",
-        args: [...fields, proof.signature],
+        args: [listing(TEE_MODEL_ID), ...fields, proof.signature],
       }),
     ).toEqual([true, tee.enclave]);
     expect(
@@ -275,7 +275,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
         await net.publicClient.readContract({
           ...enclaves,
           functionName: "checkEnclaveResult",
-          args: [fields[0], OTHER_MODEL_ID, fields[2], fields[3], fields[4], proof.signature],
+          args: [listing(OTHER_MODEL_ID), ...fields, proof.signature],
         })
       )[0],
     ).toBe(false);

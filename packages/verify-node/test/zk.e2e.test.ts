@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inferenceHubAbi, modelRegistryAbi, modeMask } from "@opg/contracts";
+import { inferenceHubAbi, listingIdOf, modelRegistryAbi, modeMask } from "@opg/contracts";
 import { P2PNode } from "@opg/p2p";
 import {
   decodeResultMessage,
@@ -27,9 +27,10 @@ import {
   type LocalNetwork,
 } from "@opg/testkit";
 import {
-  compileVerifierSolidity,
+  deployZkContracts,
   EXAMPLE_ARTIFACTS_DIR,
   terminateZkEngine,
+  vkHash,
   weightsCommitmentBytes32,
   ZkArtifactStore,
   type ZkArtifacts,
@@ -82,10 +83,8 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     commitment = weightsCommitmentBytes32(artifacts.manifest.weightsCommitment);
     chain = await HardhatNode.start({ logFile: join(root, "chain.log") });
     // The model's own Groth16 verifier: ZK-mode registration needs a contract with code.
-    zkVerifier = await deployBytecode(
-      chain.rpcUrl,
-      compileVerifierSolidity(readFileSync(artifacts.solidityPath, "utf8")).bytecode,
-    );
+    const deployed = await deployZkContracts(artifacts, (initCode) => deployBytecode(chain.rpcUrl, initCode));
+    zkVerifier = deployed.adapter;
     net = await deployLocalNetwork({
       rpcUrl: chain.rpcUrl,
       verifiers: 3,
@@ -99,6 +98,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
           price: 0n,
           weightsCommitment: commitment,
           zkVerifier,
+          vkHash: deployed.vkHash,
         },
       ],
     });
@@ -272,15 +272,18 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
         ],
       }),
     ).toBe(true);
-    // What the verifiers checked the proof against is what the registry holds.
-    expect(
-      await net.publicClient.readContract({
-        address: net.deployment.modelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "zkConfig",
-        args: [IRIS_ID],
-      }),
-    ).toEqual([commitment, zkVerifier]);
+    // What the verifiers checked the proof against is what the listing holds.
+    const listing = await net.publicClient.readContract({
+      address: net.deployment.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "getListing",
+      args: [listingIdOf(IRIS_ID, net.deployment.deployer)],
+    });
+    expect([listing.weightsCommitment, listing.zkVerifier, listing.vkHash]).toEqual([
+      commitment,
+      zkVerifier,
+      vkHash(artifacts.vkey),
+    ]);
   }, 120_000);
 
   it("error: a result whose outputs differ from the proven ones is rejected (BAD_PROOF)", async () => {

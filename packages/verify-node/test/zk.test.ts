@@ -14,6 +14,7 @@ import {
   EXAMPLE_ARTIFACTS_DIR,
   loadArtifacts,
   terminateZkEngine,
+  vkHash,
   weightsCommitmentBytes32,
   ZkArtifactStore,
   ZkProver,
@@ -21,6 +22,7 @@ import {
 } from "@opg/zk";
 import { type Hex, keccak256, toHex, zeroAddress } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ZkListing } from "../src/chain/ChainView.js";
 import { verifyNodeConfig } from "../src/config.js";
 import { zkArtifactRoots } from "../src/VerifyNode.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
@@ -31,6 +33,18 @@ const iris = (x: number[]): TensorMap => ({
 });
 
 let commitment: Hex;
+let keyHash: Hex;
+const LISTING = keccak256(toHex("listing"));
+const listingOf =
+  (over: Partial<ZkListing> = {}) =>
+  async (): Promise<ZkListing> => ({
+    listingId: LISTING,
+    weightsCommitment: commitment,
+    vkHash: keyHash,
+    sealed: true,
+    transcriptHash: keccak256(toHex("transcript")),
+    ...over,
+  });
 let result: (x?: number[]) => ResultMessage;
 const prover = new ZkProver({ workers: 1 });
 const proven = new Map<string, { outputs: TensorMap; proof: Uint8Array }>();
@@ -42,6 +56,7 @@ beforeAll(async () => {
     join(EXAMPLE_ARTIFACTS_DIR, (await store.get(IRIS_ID))!.manifest.artifactKey),
   );
   commitment = weightsCommitmentBytes32(artifacts.manifest.weightsCommitment);
+  keyHash = vkHash(artifacts.vkey);
   await prover.start();
   for (const x of [
     [5.1, 3.5, 1.4, 0.2],
@@ -77,8 +92,8 @@ describe("ZkProofVerifier", () => {
   const verifier = (deps: ConstructorParameters<typeof ZkProofVerifier>[1] = {}) =>
     new ZkProofVerifier({ artifactRoots: [EXAMPLE_ARTIFACTS_DIR] }, deps);
 
-  it("default: a proven result verifies, with the registered commitment checked", async () => {
-    const v = verifier({ registeredCommitment: async () => commitment });
+  it("default: a proven result verifies, with the listing's commitment and key hash checked", async () => {
+    const v = verifier({ listing: listingOf() });
     expect(v.mode).toBe(ProofMode.ZK);
     await v.verify(result());
     await v.verify(result([6.3, 3.3, 6.0, 2.5]));
@@ -140,14 +155,36 @@ describe("ZkProofVerifier", () => {
       verifier().verify({ ...result(), modelId: keccak256(toHex("no such model")) }),
     ).rejects.toMatchObject({ action: "IGNORE", code: "ZK_ARTIFACTS_MISSING" });
     await expect(
-      verifier({ registeredCommitment: async () => keccak256(toHex("other weights")) }).verify(result()),
+      verifier({ listing: listingOf({ weightsCommitment: keccak256(toHex("other weights")) }) }).verify(
+        result(),
+      ),
     ).rejects.toMatchObject({ action: "IGNORE", code: "ZK_COMMITMENT_MISMATCH" });
+    await expect(verifier({ listing: async () => undefined }).verify(result())).rejects.toMatchObject({
+      action: "IGNORE",
+      code: "ZK_NO_LISTING",
+    });
+  });
+
+  it("error: a key the listing does not name is never used (e.g. a single party's setup)", async () => {
+    // The listing's sealed key is a ceremony's; this node's artifacts hold another key.
+    const v = verifier({ listing: listingOf({ vkHash: keccak256(toHex("the ceremony's key")) }) });
+    await expect(v.verify(result())).rejects.toMatchObject({ action: "IGNORE", code: "ZK_KEY_MISMATCH" });
+    expect(v.stats).toEqual({ verified: 0, rejected: 0 });
+    // And a node whose policy refuses the key (no contribution of its own) checks nothing with it.
+    const refusing = verifier({
+      listing: listingOf(),
+      keyPolicy: async () => "lacks this verifier's contribution",
+    });
+    await expect(refusing.verify(result())).rejects.toMatchObject({
+      action: "IGNORE",
+      code: "ZK_KEY_NOT_TRUSTED",
+    });
   });
 
   it("edge: an unreadable registry defers the result (CHAIN_UNAVAILABLE)", async () => {
     await expect(
       verifier({
-        registeredCommitment: async () => {
+        listing: async () => {
           throw new Error("rpc down");
         },
       }).verify(result()),
@@ -269,13 +306,24 @@ describe("ZkProofVerifier batching", () => {
 describe("zk config", () => {
   it("args: off by default; artifacts in the data dir's cache then the committed examples", () => {
     const config = loadConfig(verifyNodeConfig, { env: {}, flags: {} }).config;
-    expect(config.zk).toEqual({ enabled: false, maxBatchSize: 64, maxBatchWaitMs: 25 });
+    expect(config.zk).toEqual({
+      enabled: false,
+      maxBatchSize: 64,
+      maxBatchWaitMs: 25,
+      minCeremonyContributors: 0,
+    });
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
     const set = loadConfig(verifyNodeConfig, {
       env: { OPG_ZK_ENABLED: "true" },
       flags: { "zk.artifacts-dir": "/zk" },
     }).config;
-    expect(set.zk).toEqual({ enabled: true, artifactsDir: "/zk", maxBatchSize: 64, maxBatchWaitMs: 25 });
+    expect(set.zk).toEqual({
+      enabled: true,
+      artifactsDir: "/zk",
+      maxBatchSize: 64,
+      maxBatchWaitMs: 25,
+      minCeremonyContributors: 0,
+    });
     expect(zkArtifactRoots({ ...set, dataDir: "/d" })).toEqual(["/zk"]);
   });
 

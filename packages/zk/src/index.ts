@@ -4,6 +4,33 @@
 export type { ZkResultClaim } from "./binding/bindResultProof.js";
 export { bindResultProof, executorSignal, expectedPublicSignals } from "./binding/bindResultProof.js";
 export { dequantizeOutputs, quantizeInputs, readZkOutputs, zkOutputs } from "./binding/zkTensors.js";
+export type {
+  CeremonyBeacon,
+  CeremonyContribution,
+  CeremonyTranscript,
+} from "./ceremony/CeremonyTranscript.js";
+export type {
+  CeremonyCheck,
+  CeremonySigner,
+  CloseCeremonyOptions,
+  ContributeOptions,
+  StartCeremonyOptions,
+  VerifyCeremonyOptions,
+} from "./ceremony/ceremony.js";
+export {
+  CEREMONY_FILES,
+  ceremonyRefusal,
+  ceremonyZkeyPath,
+  closeCeremony,
+  contribute,
+  contributionDigest,
+  installCeremonyArtifacts,
+  latestZkeySha256,
+  readTranscript,
+  startCeremony,
+  verifyCeremony,
+  verifyZkey,
+} from "./ceremony/ceremony.js";
 export type { CompiledModel, CompileOptions } from "./compiler/compileModel.js";
 export {
   artifactKeyFor,
@@ -42,8 +69,14 @@ export type { BuildArtifactsOptions } from "./pipeline/buildArtifacts.js";
 export { buildArtifacts, sha256File } from "./pipeline/buildArtifacts.js";
 export { buildZkModel } from "./pipeline/buildZkModel.js";
 export { generateDevPtau } from "./pipeline/generateDevPtau.js";
-export { loadArtifacts, loadVerifyingArtifacts } from "./pipeline/loadArtifacts.js";
-export { CIRCUITS_DIR, DEV_PTAU_PATH, EXAMPLE_ARTIFACTS_DIR, TEMPLATES_DIR } from "./pipeline/paths.js";
+export { checkArtifactHashes, loadArtifacts, loadVerifyingArtifacts } from "./pipeline/loadArtifacts.js";
+export {
+  CIRCUITS_DIR,
+  DEV_PTAU_PATH,
+  EXAMPLE_ARTIFACTS_DIR,
+  groth16VerifierTemplatePath,
+  TEMPLATES_DIR,
+} from "./pipeline/paths.js";
 export type { CircomResult } from "./pipeline/runCircom.js";
 export { runCircom } from "./pipeline/runCircom.js";
 export { ZkArtifactStore } from "./pipeline/ZkArtifactStore.js";
@@ -61,6 +94,7 @@ export {
   verifierCalldata,
   verifierSolidity,
 } from "./proof/solidity.js";
+export { vkHash } from "./proof/vkHash.js";
 export type { ZkProofEnvelope } from "./proof/zkProofBytes.js";
 export {
   BASE_FIELD_ORDER,

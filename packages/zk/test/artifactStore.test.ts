@@ -1,8 +1,13 @@
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXAMPLE_ARTIFACTS_DIR, ZkArtifactStore } from "../src/index.js";
+import {
+  EXAMPLE_ARTIFACTS_DIR,
+  loadArtifacts,
+  loadVerifyingArtifacts,
+  ZkArtifactStore,
+} from "../src/index.js";
 
 describe("ZkArtifactStore", () => {
   it("behavior: lookups racing the first scan all wait for it and find the model", async () => {
@@ -22,5 +27,20 @@ describe("ZkArtifactStore", () => {
     const store = new ZkArtifactStore([EXAMPLE_ARTIFACTS_DIR], { rescanMs: 60_000 });
     expect(await store.get(`0x${"00".repeat(32)}`)).toBeUndefined();
     expect(store.models().length).toBe(1);
+  });
+
+  it("error: an artifact edited after the build no longer matches its manifest hash and is refused", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "opg-zk-tamper-")), "a");
+    cpSync(join(EXAMPLE_ARTIFACTS_DIR, readdirSync(EXAMPLE_ARTIFACTS_DIR)[0]!), dir, { recursive: true });
+    await loadArtifacts(dir);
+    appendFileSync(join(dir, "circuit.zkey"), "x");
+    await expect(loadArtifacts(dir)).rejects.toMatchObject({
+      code: "ARTIFACT_MISSING",
+      message: expect.stringMatching(/circuit.zkey .* does not match its manifest hash/),
+    });
+    appendFileSync(join(dir, "verification_key.json"), " ");
+    await expect(loadVerifyingArtifacts(dir)).rejects.toMatchObject({
+      message: expect.stringMatching(/verification_key.json .* does not match its manifest hash/),
+    });
   });
 });

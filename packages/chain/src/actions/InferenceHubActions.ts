@@ -14,9 +14,10 @@ import type {
   SignedResultFields,
 } from "./types.js";
 
-/** A request to make; `fee` defaults to the model's price. */
+/** A request to make; `fee` defaults to the listing's price. */
 export type RequestInferenceParams = {
-  modelId: Hex;
+  /** The ModelRegistry listing the request trusts (see ModelRegistryActions.latestListing). */
+  listingId: Hex;
   mode: ProofMode;
   /** Unix seconds after which the request can be refunded. */
   deadline: bigint;
@@ -94,7 +95,7 @@ export class InferenceHubActions extends ContractActions {
 
   /** Requests inference (inline input, or by reference for large inputs) and returns the assigned requestId. */
   async requestInference(params: RequestInferenceParams): Promise<RequestInferenceResult> {
-    const fee = params.fee ?? (await this.defaultFee(params.modelId));
+    const fee = params.fee ?? (await this.defaultFee(params.listingId));
     const callback = params.callback ?? zeroAddress;
     const callbackGasLimit = params.callbackGasLimit ?? 0;
     const callbackGasPrice = params.callbackGasPrice ?? 0n;
@@ -106,7 +107,7 @@ export class InferenceHubActions extends ContractActions {
             abi: inferenceHubAbi,
             functionName: "requestInference",
             args: [
-              params.modelId,
+              params.listingId,
               params.input,
               params.mode,
               callback,
@@ -122,7 +123,7 @@ export class InferenceHubActions extends ContractActions {
             abi: inferenceHubAbi,
             functionName: "requestInferenceByRef",
             args: [
-              params.modelId,
+              params.listingId,
               params.inputHash,
               params.inputURI,
               params.mode,
@@ -343,14 +344,14 @@ export class InferenceHubActions extends ContractActions {
       .map((log) => toInferenceRequestedEvent(log));
   }
 
-  private async defaultFee(modelId: Hex): Promise<bigint> {
+  private async defaultFee(listingId: Hex): Promise<bigint> {
     if (!this.models) {
       throw new ChainError(
         "INVALID_OPTIONS",
-        "No fee given and no ModelRegistry to read the model's price from.",
+        "No fee given and no ModelRegistry to read the listing's price from.",
       );
     }
-    return (await this.models.requestTerms(modelId)).price;
+    return (await this.models.requestTerms(listingId)).price;
   }
 }
 

@@ -1,12 +1,13 @@
 import type { ProofMode } from "@opg/protocol";
-import { type Address, type Hex, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hex, parseEventLogs, zeroAddress, zeroHash } from "viem";
 import { readContract } from "viem/actions";
 import { modelRegistryAbi, opgErrorsAbi } from "../abis.js";
+import { ChainError } from "../errors/ChainError.js";
 import type { TxResult } from "../tx/TxSender.js";
 import { ContractActions, classified } from "./ContractActions.js";
-import type { ModelInfo } from "./types.js";
+import type { ListingInfo, ZkKeySeal } from "./types.js";
 
-/** A model to register. */
+/** A listing to create (ModelRegistry.ListingRegistration); the sender's account becomes its owner. */
 export type ModelRegistration = {
   modelId: Hex;
   metadataURI: string;
@@ -15,131 +16,164 @@ export type ModelRegistration = {
   price: bigint;
   weightsCommitment?: Hex | undefined;
   zkVerifier?: Address | undefined;
+  /** The verification key hash the ZK verifier embeds. */
+  vkHash?: Hex | undefined;
   /** Allowed TEE measurement (PCR) hashes. */
   measurements?: readonly Hex[] | undefined;
 };
 
-/** Typed reads and writes of the ModelRegistry. */
+/** Typed reads and writes of the ModelRegistry's listings. */
 export class ModelRegistryActions extends ContractActions {
-  /** The model, or `undefined` when no model is registered under `modelId`. */
-  async getModel(modelId: Hex): Promise<ModelInfo | undefined> {
-    const m = await classified(() =>
+  /** The listing, or `undefined` when no listing has this id. */
+  async getListing(listingId: Hex): Promise<ListingInfo | undefined> {
+    const l = await classified(() =>
       readContract(this.client, {
         address: this.address,
         abi: modelRegistryAbi,
-        functionName: "getModel",
-        args: [modelId],
+        functionName: "getListing",
+        args: [listingId],
       }),
     );
-    if (m.owner === zeroAddress) return undefined;
-    return {
-      modelId,
-      owner: m.owner,
-      modes: m.modes,
-      price: m.price,
-      zkVerifier: m.zkVerifier,
-      weightsCommitment: m.weightsCommitment,
-      metadataURI: m.metadataURI,
-    };
+    if (l.owner === zeroAddress) return undefined;
+    return { listingId, ...l };
   }
 
-  /** What a request for `modelId` must meet: supported modes (bitmask) and the minimum fee. */
-  async requestTerms(modelId: Hex): Promise<{ modes: number; price: bigint }> {
-    const [modes, price] = await classified(() =>
+  /** The publisher's latest listing of `modelId`, or `undefined` when it has none. */
+  async latestListing(modelId: Hex, publisher: Address): Promise<Hex | undefined> {
+    const id = await classified(() =>
+      readContract(this.client, {
+        address: this.address,
+        abi: modelRegistryAbi,
+        functionName: "latestListing",
+        args: [modelId, publisher],
+      }),
+    );
+    return id === zeroHash ? undefined : id;
+  }
+
+  /** What a request naming `listingId` must meet: the model, supported modes (bitmask) and minimum fee. */
+  async requestTerms(listingId: Hex): Promise<{ modelId: Hex; modes: number; price: bigint }> {
+    const [modelId, modes, price] = await classified(() =>
       readContract(this.client, {
         address: this.address,
         abi: modelRegistryAbi,
         functionName: "requestTerms",
-        args: [modelId],
+        args: [listingId],
       }),
     );
-    return { modes, price };
+    return { modelId, modes, price };
   }
 
-  supportsMode(modelId: Hex, mode: ProofMode): Promise<boolean> {
+  supportsMode(listingId: Hex, mode: ProofMode): Promise<boolean> {
     return classified(() =>
       readContract(this.client, {
         address: this.address,
         abi: modelRegistryAbi,
         functionName: "supportsMode",
-        args: [modelId, mode],
+        args: [listingId, mode],
       }),
     );
   }
 
-  /** Whether a TEE measurement (PCR hash) is allowed for the model. */
-  isMeasurementAllowed(modelId: Hex, pcrHash: Hex): Promise<boolean> {
+  /** Whether a TEE measurement (PCR hash) is allowed for the listing. */
+  isMeasurementAllowed(listingId: Hex, pcrHash: Hex): Promise<boolean> {
     return classified(() =>
       readContract(this.client, {
         address: this.address,
         abi: modelRegistryAbi,
         functionName: "isMeasurementAllowed",
-        args: [modelId, pcrHash],
+        args: [listingId, pcrHash],
       }),
     );
   }
 
-  measurements(modelId: Hex): Promise<readonly Hex[]> {
+  measurements(listingId: Hex): Promise<readonly Hex[]> {
     return classified(() =>
       readContract(this.client, {
         address: this.address,
         abi: modelRegistryAbi,
         functionName: "measurements",
-        args: [modelId],
+        args: [listingId],
       }),
     );
   }
 
-  /** Sets a model's ZK config (owner only, once): weights commitment and IZkVerifier adapter. */
-  setZkConfig(modelId: Hex, weightsCommitment: Hex, zkVerifier: Address): Promise<TxResult> {
+  /** The EIP-712 digest verifiers sign to seal a listing's key. */
+  zkKeySealDigest(seal: ZkKeySeal): Promise<Hex> {
+    return classified(() =>
+      readContract(this.client, {
+        address: this.address,
+        abi: modelRegistryAbi,
+        functionName: "zkKeySealDigest",
+        args: [seal],
+      }),
+    );
+  }
+
+  /**
+   * Sets a listing's ZK config (owner only, once): weights commitment, IZkVerifier adapter and the
+   * verification key hash the adapter embeds (its code hash is pinned).
+   */
+  setZkConfig(listingId: Hex, weightsCommitment: Hex, zkVerifier: Address, vkHash: Hex): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
       abi: modelRegistryAbi,
       functionName: "setZkConfig",
-      args: [modelId, weightsCommitment, zkVerifier],
+      args: [listingId, weightsCommitment, zkVerifier, vkHash],
       errorAbi: opgErrorsAbi,
     });
   }
 
-  /** Sets a model's supported modes (owner only; ZK needs the ZK config first). */
-  setModes(modelId: Hex, modes: number): Promise<TxResult> {
+  /** Seals a listing's verification key with f + 1 signatures of the current verifier set (anyone may submit). */
+  sealZkKey(seal: ZkKeySeal, signatures: readonly Hex[]): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: modelRegistryAbi,
+      functionName: "sealZkKey",
+      args: [seal, signatures],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Sets a listing's supported modes (owner only; ZK needs the ZK config first). */
+  setModes(listingId: Hex, modes: number): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
       abi: modelRegistryAbi,
       functionName: "setModes",
-      args: [modelId, modes],
+      args: [listingId, modes],
       errorAbi: opgErrorsAbi,
     });
   }
 
-  /** Sets a model's price per request, wei (owner only). */
-  setPrice(modelId: Hex, price: bigint): Promise<TxResult> {
+  /** Sets a listing's price per request, wei (owner only). */
+  setPrice(listingId: Hex, price: bigint): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
       abi: modelRegistryAbi,
       functionName: "setPrice",
-      args: [modelId, price],
+      args: [listingId, price],
       errorAbi: opgErrorsAbi,
     });
   }
 
-  /** Allows one more TEE measurement (PCR hash) for a model (owner only). */
-  addMeasurement(modelId: Hex, pcrHash: Hex): Promise<TxResult> {
+  /** Allows one more TEE measurement (PCR hash) for a listing (owner only). */
+  addMeasurement(listingId: Hex, pcrHash: Hex): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
       abi: modelRegistryAbi,
       functionName: "addMeasurement",
-      args: [modelId, pcrHash],
+      args: [listingId, pcrHash],
       errorAbi: opgErrorsAbi,
     });
   }
 
-  /** Registers a model owned by the sender's account. */
-  registerModel(model: ModelRegistration): Promise<TxResult> {
-    return this.sender.writeContract({
+  /** Creates a listing owned by the sender's account; resolves to its id. */
+  async createListing(model: ModelRegistration): Promise<{ listingId: Hex; tx: TxResult }> {
+    const tx = await this.sender.writeContract({
       address: this.address,
       abi: modelRegistryAbi,
-      functionName: "registerModel",
+      functionName: "createListing",
       args: [
         {
           modelId: model.modelId,
@@ -148,10 +182,22 @@ export class ModelRegistryActions extends ContractActions {
           price: model.price,
           weightsCommitment: model.weightsCommitment ?? zeroHash,
           zkVerifier: model.zkVerifier ?? zeroAddress,
+          vkHash: model.vkHash ?? zeroHash,
           measurements: model.measurements ?? [],
         },
       ],
       errorAbi: opgErrorsAbi,
     });
+    const [event] = parseEventLogs({
+      abi: modelRegistryAbi,
+      logs: tx.receipt.logs,
+      eventName: "ListingCreated",
+    });
+    if (!event) {
+      throw new ChainError("UNKNOWN", "The createListing transaction emitted no ListingCreated event.", {
+        meta: { hash: tx.hash },
+      });
+    }
+    return { listingId: event.args.listingId, tx };
   }
 }

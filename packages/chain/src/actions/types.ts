@@ -4,7 +4,10 @@ import type { Address, Hash, Hex } from "viem";
 /** The request record committed by the hub and emitted in `InferenceRequested`; pass it back to deliver/refund. */
 export type InferenceRequestRecord = {
   requester: Address;
+  /** sha256 of the ONNX file (the listing's model). */
   modelId: Hex;
+  /** The ModelRegistry listing the request names (its verifier, measurements and price apply). */
+  listingId: Hex;
   inputHash: Hex;
   mode: ProofMode;
   /** Consumer contract called on delivery (zero address: none). */
@@ -88,17 +91,37 @@ export type VerifierSet = {
   signers: readonly Address[];
 };
 
-/** A model of the ModelRegistry. */
-export type ModelInfo = {
+/** A model listing of the ModelRegistry (owned by its publisher). */
+export type ListingInfo = {
+  listingId: Hex;
+  /** sha256 of the ONNX file. */
   modelId: Hex;
+  /** The publisher. */
   owner: Address;
   /** Bitmask of supported proof modes (bit i = mode i). */
   modes: number;
   /** Minimum fee per request, wei. */
   price: bigint;
+  /** The listing's IZkVerifier adapter (set once); zero address when none. */
   zkVerifier: Address;
+  /** extcodehash of `zkVerifier` pinned when it was set. */
+  zkVerifierCodeHash: Hex;
   weightsCommitment: Hex;
+  /** keccak256 of the Groth16 verification key (see `vkHash` of @opg/zk); zero when none. */
+  vkHash: Hex;
+  /** Whether f + 1 verifiers sealed `vkHash` (settleWithProof needs it). */
+  zkKeySealed: boolean;
+  /** sha256 of the sealed ceremony's final zkey; zero until sealed. */
+  transcriptHash: Hex;
   metadataURI: string;
+};
+
+/** What f + 1 verifiers sign to seal a listing's verification key (EIP-712 `ZkKeySeal`). */
+export type ZkKeySeal = {
+  listingId: Hex;
+  vkHash: Hex;
+  transcriptHash: Hex;
+  configDigest: Hex;
 };
 
 export type RequestStatusName = "none" | "pending" | "delivered" | "refunded";

@@ -58,7 +58,7 @@ async function makeRequests(n: number): Promise<Hex[]> {
   for (let i = 0; i < n; i++) {
     const input = toHex(`input-${++inputCounter}`);
     const { requestId } = await contracts.hub.requestInference({
-      modelId: TEST_MODEL.modelId,
+      listingId: fixture.listingId,
       input,
       mode: ProofMode.NONE,
       deadline: await deadlineIn(chain, 3_600),
@@ -150,6 +150,7 @@ describe("InferenceRequestWatcher", () => {
     expect(first.requester).toBe(requester.address);
     expect(first.request).toMatchObject({
       modelId: TEST_MODEL.modelId,
+      listingId: fixture.listingId,
       mode: ProofMode.NONE,
       fee: TEST_MODEL.price,
     });

@@ -1,4 +1,10 @@
-import { deploymentToJson, mockZkVerifierAbi, mockZkVerifierBytecode, modeMask } from "@opg/contracts";
+import {
+  deploymentToJson,
+  listingIdOf,
+  mockZkVerifierAbi,
+  mockZkVerifierBytecode,
+  modeMask,
+} from "@opg/contracts";
 import { configDigest, ProofMode as Mode, ResultBatchTree, signBatchRoot } from "@opg/protocol";
 import { createWalletClient, custom, encodeAbiParameters, keccak256, parseEther, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -154,38 +160,45 @@ describe("OperatorRegistryActions", () => {
 });
 
 describe("ModelRegistryActions", () => {
-  test("default: reads a model and its request terms", async () => {
+  test("default: reads a listing, its request terms and the publisher's latest listing", async () => {
     const { models } = new OpgContracts(fixture.deployment, { client: chain.client });
-    expect(await models.getModel(TEST_MODEL.modelId)).toMatchObject({
+    expect(await models.getListing(fixture.listingId)).toMatchObject({
+      listingId: fixture.listingId,
       modelId: TEST_MODEL.modelId,
       owner: fixture.deployer.address,
       modes: TEST_MODEL.modes,
       price: TEST_MODEL.price,
       metadataURI: TEST_MODEL.metadataURI,
+      zkKeySealed: false,
     });
-    expect(await models.requestTerms(TEST_MODEL.modelId)).toEqual({
+    expect(await models.requestTerms(fixture.listingId)).toEqual({
+      modelId: TEST_MODEL.modelId,
       modes: TEST_MODEL.modes,
       price: TEST_MODEL.price,
     });
-    expect(await models.supportsMode(TEST_MODEL.modelId, Mode.TEE)).toBe(true);
-    expect(await models.supportsMode(TEST_MODEL.modelId, Mode.ZK)).toBe(false);
+    expect(await models.latestListing(TEST_MODEL.modelId, fixture.deployer.address)).toBe(fixture.listingId);
+    expect(await models.supportsMode(fixture.listingId, Mode.TEE)).toBe(true);
+    expect(await models.supportsMode(fixture.listingId, Mode.ZK)).toBe(false);
   });
 
-  test("behavior: an unknown model reads as undefined", async () => {
+  test("behavior: an unknown listing reads as undefined", async () => {
     const { models } = new OpgContracts(fixture.deployment, { client: chain.client });
-    expect(await models.getModel(`0x${"01".repeat(32)}`)).toBeUndefined();
+    expect(await models.getListing(`0x${"01".repeat(32)}`)).toBeUndefined();
+    expect(await models.latestListing(TEST_MODEL.modelId, `0x${"02".repeat(20)}`)).toBeUndefined();
   });
 
-  test("behavior: registers a model owned by the sender", async () => {
+  test("behavior: anyone lists a model (even one listed already); each listing has its owner", async () => {
     const owner = await chain.fundedAccount();
     const { models } = as(owner);
-    const modelId = keccak256(toHex("another model"));
-    await models.registerModel({ modelId, metadataURI: "ipfs://m2", modes: 1, price: 7n });
-    expect(await models.getModel(modelId)).toMatchObject({ owner: owner.address, modes: 1, price: 7n });
-    await expectRevert(
-      models.registerModel({ modelId, metadataURI: "x", modes: 1, price: 7n }),
-      "ModelAlreadyRegistered",
-    );
+    const { listingId } = await models.createListing({
+      modelId: TEST_MODEL.modelId,
+      metadataURI: "ipfs://m2",
+      modes: 1,
+      price: 7n,
+    });
+    expect(listingId).toBe(listingIdOf(TEST_MODEL.modelId, owner.address));
+    expect(await models.getListing(listingId)).toMatchObject({ owner: owner.address, modes: 1, price: 7n });
+    expect((await models.getListing(fixture.listingId))?.owner).toBe(fixture.deployer.address);
   });
 });
 
@@ -198,7 +211,7 @@ describe("InferenceHubActions", () => {
 
     const input = toHex("input tensor bytes");
     const { requestId, request, event, tx } = await dapp.hub.requestInference({
-      modelId: TEST_MODEL.modelId,
+      listingId: fixture.listingId,
       input,
       mode: Mode.NONE,
       deadline: await deadlineIn(chain, 600),
@@ -269,7 +282,7 @@ describe("InferenceHubActions", () => {
     const account = await chain.fundedAccount();
     const dapp = as(account);
     const { requestId, request } = await dapp.hub.requestInference({
-      modelId: TEST_MODEL.modelId,
+      listingId: fixture.listingId,
       inputHash: keccak256(toHex("large input")),
       inputURI: "https://example.org/input.bin",
       mode: Mode.TEE,
@@ -302,17 +315,36 @@ describe("InferenceHubActions", () => {
     const verifier = (await chain.direct.waitForTransactionReceipt({ hash })).contractAddress!;
     const contracts = as(owner);
     const modelId = keccak256(toHex("zk model"));
-    await contracts.models.registerModel({
+    const vkHash = await chain.direct.readContract({
+      address: verifier,
+      abi: mockZkVerifierAbi,
+      functionName: "verificationKeyHash",
+    });
+    const { listingId } = await contracts.models.createListing({
       modelId,
       metadataURI: "ipfs://zk",
       modes: modeMask(Mode.ZK),
       price: 10n,
       weightsCommitment: `0x${"00".repeat(31)}07`,
       zkVerifier: verifier,
+      vkHash,
     });
+    // f + 1 verifiers seal the listing's key (settleWithProof needs it).
+    const seal = {
+      listingId,
+      vkHash,
+      transcriptHash: keccak256(toHex("transcript")),
+      configDigest: await contracts.registry.getConfigDigest(),
+    };
+    const digest = await contracts.models.zkKeySealDigest(seal);
+    const signatures = await Promise.all(
+      fixture.verifierKeys.slice(0, 2).map((k) => k.sign({ hash: digest })),
+    );
+    await contracts.models.sealZkKey(seal, signatures);
+    expect((await contracts.models.getListing(listingId))?.zkKeySealed).toBe(true);
     const input = toHex("zk input");
     const { requestId, request } = await contracts.hub.requestInference({
-      modelId,
+      listingId,
       input,
       mode: Mode.ZK,
       deadline: await deadlineIn(chain, 600),
@@ -340,12 +372,12 @@ describe("InferenceHubActions", () => {
     const dapp = as(await chain.fundedAccount());
     const deadline = await deadlineIn(chain, 600);
     await expectRevert(
-      dapp.hub.requestInference({ modelId: TEST_MODEL.modelId, input: "0x01", mode: Mode.ZK, deadline }),
+      dapp.hub.requestInference({ listingId: fixture.listingId, input: "0x01", mode: Mode.ZK, deadline }),
       "ModeNotSupported",
     );
     const low = await expectRevert(
       dapp.hub.requestInference({
-        modelId: TEST_MODEL.modelId,
+        listingId: fixture.listingId,
         input: "0x01",
         mode: Mode.NONE,
         deadline,

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deployOpg, modeMask, type OpgDeployment, ProofMode } from "@opg/contracts";
+import { deployOpg, listingIdOf, modeMask, type OpgDeployment, ProofMode } from "@opg/contracts";
 import {
   type Address,
   type Chain,
@@ -122,6 +122,8 @@ export type OpgFixture = {
   deployer: TestAccount;
   /** Verifier signing keys of the initial set (f = 1 of 3). */
   verifierKeys: TestAccount[];
+  /** The deployer's listing of TEST_MODEL (what requests name). */
+  listingId: Hex;
 };
 
 /** Deploys the opg contracts (from `@opg/contracts` bytecode) with 3 verifiers (f = 1) and `TEST_MODEL`. */
@@ -144,7 +146,7 @@ export async function deployTestOpg(chain: TestChain): Promise<OpgFixture> {
     verifierF: 1,
     models: [TEST_MODEL],
   });
-  return { deployment, deployer, verifierKeys };
+  return { deployment, deployer, verifierKeys, listingId: listingIdOf(TEST_MODEL.modelId, deployer.address) };
 }
 
 /** A deadline `seconds` after the chain's latest block. */

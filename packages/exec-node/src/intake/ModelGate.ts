@@ -1,72 +1,76 @@
-import { LogWatcher, type LogWatcherMetrics, MemoryCheckpointStore } from "@opg/chain";
+import { type ListingResolver, LogWatcher, type LogWatcherMetrics, MemoryCheckpointStore } from "@opg/chain";
 import { modelRegistryAbi } from "@opg/contracts";
 import type { Logger, Module } from "@opg/daemon";
 import { type ProofMode, proofModeName } from "@opg/protocol";
 import { type AbiEvent, type Address, getAbiItem, type Hex, type PublicClient } from "viem";
 
 /** The ModelRegistry events after which a cached answer may be wrong. */
-const CHANGES = ["ModelRegistered", "ModelModesSet"] as const;
+const CHANGES = ["ListingCreated", "ListingModesSet"] as const;
 
 /**
- * Decides whether this executor serves a model in a mode: the model must be in the local store
- * and registered on chain with the mode allowed (otherwise verifiers would refuse the result).
- * An answer that allows the mode is cached until the registry says the model changed (its
- * `ModelRegistered`/`ModelModesSet` events, watched by {@link ModelGate.watchers}) or `ttlMs` passes;
- * an answer that refuses is read again on the next request, so a new registration is served at once.
- * During an RPC outage the last known answer holds. Only models in the local store reach the chain.
+ * Decides whether this executor serves a request: the model must be in the local store and the
+ * listing the request is judged by (the one it names, or for a direct request the one its model
+ * resolves to through the configured publishers) must list this model with the mode allowed
+ * (otherwise verifiers would refuse the result). Listings are cached by the ListingResolver until
+ * the registry says they changed (`ListingCreated`/`ListingModesSet`, watched by
+ * {@link ModelGate.watchers}) or its TTL passes; a refusal is read again on the next request, so a
+ * new listing is served at once. Only models in the local store reach the chain.
  */
 export class ModelGate {
-  private readonly cache = new Map<string, { modes: number; at: number }>();
-
   constructor(
     private readonly deps: {
-      client: PublicClient;
-      modelRegistry: Address;
+      listings: ListingResolver;
       hasModel: (modelId: Hex) => boolean;
-      ttlMs?: number;
+      /** For the change watchers. */
+      client?: PublicClient | undefined;
+      modelRegistry?: Address | undefined;
     },
   ) {}
 
   /** Why the request cannot be served, or undefined when it can. */
-  check = async (modelId: Hex, mode: ProofMode): Promise<string | undefined> => {
+  check = async (modelId: Hex, mode: ProofMode, listingId?: Hex): Promise<string | undefined> => {
     if (!this.deps.hasModel(modelId)) return `Model ${modelId} is not served by this executor.`;
-    const modes = await this.modes(modelId, mode);
-    if (modes === 0)
-      return `Model ${modelId} is not registered on chain (ModelRegistry ${this.deps.modelRegistry}): its operator registers it with \`opg-exec models register ${modelId} --modes …\`.`;
-    if ((modes & (1 << mode)) === 0) return `Model ${modelId} does not allow mode ${proofModeName(mode)}.`;
+    let listing = await this.deps.listings.forRequest(modelId, listingId);
+    if (listing === undefined || (listing.modes & (1 << mode)) === 0) {
+      // A refusal is never served from the cache: the listing may have just been created or changed.
+      this.deps.listings.invalidate();
+      listing = await this.deps.listings.forRequest(modelId, listingId);
+    }
+    if (listing === undefined) {
+      return listingId
+        ? `Listing ${listingId} does not list model ${modelId}.`
+        : `Model ${modelId} has no listing by a publisher this executor trusts: its operator lists it with \`opg-exec models register ${modelId} --modes …\`.`;
+    }
+    if ((listing.modes & (1 << mode)) === 0) {
+      return `Listing ${listing.listingId} of model ${modelId} does not allow mode ${proofModeName(mode)}.`;
+    }
     return undefined;
   };
 
-  /** Drops the cached answer for `modelId` (the registry changed it). */
-  invalidate(modelId: Hex): void {
-    this.cache.delete(modelId.toLowerCase());
-  }
-
-  /** Modules that watch the registry's change events and invalidate the cache, one per event. */
+  /** Modules that watch the registry's listing events and drop cached listings, one per event. */
   watchers(opts: {
     confirmations: number;
     pollIntervalMs: number;
     logger: Logger;
     metrics?: (name: string) => LogWatcherMetrics;
   }): Module[] {
+    const { client, modelRegistry } = this.deps;
+    if (client === undefined || modelRegistry === undefined) return [];
     return CHANGES.map((eventName) => {
-      const name = `model-${eventName === "ModelRegistered" ? "registered" : "modes-set"}`;
+      const name = `model-${eventName === "ListingCreated" ? "listed" : "modes-set"}`;
       const watcher = new LogWatcher<AbiEvent>(
         {
-          address: this.deps.modelRegistry,
+          address: modelRegistry,
           fromBlock: undefined,
           confirmations: opts.confirmations,
           pollIntervalMs: opts.pollIntervalMs,
           name,
         },
         {
-          client: this.deps.client,
+          client,
           checkpoint: new MemoryCheckpointStore(),
           event: getAbiItem({ abi: modelRegistryAbi, name: eventName }) as AbiEvent,
-          onLog: (log) => {
-            const modelId = (log as unknown as { args: { modelId?: Hex } }).args.modelId;
-            if (modelId) this.invalidate(modelId);
-          },
+          onLog: () => this.deps.listings.invalidate(),
           logger: opts.logger,
           ...(opts.metrics ? { metrics: opts.metrics(name) } : {}),
         },
@@ -78,25 +82,5 @@ export class ModelGate {
         health: () => watcher.health(),
       };
     });
-  }
-
-  private async modes(modelId: Hex, mode: ProofMode): Promise<number> {
-    const key = modelId.toLowerCase();
-    const hit = this.cache.get(key);
-    const fresh = hit && Date.now() - hit.at < (this.deps.ttlMs ?? 30_000);
-    if (fresh && (hit.modes & (1 << mode)) !== 0) return hit.modes;
-    try {
-      const [modes] = await this.deps.client.readContract({
-        address: this.deps.modelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "requestTerms",
-        args: [modelId],
-      });
-      this.cache.set(key, { modes, at: Date.now() });
-      return modes;
-    } catch (err) {
-      if (hit) return hit.modes;
-      throw err;
-    }
   }
 }

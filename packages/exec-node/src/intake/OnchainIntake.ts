@@ -27,7 +27,7 @@ export class OnchainIntake {
 
   onRequest = async (e: InferenceRequestedEvent, signal: AbortSignal): Promise<void> => {
     const log = this.deps.logger.child({ requestId: e.requestId, modelId: e.modelId });
-    const refusal = await this.deps.gate.check(e.modelId, e.request.mode);
+    const refusal = await this.deps.gate.check(e.modelId, e.request.mode, e.request.listingId);
     if (refusal) {
       log.debug({ reason: refusal }, "on-chain request not served here");
       return;

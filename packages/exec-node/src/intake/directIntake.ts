@@ -117,6 +117,18 @@ export function mountDirectIntake(
     }
     const refusal = await deps.gate(typed.modelId, mode);
     if (refusal) throw new HttpError(400, "MODEL_NOT_SERVED", refusal);
+    if (mode === ProofMode.ZK) {
+      // The proof binds the quantized float32 input the on-chain adapter parses: float64 could pass
+      // the quorum but never settle on chain (and float64 values rounding alike would share a proof).
+      const wide = Object.entries(inputs).find(([, t]) => t.dtype !== "float32");
+      if (wide) {
+        throw new HttpError(
+          400,
+          "INVALID_INPUT",
+          `ZK requests take float32 inputs; input "${wide[0]}" is ${wide[1].dtype}.`,
+        );
+      }
+    }
 
     const outcome = await deps.core.execute(
       {

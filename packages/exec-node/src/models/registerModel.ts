@@ -16,6 +16,8 @@ export type ModelTerms = {
 
 export type ModelRegistrationOutcome = {
   modelId: Hex;
+  /** The account's listing of the model (created or updated): what requests name. */
+  listingId: Hex;
   action: "registered" | "updated" | "unchanged";
   modes: string[];
   price: string;
@@ -43,9 +45,11 @@ export function parseModes(list: string): ProofMode[] {
 }
 
 /**
- * Puts a model on chain with the given modes and price, owned by the sending account: registers it
- * when new; when it is ours already, sets the modes and price that differ (and adds missing TEE
- * measurements). ZK needs the model's ZK config first (`models add --zk`). Idempotent.
+ * Puts a model on chain with the given modes and price under the sending account's own listing:
+ * creates the listing when the account has none for the model; otherwise sets the modes and price
+ * of its latest listing that differ (and adds missing TEE measurements). Other publishers' listings
+ * of the same file are neither read nor affected. ZK needs the listing's ZK config first
+ * (`models add --zk`). Idempotent.
  */
 export async function registerModel(
   terms: ModelTerms,
@@ -57,8 +61,13 @@ export async function registerModel(
   const hasZk = terms.modes.some((m) => proofModeName(m) === "ZK");
   const hasTee = terms.modes.some((m) => proofModeName(m) === "TEE");
   const names = terms.modes.map((m) => proofModeName(m).toLowerCase());
-  const out = (action: ModelRegistrationOutcome["action"], txs: Hex[]): ModelRegistrationOutcome => ({
+  const out = (
+    action: ModelRegistrationOutcome["action"],
+    listingId: Hex,
+    txs: Hex[],
+  ): ModelRegistrationOutcome => ({
     modelId: terms.modelId,
+    listingId,
     action,
     modes: names,
     price: `${formatEther(terms.price)} ETH`,
@@ -70,41 +79,37 @@ export async function registerModel(
       "TEE mode needs the enclave measurement verifiers must accept: pass --measurement 0x… (the `measurement` of this executor's GET /v1/tee), or enable tee.enabled so the node's own is used.",
     );
   }
-  const existing = await models.getModel(terms.modelId);
+  const latest = await models.latestListing(terms.modelId, deps.account);
+  const existing = latest === undefined ? undefined : await models.getListing(latest);
   if (existing === undefined) {
     if (hasZk)
       throw new OpgError(
         "ZK_CONFIG_MISSING",
         `ZK mode needs the model's circuit and verifier contracts: run \`opg-exec models add <file.onnx> --zk --price ${formatEther(terms.price)}\` (it registers the model with NONE and ZK), then this command for the other modes.`,
       );
-    const tx = await models.registerModel({
+    const { listingId, tx } = await models.createListing({
       modelId: terms.modelId,
       metadataURI: terms.metadataURI,
       modes: mask,
       price: terms.price,
       measurements: terms.measurements,
     });
-    return out("registered", [tx.hash]);
+    return out("registered", listingId, [tx.hash]);
   }
-  if (existing.owner.toLowerCase() !== deps.account.toLowerCase()) {
-    throw new OpgError(
-      "NOT_MODEL_OWNER",
-      `Model ${terms.modelId} is registered by ${existing.owner} in the ModelRegistry ${registry}; only that account can change its modes or price (this node signs as ${deps.account}).`,
-    );
-  }
+  const listingId = existing.listingId;
   if (hasZk && existing.zkVerifier === zeroAddress)
     throw new OpgError(
       "ZK_CONFIG_MISSING",
-      `Model ${terms.modelId} has no ZK config yet: run \`opg-exec models add <file.onnx> --zk\` first.`,
+      `Listing ${listingId} of model ${terms.modelId} (ModelRegistry ${registry}) has no ZK config: run \`opg-exec models add <file.onnx> --zk\` first.`,
     );
   const txs: Hex[] = [];
   if (hasTee) {
-    const allowed = new Set((await models.measurements(terms.modelId)).map((m) => m.toLowerCase()));
+    const allowed = new Set((await models.measurements(listingId)).map((m) => m.toLowerCase()));
     for (const m of terms.measurements) {
-      if (!allowed.has(m.toLowerCase())) txs.push((await models.addMeasurement(terms.modelId, m)).hash);
+      if (!allowed.has(m.toLowerCase())) txs.push((await models.addMeasurement(listingId, m)).hash);
     }
   }
-  if (existing.modes !== mask) txs.push((await models.setModes(terms.modelId, mask)).hash);
-  if (existing.price !== terms.price) txs.push((await models.setPrice(terms.modelId, terms.price)).hash);
-  return out(txs.length > 0 ? "updated" : "unchanged", txs);
+  if (existing.modes !== mask) txs.push((await models.setModes(listingId, mask)).hash);
+  if (existing.price !== terms.price) txs.push((await models.setPrice(listingId, terms.price)).hash);
+  return out(txs.length > 0 ? "updated" : "unchanged", listingId, txs);
 }

@@ -1,18 +1,24 @@
 import type { OpgContracts } from "@opg/chain";
 import { modeMask } from "@opg/contracts";
-import { OpgError, ProofMode } from "@opg/protocol";
-import { type DeployContract, deployZkContracts, weightsCommitmentBytes32, type ZkArtifacts } from "@opg/zk";
+import { ProofMode } from "@opg/protocol";
+import {
+  type DeployContract,
+  deployZkContracts,
+  vkHash,
+  weightsCommitmentBytes32,
+  type ZkArtifacts,
+} from "@opg/zk";
 import { type Address, type Hex, zeroAddress } from "viem";
 
 export type RegisterZkModelOptions = {
-  /** Price per request in wei when the model is registered here. */
+  /** Price per request in wei when a listing is created here. */
   price: bigint;
   metadataURI: string;
 };
 
 export type RegisterZkModelDeps = {
   contracts: OpgContracts;
-  /** The account that sends the transactions (model owner). */
+  /** The account that sends the transactions (the listing's publisher). */
   account: Address;
   deploy: DeployContract;
   onLog?: (line: string) => void;
@@ -21,21 +27,27 @@ export type RegisterZkModelDeps = {
 /** What `opg-exec models add --zk` did on chain. */
 export type ZkRegistration = {
   modelId: Hex;
+  /** The publisher's listing that names this key (requests name it; the SDK resolves it from the publisher). */
+  listingId: Hex;
   weightsCommitment: Hex;
-  /** The model's IZkVerifier (PoseidonGroth16Adapter). */
+  /** keccak256 of the verification key (@opg/zk `vkHash`): what f + 1 verifiers seal. */
+  vkHash: Hex;
+  /** The listing's IZkVerifier (PoseidonGroth16Adapter). */
   zkVerifier: Address;
-  /** `registered`: new model; `zk-config-set`: an existing model of ours got its ZK config; `unchanged`: already set. */
-  action: "registered" | "zk-config-set" | "unchanged";
+  /** Whether f + 1 verifiers sealed the key already (settleWithProof needs it). */
+  sealed: boolean;
+  /** `listed`: a new listing; `unchanged`: the account's latest listing already names this key. */
+  action: "listed" | "unchanged";
   deployed?: { groth16Verifier: Address; hashers: Record<number, Address> } | undefined;
 };
 
 /**
- * Puts a ZK model on chain: deploys its verifier contracts (Groth16 verifier, Poseidon hashers,
- * PoseidonGroth16Adapter) and records the adapter and weights commitment in the ModelRegistry,
- * registering the model (modes NONE and ZK) when it is new or setting the ZK config (and adding
- * the ZK mode) of a model the account owns. Idempotent: a model whose registered commitment is
- * already this one is left as is. Refuses a model owned by someone else, or whose (set-once) ZK
- * config names other weights.
+ * Puts a ZK model on chain under the account's own listing: deploys its verifier contracts
+ * (Groth16 verifier, Poseidon hashers, PoseidonGroth16Adapter) and creates a listing (modes NONE
+ * and ZK) with the adapter, the weights commitment and the key hash. Idempotent: when the
+ * account's latest listing of the model already names this key, nothing is sent. A listing's
+ * verifier never changes: another key gets a new listing. Other publishers' listings of the same
+ * file are neither read nor affected.
  */
 export async function registerZkModel(
   artifacts: ZkArtifacts,
@@ -44,45 +56,46 @@ export async function registerZkModel(
 ): Promise<ZkRegistration> {
   const modelId = artifacts.manifest.modelId;
   const commitment = weightsCommitmentBytes32(artifacts.manifest.weightsCommitment);
+  const key = vkHash(artifacts.vkey);
   const models = deps.contracts.models;
-  const existing = await models.getModel(modelId);
-  if (existing && existing.zkVerifier !== zeroAddress) {
-    if (existing.weightsCommitment.toLowerCase() !== commitment) {
-      throw new OpgError(
-        "ZK_CONFIG_CONFLICT",
-        `Model ${modelId} already has a ZK config with weights commitment ${existing.weightsCommitment}; these artifacts commit to ${commitment}.`,
-        { details: "The ZK config is set once: compile with the options it was registered with." },
-      );
-    }
-    return { modelId, weightsCommitment: commitment, zkVerifier: existing.zkVerifier, action: "unchanged" };
-  }
-  if (existing && existing.owner.toLowerCase() !== deps.account.toLowerCase()) {
-    throw new OpgError(
-      "NOT_MODEL_OWNER",
-      `Model ${modelId} is registered by ${existing.owner}; only its owner can set its ZK config.`,
-    );
+  const latest = await models.latestListing(modelId, deps.account);
+  const existing = latest === undefined ? undefined : await models.getListing(latest);
+  if (
+    existing &&
+    existing.zkVerifier !== zeroAddress &&
+    existing.vkHash.toLowerCase() === key.toLowerCase() &&
+    existing.weightsCommitment.toLowerCase() === commitment
+  ) {
+    return {
+      modelId,
+      listingId: existing.listingId,
+      weightsCommitment: commitment,
+      vkHash: key,
+      zkVerifier: existing.zkVerifier,
+      sealed: existing.zkKeySealed,
+      action: "unchanged",
+    };
   }
   deps.onLog?.("deploying the Groth16 verifier, Poseidon hashers and adapter");
   const deployed = await deployZkContracts(artifacts, deps.deploy);
-  const zk = modeMask(ProofMode.ZK);
-  if (existing === undefined) {
-    await models.registerModel({
-      modelId,
-      metadataURI: options.metadataURI,
-      modes: modeMask(ProofMode.NONE) | zk,
-      price: options.price,
-      weightsCommitment: commitment,
-      zkVerifier: deployed.adapter,
-    });
-  } else {
-    await models.setZkConfig(modelId, commitment, deployed.adapter);
-    if ((existing.modes & zk) === 0) await models.setModes(modelId, existing.modes | zk);
-  }
-  return {
+  const { listingId } = await models.createListing({
     modelId,
+    metadataURI: options.metadataURI,
+    modes: modeMask(ProofMode.NONE, ProofMode.ZK),
+    price: options.price,
     weightsCommitment: commitment,
     zkVerifier: deployed.adapter,
-    action: existing === undefined ? "registered" : "zk-config-set",
+    vkHash: deployed.vkHash,
+  });
+  deps.onLog?.(`listing ${listingId} created; settleWithProof needs its key sealed by f + 1 verifiers`);
+  return {
+    modelId,
+    listingId,
+    weightsCommitment: commitment,
+    vkHash: key,
+    zkVerifier: deployed.adapter,
+    sealed: false,
+    action: "listed",
     deployed: { groth16Verifier: deployed.groth16Verifier, hashers: deployed.hashers },
   };
 }

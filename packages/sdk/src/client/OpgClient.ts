@@ -18,6 +18,7 @@ import {
   type OpgDomain,
   ProofMode,
   parseProofMode,
+  type TensorMap,
   tensorsToJson,
 } from "@opg/protocol";
 import {
@@ -78,6 +79,7 @@ const REMEMBERED_REQUESTS = 1_024;
 type Resolved = {
   rpcUrl: string;
   hub: Address;
+  publisher: Address | undefined;
   execUrl: string | undefined;
   verifyUrls: readonly string[];
   chainId: number | undefined;
@@ -199,9 +201,23 @@ export class OpgClient {
    * or `requestInferenceByRef` when `inputURI` is given), paying `fee` (default: the model's price).
    */
   async requestOnChain(params: OnChainRequestParams): Promise<OnChainRequest> {
-    const modelId = checkHex32(params.modelId, "modelId");
     const mode = toMode(params.mode);
     const encoded = encodeTensorInput(params.inputs);
+    if (mode === ProofMode.ZK) refuseFloat64ForZk(encoded.tensors);
+    const listingId = await this.resolveListing(params);
+    const terms = await onChain("Reading the listing", async () =>
+      (await this.models()).requestTerms(listingId),
+    );
+    if (terms.modes === 0) {
+      throw new OpgSdkError("INVALID_ARGUMENT", `Listing ${listingId} is unknown or disabled.`);
+    }
+    const modelId = terms.modelId;
+    if (params.modelId !== undefined && checkHex32(params.modelId, "modelId") !== modelId.toLowerCase()) {
+      throw new OpgSdkError(
+        "INVALID_ARGUMENT",
+        `Listing ${listingId} lists model ${modelId}, not ${params.modelId}.`,
+      );
+    }
     if (params.inputURI === undefined && encoded.bytes.length > MAX_INLINE_INPUT_BYTES) {
       throw new OpgSdkError(
         "INVALID_ARGUMENT",
@@ -227,11 +243,8 @@ export class OpgClient {
       params.deadline !== undefined
         ? BigInt(params.deadline)
         : (await this.latestTimestamp()) + BigInt(params.ttlSeconds ?? DEFAULT_TTL_SECONDS);
-    const fee =
-      params.fee ??
-      (await onChain("Reading the model's price", async () => (await this.models()).requestTerms(modelId)))
-        .price;
-    const base = { modelId, mode, deadline, fee, callback, callbackGasLimit, callbackGasPrice };
+    const fee = params.fee ?? terms.price;
+    const base = { listingId, mode, deadline, fee, callback, callbackGasLimit, callbackGasPrice };
     const result = await onChain("requestInference", () =>
       hub.requestInference(
         params.inputURI === undefined
@@ -263,6 +276,7 @@ export class OpgClient {
     const modelId = checkHex32(params.modelId, "modelId");
     const mode = toMode(params.mode);
     const encoded = encodeTensorInput(params.inputs);
+    if (mode === ProofMode.ZK) refuseFloat64ForZk(encoded.tensors);
     const request: InferenceRequest = {
       requester: account.address,
       modelId,
@@ -507,6 +521,33 @@ export class OpgClient {
     return this.writer;
   }
 
+  /** The listing a request names, or the pinned publisher's latest listing of its model. */
+  private async resolveListing(params: OnChainRequestParams): Promise<Hex> {
+    if (params.listingId !== undefined) return checkHex32(params.listingId, "listingId");
+    if (params.modelId === undefined) {
+      throw new OpgSdkError("INVALID_ARGUMENT", "Name the listing (`listingId`) or the model (`modelId`).");
+    }
+    const modelId = checkHex32(params.modelId, "modelId");
+    const publisher = params.publisher ?? this.o.publisher;
+    if (publisher === undefined || !isAddress(publisher, { strict: false })) {
+      throw new OpgSdkError(
+        "INVALID_ARGUMENT",
+        "A request by modelId needs the publisher whose listing it trusts (`publisher`), or a `listingId`.",
+        {
+          details:
+            "Anyone can list a model file; the publisher you pin decides which verifier and price apply.",
+        },
+      );
+    }
+    const listingId = await onChain("Resolving the publisher's listing", async () =>
+      (await this.models()).latestListing(modelId, publisher),
+    );
+    if (listingId === undefined) {
+      throw new OpgSdkError("INVALID_ARGUMENT", `Publisher ${publisher} has no listing of model ${modelId}.`);
+    }
+    return listingId;
+  }
+
   private models(): Promise<ModelRegistryActions> {
     this.modelsPromise ??= readContract(this.publicClient, {
       address: this.hub,
@@ -673,6 +714,9 @@ function resolveOptions(options: OpgClientOptions): Resolved {
   ] as const) {
     if (url !== undefined && !/^https?:\/\//.test(url)) problems.push(`${key}: an http:// or https:// URL`);
   }
+  if (options.publisher !== undefined && !isAddress(options.publisher, { strict: false })) {
+    problems.push("publisher: the address of the model publisher whose listings you trust");
+  }
   if (options.chainId !== undefined && (!Number.isSafeInteger(options.chainId) || options.chainId <= 0)) {
     problems.push("chainId: a positive integer");
   }
@@ -688,6 +732,7 @@ function resolveOptions(options: OpgClientOptions): Resolved {
   return {
     rpcUrl: options.rpcUrl,
     hub: getAddress(options.hub),
+    publisher: options.publisher === undefined ? undefined : getAddress(options.publisher),
     execUrl: options.execUrl,
     verifyUrls,
     chainId: options.chainId,
@@ -778,4 +823,24 @@ function rank(a: RawVerifierAnswer): number {
   return { pending: 0, rejected: 1, verified: 2, settled: a.status === "settled" && a.batch ? 4 : 3 }[
     a.status
   ];
+}
+
+/**
+ * ZK proofs bind the float32 inputs that the circuit quantizes (the on-chain adapter parses float32
+ * tensors): float64 inputs could pass a verifier quorum but never settle on chain, and distinct
+ * float64 values that round to one float32 would share a proof. Refused at request time.
+ */
+function refuseFloat64ForZk(tensors: TensorMap): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== "float32") {
+      throw new OpgSdkError(
+        "INVALID_ARGUMENT",
+        `ZK requests take float32 inputs; input "${name}" is ${t.dtype}.`,
+        {
+          details:
+            "Convert the inputs to float32 (Float32Array): that is what the proof binds and the chain checks.",
+        },
+      );
+    }
+  }
 }

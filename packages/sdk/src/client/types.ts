@@ -9,6 +9,12 @@ export type OpgClientOptions = {
   rpcUrl: string;
   /** Address of the InferenceHub (it is also the EIP-712 `verifyingContract`). */
   hub: Address;
+  /**
+   * The model publisher this dApp trusts: on-chain requests that name a `modelId` instead of a
+   * `listingId` go to this publisher's latest listing of the model (its verifier, enclave
+   * measurements and price). Listings of the same file by anyone else are never used.
+   */
+  publisher?: Address | undefined;
   /** Base URL of an executor (`opg-exec` HTTP API), for {@link OpgClient.requestDirect}. */
   execUrl?: string | undefined;
   /** Base URL of one or more verifiers (`opg-verify` HTTP API), asked in order. */
@@ -34,9 +40,15 @@ export type OpgClientOptions = {
 /** A proof mode by code (0, 1, 2) or name ("NONE", "ZK", "TEE"). */
 export type ModeInput = ProofMode | ProofModeName;
 
-/** What {@link OpgClient.requestOnChain} takes. */
+/**
+ * What {@link OpgClient.requestOnChain} takes: the listing the request trusts (`listingId`), or a
+ * `modelId` resolved to the latest listing of the pinned `publisher` (of the call, else of the client).
+ */
 export type OnChainRequestParams = {
-  modelId: Hex;
+  listingId?: Hex | undefined;
+  modelId?: Hex | undefined;
+  /** Overrides the client's `publisher` for this request. */
+  publisher?: Address | undefined;
   inputs: TensorInput;
   /** Default NONE. */
   mode?: ModeInput | undefined;
@@ -54,7 +66,7 @@ export type OnChainRequestParams = {
   deadline?: bigint | number | undefined;
   /** Used when `deadline` is absent (default 3600). */
   ttlSeconds?: number | undefined;
-  /** Fee in wei (default: the model's price from the ModelRegistry); the callback gas escrow is added. */
+  /** Fee in wei (default: the listing's price from the ModelRegistry); the callback gas escrow is added. */
   fee?: bigint | undefined;
   /** Send the inputs by reference (`requestInferenceByRef`): executors fetch them from this URI. */
   inputURI?: string | undefined;

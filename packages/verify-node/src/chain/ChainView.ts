@@ -6,15 +6,19 @@ export interface ChainView {
   readonly hub: Address;
   /** Whether `signer` is the signing key of a registered, staked, not unbonding executor. */
   isActiveExecutor(signer: Address): Promise<boolean>;
-  /** The model's supported modes as a bitmask (bit `mode`), or undefined when not registered. */
-  modelModes(modelId: Hex): Promise<number | undefined>;
-  /** An on-chain request's terms, or undefined when the hub has no such request. */
-  onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>;
   /**
-   * ZK mode: the model's registered weights commitment (ModelRegistry `zkConfig`); zero when the
-   * model has none. Optional: without it ZK proofs are checked against the node's artifacts only.
+   * The supported modes (bitmask, bit `mode`) of the listing a direct request for the model resolves
+   * to (the configured publishers' listings, else the result executor's own), or undefined.
    */
-  zkWeightsCommitment?(modelId: Hex): Promise<Hex>;
+  modelModes(modelId: Hex, executor?: Address): Promise<number | undefined>;
+  /** An on-chain request's terms, or undefined when the hub has no such request. */
+  onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined>;
+  /**
+   * ZK mode: the ZK configuration of the listing a result is judged by (the one its on-chain
+   * request names, else the one its model resolves to); undefined when there is none. Optional:
+   * without it ZK proofs are checked against the node's artifacts only (tests).
+   */
+  zkListing?(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined>;
   /** The active verifier set. */
   verifierConfig(): Promise<VerifierSet>;
   /** The last settled batch id (0 before the first); read once before each settlement attempt. */
@@ -40,8 +44,11 @@ export interface ChainView {
  * by ContractChainView when the deployment names an EnclaveRegistry.
  */
 export interface TeeChainView {
-  /** The enclave measurements (`keccak256(PCR0 ‖ PCR1 ‖ PCR2)`) the model allows; empty when none. */
-  modelMeasurements(modelId: Hex): Promise<readonly Hex[]>;
+  /**
+   * The enclave measurements (`keccak256(PCR0 ‖ PCR1 ‖ PCR2)`) the listing allows (`listingId`, else
+   * the listing the model resolves to); empty when none.
+   */
+  modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]>;
   /** An enclave key's on-chain registration; zeros when never registered. */
   enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord>;
   /** Submits `registerEnclave`; resolves with the mined transaction hash. */
@@ -51,6 +58,21 @@ export interface TeeChainView {
     signal?: AbortSignal,
   ): Promise<Hex>;
 }
+
+/** An on-chain request as committed by the hub (listingId: the listing it names). */
+export type OnchainRequest = { modelId: Hex; listingId?: Hex | undefined; inputHash: Hex; mode: number };
+
+/** A listing's ZK configuration as the verifier needs it. */
+export type ZkListing = {
+  listingId: Hex;
+  weightsCommitment: Hex;
+  /** Hash of the listing's Groth16 verification key (@opg/zk `vkHash`); zero when none. */
+  vkHash: Hex;
+  /** Whether f + 1 verifiers sealed the key on chain. */
+  sealed: boolean;
+  /** sha256 of the sealed ceremony's final zkey; zero until sealed. */
+  transcriptHash: Hex;
+};
 
 /** `measurement` and `expiresAt` (Unix seconds) of an enclave key in the EnclaveRegistry. */
 export type EnclaveRegistrationRecord = { measurement: Hex; expiresAt: bigint };

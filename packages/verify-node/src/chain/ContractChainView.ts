@@ -1,4 +1,4 @@
-import { LogWatcher } from "@opg/chain";
+import { ListingResolver, LogWatcher } from "@opg/chain";
 import { enclaveRegistryAbi, inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
 import type { Logger } from "@opg/protocol";
 import {
@@ -15,9 +15,11 @@ import type {
   ChainView,
   EnclaveRegistrationRecord,
   ExecutorEquivocation,
+  OnchainRequest,
   TeeChainView,
   VerifierEquivocation,
   VerifierSet,
+  ZkListing,
 } from "./ChainView.js";
 
 /** Sends one contract call as a transaction and resolves with its hash once mined successfully. */
@@ -46,6 +48,8 @@ const batchSettled = getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" });
 export class ContractChainView implements ChainView, TeeChainView {
   readonly chainId: number;
   readonly hub: Address;
+  /** Model listings (uncached here: the RegistryCache caches). */
+  readonly listings: ListingResolver;
 
   constructor(
     private readonly deps: {
@@ -55,6 +59,8 @@ export class ContractChainView implements ChainView, TeeChainView {
       write: ContractWriter;
       /** Block to start event searches from (the deployment block). */
       fromBlock: bigint;
+      /** Publishers whose listings direct requests resolve to, in order (see ListingResolver). */
+      publishers: readonly Address[];
       /** Blocks a `BatchSettled` event must be buried under (default 0). */
       confirmations?: number | undefined;
       /** How often the settlement watcher polls (default 1 s). */
@@ -64,6 +70,10 @@ export class ContractChainView implements ChainView, TeeChainView {
   ) {
     this.chainId = deps.chainId;
     this.hub = deps.addresses.hub;
+    this.listings = new ListingResolver(
+      { publishers: deps.publishers, ttlMs: 0 },
+      { client: deps.client, modelRegistry: deps.addresses.modelRegistry },
+    );
   }
 
   isActiveExecutor(signer: Address): Promise<boolean> {
@@ -75,32 +85,32 @@ export class ContractChainView implements ChainView, TeeChainView {
     });
   }
 
-  async modelModes(modelId: Hex): Promise<number | undefined> {
-    const [modes] = await this.deps.client.readContract({
-      address: this.deps.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "requestTerms",
-      args: [modelId],
-    });
-    return modes === 0 ? undefined : modes;
+  async modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
+    const listing = await this.listings.forRequest(modelId, undefined, executor);
+    return listing === undefined || listing.modes === 0 ? undefined : listing.modes;
   }
 
-  async zkWeightsCommitment(modelId: Hex): Promise<Hex> {
-    const [weightsCommitment] = await this.deps.client.readContract({
-      address: this.deps.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "zkConfig",
-      args: [modelId],
-    });
-    return weightsCommitment;
+  async zkListing(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined> {
+    const l = await this.listings.forRequest(modelId, listingId, executor);
+    return l === undefined
+      ? undefined
+      : {
+          listingId: l.listingId,
+          weightsCommitment: l.weightsCommitment,
+          vkHash: l.vkHash,
+          sealed: l.zkKeySealed,
+          transcriptHash: l.transcriptHash,
+        };
   }
 
-  async modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
+  async modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]> {
+    const l = await this.listings.forRequest(modelId, listingId, executor);
+    if (l === undefined) return [];
     return this.deps.client.readContract({
       address: this.deps.addresses.modelRegistry,
       abi: modelRegistryAbi,
       functionName: "measurements",
-      args: [modelId],
+      args: [l.listingId],
     });
   }
 
@@ -142,7 +152,7 @@ export class ContractChainView implements ChainView, TeeChainView {
     return address;
   }
 
-  async onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
+  async onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined> {
     const logs = await this.deps.client.getContractEvents({
       address: this.hub,
       abi: inferenceHubAbi,
@@ -152,7 +162,9 @@ export class ContractChainView implements ChainView, TeeChainView {
       strict: true,
     });
     const r = logs[0]?.args.request;
-    return r ? { modelId: r.modelId, inputHash: r.inputHash, mode: r.mode } : undefined;
+    return r
+      ? { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode }
+      : undefined;
   }
 
   async verifierConfig(): Promise<VerifierSet> {

@@ -1,5 +1,6 @@
+import type { ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
-import type { ChainView, TeeChainView, VerifierSet } from "../chain/ChainView.js";
+import type { ChainView, OnchainRequest, TeeChainView, VerifierSet, ZkListing } from "../chain/ChainView.js";
 
 export type RegistryCacheOptions = {
   /** How long a chain read is trusted before it is read again. */
@@ -43,11 +44,8 @@ export class RegistryCache {
   private readonly executors = new Map<string, Entry<boolean>>();
   private readonly models = new Map<string, Entry<number | undefined>>();
   private readonly measurements = new Map<string, Entry<readonly Hex[]>>();
-  private readonly commitments = new Map<string, Entry<Hex>>();
-  private readonly requests = new Map<
-    string,
-    Entry<{ modelId: Hex; inputHash: Hex; mode: number } | undefined>
-  >();
+  private readonly zkListings = new Map<string, Entry<ZkListing | undefined>>();
+  private readonly requests = new Map<string, Entry<OnchainRequest | undefined>>();
   private verifierSet: Entry<VerifierSet> | undefined;
   /** Chain reads in flight, by kind and key: concurrent asks for one key share one read. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -132,20 +130,23 @@ export class RegistryCache {
     );
   }
 
-  modelModes(modelId: Hex): Promise<number | undefined> {
-    return this.cached(this.models, modelId, () => this.deps.chain.modelModes(modelId));
+  modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
+    return this.cached(this.models, `${modelId}:${executor ?? ""}`, () =>
+      this.deps.chain.modelModes(modelId, executor),
+    );
   }
 
   /**
    * The enclave measurements a model allows (ModelRegistry `measurements`), for TEE proofs. The
    * same array is returned until a refresh changes it, so callers may memoise on its identity.
    */
-  modelMeasurements(modelId: Hex): Promise<readonly Hex[]> {
+  modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]> {
     const tee = this.deps.tee;
     if (tee === undefined) return Promise.reject(new Error("No TEE chain view: model measurements unknown."));
-    return this.cached(this.measurements, modelId, async () => {
-      const fresh = await tee.modelMeasurements(modelId);
-      const hit = this.measurements.get(modelId)?.value;
+    const key = `${modelId}:${listingId ?? executor ?? ""}`;
+    return this.cached(this.measurements, key, async () => {
+      const fresh = await tee.modelMeasurements(modelId, listingId, executor);
+      const hit = this.measurements.get(key)?.value;
       const same =
         hit !== undefined &&
         hit.length === fresh.length &&
@@ -154,20 +155,31 @@ export class RegistryCache {
     });
   }
 
-  /** ZK mode: the model's registered weights commitment (ModelRegistry `zkConfig`). */
-  zkWeightsCommitment(modelId: Hex): Promise<Hex> {
+  /** ZK mode: the ZK configuration of the listing a result is judged by (see ChainView.zkListing). */
+  zkListing(modelId: Hex, listingId?: Hex, executor?: Address): Promise<ZkListing | undefined> {
     const chain = this.deps.chain;
-    if (chain.zkWeightsCommitment === undefined) {
-      return Promise.reject(new Error("The chain view cannot read weights commitments."));
+    if (chain.zkListing === undefined) {
+      return Promise.reject(new Error("The chain view cannot read listings."));
     }
-    return this.cached(this.commitments, modelId, () => chain.zkWeightsCommitment!(modelId));
+    return this.cached(this.zkListings, `${modelId}:${listingId ?? executor ?? ""}`, () =>
+      chain.zkListing!(modelId, listingId, executor),
+    );
+  }
+
+  /**
+   * The listing an on-chain result's request names (a cache hit after the validator's request
+   * check); undefined for a direct request, whose listing the model id resolves to.
+   */
+  async listingOf(m: ResultMessage): Promise<Hex | undefined> {
+    if (m.origin.type !== "onchain") return undefined;
+    return (await this.onchainRequest(m.requestId))?.listingId;
   }
 
   /**
    * On-chain requests never change once made: a found one is kept; a missing one is re-read after
    * `missTtlMs` (asked only for results of registered executors: see ResultValidator).
    */
-  onchainRequest(requestId: Hex): Promise<{ modelId: Hex; inputHash: Hex; mode: number } | undefined> {
+  onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined> {
     const hit = this.requests.get(requestId);
     return this.cached(
       this.requests,
@@ -215,7 +227,7 @@ export class RegistryCache {
     this.executors.clear();
     this.models.clear();
     this.measurements.clear();
-    this.commitments.clear();
+    this.zkListings.clear();
     this.verifierSet = undefined;
   }
 }

@@ -351,7 +351,10 @@ export class ResultValidator {
   }
 
   private async checkModel(m: ResultMessage): Promise<void> {
-    const modes = await this.chain("model", () => this.deps.registry.modelModes(m.modelId));
+    // An on-chain request names its listing, whose modes the hub enforced when it was made (and the
+    // request check above matched model, input and mode): nothing more to read.
+    if (m.origin.type === "onchain") return;
+    const modes = await this.chain("model", () => this.deps.registry.modelModes(m.modelId, m.executor));
     if (modes === undefined)
       throw this.reject("model", "UNKNOWN_MODEL", `Model ${m.modelId} is not registered.`);
     if ((modes & (1 << m.mode)) === 0) {

@@ -56,7 +56,8 @@ export class TeeProofVerifier implements ProofVerifier {
   async verify(message: ResultMessage): Promise<void> {
     let measurements: readonly Hex[];
     try {
-      measurements = await this.deps.registry.modelMeasurements(message.modelId);
+      const listingId = await this.deps.registry.listingOf(message);
+      measurements = await this.deps.registry.modelMeasurements(message.modelId, listingId, message.executor);
     } catch (cause) {
       throw new ResultRejected(
         "proof",

@@ -2,23 +2,31 @@ import type { Metrics } from "@opg/daemon";
 import { decodeTensors, ProofMode, type ResultMessage, ValidationError } from "@opg/protocol";
 import {
   bindResultProof,
+  vkHash,
   weightsCommitmentBytes32,
   ZkArtifactStore,
   type ZkBatchItem,
   ZkError,
   ZkVerifier,
 } from "@opg/zk";
-import type { Hex } from "viem";
+import type { ZkListing } from "../chain/ChainView.js";
 import type { ProofVerifier } from "../pipeline/ProofVerifier.js";
 import { ResultRejected } from "../pipeline/ResultValidator.js";
 import { ZkBatchQueue, type ZkBatchQueueOptions, ZkBatchQueueStopped } from "./ZkBatchQueue.js";
 
 export type ZkProofVerifierDeps = {
   /**
-   * The model's registered weights commitment (ModelRegistry `zkConfig(modelId)`), cached by the
-   * RegistryCache. When given, artifacts whose commitment differs from the registry's are not used.
+   * The ZK configuration of the listing the result is judged by (the one its on-chain request
+   * names, else the one its model resolves to), cached by the RegistryCache. When given, a result
+   * is only checked with this node's artifacts when their weights commitment and verification key
+   * hash are the listing's: a key the listing does not name is never used.
    */
-  registeredCommitment?: ((modelId: Hex) => Promise<Hex>) | undefined;
+  listing?: ((message: ResultMessage) => Promise<ZkListing | undefined>) | undefined;
+  /**
+   * Whether this node may check proofs against a key (e.g. the ceremony behind it holds its own
+   * contribution, or f + 1 of the verifier set's); a refusal message, or undefined to accept.
+   */
+  keyPolicy?: ((artifactDir: string | undefined, vkHash: string) => Promise<string | undefined>) | undefined;
   metrics?: Metrics | undefined;
 };
 
@@ -90,27 +98,51 @@ export class ZkProofVerifier implements ProofVerifier {
         `This node has no ZK artifacts for model ${message.modelId}.`,
       );
     }
-    if (this.deps.registeredCommitment) {
-      let registered: Hex;
+    const key = this.keyHashOf(artifacts.manifest.artifactKey, artifacts.vkey);
+    if (this.deps.listing) {
+      let listing: ZkListing | undefined;
       try {
-        registered = await this.deps.registeredCommitment(message.modelId);
+        listing = await this.deps.listing(message);
       } catch (cause) {
         throw new ResultRejected(
           "proof",
           "IGNORE",
           "CHAIN_UNAVAILABLE",
-          "The model's registered weights commitment could not be read.",
+          "The listing's ZK configuration could not be read.",
           { cause },
         );
       }
-      if (registered.toLowerCase() !== weightsCommitmentBytes32(artifacts.manifest.weightsCommitment)) {
-        // The registry names other weights than this node's artifacts: it cannot decide.
+      if (listing === undefined) {
+        throw new ValidationError(
+          "IGNORE",
+          "ZK_NO_LISTING",
+          `No listing this node trusts names model ${message.modelId}.`,
+        );
+      }
+      if (
+        listing.weightsCommitment.toLowerCase() !==
+        weightsCommitmentBytes32(artifacts.manifest.weightsCommitment)
+      ) {
+        // The listing names other weights than this node's artifacts: it cannot decide.
         throw new ValidationError(
           "IGNORE",
           "ZK_COMMITMENT_MISMATCH",
-          `The registered weights commitment of model ${message.modelId} is not the one of this node's artifacts.`,
+          `The weights commitment of listing ${listing.listingId} is not the one of this node's artifacts.`,
         );
       }
+      if (listing.vkHash.toLowerCase() !== key) {
+        // Never check a proof against a key the listing does not name (e.g. a solo setup's).
+        throw new ValidationError(
+          "IGNORE",
+          "ZK_KEY_MISMATCH",
+          `The verification key of listing ${listing.listingId} (${listing.vkHash}) is not this node's (${key}).`,
+        );
+      }
+    }
+    if (this.deps.keyPolicy) {
+      const dir = "dir" in artifacts ? (artifacts as { dir: string }).dir : undefined;
+      const refusal = await this.deps.keyPolicy(dir, key);
+      if (refusal !== undefined) throw new ValidationError("IGNORE", "ZK_KEY_NOT_TRUSTED", refusal);
     }
     let item: Awaited<ReturnType<typeof bindResultProof>>;
     try {
@@ -144,6 +176,18 @@ export class ZkProofVerifier implements ProofVerifier {
       throw new ValidationError("REJECT", "INVALID_PROOF", "The ZK proof does not verify.");
     }
     this.stats.verified++;
+  }
+
+  private readonly keyHashes = new Map<string, string>();
+
+  /** The verification key hash of an artifact directory's key (memoised per artifact key). */
+  private keyHashOf(artifactKey: string, vkey: Parameters<typeof vkHash>[0]): string {
+    let h = this.keyHashes.get(artifactKey);
+    if (h === undefined) {
+      h = vkHash(vkey).toLowerCase();
+      this.keyHashes.set(artifactKey, h);
+    }
+    return h;
   }
 
   private verifierFor(key: string, vkey: Parameters<typeof ZkVerifier.create>[0]): Promise<ZkVerifier> {

@@ -52,6 +52,7 @@ export function localVerifiers(
       },
       write: simpleWriter(rpcUrl, key, net.publicClient),
       fromBlock: deployment.startBlock,
+      publishers: [deployment.deployer],
       pollIntervalMs: 100,
     });
     const core: VerifierCore = new VerifierCore(

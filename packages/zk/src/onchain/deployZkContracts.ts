@@ -5,6 +5,7 @@ import { type Address, bytesToHex, encodeDeployData, type Hex } from "viem";
 import type { ZkTensorInfo } from "../compiler/ZkModelSpec.js";
 import type { ZkArtifacts } from "../pipeline/ZkArtifacts.js";
 import { compileVerifierSolidity, weightsCommitmentBytes32 } from "../proof/compileVerifier.js";
+import { vkHash } from "../proof/vkHash.js";
 import { COMMIT_BLOCK } from "../quant/commitVector.js";
 import { PACK_BYTES } from "../quant/packInput.js";
 import { poseidonExBytecode } from "./poseidonContract.js";
@@ -22,6 +23,8 @@ export type ZkContracts = {
   hashers: Record<number, Address>;
   /** The weights commitment as the registry's bytes32. */
   weightsCommitment: Hex;
+  /** The verification key hash the adapter reports (and a listing declares). */
+  vkHash: Hex;
 };
 
 /**
@@ -79,6 +82,7 @@ export async function deployZkContracts(
       {
         modelId: manifest.modelId,
         groth16Verifier,
+        verificationKeyHash: vkHash(artifacts.vkey),
         inputHeader: tensorHeader(spec.input, uint8 ? "uint8" : "float32"),
         inputSize: spec.input.size,
         outputHeader: tensorHeader(spec.output, "int64"),
@@ -97,5 +101,6 @@ export async function deployZkContracts(
     groth16Verifier,
     hashers,
     weightsCommitment: weightsCommitmentBytes32(manifest.weightsCommitment),
+    vkHash: vkHash(artifacts.vkey),
   };
 }

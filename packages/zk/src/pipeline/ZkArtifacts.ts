@@ -37,6 +37,11 @@ export type ZkArtifactManifest = {
   /** sha256 of every artifact file. */
   files: Record<string, string>;
   setupSeconds: number;
+  /**
+   * Set when the proving and verification keys come from a listing's phase-2 ceremony (not a
+   * single-party setup): the listing, its key hash and the final zkey's sha256.
+   */
+  ceremony?: { listingId: Hex; vkHash: Hex; transcriptHash: string } | undefined;
 };
 
 /** Everything a verifier needs: no proving material. */

@@ -2,6 +2,13 @@
 declare module "ffjavascript" {
   export type Point = Uint8Array;
 
+  /** ChaCha20 stream (snarkjs seeds it from a beacon to derive a contribution's secret). */
+  export class ChaCha {
+    constructor(seed?: number[]);
+    nextU32(): number;
+    nextU64(): bigint;
+  }
+
   export type WasmField = {
     n8: number;
     one: Uint8Array;

@@ -59,13 +59,6 @@ declare module "snarkjs" {
 
   export const zKey: {
     newZKey(r1cs: FastFile, ptau: FastFile, zkey: FastFile, logger?: Logger): Promise<unknown>;
-    contribute(
-      oldZkey: FastFile,
-      newZkey: FastFile,
-      name: string,
-      entropy: string,
-      logger?: Logger,
-    ): Promise<unknown>;
     beacon(
       oldZkey: FastFile,
       newZkey: FastFile,
@@ -74,6 +67,16 @@ declare module "snarkjs" {
       numIterationsExp: number,
       logger?: Logger,
     ): Promise<unknown>;
+    /** Returns the 64-byte blake2b contribution hash. */
+    contribute(
+      oldZkey: FastFile,
+      newZkey: FastFile,
+      name: string,
+      entropy: string,
+      logger?: Logger,
+    ): Promise<Uint8Array>;
+    /** Checks every contribution of `zkey` against a fresh phase-2 start from `r1cs` and `ptau`. */
+    verifyFromR1cs(r1cs: FastFile, ptau: FastFile, zkey: FastFile, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: FastFile, logger?: Logger): Promise<Groth16VerificationKey>;
     exportSolidityVerifier(zkey: FastFile, templates: { groth16: string }, logger?: Logger): Promise<string>;
   };

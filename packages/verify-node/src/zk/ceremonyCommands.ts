@@ -1,0 +1,209 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createChainClient, OpgContracts } from "@opg/chain";
+import { OpgError } from "@opg/protocol";
+import { dataPath, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
+import {
+  type CeremonyCheck,
+  type CircomResult,
+  type CompiledModel,
+  ceremonyRefusal,
+  compileModel,
+  contribute,
+  DEV_PTAU_PATH,
+  installCeremonyArtifacts,
+  readTranscript,
+  runCircom,
+  verifyCeremony,
+} from "@opg/zk";
+import type { Address, Hex } from "viem";
+import { sign } from "viem/accounts";
+import type { VerifyNodeConfig } from "../config.js";
+
+export type CeremonyCommandOptions = {
+  /** The ceremony directory (ceremony.json + zkeys/<sha256>.zkey). */
+  ceremony: string;
+  /** The model's ONNX file: the circuit is rebuilt from it (the compiler is deterministic). */
+  onnx: string;
+  /** The pinned phase-1 file (default: the development one; devnets and tests only). */
+  ptau?: string | undefined;
+  scaleBits?: number | undefined;
+  valueBits?: number | undefined;
+};
+
+/** Compiles the ONNX file and runs circom: the r1cs every contributor and checker starts from. */
+export async function rebuildCircuit(o: CeremonyCommandOptions): Promise<{
+  r1csPath: string;
+  compiled: CompiledModel;
+  circom: CircomResult;
+  cleanup: () => Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), "opg-zk-rebuild-"));
+  const compiled = await compileModel(new Uint8Array(await readFile(resolve(o.onnx))), {
+    ...(o.scaleBits !== undefined ? { scaleBits: o.scaleBits } : {}),
+    ...(o.valueBits !== undefined ? { valueBits: o.valueBits } : {}),
+  });
+  const file = join(dir, "circuit.circom");
+  await writeFile(file, compiled.circom);
+  const out = await runCircom(file, join(dir, "build"));
+  return {
+    r1csPath: out.r1cs,
+    compiled,
+    circom: out,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+function chainOf(config: VerifyNodeConfig) {
+  return createChainClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
+}
+
+/**
+ * `opg-verify zk contribute <listing>`: rebuilds the circuit, checks the ceremony so far against it
+ * and the pinned phase 1, adds this verifier's contribution (signed with its key, at the chain's
+ * current block) and stores the new zkey by hash in the ceremony directory.
+ */
+export async function zkContribute(config: VerifyNodeConfig, listingId: Hex, o: CeremonyCommandOptions) {
+  const transcript = await readTranscript(resolve(o.ceremony));
+  if (transcript.listingId.toLowerCase() !== listingId.toLowerCase()) {
+    throw new OpgError(
+      "CEREMONY_MISMATCH",
+      `The ceremony in ${o.ceremony} is listing ${transcript.listingId}'s.`,
+    );
+  }
+  const signer = await loadSigner(config);
+  const client = chainOf(config);
+  const circuit = await rebuildCircuit(o);
+  try {
+    const c = await contribute({
+      dir: resolve(o.ceremony),
+      r1csPath: circuit.r1csPath,
+      ptauPath: resolve(o.ptau ?? DEV_PTAU_PATH),
+      signer: { address: signer.address, privateKey: signer.privateKey },
+      blockNumber: await client.getBlockNumber(),
+    });
+    return {
+      listingId,
+      contributor: c.contributor,
+      contributionHash: c.contributionHash,
+      zkeySha256: c.zkeySha256,
+    };
+  } finally {
+    await circuit.cleanup();
+  }
+}
+
+/**
+ * `opg-verify zk rebuild <listing>`: rebuilds the circuit from the ONNX file, verifies the whole
+ * closed ceremony against it and the pinned phase 1 (signatures, beacon block on this chain, key
+ * hash = the listing's), applies this verifier's policy (its own contribution, or at least
+ * `minContributors` of the verifier set; default f + 1), and when accepted installs the final keys
+ * into the node's ZK artifact folder and signs the listing's `ZkKeySeal`.
+ */
+export async function zkRebuild(
+  config: VerifyNodeConfig,
+  listingId: Hex,
+  o: CeremonyCommandOptions & { minContributors?: number | undefined },
+) {
+  const dir = resolve(o.ceremony);
+  const transcript = await readTranscript(dir);
+  if (transcript.listingId.toLowerCase() !== listingId.toLowerCase()) {
+    throw new OpgError(
+      "CEREMONY_MISMATCH",
+      `The ceremony in ${o.ceremony} is listing ${transcript.listingId}'s.`,
+    );
+  }
+  const signer = await loadSigner(config);
+  const deployment = await loadConfiguredDeployment(config);
+  const client = chainOf(config);
+  const contracts = new OpgContracts(deployment, { client });
+  const listing = await contracts.models.getListing(listingId);
+  if (listing === undefined) throw new OpgError("LISTING_NOT_FOUND", `No listing ${listingId} on chain.`);
+  const set = await contracts.registry.getVerifierSet();
+  const circuit = await rebuildCircuit(o);
+  const ptauPath = resolve(o.ptau ?? DEV_PTAU_PATH);
+  try {
+    return await checkAndInstall(config, listingId, o, {
+      dir,
+      transcript,
+      signer,
+      client,
+      contracts,
+      listing,
+      set,
+      circuit,
+      ptauPath,
+    });
+  } finally {
+    await circuit.cleanup();
+  }
+}
+
+async function checkAndInstall(
+  config: VerifyNodeConfig,
+  listingId: Hex,
+  o: CeremonyCommandOptions & { minContributors?: number | undefined },
+  x: {
+    dir: string;
+    transcript: Awaited<ReturnType<typeof readTranscript>>;
+    signer: Awaited<ReturnType<typeof loadSigner>>;
+    client: ReturnType<typeof chainOf>;
+    contracts: OpgContracts;
+    listing: NonNullable<Awaited<ReturnType<OpgContracts["models"]["getListing"]>>>;
+    set: Awaited<ReturnType<OpgContracts["registry"]["getVerifierSet"]>>;
+    circuit: Awaited<ReturnType<typeof rebuildCircuit>>;
+    ptauPath: string;
+  },
+) {
+  const { dir, transcript, signer, client, contracts, listing, set, circuit } = x;
+  const check: CeremonyCheck = await verifyCeremony({
+    dir,
+    r1csPath: circuit.r1csPath,
+    ptauPath: x.ptauPath,
+    blockHash: async (n) =>
+      (await client.getBlock({ blockNumber: n }).catch(() => undefined))?.hash ?? undefined,
+  });
+  const problems = [...check.problems];
+  if (listing.modelId.toLowerCase() !== transcript.modelId.toLowerCase())
+    problems.push("the listing names another model");
+  if (listing.vkHash.toLowerCase() !== (check.vkHash ?? "").toLowerCase()) {
+    problems.push(`the listing's key hash ${listing.vkHash} is not the ceremony's ${check.vkHash}`);
+  }
+  const refusal = ceremonyRefusal(
+    { ...check, valid: check.valid && problems.length === 0, problems },
+    { self: signer.address, verifierSet: set.signers, minContributors: o.minContributors ?? set.f + 1 },
+  );
+  if (refusal !== undefined) {
+    return { listingId, accepted: false as const, reason: refusal, contributors: check.contributors };
+  }
+  const target = join(dataPath(config, config.zk.artifactsDir ?? "zk-artifacts"), transcript.artifactKey);
+  await mkdir(join(target, ".."), { recursive: true });
+  await installCeremonyArtifacts({
+    ceremonyDir: dir,
+    compiled: circuit.compiled,
+    circom: circuit.circom,
+    ptauPath: x.ptauPath,
+    targetDir: target,
+  });
+  const seal = {
+    listingId,
+    vkHash: listing.vkHash,
+    transcriptHash: `0x${transcript.beacon!.zkeySha256}` as Hex,
+    configDigest: set.configDigest,
+  };
+  const signature = await sign({
+    hash: await contracts.models.zkKeySealDigest(seal),
+    privateKey: signer.privateKey,
+    to: "hex",
+  });
+  return {
+    listingId,
+    accepted: true as const,
+    contributors: check.contributors as Address[],
+    installed: target,
+    seal,
+    sealSigner: signer.address,
+    sealSignature: signature,
+  };
+}
