@@ -10,7 +10,7 @@ import {
   matchesPcrAllowlist,
   type PcrAllowlist,
 } from "../policy/PcrAllowlist.js";
-import { LruMap } from "../util/LruMap.js";
+import { LRUCache } from "lru-cache";
 import { NitroAttestationVerifier, type VerifiedAttestation } from "../verify/NitroAttestationVerifier.js";
 import { type EnclaveKeyRecord, enclaveKeyRecord } from "./EnclaveKeyRecord.js";
 import { decodeTeeProof, type TeeProof } from "./TeeProof.js";
@@ -84,7 +84,7 @@ export type VerifyTeeProofInput = {
  */
 export class TeeVerifier {
   readonly options: TeeVerifierOptions;
-  readonly #records: LruMap<string, EnclaveKeyRecord>;
+  readonly #records: LRUCache<string, EnclaveKeyRecord>;
   #registered = 0;
 
   constructor(
@@ -112,7 +112,7 @@ export class TeeVerifier {
         throw new AttestationConfigError("BAD_OPTIONS", `${key} must be a non-negative integer.`);
       }
     }
-    this.#records = new LruMap(this.options.maxEnclaveKeys);
+    this.#records = new LRUCache({ max: this.options.maxEnclaveKeys });
   }
 
   verifyProof(input: VerifyTeeProofInput): TeeVerification {
