@@ -1,4 +1,5 @@
 import { recoverDigestSigner, SignatureError } from "@opg/protocol";
+import { LRUCache } from "lru-cache";
 import { type Address, type Hex, hexToBytes, isAddressEqual, isHex } from "viem";
 import { type ParsedAttestation, parseAttestation } from "../document/parseAttestation.js";
 import { AttestationConfigError } from "../errors/AttestationConfigError.js";
@@ -10,7 +11,6 @@ import {
   matchesPcrAllowlist,
   type PcrAllowlist,
 } from "../policy/PcrAllowlist.js";
-import { LRUCache } from "lru-cache";
 import { NitroAttestationVerifier, type VerifiedAttestation } from "../verify/NitroAttestationVerifier.js";
 import { type EnclaveKeyRecord, enclaveKeyRecord } from "./EnclaveKeyRecord.js";
 import { decodeTeeProof, type TeeProof } from "./TeeProof.js";
