@@ -49,13 +49,12 @@ describe("migrateSchema", () => {
   it("error: a file written by a newer release is refused, not misread", () => {
     const db = new DatabaseSync(":memory:");
     db.exec("PRAGMA user_version = 7");
-    const err = (() => {
-      try {
-        migrateSchema(db, "the test store", SCHEMA, MIGRATIONS);
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      migrateSchema(db, "the test store", SCHEMA, MIGRATIONS);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(StoreError);
     expect((err as StoreError).code).toBe("SCHEMA_TOO_NEW");
     expect((err as Error).message).toMatchInlineSnapshot(`

@@ -107,6 +107,7 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
               operatorRegistry: deployment.operatorRegistry,
               modelRegistry: deployment.modelRegistry,
             },
+            publishers: [deployment.deployer],
             write: simpleWriter(chain.rpcUrl, key, net.publicClient),
             fromBlock: deployment.startBlock,
           }),
@@ -193,13 +194,16 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
         logs = await settledLogs();
         return logs.reduce((n, l) => n + Number(l.args.count), 0) >= REQUESTS;
       },
-      () =>
-        cores
-          .map((c, i) => {
-            const n = c.store.counts();
-            return `v${i}: ${n.results} results, ${n.settled} settled, last batch ${c.store.lastSettledBatchId()}, ${nodes[i]!.peers().length} peers`;
-          })
-          .join("; "),
+      {
+        timeoutMs: 200_000,
+        state: () =>
+          cores
+            .map((c, i) => {
+              const n = c.store.counts();
+              return `v${i}: ${n.results} results, ${n.settled} settled, last batch ${c.store.lastSettledBatchId()}, ${nodes[i]!.peers().length} peers`;
+            })
+            .join("; "),
+      },
     );
     // Exactly once: the settled counts add up to the requests, and no request is in two batches
     // (membership from the verifiers that saw each batch's proposal).

@@ -515,9 +515,7 @@ export class VerifierStore {
   }
 
   pendingEquivocations(): StoredEquivocation[] {
-    return (
-      this.stmt("SELECT * FROM equivocations WHERE status = 'pending'").all() as Row[]
-    ).map((r) => ({
+    return (this.stmt("SELECT * FROM equivocations WHERE status = 'pending'").all() as Row[]).map((r) => ({
       kind: r["kind"] as StoredEquivocation["kind"],
       key: String(r["key"]),
       offender: r["offender"] as Address,

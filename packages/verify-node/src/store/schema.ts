@@ -107,7 +107,6 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-
 /**
  * Schema changes after the first release, each applied once (`PRAGMA user_version`). Files from
  * before versioning (version 0) may already hold some of them: each step checks first.
