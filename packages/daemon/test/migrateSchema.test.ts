@@ -40,7 +40,13 @@ describe("migrateSchema", () => {
   it("behavior: each migration runs once; opening again changes nothing", () => {
     const db = new DatabaseSync(":memory:");
     let runs = 0;
-    const counted = MIGRATIONS.map((m) => ({ ...m, up: (d: DatabaseSync) => (runs++, m.up(d)) }));
+    const counted = MIGRATIONS.map((m) => ({
+      ...m,
+      up: (d: DatabaseSync) => {
+        runs++;
+        m.up(d);
+      },
+    }));
     migrateSchema(db, "test store", SCHEMA, counted);
     expect(migrateSchema(db, "test store", SCHEMA, counted)).toEqual({ from: 2, to: 2 });
     expect(runs).toBe(2);
