@@ -1,12 +1,4 @@
-import {
-  encodeAbiParameters,
-  getAddress,
-  type Hex,
-  keccak256,
-  parseEventLogs,
-  toHex,
-  zeroAddress,
-} from "viem";
+import { encodeAbiParameters, getAddress, keccak256, parseEventLogs, toHex, zeroAddress } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { RequestStatus } from "../src/constants.js";
 import { expectRevert } from "./helpers/errors.js";

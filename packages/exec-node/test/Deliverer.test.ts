@@ -96,6 +96,7 @@ function fixture(
   const request = {
     requester: zeroAddress,
     modelId: fields.modelId,
+    listingId: h("listing"),
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
     callback: zeroAddress,
