@@ -95,6 +95,7 @@ function fixture(
   );
   const request = {
     requester: zeroAddress,
+    listingId: fields.modelId,
     modelId: fields.modelId,
     listingId: h("listing"),
     inputHash: fields.inputHash,
