@@ -97,7 +97,6 @@ function fixture(
     requester: zeroAddress,
     listingId: fields.modelId,
     modelId: fields.modelId,
-    listingId: h("listing"),
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
     callback: zeroAddress,
