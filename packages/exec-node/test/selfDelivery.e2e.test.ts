@@ -299,6 +299,12 @@ describe("opg-exec delivers its own settled results on a real chain and is paid"
         ? true
         : undefined,
     );
+    // The fee split, as both daemons see it on the hub.
+    for (const [url, name] of [
+      [exec.http, "opg_exec_verifier_fee_share_bps"],
+      [verifier.http, "opg_verify_verifier_fee_share_bps"],
+    ] as const)
+      await until(name, async () => ((await metric(url, name)) === 1000 ? true : undefined));
     await until("the verifier's fee gauge", async () =>
       (await metric(verifier.http, "opg_verify_fees_earned_wei")) === Number(VERIFIER_SHARE)
         ? true

@@ -261,6 +261,17 @@ export class InferenceHubActions extends ContractActions {
     return { verifierFeeBps, maxVerifierFeeBps, paused, owner };
   }
 
+  /** The verifier fee share (basis points) of batches settled from now on. */
+  verifierFeeBps(): Promise<number> {
+    return classified(() =>
+      readContract(this.client, {
+        address: this.address,
+        abi: inferenceHubAbi,
+        functionName: "verifierFeeBps",
+      }),
+    );
+  }
+
   /** The verifier fee share (basis points) batch `batchId` settled under (0 when not settled). */
   batchVerifierFeeBps(batchId: bigint): Promise<number> {
     return classified(() =>
