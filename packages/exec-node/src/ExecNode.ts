@@ -13,6 +13,7 @@ import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import { type Address, getAbiItem, type Hex } from "viem";
+import { getBalance } from "viem/actions";
 import type { ExecNodeConfig } from "./config.js";
 import { Deliverer } from "./delivery/Deliverer.js";
 import { engineOptions, VERSION } from "./engineOptions.js";
@@ -188,6 +189,7 @@ export class ExecNode {
           sender: runtime.sender,
         }),
         executor: runtime.signer.address,
+        balance: () => getBalance(runtime.client, { address: runtime.signer.address }),
         logger: logger.child({ module: "delivery" }),
         metrics,
       });
@@ -223,6 +225,7 @@ export class ExecNode {
           pending: store.pendingDeliveries(),
           verifiers: config.delivery.verifierUrls.length,
         }),
+        problems: () => d.problems(),
       });
     }
     if (config.onchain.enabled) {

@@ -28,6 +28,20 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
       .positive()
       .default(250)
       .describe("How often the batch coordinator looks at the chain and its state."),
+    maxProposalsPerMember: z
+      .int()
+      .min(4)
+      .default(64)
+      .describe(
+        "Batch proposals kept per verifier-set member; beyond it the member's oldest are dropped (a member flooding proposals evicts only its own).",
+      ),
+    maxProposalBytesPerMember: z
+      .int()
+      .min(8192 * 32)
+      .default(8 * 1024 * 1024)
+      .describe(
+        "Bytes of result hashes kept per member's batch proposals (at least one batch of the largest size); beyond it the member's oldest are dropped.",
+      ),
   }),
   tee: z.object({
     /** Verify TEE-mode results (Nitro attestation documents; PCR allowlists from the ModelRegistry). */
