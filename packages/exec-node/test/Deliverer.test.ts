@@ -79,6 +79,7 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
   );
   const request = {
     requester: zeroAddress,
+    listingId: `0x${"11".repeat(32)}` as const,
     modelId: fields.modelId,
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
