@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ComposeDevnet } from "./ComposeDevnet.js";
 import { Devnet } from "./Devnet.js";
 import { demoTable, runDemo } from "./demo.js";
@@ -15,6 +15,7 @@ type Options = {
   dir: string;
   freePorts?: boolean;
   zkSetup: "ceremony" | "example";
+  readyTimeoutMs: number;
   docker?: boolean;
   down?: boolean;
 };
@@ -90,6 +91,16 @@ const program = new Command("opg-devnet")
     join(".devnet", new Date().toISOString().replace(/[:.]/g, "-")),
   )
   .option("--free-ports", "use free ports instead of the fixed devnet ports (8545, 8645…, 8745…)")
+  .option(
+    "--ready-timeout-ms <ms>",
+    "how long each daemon may take to get ready (a loaded machine may need more)",
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive number of milliseconds");
+      return n;
+    },
+    60_000,
+  )
   .addOption(
     new Option(
       "--zk-setup <how>",
@@ -116,6 +127,7 @@ const program = new Command("opg-devnet")
       models: devnetModels(),
       ports: opts.freePorts ? "free" : "fixed",
       zkSetup: opts.zkSetup,
+      readyTimeoutMs: opts.readyTimeoutMs,
       log,
     });
     if (devnet.explorerUrl) log(`explorer: ${devnet.explorerUrl} (open it in a browser)`);
