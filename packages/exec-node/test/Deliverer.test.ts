@@ -79,7 +79,7 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
   );
   const request = {
     requester: zeroAddress,
-    listingId: `0x${"11".repeat(32)}` as const,
+    listingId: fields.modelId,
     modelId: fields.modelId,
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
