@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { decodeResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
-import { SCHEMA } from "./schema.js";
+import { SCHEMA, SCHEMA_TABLES } from "./schema.js";
 
 /** A verified result as stored (the whole wire message is kept: outputs, proof, signature). */
 export type StoredResult = {
@@ -137,6 +137,13 @@ function batchFromRow(r: Row): StoredBatch {
  * statement or one transaction, so a crash (kill -9) at any point leaves a consistent state
  * that the node resumes from.
  */
+/** A batch id's sequence number: its low 40 bits (batching/batchIds.ts). */
+const SEQUENCE_MASK = (1n << 40n) - 1n;
+
+/** What one batch_signatures row holds, in bytes (the byte cap's measure). */
+const SIGNATURE_ROW_BYTES =
+  "length(root) + length(config_digest) + length(verifier) + length(signature) + 24";
+
 export class VerifierStore {
   readonly db: DatabaseSync;
   private readonly stmts: Record<string, StatementSync> = {};
@@ -148,14 +155,23 @@ export class VerifierStore {
     // returned to the file system by `incremental_vacuum` after each prune, so the file shrinks.
     this.db.exec("PRAGMA auto_vacuum = INCREMENTAL;");
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-    this.db.exec(SCHEMA);
     this.migrate();
+    this.db.exec(SCHEMA);
   }
 
   /** Columns added after a table first shipped (CREATE TABLE IF NOT EXISTS leaves old tables as they are). */
   private migrate(): void {
     const columns = (table: string) =>
       new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => String(c["name"])));
+    // Tables first (CREATE TABLE IF NOT EXISTS keeps old ones), then the columns old tables lack,
+    // then (in the constructor) the whole schema again, whose indexes may name those columns.
+    this.db.exec(SCHEMA_TABLES);
+    if (!columns("batch_signatures").has("received_at")) {
+      this.db.exec("ALTER TABLE batch_signatures ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0");
+    }
+    if (!columns("batch_members").has("pruned")) {
+      this.db.exec("ALTER TABLE batch_members ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0");
+    }
     if (!columns("rejections").has("cause_code")) {
       this.db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
     }
@@ -166,10 +182,11 @@ export class VerifierStore {
       );
     for (const table of ["proposals", "batch_signatures"]) {
       if (keyed(table)) continue;
+      const names = [...columns(table)].join(", ");
       this.transaction(() => {
         this.db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
         this.db.exec(SCHEMA);
-        this.db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${table}_old`);
+        this.db.exec(`INSERT OR IGNORE INTO ${table} (${names}) SELECT ${names} FROM ${table}_old`);
         this.db.exec(`DROP TABLE ${table}_old`);
         this.db.exec(SCHEMA); // the indexes went with the old table
       });
@@ -227,6 +244,18 @@ export class VerifierStore {
        WHERE result_hash = ?1 AND EXISTS (SELECT 1 FROM batch_members WHERE result_hash = ?1)`,
     ).run(r.resultHash);
     return true;
+  }
+
+  /**
+   * Whether this result was verified here: stored, or settled and since dropped by retention
+   * (the duplicate check: a replay of either costs no signature recovery).
+   */
+  knowsResult(resultHash: Hex): boolean {
+    return (
+      this.hasResult(resultHash) ||
+      this.stmt("SELECT 1 FROM batch_members WHERE result_hash = ? AND pruned = 1").get(resultHash) !==
+        undefined
+    );
   }
 
   hasResult(resultHash: Hex): boolean {
@@ -495,10 +524,10 @@ export class VerifierStore {
   }
 
   /** Stores a batch-root signature; false when that verifier's signature for that root was there. */
-  insertSignature(s: StoredSignature): boolean {
+  insertSignature(s: StoredSignature, at = Date.now()): boolean {
     const res = this.stmt(
-      "INSERT OR IGNORE INTO batch_signatures (batch_id, root, config_digest, count, verifier, signature) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(s.batchId, s.root, s.configDigest, s.count, s.verifier.toLowerCase(), s.signature);
+      "INSERT OR IGNORE INTO batch_signatures (batch_id, root, config_digest, count, verifier, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(s.batchId, s.root, s.configDigest, s.count, s.verifier.toLowerCase(), s.signature, at);
     return Number(res.changes) > 0;
   }
 
@@ -665,6 +694,81 @@ export class VerifierStore {
       if (outputs !== undefined) return outputs;
     }
     return undefined;
+  }
+
+  // ── retention of settled results and batch signatures ───────────────────────────────────
+
+  /**
+   * Retention of what settlement made history: settled results received before `resultsBefore`,
+   * then the oldest settled results past `maxResultBytes` (their messages); batch signatures and
+   * proposals of sequence numbers up to the last settled one received before `signaturesBefore`,
+   * then the oldest signatures past `maxSignatureBytes`. Results still waiting for a batch are
+   * never dropped, nor signatures or proposals of rounds not settled yet (except by the byte cap,
+   * a safety net far above what settling needs). A dropped result's hash stays in
+   * `batch_members` (32 bytes and an id), so a replay of it is still a duplicate. Returns how many
+   * rows went, by kind.
+   */
+  pruneSettled(limits: {
+    resultsBefore: number;
+    maxResultBytes: number;
+    signaturesBefore: number;
+    maxSignatureBytes: number;
+  }): { results: number; signatures: number; proposals: number } {
+    const lastSequence = this.lastSettledBatchId() & SEQUENCE_MASK;
+    const out = this.transaction(() => {
+      const expired = this.stmt(
+        "SELECT result_hash FROM results WHERE status = 'settled' AND received_at < ?",
+      ).all(limits.resultsBefore) as Row[];
+      const overCap = this.stmt(
+        `SELECT result_hash FROM (SELECT result_hash, received_at,
+           SUM(length(message)) OVER (ORDER BY received_at DESC, rowid DESC) AS total
+           FROM results WHERE status = 'settled') WHERE total > ? AND received_at >= ?`,
+      ).all(limits.maxResultBytes, limits.resultsBefore) as Row[];
+      const mark = this.stmt("UPDATE batch_members SET pruned = 1 WHERE result_hash = ?");
+      const drop = this.stmt("DELETE FROM results WHERE result_hash = ?");
+      let results = 0;
+      for (const r of [...expired, ...overCap]) {
+        // Settled results always have their membership row (markBatchSettled writes both).
+        mark.run(r["result_hash"] as string);
+        results += Number(drop.run(r["result_hash"] as string).changes);
+      }
+      let signatures = Number(
+        this.stmt(
+          "DELETE FROM batch_signatures WHERE received_at < ? AND (batch_id & 1099511627775) <= ?",
+        ).run(limits.signaturesBefore, lastSequence).changes,
+      );
+      signatures += Number(
+        this.stmt(
+          `DELETE FROM batch_signatures WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+             SUM(${SIGNATURE_ROW_BYTES}) OVER (ORDER BY received_at DESC, rowid DESC) AS total
+             FROM batch_signatures) WHERE total > ?)`,
+        ).run(limits.maxSignatureBytes).changes,
+      );
+      const proposals = Number(
+        this.stmt(
+          "DELETE FROM proposals WHERE created_at < ? AND (batch_id & 1099511627775) <= ?",
+        ).run(limits.signaturesBefore, lastSequence).changes,
+      );
+      return { results, signatures, proposals };
+    });
+    if (out.results + out.signatures + out.proposals > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return out;
+  }
+
+  /** Rows and bytes (messages; signature rows) of the results and batch signatures held. */
+  retainedSize(): { results: number; resultBytes: number; signatures: number; signatureBytes: number } {
+    const r = this.stmt(
+      `SELECT (SELECT COUNT(*) FROM results) AS results,
+              (SELECT COALESCE(SUM(length(message)), 0) FROM results) AS result_bytes,
+              (SELECT COUNT(*) FROM batch_signatures) AS signatures,
+              (SELECT COALESCE(SUM(${SIGNATURE_ROW_BYTES}), 0) FROM batch_signatures) AS signature_bytes`,
+    ).get() as Row;
+    return {
+      results: Number(r["results"]),
+      resultBytes: Number(r["result_bytes"]),
+      signatures: Number(r["signatures"]),
+      signatureBytes: Number(r["signature_bytes"]),
+    };
   }
 
   /** Retention of fetched payloads: drops those fetched before `before`. */

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_by_request ON results (request_id);
 CREATE INDEX IF NOT EXISTS results_by_status ON results (status, received_at);
 CREATE INDEX IF NOT EXISTS results_by_output ON results (output_hash);
+CREATE INDEX IF NOT EXISTS results_by_age ON results (received_at);
 
 CREATE TABLE IF NOT EXISTS rejections (
   result_hash TEXT PRIMARY KEY,
@@ -54,9 +55,11 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 
 -- Membership of settled batches, when known: lets a result that arrives late be marked settled.
+-- pruned = 1: the result itself went with retention; its hash stays so a replay is a duplicate.
 CREATE TABLE IF NOT EXISTS batch_members (
   result_hash TEXT PRIMARY KEY,
-  batch_id    INTEGER NOT NULL
+  batch_id    INTEGER NOT NULL,
+  pruned      INTEGER NOT NULL DEFAULT 0
 );
 
 -- A batch id's low 40 bits are its sequence number (batching/batchIds.ts).
@@ -70,8 +73,10 @@ CREATE TABLE IF NOT EXISTS batch_signatures (
   count     INTEGER NOT NULL,
   verifier  TEXT NOT NULL,
   signature TEXT NOT NULL,
+  received_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (batch_id, root, config_digest, verifier)
 );
+CREATE INDEX IF NOT EXISTS batch_signatures_by_age ON batch_signatures (received_at);
 
 CREATE TABLE IF NOT EXISTS equivocations (
   kind     TEXT NOT NULL,
@@ -111,3 +116,8 @@ CREATE TABLE IF NOT EXISTS meta (
   value TEXT NOT NULL
 );
 `;
+
+/** The schema's tables only (its indexes may name columns a migration adds to an old table). */
+export const SCHEMA_TABLES = SCHEMA.split("\n")
+  .filter((line) => !line.startsWith("CREATE INDEX"))
+  .join("\n");
