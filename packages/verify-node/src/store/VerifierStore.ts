@@ -745,9 +745,10 @@ export class VerifierStore {
         ).run(limits.maxSignatureBytes).changes,
       );
       const proposals = Number(
-        this.stmt(
-          "DELETE FROM proposals WHERE created_at < ? AND (batch_id & 1099511627775) <= ?",
-        ).run(limits.signaturesBefore, lastSequence).changes,
+        this.stmt("DELETE FROM proposals WHERE created_at < ? AND (batch_id & 1099511627775) <= ?").run(
+          limits.signaturesBefore,
+          lastSequence,
+        ).changes,
       );
       return { results, signatures, proposals };
     });
