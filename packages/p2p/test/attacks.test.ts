@@ -54,7 +54,7 @@ describe("attacks by outside peers", () => {
       scoring: { ipColocationThreshold: threshold },
     });
     const addr = honest1.multiaddrs[0]!;
-    const idle = [];
+    const idle: Array<Awaited<ReturnType<Harness["plainNode"]>>> = [];
     for (let i = 0; i < 13; i++) idle.push(await h.plainNode());
     const graylisted = new Set<string>();
     honest1.addEventListener("peer:graylisted", (e) => void graylisted.add(e.detail.peerId.toString()));
