@@ -305,4 +305,23 @@ describe("VerifierStore", () => {
       store.close();
     });
   });
+
+  it("behavior: the pending-results query looks each request up by its index (linear in the pending results, not quadratic)", () => {
+    const store = new VerifierStore(":memory:");
+    for (let i = 0; i < 50; i++) result(store, `p${i}`);
+    const plan = (query: string) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      );
+    // The statement pendingResults runs (with its parameter bound to a literal).
+    const pending = store.pendingResults(100);
+    expect(pending).toHaveLength(50);
+    const statement = (store as unknown as { stmts: Record<string, unknown> }).stmts;
+    const text = Object.keys(statement).find(
+      (q) => q.includes("FROM results r WHERE status = 'verified'") && q.includes("LIMIT ?"),
+    )!;
+    const subqueries = plan(text.replace("LIMIT ?", "LIMIT 100")).filter((d) => / [sf] /.test(` ${d} `));
+    expect(subqueries).toHaveLength(2);
+    for (const d of subqueries) expect(d).toContain("USING INDEX results_by_request");
+  });
 });

@@ -16,7 +16,6 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_by_request ON results (request_id);
 CREATE INDEX IF NOT EXISTS results_by_status ON results (status, received_at);
 CREATE INDEX IF NOT EXISTS results_by_output ON results (output_hash);
-CREATE INDEX IF NOT EXISTS results_by_age ON results (received_at);
 
 CREATE TABLE IF NOT EXISTS rejections (
   result_hash TEXT PRIMARY KEY,
