@@ -137,6 +137,14 @@ function batchFromRow(r: Row): StoredBatch {
  * statement or one transaction, so a crash (kill -9) at any point leaves a consistent state
  * that the node resumes from.
  */
+/**
+ * Verified results (`r`) not yet settled whose request has no settled result, the first per
+ * request. The per-request subqueries are pinned to the request index (see pendingResults).
+ */
+const PENDING = `status = 'verified'
+  AND NOT EXISTS (SELECT 1 FROM results s INDEXED BY results_by_request WHERE s.request_id = r.request_id AND s.status = 'settled')
+  AND r.result_hash = (SELECT result_hash FROM results f INDEXED BY results_by_request WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)`;
+
 /** A batch id's sequence number: its low 40 bits (batching/batchIds.ts). */
 const SEQUENCE_MASK = (1n << 40n) - 1n;
 
@@ -291,12 +299,20 @@ export class VerifierStore {
   pendingResults(limit: number): PendingResult[] {
     return (
       this.stmt(
-        `SELECT ${HEADER_COLUMNS} FROM results r WHERE status = 'verified'
-           AND NOT EXISTS (SELECT 1 FROM results s INDEXED BY results_by_request WHERE s.request_id = r.request_id AND s.status = 'settled')
-           AND r.result_hash = (SELECT result_hash FROM results f INDEXED BY results_by_request WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)
-         ORDER BY received_at, result_hash LIMIT ?`,
+        `SELECT ${HEADER_COLUMNS} FROM results r WHERE ${PENDING} ORDER BY received_at, result_hash LIMIT ?`,
       ).all(limit) as Row[]
     ).map(headerFromRow);
+  }
+
+  /**
+   * How many results `pendingResults(limit)` would return and the oldest one's arrival, counted
+   * in SQLite: what the batch coordinator asks every tick, without building the rows.
+   */
+  pendingSummary(limit: number): { count: number; oldestAt: number | undefined } {
+    const r = this.stmt(
+      `SELECT COUNT(*) AS n, MIN(received_at) AS t FROM (SELECT received_at FROM results r WHERE ${PENDING} LIMIT ?)`,
+    ).get(limit) as Row;
+    return { count: Number(r["n"]), oldestAt: r["t"] === null ? undefined : Number(r["t"]) };
   }
 
   /** Received time of the oldest pending result, or undefined when none. */
