@@ -202,6 +202,9 @@ describe("VerifierStore", () => {
     });
     expect(store.signaturesFor(1n, h("x"), h("d"))).toHaveLength(1);
     store.close();
+    const reopened = new DatabaseSync(path);
+    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 4 });
+    reopened.close();
   });
 
   describe("retention of settled results and batch signatures", () => {

@@ -1,4 +1,6 @@
-/** The verifier database schema (idempotent: applied at every start). */
+import { type SchemaMigration, tableColumns } from "@opg/daemon";
+
+/** The verifier database schema (idempotent: applied at every start; see `migrateSchema`). */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS results (
   result_hash TEXT PRIMARY KEY,
@@ -75,7 +77,6 @@ CREATE TABLE IF NOT EXISTS batch_signatures (
   received_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (batch_id, root, config_digest, verifier)
 );
-CREATE INDEX IF NOT EXISTS batch_signatures_by_age ON batch_signatures (received_at);
 
 CREATE TABLE IF NOT EXISTS equivocations (
   kind     TEXT NOT NULL,
@@ -85,13 +86,6 @@ CREATE TABLE IF NOT EXISTS equivocations (
   status   TEXT NOT NULL,
   tx       TEXT,
   PRIMARY KEY (kind, key)
-);
-
-CREATE TABLE IF NOT EXISTS settlements (
-  batch_id   INTEGER PRIMARY KEY,
-  tx_hash    TEXT NOT NULL,
-  status     TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
 );
 
 -- Results whose checks needed the chain while it was unreachable: checked again later.
@@ -116,7 +110,55 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-/** The schema's tables only (its indexes may name columns a migration adds to an old table). */
-export const SCHEMA_TABLES = SCHEMA.split("\n")
-  .filter((line) => !line.startsWith("CREATE INDEX"))
-  .join("\n");
+/**
+ * Schema changes after the first release, each applied once (`PRAGMA user_version`). Files from
+ * before versioning (version 0) may already hold some of them: each step checks first.
+ */
+export const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    description: "rejections gain cause_code",
+    up: (db) => {
+      if (!tableColumns(db, "rejections").some((c) => c.name === "cause_code")) {
+        db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
+      }
+    },
+  },
+  {
+    version: 2,
+    description: "proposals and batch signatures are keyed by the config digest (re-signed under a new set)",
+    up: (db) => {
+      for (const table of ["proposals", "batch_signatures"]) {
+        if (tableColumns(db, table).some((c) => c.name === "config_digest" && c.pk > 0)) continue;
+        // The old table's columns, named: the current schema may have added some since.
+        const names = tableColumns(db, table)
+          .map((c) => c.name)
+          .join(", ");
+        db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
+        db.exec(SCHEMA);
+        db.exec(`INSERT OR IGNORE INTO ${table} (${names}) SELECT ${names} FROM ${table}_old`);
+        db.exec(`DROP TABLE ${table}_old`);
+        db.exec(SCHEMA); // the indexes went with the old table
+      }
+    },
+  },
+  {
+    version: 3,
+    description: "drop the settlements table (the settling transaction is kept with its batch)",
+    up: (db) => db.exec("DROP TABLE IF EXISTS settlements"),
+  },
+  {
+    version: 4,
+    description:
+      "retention: batch signatures gain their arrival time, batch members whether their result was pruned",
+    up: (db) => {
+      if (!tableColumns(db, "batch_signatures").some((c) => c.name === "received_at")) {
+        db.exec("ALTER TABLE batch_signatures ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0");
+      }
+      db.exec("CREATE INDEX IF NOT EXISTS batch_signatures_by_age ON batch_signatures (received_at)");
+      if (!tableColumns(db, "batch_members").some((c) => c.name === "pruned")) {
+        db.exec("ALTER TABLE batch_members ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0");
+      }
+    },
+  },
+];
