@@ -4,7 +4,13 @@
  */
 
 import type { OpgDomain, TensorMap } from "@opg/protocol";
-import { encodeResultMessage, encodeTensors, hashEncodedTensors, signExecutionResult } from "@opg/protocol";
+import {
+  encodeResultMessage,
+  encodeTensors,
+  hashEncodedTensors,
+  ProofMode,
+  signExecutionResult,
+} from "@opg/protocol";
 import { keccak256, toHex } from "viem";
 
 /** CPU ms per call of `fn`, over `n` calls. */
@@ -28,7 +34,7 @@ export function sealBreakdown(
     modelId: keccak256(toHex("m")),
     inputHash: keccak256(toHex("i")),
     outputHash: hashEncodedTensors(encoded),
-    mode: 0,
+    mode: ProofMode.NONE,
   };
   const signature = signExecutionResult(privateKey, domain, signed);
   return {
@@ -47,7 +53,7 @@ export function sealBreakdown(
           outputs: new Uint8Array(0),
           proof: new Uint8Array(0),
           signature,
-          origin: { type: "onchain" },
+          origin: { type: "onchain" as const },
         }),
     ),
   };

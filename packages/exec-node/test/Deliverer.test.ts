@@ -81,7 +81,6 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
     requester: zeroAddress,
     listingId: fields.modelId,
     modelId: fields.modelId,
-    listingId: keccak256(toHex("listing")),
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
     callback: zeroAddress,
