@@ -1,12 +1,14 @@
 import { LRUCache } from "lru-cache";
 
-export type ReadCacheOptions = {
+export type ReadCacheOptions<V = unknown> = {
   /** How long an answer is trusted; 0: never cached (every call reads). */
   ttlMs: number;
   /** Most keys kept (least recently used dropped first). */
   maxEntries: number;
   /** Clock (tests). */
   now?: (() => number) | undefined;
+  /** The TTL of one answer, when it depends on the answer (e.g. "not found" kept briefly). */
+  ttlOf?: ((value: V) => number) | undefined;
 };
 
 /** One read through the cache, and its error when it failed. */
@@ -20,7 +22,7 @@ type Read<V> = { load: () => Promise<V>; error?: unknown };
 export class ReadCache<V> {
   private readonly cache: LRUCache<string, { value: V }, Read<V>> | undefined;
 
-  constructor(options: ReadCacheOptions) {
+  constructor(options: ReadCacheOptions<V>) {
     if (options.ttlMs <= 0) return;
     this.cache = new LRUCache<string, { value: V }, Read<V>>({
       max: options.maxEntries,
@@ -29,10 +31,13 @@ export class ReadCache<V> {
       ttlResolution: 0,
       allowStaleOnFetchRejection: true,
       noDeleteOnFetchRejection: true,
-      ...(options.now ? { perf: { now: options.now } } : {}),
-      fetchMethod: async (_key, _stale, { context }) => {
+      // lru-cache reads a start time of 0 as "no TTL": shift an injected clock that starts at 0.
+      ...(options.now ? { perf: { now: () => options.now!() + 1 } } : {}),
+      fetchMethod: async (_key, _stale, { context, options: setOptions }) => {
         try {
-          return { value: await context.load() };
+          const value = await context.load();
+          if (options.ttlOf) setOptions.ttl = options.ttlOf(value);
+          return { value };
         } catch (error) {
           context.error = error;
           throw error;
@@ -49,6 +54,16 @@ export class ReadCache<V> {
     // A failed read with no earlier answer to fall back on resolves undefined: surface its error.
     if (entry === undefined) throw read.error ?? new Error(`No answer for ${key}.`);
     return entry.value;
+  }
+
+  /** The cached answer for `key`, fresh or not, without reading. */
+  peek(key: string): V | undefined {
+    return this.cache?.peek(key, { allowStale: true })?.value;
+  }
+
+  /** Stores an answer learnt elsewhere (an event), trusted for `ttlMs` (default: the cache's TTL). */
+  set(key: string, value: V, ttlMs?: number): void {
+    this.cache?.set(key, { value }, ttlMs === undefined ? {} : { ttl: ttlMs });
   }
 
   /** Forgets every answer (the source changed). */

@@ -19,7 +19,7 @@ describe("ReadCache", () => {
   });
 
   it("behavior: during an outage the last answer holds; with none, the error comes through", async () => {
-    let t = 1_000; // lru-cache reads a start time of 0 as "no TTL"
+    let t = 0;
     const cache = new ReadCache<string>({ ttlMs: 10, maxEntries: 10, now: () => t });
     expect(await cache.get("k", async () => "v1")).toBe("v1");
     t += 20;

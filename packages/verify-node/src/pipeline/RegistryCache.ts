@@ -1,3 +1,4 @@
+import { ReadCache } from "@opg/chain";
 import type { ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import type { ChainView, OnchainRequest, TeeChainView, VerifierSet, ZkListing } from "../chain/ChainView.js";
@@ -20,35 +21,23 @@ export const defaultRegistryCacheOptions: RegistryCacheOptions = {
   missTtlMs: 2_000,
 };
 
-type Entry<T> = { value: T; at: number };
-
-const kinds = new WeakMap<Map<string, unknown>, string>();
-let nextKind = 0;
-/** A stable label per cache map, so in-flight keys of different kinds never collide. */
-function kindOf(map: Map<string, unknown>): string {
-  let kind = kinds.get(map);
-  if (kind === undefined) {
-    kind = String(nextKind++);
-    kinds.set(map, kind);
-  }
-  return kind;
-}
+/** How long a found on-chain request is kept (requests never change once made). */
+const FOUND_REQUEST_TTL_MS = 7 * 24 * 3_600_000;
 
 /**
- * Chain reads the pipeline needs, cached with a TTL. When a refresh fails (RPC down) and an
- * older value exists, the older value is served: a registered executor stays known through an
- * outage. With no value at all, the error propagates (the caller defers the message).
+ * Chain reads the pipeline needs, cached with a TTL (`ReadCache`: single flight, LRU bound). When
+ * a refresh fails (RPC down) and an older value exists, the older value is served: a registered
+ * executor stays known through an outage. With no value at all, the error propagates (the caller
+ * defers the message).
  */
 export class RegistryCache {
   private readonly options: RegistryCacheOptions;
-  private readonly executors = new Map<string, Entry<boolean>>();
-  private readonly models = new Map<string, Entry<number | undefined>>();
-  private readonly measurements = new Map<string, Entry<readonly Hex[]>>();
-  private readonly zkListings = new Map<string, Entry<ZkListing | undefined>>();
-  private readonly requests = new Map<string, Entry<OnchainRequest | undefined>>();
-  private verifierSet: Entry<VerifierSet> | undefined;
-  /** Chain reads in flight, by kind and key: concurrent asks for one key share one read. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly executors: ReadCache<boolean>;
+  private readonly models: ReadCache<number | undefined>;
+  private readonly measurements: ReadCache<readonly Hex[]>;
+  private readonly zkListings: ReadCache<ZkListing | undefined>;
+  private readonly requests: ReadCache<OnchainRequest | undefined>;
+  private verifierSet: { value: VerifierSet; at: number } | undefined;
   /** Chain reads made (each `load`), for tests and metrics. */
   reads = 0;
   /** After a failed executor read, unknown executors fail fast until then (no RPC storm). */
@@ -64,55 +53,29 @@ export class RegistryCache {
     },
   ) {
     this.options = { ...defaultRegistryCacheOptions, ...options };
+    const cache = { ttlMs: this.options.ttlMs, maxEntries: this.options.maxEntries, now: deps.now };
+    this.executors = new ReadCache(cache);
+    this.models = new ReadCache(cache);
+    this.measurements = new ReadCache(cache);
+    this.zkListings = new ReadCache(cache);
+    // A found request is kept; "no such request" is re-read after `missTtlMs`.
+    this.requests = new ReadCache({
+      ...cache,
+      ttlMs: Math.max(this.options.ttlMs, this.options.missTtlMs, 1),
+      ttlOf: (request) => (request ? FOUND_REQUEST_TTL_MS : this.options.missTtlMs),
+    });
   }
 
   private get now(): number {
     return (this.deps.now ?? Date.now)();
   }
 
-  private async cached<T>(
-    map: Map<string, Entry<T>>,
-    key: string,
-    load: () => Promise<T>,
-    ttl = this.options.ttlMs,
-    failFast = false,
-  ): Promise<T> {
-    const hit = map.get(key);
-    if (hit && this.now - hit.at < ttl) return hit.value;
-    const flightKey = `${kindOf(map)}:${key}`;
-    const flying = this.inFlight.get(flightKey) as Promise<T> | undefined;
-    if (flying) return flying;
-    const read = this.load(map, key, load, hit, failFast);
-    this.inFlight.set(flightKey, read);
-    try {
-      return await read;
-    } finally {
-      this.inFlight.delete(flightKey);
-    }
-  }
-
-  private async load<T>(
-    map: Map<string, Entry<T>>,
-    key: string,
-    load: () => Promise<T>,
-    hit: Entry<T> | undefined,
-    failFast: boolean,
-  ): Promise<T> {
-    if (failFast && hit === undefined && this.now < this.downUntil) {
-      throw new Error("The chain failed a read less than a second ago.");
-    }
-    try {
+  /** `load`, counted in `reads`. */
+  private counted<T>(load: () => Promise<T>): () => Promise<T> {
+    return () => {
       this.reads += 1;
-      const value = await load();
-      map.delete(key);
-      map.set(key, { value, at: this.now });
-      if (map.size > this.options.maxEntries) map.delete(map.keys().next().value as string);
-      return value;
-    } catch (e) {
-      if (failFast) this.downUntil = this.now + 1_000;
-      if (hit) return hit.value;
-      throw e;
-    }
+      return load();
+    };
   }
 
   /**
@@ -121,18 +84,24 @@ export class RegistryCache {
    * (one RPC attempt per second during an outage, not one per message).
    */
   isActiveExecutor(signer: Address): Promise<boolean> {
-    return this.cached(
-      this.executors,
-      signer.toLowerCase(),
-      () => this.deps.chain.isActiveExecutor(signer),
-      this.options.ttlMs,
-      true,
-    );
+    const key = signer.toLowerCase();
+    return this.executors.get(key, async () => {
+      if (this.executors.peek(key) === undefined && this.now < this.downUntil) {
+        throw new Error("The chain failed a read less than a second ago.");
+      }
+      try {
+        return await this.counted(() => this.deps.chain.isActiveExecutor(signer))();
+      } catch (e) {
+        this.downUntil = this.now + 1_000;
+        throw e;
+      }
+    });
   }
 
   modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
-    return this.cached(this.models, `${modelId}:${executor ?? ""}`, () =>
-      this.deps.chain.modelModes(modelId, executor),
+    return this.models.get(
+      `${modelId}:${executor ?? ""}`,
+      this.counted(() => this.deps.chain.modelModes(modelId, executor)),
     );
   }
 
@@ -144,9 +113,10 @@ export class RegistryCache {
     const tee = this.deps.tee;
     if (tee === undefined) return Promise.reject(new Error("No TEE chain view: model measurements unknown."));
     const key = `${modelId}:${listingId ?? executor ?? ""}`;
-    return this.cached(this.measurements, key, async () => {
+    return this.measurements.get(key, async () => {
+      this.reads += 1;
       const fresh = await tee.modelMeasurements(modelId, listingId, executor);
-      const hit = this.measurements.get(key)?.value;
+      const hit = this.measurements.peek(key);
       const same =
         hit !== undefined &&
         hit.length === fresh.length &&
@@ -161,8 +131,9 @@ export class RegistryCache {
     if (chain.zkListing === undefined) {
       return Promise.reject(new Error("The chain view cannot read listings."));
     }
-    return this.cached(this.zkListings, `${modelId}:${listingId ?? executor ?? ""}`, () =>
-      chain.zkListing!(modelId, listingId, executor),
+    return this.zkListings.get(
+      `${modelId}:${listingId ?? executor ?? ""}`,
+      this.counted(() => chain.zkListing!(modelId, listingId, executor)),
     );
   }
 
@@ -180,12 +151,9 @@ export class RegistryCache {
    * `missTtlMs` (asked only for results of registered executors: see ResultValidator).
    */
   onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined> {
-    const hit = this.requests.get(requestId);
-    return this.cached(
-      this.requests,
+    return this.requests.get(
       requestId,
-      () => this.deps.chain.onchainRequest(requestId),
-      hit?.value ? Number.POSITIVE_INFINITY : this.options.missTtlMs,
+      this.counted(() => this.deps.chain.onchainRequest(requestId)),
     );
   }
 
@@ -194,11 +162,7 @@ export class RegistryCache {
    * checks of its results are cache hits, with no chain read of their own.
    */
   noteRequest(requestId: Hex, request: OnchainRequest): void {
-    this.requests.delete(requestId);
-    this.requests.set(requestId, { value: request, at: this.now });
-    if (this.requests.size > this.options.maxEntries) {
-      this.requests.delete(this.requests.keys().next().value as string);
-    }
+    this.requests.set(requestId, request, FOUND_REQUEST_TTL_MS);
   }
 
   async verifierConfig(): Promise<VerifierSet> {
