@@ -150,6 +150,22 @@ function mnistRows(f: Figures | undefined): Row[] {
       "–",
     ],
     [
+      "peak RSS of the setup process (circom included), mnist-cnn (MB)",
+      fmt(num(f, "setup_peak_rss_mb_mnist_cnn")),
+      "–",
+      "–",
+      "≤ 4,096",
+      le(num(f, "setup_peak_rss_mb_mnist_cnn"), 4096),
+    ],
+    [
+      "2^16 development powers of tau, generated once (s)",
+      fmt(num(f, "ceremony_s_2p16")),
+      "–",
+      "–",
+      "–",
+      "–",
+    ],
+    [
       "on-chain verifyResult through the adapter, mnist-cnn (execution gas)",
       fmt(num(f, "onchain_verify_gas_mnist_cnn")),
       "–",
@@ -170,6 +186,12 @@ function mnistNotes(f: Figures | undefined): string {
         (m) =>
           `mnist-${m}: setup, proving, RSS and gas not measured in this run: ${f?.[`prove_mnist_${m}_skipped`]}.`,
       ),
+    ...(num(f, "onchain_groth16_verify_gas_mnist_cnn_execution") !== undefined
+      ? [
+          `Where mnist-cnn's on-chain gas goes (execution): Groth16 verifier (pairings + 4 public inputs) ${fmt(num(f, "onchain_groth16_verify_gas_mnist_cnn_execution"))}, Poseidon of the input (784 pixels packed into 26 field elements) ${fmt(num(f, "onchain_poseidon_gas_mnist_cnn_input"))}, Poseidon of the 10 outputs ${fmt(num(f, "onchain_poseidon_gas_mnist_cnn_output"))}, the rest (tensor parsing, quantization, calls) ${fmt(num(f, "onchain_other_gas_mnist_cnn"))}.`,
+        ]
+      : []),
+    ...(typeof f?.["notes_mnist"] === "string" ? [f["notes_mnist"] as string] : []),
     "The anchors come from ZKML-Benchmark (Guy1m0, benchmark_results.csv); constraint counts compare directly, times were taken on larger machines than these 2 cores.",
   ];
   return `${lines.join("\n\n")}\n`;
