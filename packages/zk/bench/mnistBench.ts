@@ -306,7 +306,11 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
         const { spec } = artifacts;
         const inputElems =
           spec.input.kind === "uint8" ? Math.ceil(spec.input.size / PACK_BYTES) : spec.input.size;
-        const hashers = await measureHasherGas(hasherWidths(inputElems, spec.output.size));
+        // Also the narrow widths, for the cheapest gas per element a different block size would give.
+        const hashers = await measureHasherGas([
+          ...new Set([1, 2, 3, 4, ...hasherWidths(inputElems, spec.output.size)]),
+        ]);
+        for (const [n, g] of Object.entries(hashers)) results[`onchain_poseidon_gas_${n}_inputs`] = g;
         const blocks = (n: number) =>
           Array.from({ length: Math.ceil(n / COMMIT_BLOCK) }, (_, k) =>
             Math.min(COMMIT_BLOCK, n - k * COMMIT_BLOCK),
