@@ -182,7 +182,12 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
   const { results, log, quantile } = ctx;
   const round = (v: number, d = 1) => Number(v.toFixed(d));
   const { test } = mnistSplit();
-  for (const name of ["mlp", "cnn"] as const) {
+  // OPG_ZK_BENCH_MNIST_MODELS=cnn (or "cnn,mlp"): only these models, in this order; the others' figures stay.
+  const models = (process.env["OPG_ZK_BENCH_MNIST_MODELS"] ?? "mlp,cnn")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m): m is "mlp" | "cnn" => m === "mlp" || m === "cnn");
+  for (const name of models) {
     const tag = `mnist_${name}`;
     const bytes = new Uint8Array(await readFile(join(PKG, "models", `mnist-${name}.onnx`)));
     const compiled = await compileModel(bytes, { scaleBits: MNIST_SCALE_BITS });
