@@ -80,6 +80,7 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
   const request = {
     requester: zeroAddress,
     modelId: fields.modelId,
+    listingId: keccak256(toHex("listing")),
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
     callback: zeroAddress,

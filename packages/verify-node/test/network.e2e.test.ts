@@ -116,6 +116,7 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
             },
             write: simpleWriter(chain.rpcUrl, key, net.publicClient),
             fromBlock: deployment.startBlock,
+            publishers: [deployment.deployer],
           }),
           signer: { address: privateKeyToAccount(key).address, privateKey: key },
           logger,
