@@ -79,8 +79,8 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
   );
   const request = {
     requester: zeroAddress,
+    listingId: fields.modelId,
     modelId: fields.modelId,
-    listingId: keccak256(toHex("listing")),
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,
     callback: zeroAddress,

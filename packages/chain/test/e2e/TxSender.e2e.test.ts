@@ -1,3 +1,4 @@
+import { Until } from "@opg/testkit";
 import { createWalletClient, custom, getAddress, type Hash, parseEther, parseGwei } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { operatorRegistryAbi } from "../../src/abis.js";
@@ -11,7 +12,6 @@ import {
   type TestAccount,
   type TestChain,
 } from "../helpers/testChain.js";
-import { Until } from "../helpers/Until.js";
 
 let chain: TestChain;
 let fixture: OpgFixture;
