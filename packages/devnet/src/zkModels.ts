@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
-import { ARTIFACT_FILES, deployZkContracts, EXAMPLE_ARTIFACTS_DIR, loadArtifacts, ZkArtifactStore } from "@opg/zk";
+import {
+  ARTIFACT_FILES,
+  deployZkContracts,
+  EXAMPLE_ARTIFACTS_DIR,
+  loadArtifacts,
+  ZkArtifactStore,
+} from "@opg/zk";
 import type { DevnetModel } from "./Devnet.js";
 
 /**
