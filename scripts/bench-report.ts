@@ -211,6 +211,8 @@ function mnistNotes(f: Figures | undefined): string {
         ]
       : []),
     ...gasCeilingNote(f),
+    // A line the person running the benchmark adds to zk.json about this run (load, what is missing).
+    ...(typeof f?.["note_mnist"] === "string" ? [f["note_mnist"] as string] : []),
     "The anchors come from ZKML-Benchmark (Guy1m0, benchmark_results.csv); constraint counts compare directly, times were taken on larger machines than these 2 cores.",
   ];
   return `${lines.join("\n\n")}\n`;
