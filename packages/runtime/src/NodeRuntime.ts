@@ -130,6 +130,7 @@ export class NodeRuntime {
         announceAddresses: config.p2p.announce,
         bootstrapPeers: config.p2p.bootstrap,
         staticPeers: config.p2p.peers,
+        exemptPeers: config.p2p.exemptPeers,
         allowPublishToZeroPeers: true,
         gossip: { heartbeatIntervalMs: config.p2p.heartbeatMs },
       },
@@ -259,7 +260,7 @@ export class NodeRuntime {
         name: fees.name,
         start: () => fees.start(),
         stop: () => fees.stop(),
-        health: () => ({ earnedWei: fees.balance?.toString() }),
+        health: () => ({ earnedWei: fees.balance?.toString(), verifierFeeBps: fees.verifierFeeBps }),
       });
     }
     for (const m of this.own) this.lifecycle.add(m);

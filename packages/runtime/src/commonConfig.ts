@@ -79,7 +79,9 @@ export const chainConfig = z.object({
     .int()
     .positive()
     .default(31337)
-    .describe("Chain id; checked against the RPC and the deployment file."),
+    .describe(
+      "Chain id; checked against the RPC and the deployment file. 31337 (a local dev chain) runs the devnet profile: committed example ZK artifacts and development powers-of-tau allowed, no ZK ceremony required by default.",
+    ),
   /** Folder holding `deployments/<chainId>.json` files, or the JSON file itself. */
   deployment: z
     .string()
@@ -117,6 +119,13 @@ export const p2pConfig = z.object({
     .describe("Peers dialled at start (`/ip4/…/tcp/…/p2p/<peerId>`)."),
   /** Peers kept connected, redialled when they drop. */
   peers: z.array(z.string()).default([]).describe("Peers kept connected, redialled when they drop."),
+  /** Peer ids trusted like `peers` without being dialled (e.g. nodes that dial us from our own host or NAT). */
+  exemptPeers: z
+    .array(z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,}$/, "a libp2p peer id (12D3Koo… or Qm…)"))
+    .default([])
+    .describe(
+      "Peer ids (not addresses) trusted like `p2p.peers` without being dialled: never refused, never charged for sharing an IP with other peers (IP colocation). Use for honest nodes that dial in from this host, a NAT or a shared address; `p2p.peers` are trusted already.",
+    ),
   /** Gossipsub heartbeat; small networks (devnet) form meshes faster with a short one. */
   heartbeatMs: z
     .int()
@@ -150,3 +159,16 @@ export function commonConfig(defaults: { httpPort: number }) {
 }
 
 export type CommonConfig = z.output<ReturnType<typeof commonConfig>>;
+
+/**
+ * The chain id of a local development chain (Hardhat, Anvil): a node whose `chain.chainId` is this
+ * runs the devnet profile — it may use @opg/zk's committed example artifacts and its development
+ * keys, and trusts a ZK key without a ceremony unless told otherwise. No public network uses it,
+ * and the daemons check the id against the RPC, so a production node never gets this profile.
+ */
+export const DEVNET_CHAIN_ID = 31337;
+
+/** Whether a config targets a devnet (see {@link DEVNET_CHAIN_ID}). */
+export function isDevnetChain(config: { chain: { chainId: number } }): boolean {
+  return config.chain.chainId === DEVNET_CHAIN_ID;
+}

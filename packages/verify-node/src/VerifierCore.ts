@@ -42,8 +42,11 @@ export type VerifierCoreOptions = {
   zk?: {
     artifactRoots: readonly string[];
     batch?: Partial<ZkBatchQueueOptions> | undefined;
-    /** See the `zk.minCeremonyContributors` config key (0: no ceremony required). */
-    minCeremonyContributors?: number | undefined;
+    /**
+     * See the `zk.minCeremonyContributors` config key: 0 (or unset) requires no ceremony; `f+1`:
+     * f + 1 of the current verifier set.
+     */
+    minCeremonyContributors?: number | "f+1" | undefined;
   };
 };
 
@@ -86,6 +89,8 @@ export class VerifierCore {
   readonly signatures: SignaturePool;
   /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
   private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
+  /** The hub's InferenceRequested logs, feeding the registry cache (when the chain view has them). */
+  private readonly requests: ReturnType<NonNullable<ChainView["watchRequests"]>> | undefined;
   private readonly logger: Logger;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
@@ -127,7 +132,7 @@ export class VerifierCore {
             ? {
                 keyPolicy: ceremonyKeyPolicy({
                   self: deps.signer.address,
-                  minContributors: options.zk.minCeremonyContributors,
+                  minContributors: minContributorsOf(options.zk.minCeremonyContributors, registry),
                   verifierSet: async () => (await registry.verifierConfig()).signers,
                 }),
               }
@@ -180,6 +185,13 @@ export class VerifierCore {
         save: async (block) => this.store.saveCheckpoint("batch-settled", block),
       },
     });
+    this.requests = deps.chain.watchRequests?.({
+      onRequest: (requestId, request) => this.registry.noteRequest(requestId, request),
+      checkpoint: {
+        load: async () => this.store.checkpoint("inference-requested"),
+        save: async (block) => this.store.saveCheckpoint("inference-requested", block),
+      },
+    });
     this.logger = logger;
     this.intake = new ResultIntake(options.intake, {
       validator,
@@ -220,6 +232,9 @@ export class VerifierCore {
     this.settlements
       .start()
       .catch((err: unknown) => this.logger.error({ err }, "settlement watcher did not start"));
+    this.requests
+      ?.start()
+      .catch((err: unknown) => this.logger.error({ err }, "request watcher did not start"));
     this.intake.start();
     this.coordinator.start();
     this.challenger.start();
@@ -231,6 +246,7 @@ export class VerifierCore {
     this.kickTimer = undefined;
     await this.tee?.registrar?.stop();
     await this.settlements.stop();
+    await this.requests?.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();
@@ -238,4 +254,12 @@ export class VerifierCore {
     await this.signatures.stop();
     this.store.close();
   }
+}
+
+/** The ceremony policy's minimum: a fixed number, or f + 1 of the verifier set as the chain has it now. */
+function minContributorsOf(
+  n: number | "f+1",
+  registry: { verifierConfig(): Promise<{ f: number }> },
+): number | (() => Promise<number>) {
+  return n === "f+1" ? async () => (await registry.verifierConfig()).f + 1 : n;
 }
