@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { DevRoot } from "@opg/attestation";
 import { loadOrCreatePeerKey } from "@opg/p2p";
@@ -38,6 +38,13 @@ export type DevnetModel = {
   zkTranscriptHash?: Hex;
   /** Inputs the demo sends to it in direct requests. */
   demoInputs?: () => TensorMap;
+  /**
+   * ZK: its artifact directory when not among @opg/zk's committed examples (e.g. built into the
+   * ZK cache); copied into every daemon's `zk-artifacts`.
+   */
+  zkArtifactsDir?: string;
+  /** ZK: the demo also sends it these inputs on chain, settled by the proof (`expected`: the class). */
+  zkOnChainDemo?: { inputs: () => TensorMap; expected: string };
 };
 
 export type DevnetOptions = {
@@ -220,6 +227,16 @@ export class Devnet {
       }
     }
     const all = [...this.execs, ...this.verifiers];
+    // Artifacts built outside the committed examples: every executor proves with them, every
+    // verifier checks with them (`zk-artifacts` under the data dir is where both look first).
+    for (const m of this.options.models) {
+      if (m.zkArtifactsDir === undefined) continue;
+      for (const n of all) {
+        cpSync(m.zkArtifactsDir, join(n.dir, "zk-artifacts", basename(m.zkArtifactsDir)), {
+          recursive: true,
+        });
+      }
+    }
     for (const n of all) {
       const extra = [
         ...(n.kind === "verify-node" ? (this.options.verifierFlags ?? []) : (this.options.execFlags ?? [])),

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { ComposeDevnet } from "./ComposeDevnet.js";
 import { Devnet } from "./Devnet.js";
 import { demoTable, runDemo } from "./demo.js";
+import { mnistZkModel, mnistZkRequested } from "./mnistZk.js";
 import { devnetModels } from "./models.js";
 import { formatTable } from "./table.js";
 
@@ -18,6 +19,7 @@ type Options = {
   readyTimeoutMs: number;
   docker?: boolean;
   down?: boolean;
+  mnistZk?: boolean;
 };
 
 /** The repository root (this file is packages/devnet/dist/cli.js). */
@@ -114,8 +116,15 @@ const program = new Command("opg-devnet")
     "the same network in containers (docker/compose.yml): build the images, start it, run the demo from here through the published ports",
   )
   .option("--down", "remove the compose devnet's containers, network and volumes, then exit")
+  .option(
+    "--mnist-zk",
+    "also serve mnist-cnn in ZK mode, with a demo row classifying a digit by an on-chain proof (or OPG_DEVNET_MNIST_ZK=1); needs a 2^16 powers of tau, generated once into the ZK cache when missing (≈ 20 min)",
+  )
   .action(async (opts: Options) => {
+    const mnistZk = mnistZkRequested(opts.mnistZk);
     if (opts.docker || opts.down) {
+      if (mnistZk)
+        throw new InvalidArgumentError("--mnist-zk runs on the native devnet only, not with --docker.");
       await composeDevnet(opts);
       return;
     }
@@ -124,7 +133,7 @@ const program = new Command("opg-devnet")
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const devnet = await Devnet.start({
       dir,
-      models: devnetModels(),
+      models: mnistZk ? [...devnetModels(), await mnistZkModel(log)] : devnetModels(),
       ports: opts.freePorts ? "free" : "fixed",
       zkSetup: opts.zkSetup,
       readyTimeoutMs: opts.readyTimeoutMs,

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
-import { ARTIFACT_FILES, deployZkContracts, EXAMPLE_ARTIFACTS_DIR, ZkArtifactStore } from "@opg/zk";
+import {
+  ARTIFACT_FILES,
+  deployZkContracts,
+  EXAMPLE_ARTIFACTS_DIR,
+  loadArtifacts,
+  ZkArtifactStore,
+} from "@opg/zk";
 import type { DevnetModel } from "./Devnet.js";
 
 /**
@@ -9,8 +15,8 @@ import type { DevnetModel } from "./Devnet.js";
  * every model with ProofMode.ZK and no `zkVerifier` yet, deploys on the dev chain what
  * `opg-exec models add --zk` deploys (@opg/zk `deployZkContracts`: the generated Groth16 verifier,
  * the Poseidon hashers and the PoseidonGroth16Adapter that InferenceHub.settleWithProof calls)
- * from its artifacts (found by model id under `artifactRoots`, by default @opg/zk's committed
- * examples), and fills in `zkVerifier` (the adapter) and `weightsCommitment`. Other models are
+ * from its artifacts (its `zkArtifactsDir`, or found by model id under `artifactRoots`, by default
+ * @opg/zk's committed examples), and fills in `zkVerifier` (the adapter) and `weightsCommitment`. Other models are
  * returned as they are.
  */
 export async function deployZkVerifiers(
@@ -26,7 +32,8 @@ export async function deployZkVerifiers(
       continue;
     }
     const modelId = modelIdFromBytes(readFileSync(m.file));
-    const artifacts = await store.get(modelId);
+    const artifacts =
+      m.zkArtifactsDir !== undefined ? await loadArtifacts(m.zkArtifactsDir) : await store.get(modelId);
     if (artifacts === undefined) {
       throw new Error(`No ZK artifacts for model ${m.name} (${modelId}) under ${artifactRoots.join(", ")}.`);
     }

@@ -8,7 +8,8 @@
  * WebAssembly build is probed for the functions an ONNX → proof run needs.
  */
 import { spawn } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,17 +18,22 @@ import * as snarkjs from "snarkjs";
 import { mnistSplit } from "../scripts/mnistData.js";
 import {
   buildArtifacts,
+  COMMIT_BLOCK,
   compileModel,
   constraintReport,
+  encodeVerifyProofCall,
   formatConstraintReport,
   generateDevPtau,
+  hasherWidths,
+  PACK_BYTES,
   runQuantized,
   toSnarkjsProof,
+  verifierSolidity,
   type ZkArtifacts,
   type ZkProveResult,
   type ZkProver,
 } from "../src/index.js";
-import { measureAdapterGas } from "./onchainVerifyGas.js";
+import { measureAdapterGas, measureHasherGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -70,30 +76,57 @@ function argmax(v: ArrayLike<number | bigint>): number {
   return best;
 }
 
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
+/** GNU time (Linux): its peak RSS of a child covers the child's own children (circom) too. */
+const GNU_TIME = "/usr/bin/time";
 
-/** Peak RSS (MB) of a fresh process that proves `n` digits with these artifacts. */
-async function proveRss(dir: string, n: number): Promise<{ maxRssMb: number; proveMs: number[] }> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, join(PKG, "bench", "proveRss.ts"), dir, String(n)],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    let s = "";
+/**
+ * Runs a bench script in a fresh Node process (under GNU time when present) and returns its last
+ * stdout line parsed, with `treeMaxRssMb`: GNU time's peak over the process and its children.
+ */
+async function runChild<T>(script: string, args: string[]): Promise<T & { treeMaxRssMb?: number }> {
+  const node = [process.execPath, ...process.execArgv, join(PKG, "bench", script), ...args];
+  const timed = existsSync(GNU_TIME);
+  const [cmd, ...argv] = timed ? [GNU_TIME, "-f", "opg-maxrss-kb=%M", ...node] : node;
+  const { out, err } = await new Promise<{ out: string; err: string }>((resolve, reject) => {
+    const child = spawn(cmd!, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
     child.stdout.on("data", (d: Buffer) => {
-      s += d.toString();
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      const s = d.toString();
+      err += s;
+      process.stderr.write(s.replace(/^opg-maxrss-kb=.*$/m, ""));
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(s) : reject(new Error(`proveRss exited ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve({ out, err }) : reject(new Error(`${script} exited ${code}: ${err.slice(-500)}`)),
+    );
   });
-  return JSON.parse(out.trim().split("\n").pop()!) as { maxRssMb: number; proveMs: number[] };
+  const parsed = JSON.parse(out.trim().split("\n").pop()!) as T & { treeMaxRssMb?: number };
+  const kb = /opg-maxrss-kb=(\d+)/.exec(err)?.[1];
+  if (kb) parsed.treeMaxRssMb = Math.round(Number(kb) / 1024);
+  return parsed;
+}
+
+/** Peak RSS (MB) of a fresh process that proves `n` digits with these artifacts. */
+function proveRss(dir: string, n: number) {
+  return runChild<{ maxRssMb: number; proveMs: number[] }>("proveRss.ts", [dir, String(n)]);
+}
+
+/**
+ * The smallest cached development ceremony `opg-dev-<n>.ptau` with n ≥ `power` (a larger ceremony
+ * serves a smaller circuit: phase 2 reads only the circuit's domain), or undefined.
+ */
+async function cachedPtau(dir: string, power: number): Promise<{ path: string; power: number } | undefined> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found = names
+    .map((n) => /^opg-dev-(\d+)\.ptau$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= power)
+    .map((m) => ({ path: join(dir, m[0]), power: Number(m[1]) }))
+    .sort((a, b) => a.power - b.power);
+  return found[0];
 }
 
 /** Why EZKL's npm build (@ezkljs/engine) cannot prove an ONNX file here, or undefined if it could. */
@@ -111,11 +144,50 @@ function ezklStatus(): string {
     : "";
 }
 
+/** Agreement of the proven class (the fixed-point executor's, bit for bit the circuit's) with onnxruntime's float class. */
+async function agreement(
+  name: string,
+  bytes: Uint8Array,
+  compiled: Awaited<ReturnType<typeof compileModel>>,
+  dims: number[],
+  test: ReturnType<typeof mnistSplit>["test"],
+  results: MnistBenchContext["results"],
+  log: (msg: string) => void,
+): Promise<void> {
+  const tag = `mnist_${name}`;
+  const round = (v: number) => Number(v.toFixed(4));
+  const session = await ort.InferenceSession.create(bytes);
+  let agree = 0;
+  let floatOk = 0;
+  let fixedOk = 0;
+  for (const d of test) {
+    const out = (await session.run({ pixels: new ort.Tensor("uint8", d.pixels, dims) }))["logits"]!
+      .data as Float32Array;
+    const fixed = argmax(runQuantized(compiled.spec, Array.from(d.pixels, BigInt)).output);
+    if (fixed === argmax(out)) agree++;
+    if (argmax(out) === d.label) floatOk++;
+    if (fixed === d.label) fixedOk++;
+  }
+  await session.release();
+  results[`agreement_${tag}`] = round(agree / test.length);
+  results[`accuracy_float_${tag}`] = round(floatOk / test.length);
+  results[`accuracy_fixed_${tag}`] = round(fixedOk / test.length);
+  results[`test_images_${tag}`] = test.length;
+  log(
+    `mnist-${name}: agreement ${agree}/${test.length}, accuracy float ${floatOk / test.length}, fixed ${fixedOk / test.length}`,
+  );
+}
+
 export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
   const { results, log, quantile } = ctx;
   const round = (v: number, d = 1) => Number(v.toFixed(d));
   const { test } = mnistSplit();
-  for (const name of ["mlp", "cnn"] as const) {
+  // OPG_ZK_BENCH_MNIST_MODELS=cnn (or "cnn,mlp"): only these models, in this order; the others' figures stay.
+  const models = (process.env["OPG_ZK_BENCH_MNIST_MODELS"] ?? "mlp,cnn")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m): m is "mlp" | "cnn" => m === "mlp" || m === "cnn");
+  for (const name of models) {
     const tag = `mnist_${name}`;
     const bytes = new Uint8Array(await readFile(join(PKG, "models", `mnist-${name}.onnx`)));
     const compiled = await compileModel(bytes, { scaleBits: MNIST_SCALE_BITS });
@@ -130,34 +202,24 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
 
     // Agreement on the held-out digits: the proven class is the fixed-point executor's (bit for bit the circuit's).
     const dims = name === "mlp" ? [1, 784] : [1, 1, 28, 28];
-    const session = await ort.InferenceSession.create(bytes);
-    let agree = 0;
-    let floatOk = 0;
-    let fixedOk = 0;
-    for (const d of test) {
-      const out = (await session.run({ pixels: new ort.Tensor("uint8", d.pixels, dims) }))["logits"]!
-        .data as Float32Array;
-      const fixed = argmax(runQuantized(compiled.spec, Array.from(d.pixels, BigInt)).output);
-      if (fixed === argmax(out)) agree++;
-      if (argmax(out) === d.label) floatOk++;
-      if (fixed === d.label) fixedOk++;
+    if (process.env["OPG_ZK_BENCH_KEEP_AGREEMENT"] && typeof results[`agreement_${tag}`] === "number") {
+      // Deterministic (fixed models, split and executor): an earlier run's figures are kept.
+      log(
+        `mnist-${name}: agreement ${results[`agreement_${tag}`]} kept from ${results["timestamp_agreement"] ?? "an earlier run"} (OPG_ZK_BENCH_KEEP_AGREEMENT)`,
+      );
+    } else {
+      await agreement(name, bytes, compiled, dims, test, results, log);
+      results["timestamp_agreement"] = new Date().toISOString();
     }
-    await session.release();
-    results[`agreement_${tag}`] = round(agree / test.length, 4);
-    results[`accuracy_float_${tag}`] = round(floatOk / test.length, 4);
-    results[`accuracy_fixed_${tag}`] = round(fixedOk / test.length, 4);
-    results[`test_images_${tag}`] = test.length;
-    log(
-      `mnist-${name}: agreement ${agree}/${test.length}, accuracy float ${floatOk / test.length}, fixed ${fixedOk / test.length}`,
-    );
     results[`constraints_${tag}_report`] = report.total;
     await ctx.flush();
 
     // The ceremony the circuit needs (domain ≥ constraints + public signals + 1): mlp 2^14, cnn 2^16.
     const power = Math.max(MIN_PTAU_POWER, Math.ceil(Math.log2(report.total + 5)));
     results[`ceremony_power_${tag}`] = power;
-    const ptau = join(ctx.cache, "ptau", `opg-dev-${power}.ptau`);
-    if (!(await exists(ptau))) {
+    const cached = await cachedPtau(join(ctx.cache, "ptau"), power);
+    const ptau = cached?.path ?? join(ctx.cache, "ptau", `opg-dev-${power}.ptau`);
+    if (cached === undefined) {
       if (process.env["OPG_ZK_BENCH_NO_CEREMONY"]) {
         results[`prove_${tag}_skipped`] =
           `no 2^${power} ceremony in ${join(ctx.cache, "ptau")} (OPG_ZK_BENCH_NO_CEREMONY)`;
@@ -170,13 +232,33 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
       await generateDevPtau(power, ptau);
       results[`ceremony_s_2p${power}`] = round((performance.now() - t0) / 1000);
     }
+    delete results[`prove_${tag}_skipped`];
+    results[`ceremony_file_${tag}`] = ptau.replace(/^.*\//, "");
     const artifactsDir = join(ctx.cache, "artifacts");
-    const fresh = !(await exists(join(artifactsDir, compiled.artifactKey, "manifest.json")));
-    const t0 = performance.now();
+    const manifestPath = join(artifactsDir, compiled.artifactKey, "manifest.json");
+    const built = await readFile(manifestPath, "utf8").then(
+      (t) => JSON.parse(t) as { ptau?: { file?: string } },
+      () => undefined,
+    );
+    const fresh = built?.ptau?.file !== ptau.replace(/^.*\//, "");
+    if (fresh) {
+      // The setup in a fresh process (its peak memory alone, circom's included under GNU time).
+      log(`mnist-${name}: Groth16 setup (circom + phase 2 from ${ptau}) in a fresh process…`);
+      const s = await runChild<{ setupSeconds: number; maxRssMb: number }>("setupRss.ts", [
+        join(PKG, "models", `mnist-${name}.onnx`),
+        String(MNIST_SCALE_BITS),
+        ptau,
+        artifactsDir,
+      ]);
+      results[`setup_s_${tag}`] = round(s.setupSeconds, 1);
+      results[`setup_peak_rss_mb_${tag}`] = s.treeMaxRssMb ?? s.maxRssMb;
+      results[`setup_peak_rss_mb_${tag}_node`] = s.maxRssMb;
+      log(
+        `mnist-${name}: setup ${results[`setup_s_${tag}`]} s, peak RSS ${results[`setup_peak_rss_mb_${tag}`]} MB (node process alone ${s.maxRssMb} MB)`,
+      );
+    }
     const artifacts = await buildArtifacts(compiled, { cacheDir: artifactsDir, ptauPath: ptau, onLog: log });
-    results[`setup_s_${tag}`] = fresh
-      ? round((performance.now() - t0) / 1000, 1)
-      : artifacts.manifest.setupSeconds;
+    if (!fresh) results[`setup_s_${tag}`] = artifacts.manifest.setupSeconds;
     results[`constraints_${tag}`] = artifacts.manifest.constraints;
     results[`constraints_${tag}_report`] = report.total;
     results[`parameters_${tag}`] = compiled.weights.length;
@@ -204,8 +286,8 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
 
     if (name === "cnn") {
       const rss = await proveRss(artifacts.dir, 2);
-      results[`prove_peak_rss_mb_${tag}`] = rss.maxRssMb;
-      log(`mnist-cnn: peak RSS of a fresh proving process ${rss.maxRssMb} MB`);
+      results[`prove_peak_rss_mb_${tag}`] = rss.treeMaxRssMb ?? rss.maxRssMb;
+      log(`mnist-cnn: peak RSS of a fresh proving process ${results[`prove_peak_rss_mb_${tag}`]} MB`);
       try {
         const gas = await measureAdapterGas(artifacts, input(0), p0, ctx.executor);
         if (!gas.accepted) throw new Error("the adapter rejected a valid proof");
@@ -217,6 +299,40 @@ export async function benchMnist(ctx: MnistBenchContext): Promise<void> {
       } catch (e) {
         results[`onchain_verify_gas_${tag}`] = -1;
         results[`onchain_verify_gas_${tag}_error`] = String(e instanceof Error ? e.message : e).slice(0, 200);
+      }
+      // Where the adapter's gas goes: the Groth16 verifier alone (pairings + the 4 public inputs'
+      // MSM, as its own tx) and one call of each Poseidon hasher the two commitments run.
+      try {
+        const g16 = await measureOnchainVerifyGas(
+          await verifierSolidity(artifacts),
+          encodeVerifyProofCall(p0.points, p0.publicSignals),
+        );
+        results[`onchain_groth16_verify_gas_${tag}_execution`] = g16.gasUsed - 21_000;
+        const { spec } = artifacts;
+        const inputElems =
+          spec.input.kind === "uint8" ? Math.ceil(spec.input.size / PACK_BYTES) : spec.input.size;
+        // Also the narrow widths, for the cheapest gas per element a different block size would give.
+        const hashers = await measureHasherGas([
+          ...new Set([1, 2, 3, 4, ...hasherWidths(inputElems, spec.output.size)]),
+        ]);
+        for (const [n, g] of Object.entries(hashers)) results[`onchain_poseidon_gas_${n}_inputs`] = g;
+        const blocks = (n: number) =>
+          Array.from({ length: Math.ceil(n / COMMIT_BLOCK) }, (_, k) =>
+            Math.min(COMMIT_BLOCK, n - k * COMMIT_BLOCK),
+          );
+        const poseidon = (n: number) => blocks(n).reduce((sum, w) => sum + (hashers[w] ?? 0) - 21_000, 0);
+        results[`onchain_poseidon_gas_${tag}_input`] = poseidon(inputElems);
+        results[`onchain_poseidon_gas_${tag}_output`] = poseidon(spec.output.size);
+        results[`onchain_other_gas_${tag}`] =
+          (results[`onchain_verify_gas_${tag}`] as number) -
+          (results[`onchain_groth16_verify_gas_${tag}_execution`] as number) -
+          (results[`onchain_poseidon_gas_${tag}_input`] as number) -
+          (results[`onchain_poseidon_gas_${tag}_output`] as number);
+        log(
+          `mnist-cnn gas breakdown (execution): Groth16 verifier ${results[`onchain_groth16_verify_gas_${tag}_execution`]}, Poseidon of the input (${inputElems} packed elements, blocks ${blocks(inputElems).join("+")}) ${results[`onchain_poseidon_gas_${tag}_input`]}, of the output ${results[`onchain_poseidon_gas_${tag}_output`]}, the rest (tensor parsing, quantization, calls) ${results[`onchain_other_gas_${tag}`]}`,
+        );
+      } catch (e) {
+        log(`mnist-cnn gas breakdown skipped: ${String(e instanceof Error ? e.message : e).slice(0, 200)}`);
       }
     }
   }

@@ -13,7 +13,10 @@
  * powers of tau) and artifacts are generated once into the git-ignored cache `.cache/zk/`
  * (override with OPG_ZK_CACHE). Then the MNIST models (bench/mnistBench.ts; 2^16 ceremony in the
  * same cache). OPG_ZK_BENCH=mnist runs only the MNIST part and merges its figures into the
- * existing bench-results/zk.json.
+ * existing bench-results/zk.json; OPG_ZK_BENCH_MNIST_MODELS=cnn (or "cnn,mlp") picks the MNIST models
+ * and their order; OPG_ZK_BENCH_KEEP_AGREEMENT=1 keeps the earlier run's agreement figures
+ * (deterministic) instead of recomputing them over the 2,000 test digits. A cached ceremony larger
+ * than a circuit needs serves it (the 2^16 one serves the 2^14 MLP).
  */
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
