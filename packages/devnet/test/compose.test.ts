@@ -35,6 +35,7 @@ type Env = Record<string, string>;
 type Service = {
   build?: { context?: string; dockerfile?: string };
   image?: string;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
   ports?: (string | number)[];
@@ -80,6 +81,15 @@ const daemons: Daemon[] = serviceNames().flatMap((name) => {
     },
   ];
 });
+
+/** A daemon's command in the images: `node <its package's bin>` under /app. */
+function daemonCli(d: Daemon): string {
+  const bin = JSON.parse(readFileSync(join(ROOT, "packages", d.kind, "package.json"), "utf8")).bin as Record<
+    string,
+    string
+  >;
+  return join("/app/packages", d.kind, Object.values(bin)[0] as string);
+}
 
 function schemaOf(d: Daemon) {
   return d.kind === "exec-node" ? execNodeConfig : verifyNodeConfig;
@@ -150,14 +160,8 @@ function nativeFlags(d: Daemon): Map<string, string[]> {
       out.get(current)?.push(arg);
     }
   }
-  // Not yet in compose: its executors do not deliver (the SDK does, as before), so the compose demo
-  // needs no executor addresses.
-  for (const key of COMPOSE_NOT_YET) out.delete(key);
   return out;
 }
-
-/** Native devnet keys that docker/compose.yml does not pass yet. */
-const COMPOSE_NOT_YET = ["delivery.verifierUrls", "delivery.zk"];
 
 /** The config key paths a service sets through OPG_* variables (unknown variables fail). */
 function composeKeys(d: Daemon): Map<string, string> {
@@ -230,9 +234,9 @@ const DOCKERFILE_KEYWORDS = new Set([
   "SHELL",
 ]);
 
-/** Every Dockerfile a compose file builds, relative to the repository root. */
+/** Every Dockerfile a compose file builds, and the daemons' own images, relative to the repository root. */
 function dockerfiles(): string[] {
-  const files = new Set<string>();
+  const files = new Set<string>(["docker/exec-cpu.Dockerfile", "docker/verify.Dockerfile"]);
   for (const doc of [compose, gpu]) {
     for (const [name, service] of Object.entries(doc.services)) {
       if (!service.build) continue;
@@ -337,7 +341,14 @@ describe("docker/compose.yml", () => {
   });
 
   it("behavior: the daemons' values are the native ones, with container addresses and volume paths", () => {
-    const addressKeys = new Set(["http.host", "http.port", "chain.rpcUrl", "p2p.listen", "p2p.peers"]);
+    const addressKeys = new Set([
+      "http.host",
+      "http.port",
+      "chain.rpcUrl",
+      "p2p.listen",
+      "p2p.peers",
+      "delivery.verifierUrls",
+    ]);
     for (const d of daemons) {
       const env = composeKeys(d);
       for (const [key, values] of nativeFlags(d)) {
@@ -352,6 +363,13 @@ describe("docker/compose.yml", () => {
       expect(env.get("http.port")).toBe(String(d.httpPort));
       expect(list(env.get("p2p.listen"))).toEqual([`/ip4/0.0.0.0/tcp/${d.p2pPort}`]);
       expect(env.get("chain.rpcUrl")).toBe(`http://chain:${DEVNET.chainPort}`);
+      if (d.kind === "exec-node") {
+        // Every verifier's API, by service name, in the native order.
+        const verifiers = daemons.filter((v) => v.kind === "verify-node");
+        expect(list(env.get("delivery.verifierUrls"))).toEqual(
+          verifiers.map((v) => `http://${v.name}:${v.httpPort}`),
+        );
+      }
     }
   });
 
@@ -422,13 +440,7 @@ describe("docker/compose.yml", () => {
   it("behavior: every build names a Dockerfile that exists, is well formed and runs the right daemon", () => {
     const files = dockerfiles();
     expect(files).toEqual(
-      [
-        "docker/chain.Dockerfile",
-        "docker/deployer.Dockerfile",
-        "docker/exec-cpu.Dockerfile",
-        "docker/exec-cuda.Dockerfile",
-        "docker/verify.Dockerfile",
-      ].sort(),
+      ["docker/exec-cpu.Dockerfile", "docker/exec-cuda.Dockerfile", "docker/verify.Dockerfile"].sort(),
     );
     for (const file of files) {
       const path = join(ROOT, file);
@@ -491,21 +503,36 @@ describe("docker/compose.yml", () => {
         expect(ignored(host), `.dockerignore: ${host}`).toBe(true);
       }
     }
-    // Scripts the images and the compose healthchecks run from /app/docker exist.
-    for (const file of [...files, "docker/compose.yml"]) {
-      for (const m of readFileSync(join(ROOT, file), "utf8").matchAll(/\/app\/(docker\/[\w./-]+\.mjs)/g)) {
-        expect(existsSync(join(ROOT, m[1] as string)), `${file}: ${m[1]}`).toBe(true);
-      }
-    }
     for (const d of daemons) {
-      const file = serviceOf(d.name).build?.dockerfile as string;
+      const file = d.kind === "exec-node" ? "docker/exec-cpu.Dockerfile" : "docker/verify.Dockerfile";
       const entrypoint = dockerInstructions(join(ROOT, file)).findLast((i) => i.keyword === "ENTRYPOINT");
-      const bin = JSON.parse(readFileSync(join(ROOT, "packages", d.kind, "package.json"), "utf8"))
-        .bin as Record<string, string>;
-      const cli = join("/app/packages", d.kind, Object.values(bin)[0] as string);
-      expect(JSON.parse(entrypoint?.args ?? "[]"), `${d.name}: ENTRYPOINT`).toEqual(["node", cli]);
+      expect(JSON.parse(entrypoint?.args ?? "[]"), `${file}: ENTRYPOINT`).toEqual(["node", daemonCli(d)]);
     }
   });
+
+  it("behavior: every devnet service runs the one devnet image, with its own command as entrypoint", () => {
+    for (const name of serviceNames()) {
+      const service = serviceOf(name);
+      expect(service.image, name).toBe("opg-devnet:local");
+      expect(service.build, `${name}: built by docker/devnet-image, not by compose`).toBeUndefined();
+      const d = daemons.find((x) => x.name === name);
+      if (d) expect(service.entrypoint, name).toEqual(["node", daemonCli(d)]);
+    }
+    expect(serviceOf("chain").entrypoint).toEqual(["node", "/app/docker/chain/entrypoint.mjs"]);
+    expect(serviceOf("deployer").entrypoint).toEqual(["node", "/app/docker/deployer/deploy.mjs"]);
+    // Scripts the services and the compose healthchecks run from /app/docker exist.
+    for (const m of readFileSync(join(DOCKER, "compose.yml"), "utf8").matchAll(/\/app\/(docker\/[\w./-]+\.mjs)/g)) {
+      expect(existsSync(join(ROOT, m[1] as string)), `compose.yml: ${m[1]}`).toBe(true);
+    }
+    // The image: the base image and one layer (the workspace and /data), nothing run in it.
+    const instructions = dockerInstructions(join(DOCKER, "devnet.Dockerfile"));
+    expect(instructions.filter((i) => i.keyword === "FROM").map((i) => i.args)).toEqual(["node:24-bookworm-slim"]);
+    expect(instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD" || i.keyword === "RUN")).toEqual([
+      { keyword: "COPY", args: "--chown=1000:1000 rootfs/ /" },
+    ]);
+    expect(instructions.find((i) => i.keyword === "USER")?.args).toBe("node");
+  });
+
 
   it("behavior: the GPU override runs both executors on the CUDA image with an NVIDIA device", () => {
     const execs = daemons.filter((d) => d.kind === "exec-node").map((d) => d.name);
@@ -566,6 +593,8 @@ describe("docker/compose.yml", () => {
         expect(result.status, result.stderr).toBe(0);
       }
     },
+    // Compose v1 (Python) takes seconds to start on a loaded machine.
+    60_000,
   );
 });
 
