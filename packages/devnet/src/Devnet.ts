@@ -19,6 +19,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { DemoNetwork } from "./demo.js";
 import { deployDevnet } from "./deployDevnet.js";
 import { devnetModelSetups } from "./modelSetups.js";
+import { sealDevnetZkKeys } from "./sealZkKeys.js";
 import { DEVNET } from "./topology.js";
 
 /** A model the devnet registers on chain and installs on every executor. */
@@ -32,6 +33,8 @@ export type DevnetModel = {
   zkVerifier?: Hex;
   /** ZK: the verification key hash the adapter embeds (the listing declares it). */
   vkHash?: Hex;
+  /** ZK: sha256 of the key's final zkey (the ceremony transcript's), what the verifiers seal. */
+  zkTranscriptHash?: Hex;
   /** Inputs the demo sends to it in direct requests. */
   demoInputs?: () => TensorMap;
 };
@@ -107,6 +110,7 @@ export class Devnet {
 
   static async start(options: DevnetOptions): Promise<Devnet> {
     const log = options.log ?? (() => {});
+    const t0 = performance.now();
     mkdirSync(join(options.dir, "logs"), { recursive: true });
     log(`chain: starting a Hardhat node (${options.blockTimeMs ?? DEVNET.blockTimeMs} ms blocks)`);
     const chain = await HardhatNode.start({
@@ -134,6 +138,13 @@ export class Devnet {
         f: options.f ?? DEVNET.f,
         models,
       });
+      // The verifier set seals the ZK listings' keys (settleWithProof refuses an unsealed key).
+      const sealed = await sealDevnetZkKeys({
+        rpcUrl: chain.rpcUrl,
+        net,
+        models: setups.map((m) => m.model),
+      });
+      if (sealed.length > 0) log(`contracts: ${sealed.length} ZK listing key(s) sealed by the verifier set`);
       const devnet = new Devnet(options, chain, net);
       started = devnet;
       for (const [i, m] of options.models.entries()) devnet.modelIds.set(m.name, models[i]!.modelId);
@@ -143,6 +154,7 @@ export class Devnet {
       }
       await devnet.prepare();
       await devnet.startAll(log);
+      log(`devnet: up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       return devnet;
     } catch (err) {
       // No daemon outlives a failed start (one that did not get ready in time, say).

@@ -8,6 +8,8 @@ export { deployDevnet } from "./deployDevnet.js";
 export type { DevnetModelSetup } from "./modelSetups.js";
 export { devnetModelSetups } from "./modelSetups.js";
 export { devnetModels } from "./models.js";
+export type { ZkKeyToSeal } from "./sealZkKeys.js";
+export { sealDevnetZkKeys, sealZkKeys } from "./sealZkKeys.js";
 export { formatTable, short } from "./table.js";
 export {
   DEVNET,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
-import { deployZkContracts, EXAMPLE_ARTIFACTS_DIR, ZkArtifactStore } from "@opg/zk";
+import { ARTIFACT_FILES, deployZkContracts, EXAMPLE_ARTIFACTS_DIR, ZkArtifactStore } from "@opg/zk";
 import type { DevnetModel } from "./Devnet.js";
 
 /**
@@ -33,7 +33,9 @@ export async function deployZkVerifiers(
     const { adapter, weightsCommitment, vkHash } = await deployZkContracts(artifacts, (initCode) =>
       deployBytecode(rpcUrl, initCode),
     );
-    out.push({ ...m, zkVerifier: adapter, weightsCommitment, vkHash });
+    // The committed key came from a single-party setup: its zkey's hash stands for a transcript.
+    const zkTranscriptHash = `0x${artifacts.manifest.files[ARTIFACT_FILES.zkey]}` as const;
+    out.push({ ...m, zkVerifier: adapter, weightsCommitment, vkHash, zkTranscriptHash });
   }
   return out;
 }

@@ -17,6 +17,9 @@ describe("devnet: the whole network end to end", () => {
       dir: mkdtempSync(join(tmpdir(), "opg-devnet-")),
       models: devnetModels(),
       ports: "free",
+      // A shared, loaded machine may take longer than the default minute to start five daemons.
+      readyTimeoutMs: 240_000,
+      log: (line) => console.log(line),
     });
   });
 
