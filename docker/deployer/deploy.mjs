@@ -11,7 +11,7 @@
 // - `deployDevnet` (@opg/devnet): the operators' own commands (opg-admin deploy, opg-verify /
 //   opg-exec register, opg-admin verifiers set with f = 1) from the dev accounts (0 deployer, 1-3
 //   verifiers, 4-5 executors), and the devnet's listings published by the deployer;
-// - the ZK listings' keys sealed by the verifier set (`sealDevnetZkKeys`, where @opg/devnet has it);
+// - the ZK listings' keys sealed by the verifier set (`sealDevnetZkKeys`, @opg/devnet);
 // - `prepareNodeDir` (@opg/testkit) for each daemon: keystore, password file, deployments/<chainId>.json;
 // - `opg-exec --data-dir D models add FILE --name N` for each executor and model;
 // - a libp2p peer key per daemon, derived from its service name (peerKeys.mjs), so that
@@ -59,8 +59,10 @@ async function loadAny(requires, id) {
   throw new Error(`cannot resolve ${id} from ${ROOT}`);
 }
 
-const devnet = await load(fromDevnet, "@opg/devnet");
-const { DEVNET, deployDevnet, devnetModels, devnetModelSetups } = devnet;
+const { DEVNET, deployDevnet, devnetModels, devnetModelSetups, sealDevnetZkKeys } = await load(
+  fromDevnet,
+  "@opg/devnet",
+);
 const { daemonCliPath, prepareNodeDir } = await load(fromDevnet, "@opg/testkit");
 const { deploymentToJson } = await load(fromDevnet, "@opg/contracts");
 const { DevRoot } = await loadAny([fromDevnet, fromExec], "@opg/attestation");
@@ -180,15 +182,9 @@ async function main() {
     models: models.map((m) => m.setup),
   });
   log(`InferenceHub at ${net.deployment.inferenceHub}`);
-  if (typeof devnet.sealDevnetZkKeys === "function") {
-    // The verifier set seals the ZK listings' keys (settleWithProof refuses an unsealed key).
-    const sealed = await devnet.sealDevnetZkKeys({
-      rpcUrl: RPC_URL,
-      net,
-      models: setups.map((m) => m.model),
-    });
-    if (sealed.length > 0) log(`${sealed.length} ZK listing key(s) sealed by the verifier set`);
-  }
+  // The verifier set seals the ZK listings' keys (settleWithProof refuses an unsealed key).
+  const sealed = await sealDevnetZkKeys({ rpcUrl: RPC_URL, net, models: setups.map((m) => m.model) });
+  if (sealed.length > 0) log(`${sealed.length} ZK listing key(s) sealed by the verifier set`);
 
   const nodes = daemons(net);
   for (const node of nodes) {
