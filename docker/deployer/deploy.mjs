@@ -130,7 +130,15 @@ function daemons(net) {
     const name = `${exec ? "exec" : "verify"}-${i}`;
     const httpPort = (exec ? DEVNET.execHttpBase : DEVNET.verifyHttpBase) + i;
     const p2pPort = (exec ? DEVNET.execP2pBase : DEVNET.verifyP2pBase) + i;
-    return { name, kind, key, address: privateKeyToAccount(key).address, dir: join(DATA_DIR, name), httpPort, p2pPort };
+    return {
+      name,
+      kind,
+      key,
+      address: privateKeyToAccount(key).address,
+      dir: join(DATA_DIR, name),
+      httpPort,
+      p2pPort,
+    };
   };
   return [
     ...net.executorKeys.map((key, i) => node("exec-node", i, key)),

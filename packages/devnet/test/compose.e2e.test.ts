@@ -55,6 +55,7 @@ describe.skipIf(!availability.ok)("compose devnet: docker/compose.yml built, run
 
   it("default: the demo settles every row through the published ports, with verify-2 killed mid-run", async () => {
     const d = devnet!;
+    const t0 = performance.now();
     let killed: Promise<void> | undefined;
     const rows = await runDemo(network, (line) => {
       // Once the first result has settled, verify-2 crashes (SIGKILL): quorum is 2 of 3.
@@ -62,7 +63,9 @@ describe.skipIf(!availability.ok)("compose devnet: docker/compose.yml built, run
     });
     await killed;
     expect(killed, "verify-2 was killed during the demo").toBeDefined();
-    console.log(`compose devnet demo:\n${demoTable(rows)}`);
+    console.log(
+      `compose devnet demo (${((performance.now() - t0) / 1000).toFixed(0)} s):\n${demoTable(rows)}`,
+    );
 
     const modes = new Set(rows.map((r) => r.mode));
     for (const m of network.models.flatMap((m) => m.modes))

@@ -521,18 +521,21 @@ describe("docker/compose.yml", () => {
     expect(serviceOf("chain").entrypoint).toEqual(["node", "/app/docker/chain/entrypoint.mjs"]);
     expect(serviceOf("deployer").entrypoint).toEqual(["node", "/app/docker/deployer/deploy.mjs"]);
     // Scripts the services and the compose healthchecks run from /app/docker exist.
-    for (const m of readFileSync(join(DOCKER, "compose.yml"), "utf8").matchAll(/\/app\/(docker\/[\w./-]+\.mjs)/g)) {
+    for (const m of readFileSync(join(DOCKER, "compose.yml"), "utf8").matchAll(
+      /\/app\/(docker\/[\w./-]+\.mjs)/g,
+    )) {
       expect(existsSync(join(ROOT, m[1] as string)), `compose.yml: ${m[1]}`).toBe(true);
     }
     // The image: the base image and one layer (the workspace and /data), nothing run in it.
     const instructions = dockerInstructions(join(DOCKER, "devnet.Dockerfile"));
-    expect(instructions.filter((i) => i.keyword === "FROM").map((i) => i.args)).toEqual(["node:24-bookworm-slim"]);
-    expect(instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD" || i.keyword === "RUN")).toEqual([
-      { keyword: "COPY", args: "--chown=1000:1000 rootfs/ /" },
+    expect(instructions.filter((i) => i.keyword === "FROM").map((i) => i.args)).toEqual([
+      "node:24-bookworm-slim",
     ]);
+    expect(
+      instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD" || i.keyword === "RUN"),
+    ).toEqual([{ keyword: "COPY", args: "--chown=1000:1000 rootfs/ /" }]);
     expect(instructions.find((i) => i.keyword === "USER")?.args).toBe("node");
   });
-
 
   it("behavior: the GPU override runs both executors on the CUDA image with an NVIDIA device", () => {
     const execs = daemons.filter((d) => d.kind === "exec-node").map((d) => d.name);
