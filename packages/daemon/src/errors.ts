@@ -76,3 +76,10 @@ export type LifecycleErrorCode = "START_FAILED" | "ALREADY_STARTED" | "DUPLICATE
 export class LifecycleError extends OpgError<LifecycleErrorCode> {
   override name = "LifecycleError";
 }
+
+export type StoreErrorCode = "SCHEMA_TOO_NEW" | "MIGRATION_FAILED";
+
+/** A durable store that cannot be opened as this release expects. */
+export class StoreError extends OpgError<StoreErrorCode> {
+  override name = "StoreError";
+}

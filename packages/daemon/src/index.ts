@@ -12,8 +12,9 @@ export type {
   HttpErrorCode,
   KeystoreErrorCode,
   LifecycleErrorCode,
+  StoreErrorCode,
 } from "./errors.js";
-export { ConfigError, HttpError, KeystoreError, LifecycleError } from "./errors.js";
+export { ConfigError, HttpError, KeystoreError, LifecycleError, StoreError } from "./errors.js";
 export type { ErrorBody, ErrorResponse } from "./http/errorResponse.js";
 export { errorResponse } from "./http/errorResponse.js";
 export type {
@@ -61,3 +62,5 @@ export {
 } from "./logger/createLogger.js";
 export type { HistogramSpec, MetricSpec, MetricsOptions } from "./metrics/Metrics.js";
 export { defaultMetricsOptions, Metrics, SECONDS_BUCKETS } from "./metrics/Metrics.js";
+export type { SchemaMigration } from "./store/migrateSchema.js";
+export { migrateSchema, tableColumns } from "./store/migrateSchema.js";

@@ -24,7 +24,15 @@ function table(keys: readonly ConfigKey[]): string {
  */
 export function configReference(daemons: readonly { name: string; schema: z.ZodType }[]): string {
   const sets = daemons.map((d) => ({ ...d, keys: configKeys(d.schema) }));
-  const shared = sets[0]!.keys.filter((k) => sets.every((s) => s.keys.some((o) => o.path === k.path)));
+  // A key is listed once for both only when both daemons read it alike (same type, default and
+  // meaning); otherwise each daemon's section shows its own (e.g. `database`, `zk.*`).
+  const same = (a: ConfigKey, b: ConfigKey) =>
+    a.path === b.path &&
+    a.kind === b.kind &&
+    a.element === b.element &&
+    defaultText(a) === defaultText(b) &&
+    a.description === b.description;
+  const shared = sets[0]!.keys.filter((k) => sets.every((s) => s.keys.some((o) => same(k, o))));
   const sharedPaths = new Set(shared.map((k) => k.path));
   const parts = [
     "# Configuration reference",

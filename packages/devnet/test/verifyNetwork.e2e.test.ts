@@ -11,7 +11,7 @@ import {
   signInferenceRequest,
   tensorsToJson,
 } from "@opg/protocol";
-import { addModel, type DaemonProcess, type LocalNetwork, type TcpProxy } from "@opg/testkit";
+import { addModel, type DaemonProcess, type LocalNetwork, type TcpProxy, waitFor } from "@opg/testkit";
 import { type Hex, keccak256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,14 +24,6 @@ import { Devnet } from "../src/Devnet.js";
 
 const MODEL = addModel();
 const MODEL_ID = modelIdFromBytes(MODEL);
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and libp2p", () => {
   let devnet: Devnet;
@@ -151,7 +143,7 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
 
   it("default: every result settles exactly once and each API proof checks against the on-chain root", async () => {
     for (let i = 0; i < 10; i++) await sendDirect(i % 2);
-    await until("all settled at every verifier", () => allSettled(verifiers));
+    await waitFor("all settled at every verifier", () => allSettled(verifiers));
     await checkExactlyOnce();
   });
 
@@ -168,7 +160,7 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
     await new Promise((r) => setTimeout(r, 30_000)); // the outage itself, not synchronisation
     await proxy.up();
 
-    await until("all settled at every verifier", () => allSettled(verifiers), 180_000);
+    await waitFor("all settled at every verifier", () => allSettled(verifiers), { timeoutMs: 180_000 });
     await checkExactlyOnce();
   });
 });

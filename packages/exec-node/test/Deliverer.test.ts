@@ -79,6 +79,7 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
   );
   const request = {
     requester: zeroAddress,
+    listingId: fields.modelId,
     modelId: fields.modelId,
     inputHash: fields.inputHash,
     mode: ProofMode.NONE,

@@ -29,4 +29,14 @@ describe("ExecStore", () => {
     expect(store.duePublishing(100, 0, 10)).toHaveLength(0);
     expect(store.counts()).toEqual({ results: 1, open: 0 });
   });
+
+  it("behavior: an expired result is deleted only after its retention, and an open one never", () => {
+    const store = new ExecStore(":memory:");
+    store.put(record([1]));
+    expect(store.pruneExpired(2_000_000_001)).toBe(0); // still open: not expired yet
+    store.expire(2_000_000_001);
+    expect(store.pruneExpired(2_000_000_000)).toBe(0); // deadline not before the cut
+    expect(store.pruneExpired(2_000_000_001)).toBe(1);
+    expect(store.get(record([]).requestId)).toBeUndefined();
+  });
 });

@@ -250,6 +250,15 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
       JSON.stringify({ ...good, inputs: { A: { dtype: "float32", dims: [1 << 20, 1 << 10], data: [] } } }),
     );
     expect(huge.status).toBe(400);
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe("BAD_INPUTS");
+    // Inputs other than those the signed request commits to.
+    const mismatch = await post(JSON.stringify({ ...good, inputs: tensorsToJson(inputsFor(4)) }));
+    expect(mismatch.status).toBe(400);
+    expect(((await mismatch.json()) as { error: { code: string } }).error.code).toBe("INPUT_HASH_MISMATCH");
+    // A result this executor never produced.
+    const none = await fetch(new URL(`/v1/results/0x${"00".repeat(32)}`, execs[1]!.runtime.http.url()));
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe("UNKNOWN_REQUEST");
     // Still serving.
     const ok = await post(JSON.stringify({ ...good, inputs: tensorsToJson(inputsFor(3)) }));
     expect(ok.status).toBe(200);

@@ -10,6 +10,12 @@ export type ExplorerPageConfig = {
   hub: `0x${string}`;
   operatorRegistry: `0x${string}`;
   modelRegistry: `0x${string}`;
+  /**
+   * Publishers whose model listings the page trusts, first match first (the daemon's
+   * `chain.publishers`, then the deployment's deployer): a model's modes, weights commitment and
+   * sealed verification key are read from the first of them that lists it.
+   */
+  publishers: `0x${string}`[];
   /** Verifier HTTP APIs (`""`: the daemon serving the page). */
   verifyUrls: string[];
   /** Executor HTTP APIs, for the request form (`""`: the daemon serving the page). */

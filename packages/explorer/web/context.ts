@@ -48,6 +48,7 @@ export class Explorer {
       chainId: this.config.chainId,
       verifyUrl: this.verifyUrls,
       account: this.requesterKey,
+      publisher: this.config.publishers[0],
       pollIntervalMs: 300,
       ...(execUrl ? { execUrl } : {}),
     });
@@ -57,7 +58,21 @@ export class Explorer {
     return this.models.find((m) => m.modelId.toLowerCase() === modelId.toLowerCase())?.name ?? modelId;
   }
 
-  /** Models from the executors, with the modes the chain allows. */
+  /** The listing of `modelId` by the first trusted publisher that lists it (undefined: none). */
+  async listingOf(modelId: Hex): Promise<Hex | undefined> {
+    for (const publisher of this.config.publishers) {
+      const id = (await this.chain.readContract({
+        address: this.config.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "latestListing",
+        args: [modelId, publisher],
+      })) as Hex;
+      if (BigInt(id) !== 0n) return id;
+    }
+    return undefined;
+  }
+
+  /** Models from the executors, with the modes their trusted listing allows (read from the chain). */
   async loadModels(): Promise<void> {
     const out: ExecModel[] = [];
     for (const execUrl of this.execUrls) {
@@ -66,12 +81,16 @@ export class Explorer {
       const body = (await res.json()) as { models: Omit<ExecModel, "modes" | "execUrl">[] };
       for (const m of body.models) {
         if (out.some((o) => o.modelId === m.modelId)) continue;
-        const [modes] = (await this.chain.readContract({
-          address: this.config.modelRegistry,
-          abi: modelRegistryAbi,
-          functionName: "requestTerms",
-          args: [m.modelId],
-        })) as readonly [number, bigint];
+        const listingId = await this.listingOf(m.modelId);
+        let modes = 0;
+        if (listingId !== undefined) {
+          [, modes] = (await this.chain.readContract({
+            address: this.config.modelRegistry,
+            abi: modelRegistryAbi,
+            functionName: "requestTerms",
+            args: [listingId],
+          })) as readonly [Hex, number, bigint];
+        }
         const names = (["NONE", "ZK", "TEE"] as const).filter((_, i) => (modes & (1 << i)) !== 0);
         out.push({ ...m, modes: [...names], execUrl });
       }

@@ -1,13 +1,6 @@
 import { availableParallelism } from "node:os";
-import { allocTensorData, type Tensor, type TensorMap } from "@opg/protocol";
-import {
-  type GaugeMetric,
-  type HistogramMetric,
-  type InferenceLogger,
-  type InferenceMetrics,
-  noopMetrics,
-  silentLogger,
-} from "./deps.js";
+import { allocTensorData, type Logger, noopLogger, type Tensor, type TensorMap } from "@opg/protocol";
+import { type GaugeMetric, type HistogramMetric, type InferenceMetrics, noopMetrics } from "./deps.js";
 import { InferenceError, InferenceRetryableError } from "./errors.js";
 import {
   type CudaAvailability,
@@ -92,7 +85,7 @@ export const defaultInferenceEngineOptions: InferenceEngineOptions = {
 };
 
 export type InferenceEngineDeps = {
-  logger?: InferenceLogger | undefined;
+  logger?: Logger | undefined;
   metrics?: InferenceMetrics | undefined;
   /** A store to use instead of one opened on `modelDir`. */
   store?: ModelStore | undefined;
@@ -138,7 +131,7 @@ export class InferenceEngine {
   readonly name = "inference";
   readonly options: InferenceEngineOptions;
   readonly store: ModelStore;
-  private readonly logger: InferenceLogger;
+  private readonly logger: Logger;
   private readonly budget: QueueBudget;
   private readonly cache: LruCache<ModelId, LoadedModel>;
   private readonly loading = new Map<ModelId, Promise<LoadedModel>>();
@@ -156,7 +149,7 @@ export class InferenceEngine {
   constructor(options: Partial<InferenceEngineOptions>, deps: InferenceEngineDeps = {}) {
     this.options = { ...defaultInferenceEngineOptions, ...options };
     checkOptions(this.options);
-    this.logger = (deps.logger ?? silentLogger).child({ module: "inference" });
+    this.logger = (deps.logger ?? noopLogger).child({ module: "inference" });
     this.store =
       deps.store ??
       new ModelStore({ dir: this.options.modelDir }, { logger: deps.logger, inspect: inspectModel });

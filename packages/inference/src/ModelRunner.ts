@@ -1,6 +1,7 @@
+import type { Logger } from "@opg/protocol";
 import { OpgError, type TensorMap } from "@opg/protocol";
 import { batchKey, batchRows, concatBatch, splitBatch } from "./batchTensors.js";
-import type { CounterMetric, GaugeMetric, HistogramMetric, InferenceLogger } from "./deps.js";
+import type { CounterMetric, GaugeMetric, HistogramMetric } from "./deps.js";
 import { InferenceError, InferenceRetryableError } from "./errors.js";
 import type { QueueBudget } from "./QueueBudget.js";
 
@@ -37,7 +38,7 @@ export type RunnerMetrics = {
 export type ModelRunnerDeps = {
   session: RunnableSession;
   budget: QueueBudget;
-  logger: InferenceLogger;
+  logger: Logger;
   metrics: RunnerMetrics;
   /** Label values for this model's series: `{model, provider}`. */
   labels: { model: string; provider: string };
@@ -80,7 +81,7 @@ type Outcome = "ok" | "busy" | "timeout" | "aborted" | "failed" | "shutting_down
 export class ModelRunner {
   readonly options: ModelRunnerOptions;
   private readonly deps: ModelRunnerDeps;
-  private readonly logger: InferenceLogger;
+  private readonly logger: Logger;
   private readonly queue: Item[] = [];
   private running = 0;
   private closedWith: Error | undefined;

@@ -3,9 +3,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { isDType, modelIdFromBytes } from "@opg/protocol";
-import type { InferenceLogger } from "./deps.js";
-import { silentLogger } from "./deps.js";
+import { isDType, type Logger, modelIdFromBytes, noopLogger } from "@opg/protocol";
 import { InferenceError } from "./errors.js";
 import type { BatchingOptions } from "./ModelRunner.js";
 import { isModelId, type ModelId, parseModelId } from "./modelId.js";
@@ -37,7 +35,7 @@ export type ModelStoreOptions = {
 };
 
 export type ModelStoreDeps = {
-  logger?: InferenceLogger | undefined;
+  logger?: Logger | undefined;
   /** Reads a model's inputs/outputs (an onnxruntime CPU session by default); throws on invalid models. */
   inspect: (bytes: Uint8Array) => Promise<ModelIo>;
 };
@@ -53,14 +51,14 @@ const MANIFEST = "manifest.json";
 export class ModelStore {
   readonly options: ModelStoreOptions;
   private readonly deps: ModelStoreDeps;
-  private readonly logger: InferenceLogger;
+  private readonly logger: Logger;
   private manifest: Manifest = { version: 1, models: {} };
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(options: ModelStoreOptions, deps: ModelStoreDeps) {
     this.options = options;
     this.deps = deps;
-    this.logger = (deps.logger ?? silentLogger).child({ module: "model-store" });
+    this.logger = (deps.logger ?? noopLogger).child({ module: "model-store" });
   }
 
   get dir(): string {

@@ -1,15 +1,7 @@
 /**
- * What the engine needs from the daemon's plumbing, as structural types: a pino `Logger` and the
- * `Metrics` class of `@opg/daemon` fit them, and so do the no-op versions below.
+ * What the engine needs from the daemon's metrics, as structural types: the `Metrics` class of
+ * `@opg/daemon` fits them, and so does the no-op version below. (The logger is `@opg/protocol`'s.)
  */
-export interface InferenceLogger {
-  child(bindings: Record<string, unknown>): InferenceLogger;
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 export type MetricLabels = Record<string, string | number>;
 
 export interface CounterMetric {
@@ -42,14 +34,6 @@ export interface InferenceMetrics {
 }
 
 const noop = () => {};
-
-export const silentLogger: InferenceLogger = {
-  child: () => silentLogger,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-};
 
 export const noopMetrics: InferenceMetrics = {
   counter: () => ({ inc: noop }),

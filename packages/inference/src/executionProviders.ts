@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import type { Logger } from "@opg/protocol";
 import * as ort from "onnxruntime-node";
-import type { InferenceLogger } from "./deps.js";
 import { InferenceError } from "./errors.js";
 import { identityModelBytes } from "./probeModel.js";
 
@@ -78,7 +78,7 @@ export function sessionOptions(provider: string, tuning: SessionTuning): ort.Inf
 export async function resolveProviders(
   preference: readonly string[],
   tuning: SessionTuning,
-  logger: InferenceLogger,
+  logger: Logger,
 ): Promise<{ providers: string[]; cuda: CudaAvailability }> {
   const supported = new Set(ort.listSupportedBackends().map((b) => b.name));
   const cuda = detectCuda();
@@ -121,7 +121,7 @@ export async function createSession(
   model: Uint8Array,
   providers: readonly string[],
   tuning: SessionTuning,
-  logger: InferenceLogger,
+  logger: Logger,
 ): Promise<{ session: ort.InferenceSession; provider: string }> {
   const failures: string[] = [];
   for (const provider of providers) {

@@ -3,12 +3,11 @@ export type {
   CounterMetric,
   GaugeMetric,
   HistogramMetric,
-  InferenceLogger,
   InferenceMetrics,
   MetricLabels,
   MetricSpec,
 } from "./deps.js";
-export { noopMetrics, silentLogger } from "./deps.js";
+export { noopMetrics } from "./deps.js";
 export type { InferenceErrorCode, InferenceRetryableCode, InputErrorCode } from "./errors.js";
 export {
   InferenceError,

@@ -143,9 +143,12 @@ describe("InferenceEngine with worker sessions", () => {
       const controller = new AbortController();
       const cancelled = engine.infer(modelId, detInput(1), { signal: controller.signal });
       const timedOut = engine.infer(modelId, detInput(2), { timeoutMs: 2 });
-      // The event loop stays free while the worker runs: the abort lands mid-run.
-      setTimeout(() => controller.abort(), 1);
-      const [c, t] = await Promise.allSettled([cancelled, timedOut]);
+      // The event loop stays free while the worker runs: the abort lands mid-run, once the engine
+      // reports the run in flight (no timer races the worker).
+      const settled = Promise.allSettled([cancelled, timedOut]);
+      while ((engine.loaded()[0]?.inFlight ?? 0) === 0) await new Promise((r) => setImmediate(r));
+      controller.abort();
+      const [c, t] = await settled;
       expect((c as PromiseRejectedResult).reason).toMatchObject({ code: "ABORTED" });
       expect((t as PromiseRejectedResult).reason).toMatchObject({ code: "TIMEOUT" });
       const result = await engine.infer(modelId, detInput(3));

@@ -1,7 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { InferenceLogger, InferenceMetrics, MetricLabels, MetricSpec } from "../src/index.js";
+import type { LogFn, Logger } from "@opg/protocol";
+import type { InferenceMetrics, MetricLabels, MetricSpec } from "../src/index.js";
 
 /** Records every metric update, keyed by full name and sorted labels. */
 export class FakeMetrics implements InferenceMetrics {
@@ -56,16 +57,22 @@ export class FakeMetrics implements InferenceMetrics {
 
 /** A logger that keeps its entries. */
 export function memoryLogger(): {
-  logger: InferenceLogger;
+  logger: Logger;
   entries: { level: string; msg: string | undefined; obj: object }[];
 } {
   const entries: { level: string; msg: string | undefined; obj: object }[] = [];
-  const make = (bindings: Record<string, unknown>): InferenceLogger => ({
+  const log =
+    (level: string, bindings: Record<string, unknown>): LogFn =>
+    (obj: Record<string, unknown> | string, msg?: string) => {
+      if (typeof obj === "string") entries.push({ level, msg: obj, obj: { ...bindings } });
+      else entries.push({ level, msg, obj: { ...bindings, ...obj } });
+    };
+  const make = (bindings: Record<string, unknown>): Logger => ({
     child: (more) => make({ ...bindings, ...more }),
-    debug: (obj, msg) => entries.push({ level: "debug", msg, obj: { ...bindings, ...obj } }),
-    info: (obj, msg) => entries.push({ level: "info", msg, obj: { ...bindings, ...obj } }),
-    warn: (obj, msg) => entries.push({ level: "warn", msg, obj: { ...bindings, ...obj } }),
-    error: (obj, msg) => entries.push({ level: "error", msg, obj: { ...bindings, ...obj } }),
+    debug: log("debug", bindings),
+    info: log("info", bindings),
+    warn: log("warn", bindings),
+    error: log("error", bindings),
   });
   return { logger: make({}), entries };
 }

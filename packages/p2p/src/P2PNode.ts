@@ -34,7 +34,7 @@ import { watchOversizedFrames } from "./watchOversizedFrames.js";
 /** The libp2p services a `P2PNode` runs. */
 export type P2PServices = { identify: Identify; ping: Ping; pubsub: GossipSub };
 
-/** Injected dependencies (DESIGN §5): a pino-compatible logger and a prom-client registry. */
+/** Injected dependencies (docs/conventions.md): a pino-compatible logger and a prom-client registry. */
 export type P2PNodeDeps = {
   logger?: Logger;
   metrics?: { registry: Registry };

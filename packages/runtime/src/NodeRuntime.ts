@@ -211,6 +211,7 @@ export class NodeRuntime {
       hub: deployment.inferenceHub,
       operatorRegistry: deployment.operatorRegistry,
       modelRegistry: deployment.modelRegistry,
+      publishers: [...(config.chain.publishers as `0x${string}`[]), deployment.deployer],
       verifyUrls: config.explorer.verifyUrls.length > 0 ? config.explorer.verifyUrls : self("opg-verify"),
       execUrls: config.explorer.execUrls.length > 0 ? config.explorer.execUrls : self("opg-exec"),
     };

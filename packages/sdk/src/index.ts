@@ -2,6 +2,8 @@
  * @opg/sdk: the client for dApp and app developers. Request inference on chain or directly from an
  * executor, wait for verification and settlement, verify results against the chain, deliver them.
  */
+
+export { MAX_INLINE_INPUT_BYTES } from "./actions/requestOnChain.js";
 export type {
   ClaimedBatch,
   ClaimedResult,
@@ -10,7 +12,8 @@ export type {
   ZkSettlement,
 } from "./client/answers.js";
 export { checkExecutorAnswer, checkVerifierAnswer, parseVerifierAnswer } from "./client/answers.js";
-export { MAX_INLINE_INPUT_BYTES, OpgClient, toMode } from "./client/OpgClient.js";
+export { toMode } from "./client/args.js";
+export { OpgClient } from "./client/OpgClient.js";
 export { signDirectRequest } from "./client/signDirectRequest.js";
 export type {
   DeliverOptions,

@@ -18,3 +18,5 @@ export {
   transposeModel,
 } from "./onnxModels.js";
 export { TcpProxy } from "./TcpProxy.js";
+export type { WaitForOptions } from "./waitFor.js";
+export { Until, waitFor } from "./waitFor.js";

@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inferenceHubAbi, modeMask } from "@opg/contracts";
 import { decodeResultMessage, executionResultDigest, ProofMode, recoverDigestSigner } from "@opg/protocol";
-import { deployLocalNetwork, HardhatNode } from "@opg/testkit";
+import { deployLocalNetwork, HardhatNode, waitFor } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
 import { localVerifiers } from "../test/helpers/localVerifiers.js";
 import { signedResult } from "../test/helpers/results.js";
@@ -27,14 +27,6 @@ import { signedResult } from "../test/helpers/results.js";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const MODEL = keccak256(toHex("opg/bench/model"));
 const figures: Record<string, number> = {};
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function pipelineAndGas(): Promise<string[]> {
   const lines: string[] = [];
@@ -141,7 +133,9 @@ async function pipelineAndGas(): Promise<string[]> {
         }),
       );
       for (const s of sent) await local.deliverResult(s.bytes);
-      await until(() => local.cores[0]!.store.lastSettledBatchId() > before, 120_000);
+      await waitFor("the batch settled", () => local.cores[0]!.store.lastSettledBatchId() > before, {
+        intervalMs: 20,
+      });
       const batch = local.cores[0]!.store.getBatch(before + 1n)!;
       const receipt = await net.publicClient.getTransactionReceipt({ hash: batch.settleTx! });
       figures[`settle_gas_${size}`] = Number(receipt.gasUsed);

@@ -1,6 +1,6 @@
 import { inferenceHubAbi } from "@opg/contracts";
 import { decodeResultMessage, ProofMode } from "@opg/protocol";
-import { deployLocalNetwork, HardhatNode, type LocalNetwork } from "@opg/testkit";
+import { deployLocalNetwork, HardhatNode, type LocalNetwork, waitFor } from "@opg/testkit";
 import { type Hex, keccak256, parseEventLogs, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VerifierCore } from "../src/VerifierCore.js";
@@ -8,18 +8,6 @@ import { localVerifiers } from "./helpers/localVerifiers.js";
 import { signedResult } from "./helpers/results.js";
 
 const MODEL = keccak256(toHex("opg/test/model"));
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("batch agreement and settlement on a real chain", () => {
   let node: HardhatNode;
@@ -65,7 +53,7 @@ describe("batch agreement and settlement on a real chain", () => {
     );
     for (const r of sent) await deliver(r.bytes);
 
-    await until("all results settled at every verifier", () =>
+    await waitFor("all results settled at every verifier", () =>
       cores.every((c) => sent.every((r) => c.store.isRequestSettled(r.message.requestId))),
     );
 
@@ -112,7 +100,7 @@ describe("batch agreement and settlement on a real chain", () => {
     const second = signedResult({ ...common, value: 2 });
     await deliver(first.bytes);
     await deliver(second.bytes);
-    await until("slashing event", async () => {
+    await waitFor("slashing event", async () => {
       const logs = await net.publicClient.getContractEvents({
         address: net.deployment.inferenceHub,
         abi: inferenceHubAbi,

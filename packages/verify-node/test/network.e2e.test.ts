@@ -6,7 +6,14 @@ import { inferenceHubAbi } from "@opg/contracts";
 import { createLogger } from "@opg/daemon";
 import { loadOrCreatePeerKey, P2PNode } from "@opg/p2p";
 import { ProofMode, WIRE_LIMITS } from "@opg/protocol";
-import { deployLocalNetwork, devPrivateKey, freePort, HardhatNode, type LocalNetwork } from "@opg/testkit";
+import {
+  deployLocalNetwork,
+  devPrivateKey,
+  freePort,
+  HardhatNode,
+  type LocalNetwork,
+  waitFor,
+} from "@opg/testkit";
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,20 +30,6 @@ const EXECUTORS = 10;
 const REQUESTS = 300;
 /** Lean settings for 20 nodes in one process on a small machine. */
 const gossip = { D: 3, Dlo: 2, Dhi: 5, Dscore: 2, Dout: 1, Dlazy: 3, heartbeatIntervalMs: 200 };
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  state: () => string,
-  timeoutMs = 200_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}; ${state()}`);
-    if (process.env["OPG_DEBUG_NETWORK"]) console.error(new Date().toISOString(), state());
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("a network of 10 verifiers and 10 executors on loopback", () => {
   let chain: HardhatNode;
@@ -114,6 +107,7 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
               operatorRegistry: deployment.operatorRegistry,
               modelRegistry: deployment.modelRegistry,
             },
+            publishers: [deployment.deployer],
             write: simpleWriter(chain.rpcUrl, key, net.publicClient),
             fromBlock: deployment.startBlock,
           }),
@@ -194,19 +188,22 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
         fromBlock: net.deployment.startBlock,
       });
     let logs: Awaited<ReturnType<typeof settledLogs>> = [];
-    await until(
+    await waitFor(
       "every request settled on chain",
       async () => {
         logs = await settledLogs();
         return logs.reduce((n, l) => n + Number(l.args.count), 0) >= REQUESTS;
       },
-      () =>
-        cores
-          .map((c, i) => {
-            const n = c.store.counts();
-            return `v${i}: ${n.results} results, ${n.settled} settled, last batch ${c.store.lastSettledBatchId()}, ${nodes[i]!.peers().length} peers`;
-          })
-          .join("; "),
+      {
+        timeoutMs: 200_000,
+        state: () =>
+          cores
+            .map((c, i) => {
+              const n = c.store.counts();
+              return `v${i}: ${n.results} results, ${n.settled} settled, last batch ${c.store.lastSettledBatchId()}, ${nodes[i]!.peers().length} peers`;
+            })
+            .join("; "),
+      },
     );
     // Exactly once: the settled counts add up to the requests, and no request is in two batches
     // (membership from the verifiers that saw each batch's proposal).

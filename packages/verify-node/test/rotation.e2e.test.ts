@@ -1,6 +1,6 @@
 import { inferenceHubAbi, OperatorRole, operatorRegistryAbi, signSignerBinding } from "@opg/contracts";
 import { ProofMode } from "@opg/protocol";
-import { deployLocalNetwork, HardhatNode, type LocalNetwork } from "@opg/testkit";
+import { deployLocalNetwork, HardhatNode, type LocalNetwork, waitFor } from "@opg/testkit";
 import { createWalletClient, http, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -10,18 +10,6 @@ import { localVerifiers } from "./helpers/localVerifiers.js";
 import { signedResult } from "./helpers/results.js";
 
 const MODEL = keccak256(toHex("opg/test/rotation-model"));
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("settlement across a verifier key rotation (real chain, real contracts)", () => {
   let node: HardhatNode;
@@ -66,7 +54,7 @@ describe("settlement across a verifier key rotation (real chain, real contracts)
 
   it("behavior: one verifier rotates its key while a batch is signed and unsettled; the batch settles", async () => {
     // Gossip is held: the leader signs its proposal, nobody else hears of it, nothing settles.
-    await until("a batch signed by its leader", () =>
+    await waitFor("a batch signed by its leader", () =>
       cores.some((c) => c.store.unsettledBatches().length > 0),
     );
     const [digestBefore] = await net.publicClient.readContract({
@@ -107,7 +95,7 @@ describe("settlement across a verifier key rotation (real chain, real contracts)
 
     // Gossip resumes: the two remaining members re-sign under the new digest and settle, exactly once.
     gossip = true;
-    await until("batch settled on chain", async () => (await hubLastBatchId()) > 0n);
+    await waitFor("batch settled on chain", async () => (await hubLastBatchId()) > 0n);
     const logs = await net.publicClient.getContractEvents({
       address: net.deployment.inferenceHub,
       abi: inferenceHubAbi,
@@ -117,7 +105,7 @@ describe("settlement across a verifier key rotation (real chain, real contracts)
     expect(logs).toHaveLength(1);
     expect(logs[0]!.args.configDigest).toBe(digestAfter);
     expect(logs[0]!.args.count).toBe(4);
-    await until("every verifier saw the settlement", () =>
+    await waitFor("every verifier saw the settlement", () =>
       cores.every((c) => c.store.counts().settled === 4),
     );
   });

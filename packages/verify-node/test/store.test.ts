@@ -171,5 +171,8 @@ describe("VerifierStore", () => {
     });
     expect(store.signaturesFor(1n, h("x"), h("d"))).toHaveLength(1);
     store.close();
+    const reopened = new DatabaseSync(path);
+    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    reopened.close();
   });
 });

@@ -22,6 +22,7 @@ import {
   HardhatNode,
   type LocalNetwork,
   matmulModel,
+  waitFor,
 } from "@opg/testkit";
 import { type Address, type Hex, hexToBytes } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
@@ -42,14 +43,6 @@ const TEE_MODEL = addModel();
 const TEE_MODEL_ID = modelIdFromBytes(TEE_MODEL);
 const OTHER_MODEL = matmulModel();
 const OTHER_MODEL_ID = modelIdFromBytes(OTHER_MODEL);
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root, real chain and libp2p", () => {
   let chain: HardhatNode;
@@ -203,7 +196,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     expect(tee).toMatchObject({ enabled: true, provider: "dev", measurement: MEASUREMENT });
 
     const ids = [await sendDirect(TEE_MODEL_ID, addInputs(1)), await sendDirect(TEE_MODEL_ID, addInputs(2))];
-    for (const id of ids) await until(`${id} settled at every verifier`, () => atAll(id, "settled"));
+    for (const id of ids) await waitFor(`${id} settled at every verifier`, () => atAll(id, "settled"));
 
     // Settled: the API's Merkle proof checks against the on-chain root.
     for (const id of ids) {
@@ -229,7 +222,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
 
     // The verifiers registered the enclave key with the quorum: enclave → (measurement, expiry).
     const enclaves = { address: net.deployment.enclaveRegistry, abi: enclaveRegistryAbi } as const;
-    await until("enclave key registered", async () =>
+    await waitFor("enclave key registered", async () =>
       net.publicClient.readContract({
         ...enclaves,
         functionName: "isEnclaveValid",
@@ -285,7 +278,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     const id = await sendDirect(OTHER_MODEL_ID, {
       X: { dtype: "float32", dims: [1, 4], data: new Float32Array([1, 2, 3, 4]) },
     });
-    await until(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
+    await waitFor(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
     for (const v of verifiers) {
       expect(await resultAt(v, id)).toMatchObject({
         status: "rejected",

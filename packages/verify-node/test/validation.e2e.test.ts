@@ -2,8 +2,10 @@ import { inferenceHubAbi, modeMask } from "@opg/contracts";
 import {
   encodeBatchSignatureMessage,
   encodeResultMessage,
+  hashEncodedTensors,
   ProofMode,
   signBatchRoot,
+  signExecutionResult,
   WIRE_LIMITS,
 } from "@opg/protocol";
 import { deployLocalNetwork, devPrivateKey, HardhatNode, type LocalNetwork } from "@opg/testkit";
@@ -136,6 +138,41 @@ describe("opg-verify validation pipeline on a real chain: every bad message refu
       encodeResultMessage({ ...withProof.message, proof: new Uint8Array([1]) }),
     );
     expect([e.code, e.action]).toEqual(["BAD_PROOF", "REJECT"]);
+  });
+
+  it("error: outputs that hash right but do not decode as tensors are REJECT BAD_OUTPUTS", async () => {
+    const r = signedResult({ ...base(), nonce: 14n });
+    const outputs = new Uint8Array([0xff, 0x01, 0x02]);
+    const signed = {
+      requestId: r.message.requestId,
+      modelId: r.message.modelId,
+      inputHash: r.message.inputHash,
+      outputHash: hashEncodedTensors(outputs),
+      mode: r.message.mode,
+    };
+    const e = await rejection(
+      cores[0]!,
+      encodeResultMessage({
+        ...r.message,
+        ...signed,
+        outputs,
+        signature: signExecutionResult(net.executorKeys[0]!, cores[0]!.domain, signed),
+      }),
+    );
+    expect([e.code, e.action, e.step]).toEqual(["BAD_OUTPUTS", "REJECT", "outputs"]);
+  });
+
+  it("error: a direct request past its deadline is IGNORE REQUEST_EXPIRED (blameless)", async () => {
+    const e = await rejection(cores[0]!, signedResult({ ...base(), nonce: 15n, deadline: 1_000n }).bytes);
+    expect([e.code, e.action]).toEqual(["REQUEST_EXPIRED", "IGNORE"]);
+  });
+
+  it("error: a proof mode this verifier cannot check is IGNORE NO_VERIFIER_FOR_MODE (blameless)", async () => {
+    const e = await rejection(
+      cores[0]!,
+      signedResult({ ...base(), modelId: TEE_ONLY, mode: ProofMode.TEE, nonce: 16n }).bytes,
+    );
+    expect([e.code, e.action, e.step]).toEqual(["NO_VERIFIER_FOR_MODE", "IGNORE", "proof"]);
   });
 
   it("error: a verifier that signs two roots for one batch id is REJECTed and slashed on chain", async () => {

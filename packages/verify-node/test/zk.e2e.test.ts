@@ -25,6 +25,7 @@ import {
   deployLocalNetwork,
   HardhatNode,
   type LocalNetwork,
+  waitFor,
 } from "@opg/testkit";
 import {
   deployZkContracts,
@@ -50,14 +51,6 @@ import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonN
 
 const IRIS_FILE = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
 const IRIS_ID = modelIdFromBytes(readFileSync(IRIS_FILE));
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const iris = (x: readonly number[]): TensorMap => ({
   input: { dtype: "float32", dims: [1, 4], data: new Float32Array(x) },
@@ -253,7 +246,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     expect(body.proof).toMatchObject({ mode: "ZK", status: "attached", bytes: 427 });
     expect(body.outputs["logits"]).toMatchObject({ dtype: "int64" });
 
-    await until(`${requestId} settled at every verifier`, () => atAll(requestId, "settled"));
+    await waitFor(`${requestId} settled at every verifier`, () => atAll(requestId, "settled"));
     const r = (await resultAt(verifiers[0]!, requestId))!;
     expect(r["mode"]).toBe(ProofMode.ZK);
     expect(
@@ -292,7 +285,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       outputs[outputs.length - 1]! ^= 1;
       return { ...m, outputs, outputHash: hashEncodedTensors(outputs) };
     });
-    await until(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
+    await waitFor(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
     for (const v of verifiers) {
       expect(await resultAt(v, id)).toMatchObject({
         status: "rejected",
@@ -310,7 +303,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
       proof[65] = 2;
       return { ...m, proof };
     });
-    await until(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
+    await waitFor(`${id} rejected at every verifier`, () => atAll(id, "rejected"));
     for (const v of verifiers) {
       expect(await resultAt(v, id)).toMatchObject({
         status: "rejected",

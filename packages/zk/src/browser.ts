@@ -9,6 +9,7 @@ export type { ZkVerifyingArtifacts } from "./pipeline/ZkArtifacts.js";
 export type { Groth16ProofPoints } from "./proof/Groth16Proof.js";
 export { toSnarkjsProof } from "./proof/Groth16Proof.js";
 export type { Groth16VerificationKey } from "./proof/snarkjsTypes.js";
+export { vkHash } from "./proof/vkHash.js";
 export type { ZkProofEnvelope } from "./proof/zkProofBytes.js";
 export { decodeZkProof } from "./proof/zkProofBytes.js";
 export { ZkError } from "./ZkError.js";

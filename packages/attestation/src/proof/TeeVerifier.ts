@@ -1,4 +1,5 @@
 import { recoverDigestSigner, SignatureError } from "@opg/protocol";
+import { LRUCache } from "lru-cache";
 import { type Address, type Hex, hexToBytes, isAddressEqual, isHex } from "viem";
 import { type ParsedAttestation, parseAttestation } from "../document/parseAttestation.js";
 import { AttestationConfigError } from "../errors/AttestationConfigError.js";
@@ -10,7 +11,6 @@ import {
   matchesPcrAllowlist,
   type PcrAllowlist,
 } from "../policy/PcrAllowlist.js";
-import { LruMap } from "../util/LruMap.js";
 import { NitroAttestationVerifier, type VerifiedAttestation } from "../verify/NitroAttestationVerifier.js";
 import { type EnclaveKeyRecord, enclaveKeyRecord } from "./EnclaveKeyRecord.js";
 import { decodeTeeProof, type TeeProof } from "./TeeProof.js";
@@ -84,7 +84,7 @@ export type VerifyTeeProofInput = {
  */
 export class TeeVerifier {
   readonly options: TeeVerifierOptions;
-  readonly #records: LruMap<string, EnclaveKeyRecord>;
+  readonly #records: LRUCache<string, EnclaveKeyRecord>;
   #registered = 0;
 
   constructor(
@@ -112,7 +112,7 @@ export class TeeVerifier {
         throw new AttestationConfigError("BAD_OPTIONS", `${key} must be a non-negative integer.`);
       }
     }
-    this.#records = new LruMap(this.options.maxEnclaveKeys);
+    this.#records = new LRUCache({ max: this.options.maxEnclaveKeys });
   }
 
   verifyProof(input: VerifyTeeProofInput): TeeVerification {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { LruMap } from "../util/LruMap.js";
+import { LRUCache } from "lru-cache";
 import type { TrustedRoots } from "./TrustedRoots.js";
 import { type VerifiedChain, verifyCertificateChain } from "./verifyCertificateChain.js";
 
@@ -10,13 +10,13 @@ import { type VerifiedChain, verifyCertificateChain } from "./verifyCertificateC
  */
 export class CachedChainVerifier {
   readonly #roots: TrustedRoots;
-  readonly #cache: LruMap<string, VerifiedChain> | undefined;
+  readonly #cache: LRUCache<string, VerifiedChain> | undefined;
   #hits = 0;
   #misses = 0;
 
   constructor(roots: TrustedRoots, cacheSize: number) {
     this.#roots = roots;
-    this.#cache = cacheSize > 0 ? new LruMap(cacheSize) : undefined;
+    this.#cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
   }
 
   verify(leaf: Uint8Array, cabundle: readonly Uint8Array[]): VerifiedChain {

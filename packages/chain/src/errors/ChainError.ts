@@ -29,6 +29,11 @@ export type ChainErrorCode =
   | "TX_TIMEOUT"
   /** The nonce was consumed by a transaction that is none of ours. */
   | "TX_DROPPED"
+  /**
+   * The caller's signal aborted the send: not broadcast when aborted before, else no longer
+   * awaited (the transaction may still be mined).
+   */
+  | "ABORTED"
   /** A deployments file is missing. */
   | "DEPLOYMENTS_NOT_FOUND"
   /** A deployments file is malformed. */

@@ -149,6 +149,7 @@ const shortMessages: Record<ChainErrorCode, string> = {
   INVALID_OPTIONS: "Invalid options.",
   NOT_STARTED: "The module is not started.",
   STOPPED: "The module stopped.",
+  ABORTED: "The operation was aborted by its caller.",
   UNKNOWN: "Unknown chain error.",
 };
 

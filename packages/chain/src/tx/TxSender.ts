@@ -123,6 +123,8 @@ export type TxRequest = {
   abi?: Abi | undefined;
   /** What this is, for logs and metrics (e.g. `settleBatch`). */
   label?: string | undefined;
+  /** Gives up the send (see ChainError `ABORTED`); stopping the sender aborts every send too. */
+  signal?: AbortSignal | undefined;
 };
 
 type WriteMutability = "nonpayable" | "payable";
@@ -144,6 +146,8 @@ export type WriteContractRequest<
   label?: string | undefined;
   /** Extra error definitions to decode reverts bubbled up from other contracts. */
   errorAbi?: Abi | undefined;
+  /** Gives up the send (see ChainError `ABORTED`). */
+  signal?: AbortSignal | undefined;
 };
 
 /** A mined, successful transaction. */
@@ -232,7 +236,7 @@ export class TxSender {
     const abi extends Abi | readonly unknown[],
     functionName extends ContractFunctionName<abi, WriteMutability>,
   >(request: WriteContractRequest<abi, functionName>): Promise<TxResult> {
-    const signal = this.signal();
+    const signal = this.signal(request.signal);
     const abi = (request.errorAbi ? [...(request.abi as Abi), ...request.errorAbi] : request.abi) as Abi;
     const label = request.label ?? request.functionName;
     const data = encodeFunctionData({
@@ -261,13 +265,21 @@ export class TxSender {
         );
       } catch (raw) {
         // A call that would revert fails here, before `send`: count it like a failed send.
-        const error = classifyError(raw, { abi });
+        const error = this.asInterrupted(classifyError(raw, { abi }), request.signal);
         this.deps.metrics?.onFailed?.({ label, code: error.code });
         throw error;
       }
       gas = this.withHeadroom(estimate);
     }
-    return this.send({ to: request.address, data, value: request.value, gas, abi, label });
+    return this.send({
+      to: request.address,
+      data,
+      value: request.value,
+      gas,
+      abi,
+      label,
+      signal: request.signal,
+    });
   }
 
   /** Deploys a contract: a creation transaction with this init code. Resolves to its address. */
@@ -284,14 +296,14 @@ export class TxSender {
 
   /** Sends a transaction and waits until it is mined; throws a classified error otherwise. */
   async send(request: TxRequest): Promise<TxResult> {
-    const signal = this.signal();
+    const signal = this.signal(request.signal);
     this.inFlight++;
     try {
       const gas = request.gas ?? (await this.estimate(request, signal));
       const pending = await this.lock.run(() => this.broadcastNew({ ...request, gas }, signal));
       return await this.waitMined(pending, signal);
     } catch (raw) {
-      const error = classifyError(raw, { abi: request.abi });
+      const error = this.asInterrupted(classifyError(raw, { abi: request.abi }), request.signal);
       this.deps.metrics?.onFailed?.({ label: request.label, code: error.code });
       throw error;
     } finally {
@@ -355,7 +367,7 @@ export class TxSender {
   ): Promise<void> {
     let lostAnswers = 0;
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) throw stopped();
+      if (signal.aborted) throw this.interrupted();
       try {
         await sendRawTransaction(this.deps.client, { serializedTransaction: serialized });
         return;
@@ -420,7 +432,7 @@ export class TxSender {
     let failures = 0;
     let droppedChecks = 0;
     while (true) {
-      if (signal.aborted) throw stopped(pending);
+      if (signal.aborted) throw this.interrupted(pending);
       let delay = this.options.receiptPollIntervalMs;
       try {
         const found = await this.findReceipt(pending);
@@ -513,7 +525,7 @@ export class TxSender {
       }
       await sleep(this.options.receiptPollIntervalMs, signal);
     }
-    throw stopped();
+    throw this.interrupted();
   }
 
   private async finish(
@@ -773,18 +785,48 @@ export class TxSender {
     return backoffDelay(attempt, this.options.rpcRetry.backoff);
   }
 
-  private signal(): AbortSignal {
+  /** The sender's own signal, joined with the caller's when one is given. */
+  private signal(caller?: AbortSignal): AbortSignal {
     if (!this.controller) throw new ChainError("NOT_STARTED", "The transaction sender is not started.");
-    return this.controller.signal;
+    return caller ? AbortSignal.any([this.controller.signal, caller]) : this.controller.signal;
+  }
+
+  /** A `STOPPED` from an RPC helper that the caller's abort caused is the caller's `ABORTED`. */
+  private asInterrupted<E extends ChainError | ChainRetryableError>(
+    error: E,
+    caller: AbortSignal | undefined,
+  ): E | ChainError {
+    if (error.code !== "STOPPED" || !caller?.aborted || this.controller?.signal.aborted !== false)
+      return error;
+    return this.interrupted(error.meta);
+  }
+
+  /**
+   * Why a send was interrupted: the sender stopped (`STOPPED`), else its caller gave up (`ABORTED`).
+   * `pending`: the broadcast transaction, when there is one (or its log fields).
+   */
+  private interrupted(pending?: Pending | Record<string, unknown>): ChainError {
+    const meta = isPending(pending)
+      ? { nonce: pending.nonce, hashes: pending.hashes, label: pending.request.label }
+      : pending;
+    const broadcast = meta?.["nonce"] !== undefined;
+    if (this.controller?.signal.aborted !== false) {
+      return new ChainError("STOPPED", "The transaction sender stopped before the transaction was mined.", {
+        meta,
+      });
+    }
+    return new ChainError(
+      "ABORTED",
+      broadcast
+        ? "The send was aborted while waiting for its receipt; the transaction may still be mined."
+        : "The send was aborted before its transaction was broadcast.",
+      { meta },
+    );
   }
 }
 
-function stopped(pending?: Pending): ChainError {
-  return new ChainError("STOPPED", "The transaction sender stopped before the transaction was mined.", {
-    meta: pending
-      ? { nonce: pending.nonce, hashes: pending.hashes, label: pending.request.label }
-      : undefined,
-  });
+function isPending(p: Pending | Record<string, unknown> | undefined): p is Pending {
+  return p !== undefined && "request" in p && "serialized" in p;
 }
 
 function hasCause(error: unknown, type: abstract new (...args: never[]) => Error): boolean {

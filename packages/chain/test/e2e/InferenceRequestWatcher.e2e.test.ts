@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProofMode } from "@opg/protocol";
+import { Until } from "@opg/testkit";
 import { type Hex, keccak256, toHex } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { OpgContracts } from "../../src/actions/OpgContracts.js";
@@ -19,7 +20,6 @@ import {
   TEST_MODEL,
   type TestChain,
 } from "../helpers/testChain.js";
-import { Until } from "../helpers/Until.js";
 
 let chain: TestChain;
 let fixture: OpgFixture;

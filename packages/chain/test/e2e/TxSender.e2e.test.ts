@@ -1,3 +1,4 @@
+import { Until } from "@opg/testkit";
 import { createWalletClient, custom, getAddress, type Hash, parseEther, parseGwei } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { operatorRegistryAbi } from "../../src/abis.js";
@@ -11,7 +12,6 @@ import {
   type TestAccount,
   type TestChain,
 } from "../helpers/testChain.js";
-import { Until } from "../helpers/Until.js";
 
 let chain: TestChain;
 let fixture: OpgFixture;
@@ -280,6 +280,27 @@ describe("TxSender", () => {
     const error = await sender.send({ to: recipient, value: 1n }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "TX_TIMEOUT" });
     await chain.mine(1);
+  });
+
+  test("error: ABORTED when the caller's signal aborts; the sender keeps serving other sends", async () => {
+    const { sender, until, broadcasts } = await makeSender({ maxReplacements: 0 });
+    const before = new AbortController();
+    before.abort();
+    await expect(sender.send({ to: recipient, value: 1n, signal: before.signal })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
+    await chain.setAutomine(false);
+    const waiting = new AbortController();
+    const sending = sender
+      .send({ to: recipient, value: 1n, signal: waiting.signal })
+      .catch((e: unknown) => e);
+    await until.until(() => broadcasts.length === 1, "the broadcast");
+    waiting.abort();
+    expect(await sending).toMatchObject({ code: "ABORTED", meta: { nonce: broadcasts[0]!.nonce } });
+    await chain.mine(1);
+    await chain.setAutomine(true);
+    const next = await sender.send({ to: recipient, value: 1n });
+    expect(next.nonce).toBe(broadcasts[0]!.nonce + 1);
   });
 
   test("error: CHAIN_MISMATCH when the RPC serves another chain", async () => {

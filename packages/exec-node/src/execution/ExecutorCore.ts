@@ -37,7 +37,7 @@ export type ExecOutcome = {
   message: ResultMessage;
   outputs: TensorMap;
   resultHash: Hex;
-  /** False when the stored result of an earlier run was returned. */
+  /** False when the stored result of an earlier run was returned (this run's result was dropped). */
   fresh: boolean;
 };
 
@@ -63,6 +63,11 @@ export type ExecutorCoreOptions = {
   inlineOutputBytes: number;
   /** How long payloads gossiped by reference are served after they were made. */
   payloadRetentionMs: number;
+  /**
+   * How long a result is kept after its request's deadline (then deleted: an expired request is
+   * never executed again, so no second result can be signed for it).
+   */
+  resultRetentionMs: number;
 };
 
 export const defaultExecutorCoreOptions: ExecutorCoreOptions = {
@@ -70,6 +75,7 @@ export const defaultExecutorCoreOptions: ExecutorCoreOptions = {
   republishForMs: 600_000,
   inlineOutputBytes: 1024,
   payloadRetentionMs: 24 * 3_600_000,
+  resultRetentionMs: 7 * 24 * 3_600_000,
 };
 
 export class ExecError extends OpgError<"MODE_NOT_SUPPORTED" | "EXPIRED"> {
@@ -199,7 +205,7 @@ export class ExecutorCore {
     job: ExecJob,
     outputs: TensorMap,
     proof: Uint8Array,
-  ): { message: ResultMessage; outputs: TensorMap; resultHash: Hex; fresh: true; bytes: Uint8Array } {
+  ): { message: ResultMessage; outputs: TensorMap; resultHash: Hex; fresh: boolean; bytes: Uint8Array } {
     const end = this.signPublish?.startTimer();
     const encoded = encodeTensors(outputs);
     const signed = {
@@ -232,7 +238,7 @@ export class ExecutorCore {
     end?.();
     if (earlier) {
       // Another run stored its result first: that one stands.
-      return { ...this.fromStored(earlier.message), fresh: true, bytes: earlier.message };
+      return { ...this.fromStored(earlier.message), fresh: false, bytes: earlier.message };
     }
     return { message, outputs, resultHash: resultHash(message), fresh: true, bytes };
   }
@@ -251,6 +257,7 @@ export class ExecutorCore {
   /** Publishes again every open result not published recently (and on start: after a restart). */
   async republish(): Promise<void> {
     this.deps.store.expire(Math.floor(this.now / 1000));
+    this.deps.store.pruneExpired(Math.floor((this.now - this.options.resultRetentionMs) / 1000));
     this.deps.store.prunePayloads(this.now - this.options.payloadRetentionMs);
     const due = this.deps.store.duePublishing(
       this.now - this.options.republishIntervalMs,

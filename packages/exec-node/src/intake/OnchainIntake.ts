@@ -10,8 +10,10 @@ export type OnchainIntakeOptions = { maxInputBytes: number; fetchTimeoutMs: numb
 /**
  * Serves `InferenceRequested` events: inputs inline or fetched from the request's URI (http(s)
  * or data:, size-capped), checked against the committed `inputHash`, then executed. A request
- * this node cannot serve (model not here, bad inputs) is skipped with a log line; a transient
- * failure (busy, RPC) is thrown so the watcher retries it and its checkpoint waits.
+ * this node cannot serve (model or listing not served here, inputs that cannot be fetched within
+ * `fetchTimeoutMs`, inputs that do not match their hash or do not decode, a non-retryable execution
+ * error) is skipped with a log line: a requester's server never holds up the watcher. A transient
+ * failure of ours (busy, RPC) is thrown so the watcher retries it and its checkpoint waits.
  */
 export class OnchainIntake {
   constructor(

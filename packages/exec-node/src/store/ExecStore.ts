@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { migrateSchema, type SchemaMigration } from "@opg/daemon";
 import type { Hex } from "viem";
 
 /** A result this executor signed, kept until it no longer needs publishing. */
@@ -29,7 +30,6 @@ CREATE TABLE IF NOT EXISTS results (
   done         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS results_open ON results (done, published_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deliveries (
   request_id TEXT PRIMARY KEY,
   request    TEXT NOT NULL,
@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS payloads (
 );
 CREATE INDEX IF NOT EXISTS payloads_by_age ON payloads (created_at);
 `;
+
+/** Schema changes after the first release (see `migrateSchema`). */
+const MIGRATIONS: readonly SchemaMigration[] = [
+  { version: 1, description: "schema versioning starts", up: () => {} },
+  { version: 2, description: "drop the unused meta table", up: (db) => db.exec("DROP TABLE IF EXISTS meta") },
+];
 
 /** An on-chain request whose result this executor delivers itself once settled. */
 export type PendingDelivery = {
@@ -76,8 +82,9 @@ function fromRow(r: Row): ExecRecord {
 /**
  * The executor's durable results (node:sqlite, WAL). One result per request, ever: a request
  * seen again gets the stored result, never a second (possibly different) one, which would be
- * equivocation. Results stay until their request is delivered, expired or settled, so a
- * restarted node publishes again what may not have reached the verifiers.
+ * equivocation. A result is published again (also after a restart) for a while, never after its
+ * request's deadline (`expire` marks it done); it is deleted a retention period after that deadline
+ * (`pruneExpired`), when no request can be executed again (an expired request is refused).
  */
 export class ExecStore {
   private readonly db: DatabaseSync;
@@ -87,7 +94,7 @@ export class ExecStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-    this.db.exec(SCHEMA);
+    migrateSchema(this.db, `the executor store ${path}`, SCHEMA, MIGRATIONS);
   }
 
   private stmt(sql: string): StatementSync {
@@ -131,6 +138,13 @@ export class ExecStore {
     return row ? new Uint8Array(row["bytes"] as Uint8Array) : undefined;
   }
 
+  /** Retention: deletes the results whose deadline (unix seconds) is before `deadlineBefore`; returns how many. */
+  pruneExpired(deadlineBefore: number): number {
+    return Number(
+      this.stmt("DELETE FROM results WHERE done = 1 AND deadline < ?").run(deadlineBefore).changes,
+    );
+  }
+
   /** Retention: drops payloads stored before `before`; returns how many. */
   prunePayloads(before: number): number {
     return Number(this.stmt("DELETE FROM payloads WHERE created_at < ?").run(before).changes);
@@ -145,10 +159,6 @@ export class ExecStore {
 
   markPublished(requestId: Hex, at: number): void {
     this.stmt("UPDATE results SET published_at = ? WHERE request_id = ?").run(at, requestId.toLowerCase());
-  }
-
-  markDone(requestId: Hex): void {
-    this.stmt("UPDATE results SET done = 1 WHERE request_id = ?").run(requestId.toLowerCase());
   }
 
   /** Open results created after `createdAfter`, last published before `before` (or never), oldest first. */
@@ -166,17 +176,6 @@ export class ExecStore {
     return Number(
       this.stmt("UPDATE results SET done = 1 WHERE done = 0 AND deadline < ?").run(nowSeconds).changes,
     );
-  }
-
-  getMeta(key: string): string | undefined {
-    const r = this.stmt("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
-    return r ? String(r["value"]) : undefined;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.stmt(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    ).run(key, value);
   }
 
   /**

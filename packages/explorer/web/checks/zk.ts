@@ -1,6 +1,6 @@
 import { modelRegistryAbi } from "@opg/chain";
 import { decodeTensors } from "@opg/protocol";
-import { bindResultProof, toSnarkjsProof, type ZkVerifyingArtifacts } from "@opg/zk/browser";
+import { bindResultProof, toSnarkjsProof, vkHash, type ZkVerifyingArtifacts } from "@opg/zk/browser";
 import * as snarkjs from "snarkjs";
 import { type Hex, hexToBytes } from "viem";
 import type { Explorer } from "../context.js";
@@ -9,7 +9,8 @@ export type ZkCheck = { ok: boolean; lines: { ok: boolean; text: string }[]; ms:
 
 /**
  * A ZK result's Groth16 proof, checked in this browser: the verifying artifacts come from a verifier's
- * API, but their weights commitment must equal the one registered on chain for the model; the proof is
+ * API, but their weights commitment and verification key hash must equal the model's listing on chain
+ * (the first trusted publisher's); the proof is
  * bound to the result (keccak of the attached input = inputHash, Poseidon commitments of the quantized
  * input and output, the executor's address) and then verified with snarkjs (pairing check, BN254).
  */
@@ -27,19 +28,30 @@ export async function checkZkResult(
     await explorer.fromVerifiers<ZkVerifyingArtifacts & { error?: unknown }>(`/v1/zk/${r.modelId}`)
   ).filter((a) => a.vkey !== undefined);
   if (!artifacts) return fail("no verifier serves this model's verification key");
-  const [registered] = (await explorer.chain.readContract({
+  const listingId = await explorer.listingOf(r.modelId);
+  if (listingId === undefined) return fail("no trusted publisher lists this model on chain");
+  const listing = (await explorer.chain.readContract({
     address: explorer.config.modelRegistry,
     abi: modelRegistryAbi,
-    functionName: "zkConfig",
-    args: [r.modelId],
-  })) as readonly [Hex, Hex];
-  if (BigInt(registered) !== BigInt(artifacts.manifest.weightsCommitment))
+    functionName: "getListing",
+    args: [listingId],
+  })) as { weightsCommitment: Hex; vkHash: Hex; zkKeySealed: boolean };
+  if (BigInt(listing.weightsCommitment) !== BigInt(artifacts.manifest.weightsCommitment))
     return fail(
-      `weights commitment ${artifacts.manifest.weightsCommitment} is not the one registered on chain (${registered})`,
+      `weights commitment ${artifacts.manifest.weightsCommitment} is not the listing's (${listing.weightsCommitment})`,
     );
   lines.push({
     ok: true,
-    text: `weights commitment matches the ModelRegistry (${registered.slice(0, 12)}…)`,
+    text: `weights commitment matches the listing ${listingId.slice(0, 10)}… (${listing.weightsCommitment.slice(0, 12)}…)`,
+  });
+  const served = vkHash(artifacts.vkey);
+  if (served !== listing.vkHash)
+    return fail(
+      `the verifier's verification key (${served.slice(0, 12)}…) is not the listing's (${listing.vkHash.slice(0, 12)}…)`,
+    );
+  lines.push({
+    ok: true,
+    text: `verification key is the listing's (${served.slice(0, 12)}…)${listing.zkKeySealed ? ", sealed by f + 1 verifiers" : ", not sealed yet"}`,
   });
   let bound: Awaited<ReturnType<typeof bindResultProof>>;
   try {

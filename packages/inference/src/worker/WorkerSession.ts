@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { Logger } from "@opg/protocol";
 import { allocTensorData, type Tensor, type TensorMap } from "@opg/protocol";
-import type { InferenceLogger } from "../deps.js";
 import { InferenceError } from "../errors.js";
 import { type SessionTuning, sessionOptions } from "../executionProviders.js";
 import { ioFromMetadata, type ModelIo } from "../modelIo.js";
@@ -22,7 +22,7 @@ export type WorkerSessionOptions = {
   /** Providers in order of preference; the first that loads the model is used. */
   providers: readonly string[];
   tuning: SessionTuning;
-  logger: InferenceLogger;
+  logger: Logger;
   /** The model's bytes, read again (and verified) when a crashed worker is replaced. */
   source: () => Promise<Uint8Array>;
   /** The worker script (tests substitute their own). */

@@ -470,7 +470,6 @@ export class BatchCoordinator {
       if (batchSequence(await this.deps.chain.lastBatchId()) >= batchSequence(b.batchId)) return;
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
       const tx = await this.deps.chain.settleBatch(toBatchRoot(b), chosen, this.abort.signal);
-      this.deps.store.recordSettlementTx(b.batchId, tx, "mined");
       this.settledTotal?.inc();
       this.deps.logger.info({ batchId: b.batchId.toString(), tx, count: b.count }, "settled batch");
       this.onSettled({ batchId: b.batchId, root: b.root, count: b.count, tx });

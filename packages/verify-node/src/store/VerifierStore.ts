@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { migrateSchema } from "@opg/daemon";
 import { decodeResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
-import { SCHEMA } from "./schema.js";
+import { MIGRATIONS, SCHEMA } from "./schema.js";
 
 /** A verified result as stored (the whole wire message is kept: outputs, proof, signature). */
 export type StoredResult = {
@@ -57,7 +58,8 @@ export type StoredEquivocation = {
   key: string;
   offender: Address;
   evidence: Uint8Array;
-  status: "pending" | "submitted" | "done" | "failed";
+  /** `pending` until the challenge transaction lands (`done`) or is refused for good (`failed`). */
+  status: "pending" | "done" | "failed";
   tx: Hex | undefined;
 };
 
@@ -148,32 +150,7 @@ export class VerifierStore {
     // returned to the file system by `incremental_vacuum` after each prune, so the file shrinks.
     this.db.exec("PRAGMA auto_vacuum = INCREMENTAL;");
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-    this.db.exec(SCHEMA);
-    this.migrate();
-  }
-
-  /** Columns added after a table first shipped (CREATE TABLE IF NOT EXISTS leaves old tables as they are). */
-  private migrate(): void {
-    const columns = (table: string) =>
-      new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((c) => String(c["name"])));
-    if (!columns("rejections").has("cause_code")) {
-      this.db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
-    }
-    // Keys that gained the config digest (a root is signed again under a new verifier set).
-    const keyed = (table: string) =>
-      (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some(
-        (c) => c["name"] === "config_digest" && Number(c["pk"]) > 0,
-      );
-    for (const table of ["proposals", "batch_signatures"]) {
-      if (keyed(table)) continue;
-      this.transaction(() => {
-        this.db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
-        this.db.exec(SCHEMA);
-        this.db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${table}_old`);
-        this.db.exec(`DROP TABLE ${table}_old`);
-        this.db.exec(SCHEMA); // the indexes went with the old table
-      });
-    }
+    migrateSchema(this.db, `the verifier store ${path}`, SCHEMA, MIGRATIONS);
   }
 
   close(): void {
@@ -267,15 +244,6 @@ export class VerifierStore {
          ORDER BY received_at, result_hash LIMIT ?`,
       ).all(limit) as Row[]
     ).map(headerFromRow);
-  }
-
-  /** Received time of the oldest pending result, or undefined when none. */
-  oldestPendingAt(): number | undefined {
-    const row = this.stmt(
-      `SELECT MIN(received_at) AS t FROM results r WHERE status = 'verified'
-         AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')`,
-    ).get() as Row;
-    return row["t"] === null ? undefined : Number(row["t"]);
   }
 
   isRequestSettled(requestId: Hex): boolean {
@@ -547,9 +515,7 @@ export class VerifierStore {
   }
 
   pendingEquivocations(): StoredEquivocation[] {
-    return (
-      this.stmt("SELECT * FROM equivocations WHERE status IN ('pending', 'submitted')").all() as Row[]
-    ).map((r) => ({
+    return (this.stmt("SELECT * FROM equivocations WHERE status = 'pending'").all() as Row[]).map((r) => ({
       kind: r["kind"] as StoredEquivocation["kind"],
       key: String(r["key"]),
       offender: r["offender"] as Address,
@@ -672,22 +638,6 @@ export class VerifierStore {
     const n = Number(this.stmt("DELETE FROM payloads WHERE fetched_at < ?").run(before).changes);
     if (n > 0) this.db.exec("PRAGMA incremental_vacuum;");
     return n;
-  }
-
-  // ── settlement transactions ───────────────────────────────────────────────────────────
-
-  recordSettlementTx(batchId: bigint, txHash: Hex, status: "sent" | "mined" | "failed"): void {
-    this.stmt(
-      `INSERT INTO settlements (batch_id, tx_hash, status, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (batch_id) DO UPDATE SET tx_hash = excluded.tx_hash, status = excluded.status, updated_at = excluded.updated_at`,
-    ).run(batchId, txHash, status, Date.now());
-  }
-
-  settlementTx(batchId: bigint): { txHash: Hex; status: string } | undefined {
-    const r = this.stmt("SELECT tx_hash, status FROM settlements WHERE batch_id = ?").get(batchId) as
-      | Row
-      | undefined;
-    return r ? { txHash: hex(r["tx_hash"]), status: String(r["status"]) } : undefined;
   }
 
   counts(): { results: number; pending: number; settled: number; batches: number } {

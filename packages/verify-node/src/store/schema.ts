@@ -1,4 +1,6 @@
-/** The verifier database schema (idempotent: applied at every start). */
+import { type SchemaMigration, tableColumns } from "@opg/daemon";
+
+/** The verifier database schema (idempotent: applied at every start; see `migrateSchema`). */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS results (
   result_hash TEXT PRIMARY KEY,
@@ -83,13 +85,6 @@ CREATE TABLE IF NOT EXISTS equivocations (
   PRIMARY KEY (kind, key)
 );
 
-CREATE TABLE IF NOT EXISTS settlements (
-  batch_id   INTEGER PRIMARY KEY,
-  tx_hash    TEXT NOT NULL,
-  status     TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-
 -- Results whose checks needed the chain while it was unreachable: checked again later.
 CREATE TABLE IF NOT EXISTS deferred (
   digest   TEXT PRIMARY KEY,
@@ -111,3 +106,38 @@ CREATE TABLE IF NOT EXISTS meta (
   value TEXT NOT NULL
 );
 `;
+
+/**
+ * Schema changes after the first release, each applied once (`PRAGMA user_version`). Files from
+ * before versioning (version 0) may already hold some of them: each step checks first.
+ */
+export const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    description: "rejections gain cause_code",
+    up: (db) => {
+      if (!tableColumns(db, "rejections").some((c) => c.name === "cause_code")) {
+        db.exec("ALTER TABLE rejections ADD COLUMN cause_code TEXT");
+      }
+    },
+  },
+  {
+    version: 2,
+    description: "proposals and batch signatures are keyed by the config digest (re-signed under a new set)",
+    up: (db) => {
+      for (const table of ["proposals", "batch_signatures"]) {
+        if (tableColumns(db, table).some((c) => c.name === "config_digest" && c.pk > 0)) continue;
+        db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
+        db.exec(SCHEMA);
+        db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${table}_old`);
+        db.exec(`DROP TABLE ${table}_old`);
+        db.exec(SCHEMA); // the indexes went with the old table
+      }
+    },
+  },
+  {
+    version: 3,
+    description: "drop the settlements table (the settling transaction is kept with its batch)",
+    up: (db) => db.exec("DROP TABLE IF EXISTS settlements"),
+  },
+];
