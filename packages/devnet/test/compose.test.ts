@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -526,15 +526,20 @@ describe("docker/compose.yml", () => {
     )) {
       expect(existsSync(join(ROOT, m[1] as string)), `compose.yml: ${m[1]}`).toBe(true);
     }
-    // The image: the base image and one layer (the workspace and /data), nothing run in it.
-    const instructions = dockerInstructions(join(DOCKER, "devnet.Dockerfile"));
-    expect(instructions.filter((i) => i.keyword === "FROM").map((i) => i.args)).toEqual([
-      "node:24-bookworm-slim",
-    ]);
-    expect(
-      instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD" || i.keyword === "RUN"),
-    ).toEqual([{ keyword: "COPY", args: "--chown=1000:1000 rootfs/ /" }]);
-    expect(instructions.find((i) => i.keyword === "USER")?.args).toBe("node");
+    // docker/devnet-image makes that image (as `opg-devnet:local`, from the base image every
+    // Dockerfile starts from) and runs every service's command in it with --help.
+    const script = readFileSync(join(DOCKER, "devnet-image"), "utf8");
+    expect(statSync(join(DOCKER, "devnet-image")).mode & 0o111, "devnet-image is executable").not.toBe(0);
+    expect(script).toMatch(/^IMAGE="\$\{OPG_DEVNET_IMAGE:-opg-devnet\}"$/m);
+    expect(script).toContain('"$IMAGE:local"');
+    expect(script).toMatch(/^BASE="\$\{OPG_BASE_IMAGE:-node:24-bookworm-slim\}"$/m);
+    for (const command of [
+      "packages/exec-node/dist/cli.js",
+      "packages/verify-node/dist/cli.js",
+      "docker/deployer/deploy.mjs",
+      "docker/chain/entrypoint.mjs",
+    ])
+      expect(script, `devnet-image checks ${command}`).toContain(`node ${command} --help`);
   });
 
   it("behavior: the GPU override runs both executors on the CUDA image with an NVIDIA device", () => {
