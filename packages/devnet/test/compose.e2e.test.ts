@@ -28,21 +28,21 @@ if (!availability.ok) console.log(`compose devnet test skipped: ${availability.r
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 
 describe.skipIf(!availability.ok)("compose devnet: docker/compose.yml built, run and broken", () => {
-  const logDir = mkdtempSync(join(tmpdir(), "opg-compose-"));
-  const logFile = join(logDir, "docker.log");
   let engine: DockerEngine | undefined;
   let devnet: ComposeDevnet | undefined;
   let network: DemoNetwork;
 
   beforeAll(async () => {
     const t0 = performance.now();
+    // Made here, not in the describe body, which runs (and would leave a folder) when skipped.
+    const logFile = join(mkdtempSync(join(tmpdir(), "opg-compose-")), "docker.log");
     engine = await ensureDockerEngine(logFile);
     const seconds = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
     console.log(`compose devnet: docker ${engine.how}; output in ${logFile}`);
     devnet = new ComposeDevnet({ root: ROOT, output: { file: logFile } });
     await devnet.down();
     await devnet.build();
-    console.log(`compose devnet: images built at ${seconds()}`);
+    console.log(`compose devnet: image made at ${seconds()}`);
     await devnet.up();
     console.log(`compose devnet: network up at ${seconds()}`);
     network = await devnet.demoNetwork();
