@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -24,7 +26,12 @@ import {OpgHashes} from "./libraries/OpgHashes.sol";
 /// by `deliver`, `settleWithProof` and `refund`. Escrow invariant: balance = Σ (fee + callback gas escrow) of
 /// pending requests + Σ `balanceOf` (credited executor fees, settlement shares, callback gas reimbursements
 /// and refunds not yet withdrawn). Fee flow: docs/protocol.md ("Who is paid").
-contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
+/// Governance: the network owner is the {OperatorRegistry}'s owner (one key for the whole network). It sets the
+/// verifier fee share (`setVerifierFeeBps`, at most MAX_VERIFIER_FEE_BPS) and can pause: a paused hub takes no
+/// new requests and settles nothing (`requestInference*`, `settleBatch`, `settleWithProof`), while everything
+/// that moves escrowed funds out stays open (`deliver` of batches settled before the pause, `refund`,
+/// `withdraw`) and so do the equivocation challenges: pausing never traps funds.
+contract InferenceHub is IInferenceHub, EIP712, Pausable, ReentrancyGuardTransient {
     /// @notice Proof mode NONE.
     uint8 public constant MODE_NONE = 0;
     /// @notice Proof mode ZK.
@@ -37,9 +44,10 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     uint32 public constant MAX_CALLBACK_GAS_LIMIT = 2_500_000;
     /// @notice Gas kept back around the callback for the call itself and the code after it.
     uint256 public constant CALLBACK_GAS_RESERVE = 15_000;
-    /// @notice Share of each delivered fee (basis points) credited to the verifier that settled the result's
-    /// batch; the executor gets the rest. ZK results settled by proof pay the executor the whole fee.
-    uint16 public constant VERIFIER_FEE_BPS = 1_000;
+    /// @notice The verifier fee share a new hub starts with (basis points): 10 %.
+    uint16 public constant DEFAULT_VERIFIER_FEE_BPS = 1_000;
+    /// @notice Most the network owner can set the verifier fee share to (basis points): 50 %.
+    uint16 public constant MAX_VERIFIER_FEE_BPS = 5_000;
     /// @notice Seconds after a request's deadline during which a result settled by the deadline can still be
     /// delivered, and no refund is possible (so a requester cannot wait out a settled result).
     uint64 public constant DELIVERY_GRACE = 1 hours;
@@ -63,15 +71,21 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     /// @notice Models, prices, ZK verifiers.
     IModelRegistry public immutable modelRegistry;
 
+    // Pausable's flag, lastBatchId, verifierFeeBps and _nextNonce share one storage slot: a request and a
+    // settlement read it once (the pause check costs no extra cold read).
+
     /// @inheritdoc IInferenceHub
     uint64 public lastBatchId;
 
+    /// @inheritdoc IInferenceHub
+    uint16 public verifierFeeBps = DEFAULT_VERIFIER_FEE_BPS;
+
     // requestCount + 1; starts at 1 so that no request pays for initialising the slot.
-    uint256 private _nextNonce = 1;
+    uint64 private _nextNonce = 1;
 
     mapping(bytes32 requestId => bytes32 state) private _requests;
     mapping(uint64 batchId => bytes32 root) private _roots;
-    // settler (low 160 bits) | settledAt << 160
+    // settler (low 160 bits) | settledAt << 160 | verifierFeeBps at settlement << 224
     mapping(uint64 batchId => uint256 info) private _batchInfo;
     mapping(address account => uint256) private _balances;
 
@@ -81,6 +95,42 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         if (address(operatorRegistry_) == address(0) || address(modelRegistry_) == address(0)) revert ZeroAddress();
         operatorRegistry = operatorRegistry_;
         modelRegistry = modelRegistry_;
+    }
+
+    /// Only the network owner (the OperatorRegistry's owner).
+    modifier onlyNetworkOwner() {
+        address owner_ = owner();
+        if (msg.sender != owner_) revert NotNetworkOwner(msg.sender, owner_);
+        _;
+    }
+
+    // ================================================================== governance
+
+    /// @inheritdoc IInferenceHub
+    function owner() public view returns (address) {
+        return Ownable(address(operatorRegistry)).owner();
+    }
+
+    /// @inheritdoc IInferenceHub
+    function setVerifierFeeBps(uint16 bps) external onlyNetworkOwner {
+        if (bps > MAX_VERIFIER_FEE_BPS) revert VerifierFeeTooHigh(bps, MAX_VERIFIER_FEE_BPS);
+        emit VerifierFeeChanged(verifierFeeBps, bps);
+        verifierFeeBps = bps;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function pause() external onlyNetworkOwner {
+        _pause();
+    }
+
+    /// @inheritdoc IInferenceHub
+    function unpause() external onlyNetworkOwner {
+        _unpause();
+    }
+
+    /// @inheritdoc IInferenceHub
+    function paused() public view override(IInferenceHub, Pausable) returns (bool) {
+        return super.paused();
     }
 
     // ================================================================== requests
@@ -94,7 +144,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint32 callbackGasLimit,
         uint64 callbackGasPrice,
         uint64 deadline
-    ) external payable returns (bytes32 requestId) {
+    ) external payable whenNotPaused returns (bytes32 requestId) {
         uint256 size = input.length;
         if (size == 0) revert EmptyInput();
         if (size > MAX_INLINE_INPUT_BYTES) revert InputTooLarge(size, MAX_INLINE_INPUT_BYTES);
@@ -114,7 +164,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint32 callbackGasLimit,
         uint64 callbackGasPrice,
         uint64 deadline
-    ) external payable returns (bytes32 requestId) {
+    ) external payable whenNotPaused returns (bytes32 requestId) {
         if (inputHash == bytes32(0)) revert EmptyInput();
         if (bytes(inputURI).length == 0) revert MissingInputURI();
         Request memory r =
@@ -126,7 +176,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     // ================================================================== settlement
 
     /// @inheritdoc IInferenceHub
-    function settleBatch(BatchHeader calldata header, bytes[] calldata signatures) external {
+    function settleBatch(BatchHeader calldata header, bytes[] calldata signatures) external whenNotPaused {
         uint64 batchId = header.batchId;
         uint64 last = lastBatchId;
         // Sequence numbers are consecutive (a quorum cannot jump ahead and stop settlement); the round bits
@@ -152,7 +202,9 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
 
         lastBatchId = batchId;
         _roots[batchId] = root;
-        _batchInfo[batchId] = uint256(uint160(settler)) | (block.timestamp << 160);
+        // The fee share is fixed at settlement: a later change does not touch settled batches.
+        _batchInfo[batchId] =
+            uint256(uint160(settler)) | (block.timestamp << 160) | (uint256(verifierFeeBps) << 224);
         emit BatchSettled(batchId, header.configDigest, root, header.count, msg.sender);
     }
 
@@ -199,13 +251,16 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         uint256 info = _batchInfo[batchId];
         // Deliverable until the deadline, and for DELIVERY_GRACE after it when the batch settled by then.
         uint256 deadline = request.deadline;
-        if (block.timestamp > deadline && (block.timestamp > deadline + DELIVERY_GRACE || (info >> 160) > deadline)) {
+        if (
+            block.timestamp > deadline
+                && (block.timestamp > deadline + DELIVERY_GRACE || uint64(info >> 160) > deadline)
+        ) {
             revert RequestExpired(requestId, request.deadline);
         }
         bytes32 outputHash = keccak256(output);
         bytes32 leaf = OpgHashes.leaf(requestId, request.modelId, request.inputHash, outputHash, executor);
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidMerkleProof();
-        callbackSuccess = _complete(requestId, request, output, outputHash, executor, batchId, address(uint160(info)));
+        callbackSuccess = _complete(requestId, request, output, outputHash, executor, batchId, info);
     }
 
     /// @inheritdoc IInferenceHub
@@ -216,7 +271,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         bytes calldata output,
         address executor,
         bytes calldata zkProof
-    ) external nonReentrant returns (bool callbackSuccess) {
+    ) external nonReentrant whenNotPaused returns (bool callbackSuccess) {
         _checkPending(requestId, request);
         if (block.timestamp > request.deadline) revert RequestExpired(requestId, request.deadline);
         if (request.mode != MODE_ZK) revert NotZkRequest(requestId);
@@ -229,7 +284,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
             IZkVerifier.verifyResult, (request.modelId, weightsCommitment, input, output, executor, zkProof)
         );
         if (!_staticcallTrue(verifier, data)) revert InvalidZkProof();
-        callbackSuccess = _complete(requestId, request, output, keccak256(output), executor, 0, address(0));
+        callbackSuccess = _complete(requestId, request, output, keccak256(output), executor, 0, 0);
     }
 
     /// @inheritdoc IInferenceHub
@@ -312,6 +367,11 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     function batchInfo(uint64 batchId) external view returns (bytes32 root, address settler, uint64 settledAt) {
         uint256 info = _batchInfo[batchId];
         return (_roots[batchId], address(uint160(info)), uint64(info >> 160));
+    }
+
+    /// @inheritdoc IInferenceHub
+    function batchVerifierFeeBps(uint64 batchId) external view returns (uint16) {
+        return uint16(_batchInfo[batchId] >> 224);
     }
 
     /// @inheritdoc IInferenceHub
@@ -426,7 +486,7 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
     }
 
     function _store(Request memory r) private returns (bytes32 requestId) {
-        uint256 next = _nextNonce;
+        uint64 next = _nextNonce;
         _nextNonce = next + 1;
         // nonce = index of the request (0 for the first one).
         requestId = keccak256(abi.encode(block.chainid, address(this), next - 1));
@@ -444,8 +504,8 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// Marks delivered, credits the executor and the settling verifier, then calls back
-    /// (checks-effects-interactions).
+    /// Marks delivered, credits the executor and the settling verifier (`batchInfo`: the batch's record, 0 for
+    /// a result settled by proof), then calls back (checks-effects-interactions).
     function _complete(
         bytes32 requestId,
         Request calldata request,
@@ -453,10 +513,10 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         bytes32 outputHash,
         address executor,
         uint64 batchId,
-        address settler
+        uint256 batchInfo_
     ) private returns (bool callbackSuccess) {
         _requests[requestId] = DELIVERED;
-        _payFee(request.fee, executor, settler);
+        _payFee(request.fee, executor, address(uint160(batchInfo_)), batchInfo_ >> 224);
         address callback = request.callback;
         uint256 used;
         if (callback != address(0)) {
@@ -468,10 +528,11 @@ contract InferenceHub is IInferenceHub, EIP712, ReentrancyGuardTransient {
         _payCallbackGas(requestId, request, used);
     }
 
-    /// Credits `VERIFIER_FEE_BPS` of `fee` to the batch's settler (when there is one) and the rest to the executor.
-    function _payFee(uint256 fee, address executor, address settler) private {
+    /// Credits `bps` (the share fixed when the batch settled) of `fee` to the batch's settler (when there is one)
+    /// and the rest to the executor.
+    function _payFee(uint256 fee, address executor, address settler, uint256 bps) private {
         if (settler != address(0)) {
-            uint256 share = (fee * VERIFIER_FEE_BPS) / 10_000;
+            uint256 share = (fee * bps) / 10_000;
             if (share != 0) {
                 _balances[settler] += share;
                 fee -= share;

@@ -21,7 +21,7 @@ const fixture = async function hubDeliverFixture() {
 };
 
 const Behaviour = { Record: 0, Revert: 1, BurnGas: 2, ReturnBomb: 3, Reenter: 4 } as const;
-/** InferenceHub.VERIFIER_FEE_BPS and DELIVERY_GRACE. */
+/** InferenceHub.DEFAULT_VERIFIER_FEE_BPS and DELIVERY_GRACE. */
 const VERIFIER_SHARE = PRICE / 10n;
 const EXECUTOR_SHARE = PRICE - VERIFIER_SHARE;
 const GRACE = 3_600n;
@@ -68,7 +68,7 @@ describe("InferenceHub.deliver", () => {
     expect(settler).toBe(getAddress(s.verifierSigners[0]!.address));
     expect(settledAt).toBeGreaterThan(0n);
     expect(await s.hub.read.balanceOf([settler])).toBe(VERIFIER_SHARE);
-    expect(await s.hub.read.VERIFIER_FEE_BPS()).toBe(1_000);
+    expect(await s.hub.read.verifierFeeBps()).toBe(1_000);
   });
 
   it("behavior: delivery at exactly the deadline is allowed", async () => {

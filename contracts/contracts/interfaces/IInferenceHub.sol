@@ -42,6 +42,8 @@ interface IInferenceHub is IQuorumErrors {
     event FeesForfeited(address indexed account, address indexed treasury, uint256 amount);
     /// @notice The deliverer was credited `paid` wei for the callback's `gasUsed` from the request's escrow.
     event CallbackGasReimbursed(bytes32 indexed requestId, address indexed deliverer, uint256 gasUsed, uint256 paid);
+    /// @notice The network owner changed the verifier fee share (basis points) of batches settled from now on.
+    event VerifierFeeChanged(uint16 previousBps, uint16 newBps);
     /// @notice A balance was withdrawn.
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
     /// @notice An executor key signed two results with different output hashes for one request.
@@ -119,6 +121,10 @@ interface IInferenceHub is IQuorumErrors {
     error NothingToWithdraw(address account);
     /// @notice An ETH transfer failed.
     error TransferFailed(address to, uint256 amount);
+    /// @notice Only the network owner (the OperatorRegistry's owner) may call this.
+    error NotNetworkOwner(address caller, address owner);
+    /// @notice The verifier fee share is above MAX_VERIFIER_FEE_BPS.
+    error VerifierFeeTooHigh(uint16 bps, uint16 max);
 
     // ------------------------------------------------------------------ requests
 
@@ -163,7 +169,7 @@ interface IInferenceHub is IQuorumErrors {
     /// @notice Settles a batch root signed by f + 1 distinct members of the current verifier set (EIP-712
     /// `BatchRoot`, low-s). Stores only the root; cost does not depend on the batch size.
     /// The verifier that submits (when it is one of the signers; else the first signer) is recorded as the
-    /// batch's settler and earns `VERIFIER_FEE_BPS` of the fee of each of its results when delivered.
+    /// batch's settler and earns `verifierFeeBps` (as of settlement) of the fee of each of its results when delivered.
     /// @param header {configDigest, batchId, root, count}; the low 40 bits of batchId (the sequence number) must
     /// be those of lastBatchId + 1, the high 24 bits (the agreement round) are free.
     /// @param signatures 65-byte r‖s‖v signatures by verifier keys, in any order.
@@ -191,7 +197,7 @@ interface IInferenceHub is IQuorumErrors {
     /// the deadline (or, for a batch settled by the deadline, `deadline + DELIVERY_GRACE`),
     /// `outputHash = keccak256(output)` and inclusion of
     /// `(requestId, request.modelId, request.inputHash, outputHash, executor)` in batch `batchId`; marks the
-    /// request delivered, credits `VERIFIER_FEE_BPS` of the fee to the batch's settler and the rest to `executor`
+    /// request delivered, credits the batch's `batchVerifierFeeBps` of the fee to its settler and the rest to `executor`
     /// (pull payments, see {withdraw}) and calls the callback with exactly `callbackGasLimit` gas. A reverting
     /// callback does not revert delivery.
     /// @param requestId The request.
@@ -258,7 +264,35 @@ interface IInferenceHub is IQuorumErrors {
         bytes calldata signatureB
     ) external returns (uint256 slashed);
 
+    // ------------------------------------------------------------------ governance
+
+    /// @notice The network owner: the OperatorRegistry's owner (transferred there, with Ownable2Step).
+    function owner() external view returns (address);
+
+    /// @notice Network owner: sets the share of each delivered fee (basis points, at most MAX_VERIFIER_FEE_BPS)
+    /// credited to the verifier that settled the result's batch; the executor gets the rest. Applies to batches
+    /// settled from now on (a settled batch keeps the share it settled under). Emits {VerifierFeeChanged}.
+    function setVerifierFeeBps(uint16 bps) external;
+
+    /// @notice Network owner: pauses new requests and settlement (`requestInference`, `requestInferenceByRef`,
+    /// `settleBatch`, `settleWithProof` revert with `EnforcedPause`). Delivery of batches settled before the
+    /// pause, refunds, withdrawals and challenges stay open: no escrowed funds are trapped. Emits `Paused`.
+    function pause() external;
+
+    /// @notice Network owner: lifts the pause. Emits `Unpaused`.
+    function unpause() external;
+
+    /// @notice Whether the hub is paused.
+    function paused() external view returns (bool);
+
+    /// @notice Share of each delivered fee (basis points) credited to the settler of batches settled from now
+    /// on; the executor gets the rest. ZK results settled by proof pay the executor the whole fee.
+    function verifierFeeBps() external view returns (uint16);
+
     // ------------------------------------------------------------------ views
+
+    /// @notice The verifier fee share (basis points) batch `batchId` settled under (0 if none).
+    function batchVerifierFeeBps(uint64 batchId) external view returns (uint16);
 
     /// @notice A settled batch: its root, the verifier paid for settling it and when it settled (zeros if none).
     function batchInfo(uint64 batchId) external view returns (bytes32 root, address settler, uint64 settledAt);

@@ -68,7 +68,7 @@ contract InferenceHubFuzzTest is OpgTestBase {
         vm.prank(caller);
         hub.deliver(id, r, output, executor, batchId, new bytes32[](0));
         uint256 fee = PRICE + uint256(extra);
-        uint256 share = (fee * hub.VERIFIER_FEE_BPS()) / 10_000;
+        uint256 share = (fee * hub.verifierFeeBps()) / 10_000;
         _assertEq(hub.balanceOf(executor), fee - share, "executor credit");
         _assertEq(hub.balanceOf(_settler()), share, "settler credit");
         _assertEq(hub.requestStatus(id), 2, "status");

@@ -9,8 +9,11 @@ import {
   type AdminTarget,
   connect,
   deployNetwork,
+  setFeeSplit,
   setMinStakes,
+  setPaused,
   setVerifierSet,
+  showHubGovernance,
   showStakes,
 } from "./network.js";
 import { fund, sendTestRequest } from "./requests.js";
@@ -19,7 +22,7 @@ type Globals = { rpcUrl: string; keyFile?: string; deployments: string };
 
 const program = new Command("opg-admin")
   .description(
-    "the opg network owner's commands: deploy the contracts, set the verifier set and f, minimum stakes; fund keys and send a test request",
+    "the opg network owner's commands: deploy the contracts, set the verifier set and f, minimum stakes, the fee split, pause; fund keys and send a test request",
   )
   .option(
     "--rpc-url <url>",
@@ -188,6 +191,39 @@ stakes
       rpc(),
     ),
   );
+
+program
+  .command("fee-split [bps]")
+  .description(
+    "show, or set, the verifier fee share: basis points of each delivered fee paid to the verifier that settled the result's batch (1000 = 10 %, at most 5000 = 50 %); the executor gets the rest; applies to batches settled from now on",
+  )
+  .action((bps: string | undefined) =>
+    runCliAction(
+      () =>
+        withNetwork(({ contracts }) => {
+          if (bps === undefined) return showHubGovernance(contracts);
+          if (!/^\d+$/.test(bps))
+            throw new OpgError(
+              "INVALID_ARGUMENT",
+              `fee-split takes whole basis points from 0 to 5000 (1000 = 10 %); got "${bps}".`,
+            );
+          return setFeeSplit(contracts, Number(bps));
+        }),
+      rpc(),
+    ),
+  );
+
+program
+  .command("pause")
+  .description(
+    "pause the InferenceHub: no new requests and no settlement; delivery of settled results, refunds and withdrawals stay open",
+  )
+  .action(() => runCliAction(() => withNetwork(({ contracts }) => setPaused(contracts, true)), rpc()));
+
+program
+  .command("unpause")
+  .description("lift the pause: requests and settlement resume")
+  .action(() => runCliAction(() => withNetwork(({ contracts }) => setPaused(contracts, false)), rpc()));
 
 program
   .command("fund <address> <eth>")

@@ -152,3 +152,62 @@ export async function setMinStakes(contracts: OpgContracts, executor: bigint, ve
 }
 
 export { DEFAULT_REGISTRY_PARAMS };
+
+/** The InferenceHub's fee split and pause state, with the shares as percentages. */
+export async function showHubGovernance(contracts: OpgContracts) {
+  const g = await contracts.hub.governance();
+  return {
+    verifierFeeBps: g.verifierFeeBps,
+    verifierShare: percent(g.verifierFeeBps),
+    executorShare: percent(10_000 - g.verifierFeeBps),
+    maxVerifierFeeBps: g.maxVerifierFeeBps,
+    paused: g.paused,
+    owner: g.owner,
+  };
+}
+
+/** Basis points as a percentage ("12.5 %"). */
+function percent(bps: number): string {
+  return `${bps / 100} %`;
+}
+
+/** Refuses (naming both addresses) when `contracts`' sender is not the network owner. */
+async function requireNetworkOwner(contracts: OpgContracts, what: string): Promise<void> {
+  const { owner } = await contracts.hub.governance();
+  const sender = contracts.hub.from;
+  if (sender === undefined || owner.toLowerCase() !== sender.toLowerCase())
+    throw new OpgError(
+      "NOT_NETWORK_OWNER",
+      `Only the network owner ${owner} (the OperatorRegistry's owner) can ${what}; the key in --key-file is ${sender}: pass the owner's key file.`,
+    );
+}
+
+/**
+ * Sets the verifier fee share: `bps` basis points of each delivered fee go to the verifier that
+ * settled the result's batch (batches settled from now on), the rest to the executor. Bounded by
+ * the hub's `MAX_VERIFIER_FEE_BPS` (50 %).
+ */
+export async function setFeeSplit(contracts: OpgContracts, bps: number) {
+  const { maxVerifierFeeBps } = await contracts.hub.governance();
+  if (!Number.isInteger(bps) || bps < 0 || bps > maxVerifierFeeBps)
+    throw new OpgError(
+      "INVALID_ARGUMENT",
+      `The verifier fee share is a whole number of basis points from 0 to ${maxVerifierFeeBps} (${percent(maxVerifierFeeBps)}; 1000 = 10 %); got ${bps}.`,
+    );
+  await requireNetworkOwner(contracts, "set the fee split");
+  const tx = await contracts.hub.setVerifierFeeBps(bps);
+  return { tx: tx.hash, ...(await showHubGovernance(contracts)) };
+}
+
+/**
+ * Pauses (or unpauses) the InferenceHub: no new requests and no settlement while paused; delivery
+ * of batches settled before, refunds and withdrawals stay open. Pausing a paused hub (or unpausing
+ * a running one) changes nothing and sends no transaction.
+ */
+export async function setPaused(contracts: OpgContracts, paused: boolean) {
+  await requireNetworkOwner(contracts, paused ? "pause the network" : "unpause the network");
+  const before = await contracts.hub.governance();
+  if (before.paused === paused) return { tx: null, ...(await showHubGovernance(contracts)) };
+  const tx = paused ? await contracts.hub.pause() : await contracts.hub.unpause();
+  return { tx: tx.hash, ...(await showHubGovernance(contracts)) };
+}

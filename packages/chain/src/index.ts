@@ -48,6 +48,8 @@ export type {
   VerifierSet,
   ZkKeySeal,
 } from "./actions/types.js";
+export type { ReadCacheOptions } from "./cache/ReadCache.js";
+export { ReadCache } from "./cache/ReadCache.js";
 // Checkpoints
 export type { CheckpointStore } from "./checkpoint/CheckpointStore.js";
 export { MemoryCheckpointStore } from "./checkpoint/CheckpointStore.js";

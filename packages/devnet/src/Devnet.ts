@@ -18,9 +18,10 @@ import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DemoNetwork } from "./demo.js";
 import { deployDevnet } from "./deployDevnet.js";
-import { devnetModelSetups } from "./modelSetups.js";
+import { type DevnetZkSetup, devnetModelSetups } from "./modelSetups.js";
 import { sealDevnetZkKeys } from "./sealZkKeys.js";
 import { DEVNET } from "./topology.js";
+import { runDevnetZkCeremony } from "./zkCeremony.js";
 
 /** A model the devnet registers on chain and installs on every executor. */
 export type DevnetModel = {
@@ -56,6 +57,11 @@ export type DevnetOptions = {
   f?: number;
   /** How long each daemon may take to answer `/ready` (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * How the ZK models get their key (default `ceremony`: the verifiers' phase-2 ceremony at
+   * start-up; `example`: the committed example key, sealed as it is — faster, single-party).
+   */
+  zkSetup?: DevnetZkSetup;
   /** Serve the explorer page from verify-0 (default true); see `explorerUrl`. */
   explorer?: boolean;
   log?: (line: string) => void;
@@ -122,9 +128,10 @@ export class Devnet {
     try {
       await DevRoot.loadOrCreate(join(options.dir, "nitro-dev-root"));
       // ZK-mode models get their verifier contracts, TEE-mode ones the dev enclave's measurement.
-      const setups = await devnetModelSetups(options.models, chain.rpcUrl);
-      if (setups.some((m) => m.model.modes.includes(ProofMode.ZK)))
-        log("contracts: deployed the ZK models' verifier contracts");
+      const zkSetup = options.zkSetup ?? "ceremony";
+      const setups = await devnetModelSetups(options.models, chain.rpcUrl, { zk: zkSetup });
+      if (zkSetup === "example" && setups.some((m) => m.model.modes.includes(ProofMode.ZK)))
+        log("contracts: deployed the ZK models' verifier contracts (the example key)");
       const models = setups.map((m) => m.setup);
       log(
         `contracts: deploying and registering ${options.verifiers ?? DEVNET.verifiers} verifiers (f = ${options.f ?? DEVNET.f}), ${options.executors ?? DEVNET.executors} executors and the models`,
@@ -138,7 +145,7 @@ export class Devnet {
         f: options.f ?? DEVNET.f,
         models,
       });
-      // The verifier set seals the ZK listings' keys (settleWithProof refuses an unsealed key).
+      // The verifier set seals the example ZK keys (settleWithProof refuses an unsealed key).
       const sealed = await sealDevnetZkKeys({
         rpcUrl: chain.rpcUrl,
         net,
@@ -153,6 +160,11 @@ export class Devnet {
         await devnet.proxy.up();
       }
       await devnet.prepare();
+      if (zkSetup === "ceremony")
+        await devnet.zkCeremony(
+          setups.map((m) => m.model),
+          log,
+        );
       await devnet.startAll(log);
       log(`devnet: up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       return devnet;
@@ -218,6 +230,25 @@ export class Devnet {
         httpUrl: n.httpUrl,
       });
     }
+  }
+
+  /**
+   * The verifiers' phase-2 ceremony for the ZK models (`runDevnetZkCeremony`), before the daemons
+   * start: every node gets the final keys in its `zk-artifacts/`.
+   */
+  private async zkCeremony(models: readonly DevnetModel[], log: (line: string) => void): Promise<void> {
+    if (!models.some((m) => m.modes.includes(ProofMode.ZK) && m.zkVerifier === undefined)) return;
+    const t0 = performance.now();
+    log(`zk: phase-2 ceremony among the ${this.verifiers.length} verifiers`);
+    await runDevnetZkCeremony({
+      rpcUrl: this.chain.rpcUrl,
+      net: this.net,
+      models,
+      dir: join(this.options.dir, "zk-ceremony"),
+      installInto: [...this.verifiers, ...this.execs].map((n) => n.dir),
+      log,
+    });
+    log(`zk: keys sealed on chain (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   /** The `start` command line of a node: every devnet key as a flag (see topology.ts). */

@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ComposeDevnet } from "./ComposeDevnet.js";
 import { Devnet } from "./Devnet.js";
 import { demoTable, runDemo } from "./demo.js";
@@ -14,6 +14,8 @@ type Options = {
   demo: boolean;
   dir: string;
   freePorts?: boolean;
+  zkSetup: "ceremony" | "example";
+  readyTimeoutMs: number;
   docker?: boolean;
   down?: boolean;
 };
@@ -90,6 +92,24 @@ const program = new Command("opg-devnet")
   )
   .option("--free-ports", "use free ports instead of the fixed devnet ports (8545, 8645…, 8745…)")
   .option(
+    "--ready-timeout-ms <ms>",
+    "how long each daemon may take to get ready (a loaded machine may need more)",
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("a positive number of milliseconds");
+      return n;
+    },
+    60_000,
+  )
+  .addOption(
+    new Option(
+      "--zk-setup <how>",
+      "the ZK models' keys: `ceremony` (the verifiers' phase-2 ceremony at start-up) or `example` (the committed single-party key, sealed as it is: faster)",
+    )
+      .choices(["ceremony", "example"])
+      .default("ceremony"),
+  )
+  .option(
     "--docker",
     "the same network in containers (docker/compose.yml): make its image from this workspace (docker/devnet-image), start it, run the demo from here through the published ports",
   )
@@ -106,6 +126,8 @@ const program = new Command("opg-devnet")
       dir,
       models: devnetModels(),
       ports: opts.freePorts ? "free" : "fixed",
+      zkSetup: opts.zkSetup,
+      readyTimeoutMs: opts.readyTimeoutMs,
       log,
     });
     if (devnet.explorerUrl) log(`explorer: ${devnet.explorerUrl} (open it in a browser)`);

@@ -5,7 +5,7 @@ export { Devnet } from "./Devnet.js";
 export type { DemoNetwork, DemoRow } from "./demo.js";
 export { demoTable, runDemo } from "./demo.js";
 export { deployDevnet } from "./deployDevnet.js";
-export type { DevnetModelSetup } from "./modelSetups.js";
+export type { DevnetModelSetup, DevnetZkSetup } from "./modelSetups.js";
 export { devnetModelSetups } from "./modelSetups.js";
 export { devnetModels } from "./models.js";
 export type { ZkKeyToSeal } from "./sealZkKeys.js";
@@ -18,4 +18,6 @@ export {
   DEVNET_VERIFIER_KEYS,
   serviceNames,
 } from "./topology.js";
+export type { DevnetZkCeremonyOptions } from "./zkCeremony.js";
+export { runDevnetZkCeremony } from "./zkCeremony.js";
 export { deployZkVerifiers } from "./zkModels.js";

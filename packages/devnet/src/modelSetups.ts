@@ -10,22 +10,34 @@ import { deployZkVerifiers } from "./zkModels.js";
 export type DevnetModelSetup = { model: DevnetModel; setup: ModelSetup };
 
 /**
- * How the devnet (native or compose) registers its models: ZK-mode ones get their on-chain
- * verifier contracts deployed first (`deployZkVerifiers`), TEE-mode ones allow the devnet's
- * development enclave image unless they list their own measurements. In `models` order.
+ * How the devnet's ZK keys come about: `ceremony` (the native devnet): ZK-mode models are listed
+ * without ZK (no key yet) and `runDevnetZkCeremony` runs the verifiers' phase-2 ceremony, then
+ * sets the listing's key and ZK mode; `example`: the committed example artifacts' key (a
+ * single-party setup) is listed at once, and `sealDevnetZkKeys` seals it.
+ */
+export type DevnetZkSetup = "ceremony" | "example";
+
+/**
+ * How the devnet (native or compose) registers its models: with `zk: "example"` (the default)
+ * ZK-mode ones get their on-chain verifier contracts deployed first (`deployZkVerifiers`); with
+ * `zk: "ceremony"` they are listed without the ZK mode, which the ceremony adds. TEE-mode ones
+ * allow the devnet's development enclave image unless they list their own measurements. In
+ * `models` order.
  */
 export async function devnetModelSetups(
   models: readonly DevnetModel[],
   rpcUrl: string,
+  options: { zk?: DevnetZkSetup } = {},
 ): Promise<DevnetModelSetup[]> {
   const devMeasurement = enclaveMeasurement(devEnclavePcrs(DEVNET.enclaveImageId));
-  const withZk = await deployZkVerifiers(models, rpcUrl);
+  const ceremony = options.zk === "ceremony";
+  const withZk = ceremony ? models : await deployZkVerifiers(models, rpcUrl);
   return withZk.map((m) => ({
     model: m,
     setup: {
       modelId: modelIdFromBytes(readFileSync(m.file)),
       metadataURI: `opg-devnet://${m.name}`,
-      modes: modeMask(...m.modes),
+      modes: modeMask(...m.modes.filter((mode) => !(ceremony && mode === ProofMode.ZK && !m.zkVerifier))),
       price: m.price ?? 0n,
       ...(m.weightsCommitment ? { weightsCommitment: m.weightsCommitment } : {}),
       ...(m.zkVerifier ? { zkVerifier: m.zkVerifier } : {}),

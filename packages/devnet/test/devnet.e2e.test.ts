@@ -21,7 +21,8 @@ describe("devnet: the whole network end to end", () => {
       readyTimeoutMs: 240_000,
       log: (line) => console.log(line),
     });
-  });
+    // Start-up includes the verifiers' phase-2 ceremony for the Iris model.
+  }, 900_000);
 
   afterAll(async () => {
     await devnet?.stop();

@@ -10,9 +10,10 @@ import {
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { WIRE_LIMITS } from "@opg/protocol";
-import { dataPath, NodeRuntime } from "@opg/runtime";
+import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import { type Address, getAbiItem, type Hex } from "viem";
+import { getBalance } from "viem/actions";
 import type { ExecNodeConfig } from "./config.js";
 import { Deliverer } from "./delivery/Deliverer.js";
 import { engineOptions, VERSION } from "./engineOptions.js";
@@ -188,6 +189,7 @@ export class ExecNode {
           sender: runtime.sender,
         }),
         executor: runtime.signer.address,
+        balance: () => getBalance(runtime.client, { address: runtime.signer.address }),
         logger: logger.child({ module: "delivery" }),
         metrics,
       });
@@ -223,6 +225,7 @@ export class ExecNode {
           pending: store.pendingDeliveries(),
           verifiers: config.delivery.verifierUrls.length,
         }),
+        problems: () => d.problems(),
       });
     }
     if (config.onchain.enabled) {
@@ -278,9 +281,13 @@ async function devEnclave(config: ExecNodeConfig, logger: Logger): Promise<Encla
   return DevEnclave.create({ root, imageId: config.tee.imageId });
 }
 
-/** Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache then the committed examples. */
+/**
+ * Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache, then — on a devnet
+ * only (chain id 31337, `isDevnetChain`) — the committed example artifacts.
+ */
 export function zkArtifactRoots(config: ExecNodeConfig): string[] {
-  return config.zk.artifactsDir !== undefined
-    ? [dataPath(config, config.zk.artifactsDir)]
-    : [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR];
+  if (config.zk.artifactsDir !== undefined) return [dataPath(config, config.zk.artifactsDir)];
+  return isDevnetChain(config)
+    ? [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR]
+    : [dataPath(config, "zk-artifacts")];
 }

@@ -9,6 +9,8 @@ import { modelIdFromBytes, OpgError, ProofMode } from "@opg/protocol";
 import {
   cliMessage,
   daemonCli,
+  dataPath,
+  isDevnetChain,
   loadConfiguredDeployment,
   loadDaemonConfig,
   loadSigner,
@@ -63,7 +65,11 @@ models
   .option("--modes <list>", "with --register: proof modes served, comma-separated: none, zk, tee", "none")
   .option(
     "--zk",
-    "also serve it in ZK mode: compile the circuit, run the Groth16 setup, deploy its verifier contracts and create a listing in the ModelRegistry (its id is printed as zk.listingId)",
+    "also serve it in ZK mode: compile the circuit, create a listing in the ModelRegistry (its id is printed as zk.listingId) and start its phase-2 setup ceremony among the verifiers (the next steps are printed)",
+  )
+  .option(
+    "--solo-setup",
+    "with --zk, devnets (chain id 31337) and tests only: run the whole phase 2 alone and list the key at once (whoever runs it could forge proofs)",
   )
   .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
   .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
@@ -95,6 +101,87 @@ models
       );
     }),
   );
+
+models
+  .command("zk-finish <listing>")
+  .description(
+    "close this node's listing's ZK ceremony with the random beacon (a block mined after every contribution), install the final keys, deploy their verifier contracts and enable ZK on the listing",
+  )
+  .requiredOption("--onnx <file>", "the model's ONNX file (the circuit is rebuilt from it)")
+  .option("--ptau <file>", "the pinned phase-1 powers of tau (default: the development one, devnets only)")
+  .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
+  .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
+  .action((listing: string, opts: { onnx: string; ptau?: string; scaleBits?: number; valueBits?: number }) =>
+    runCliAction(async () => {
+      const config = loadDaemonConfig(execNodeConfig, program.opts());
+      const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
+      const ptauPath = await zkPtau(config, opts, log);
+      const { finishZkCeremony } = await import("./zk/zkCeremony.js");
+      const { terminateZkEngine } = await import("@opg/zk");
+      const { zkArtifactRoots } = await import("./ExecNode.js");
+      const out = await withChain(config, (chain) =>
+        finishZkCeremony(
+          listingArg(listing),
+          resolve(opts.onnx),
+          {
+            scaleBits: opts.scaleBits,
+            valueBits: opts.valueBits,
+            ptauPath,
+            ceremoniesRoot: ceremoniesRoot(config),
+            artifactsRoot: zkArtifactRoots(config)[0]!,
+          },
+          {
+            contracts: chain.contracts,
+            account: chain.account,
+            sender: chain.sender,
+            block: async (n) => {
+              const b = await chain.client.getBlock(n === undefined ? {} : { blockNumber: n });
+              return { number: b.number, hash: b.hash };
+            },
+            onLog: log,
+          },
+        ),
+      ).finally(terminateZkEngine);
+      log(
+        `listing ${out.listingId} serves ZK with key ${out.vkHash}; settleWithProof needs it sealed: each verifier runs \`opg-verify zk rebuild ${out.listingId}\`, then \`opg-exec models zk-seal ${out.listingId} --transcript-hash ${out.transcriptHash} --signature …\``,
+      );
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    }),
+  );
+
+models
+  .command("zk-seal <listing>")
+  .description(
+    "submit f + 1 verifiers' seal signatures (from their `opg-verify zk rebuild`) for the listing's ZK key; anyone may",
+  )
+  .requiredOption("--transcript-hash <hash>", "sha256 of the ceremony's final zkey (0x + 64 hex digits)")
+  .requiredOption("--signature <sig...>", "the verifiers' seal signatures")
+  .action((listing: string, opts: { transcriptHash: string; signature: string[] }) =>
+    runCliAction(async () => {
+      const config = loadDaemonConfig(execNodeConfig, program.opts());
+      if (!/^0x[0-9a-fA-F]{64}$/.test(opts.transcriptHash))
+        throw new InvalidArgumentError("--transcript-hash is 0x + 64 hex digits");
+      for (const sig of opts.signature)
+        if (!/^0x[0-9a-fA-F]{130}$/.test(sig))
+          throw new InvalidArgumentError("a --signature is 0x + 130 hex digits (65 bytes)");
+      const { sealZkListing } = await import("./zk/zkCeremony.js");
+      const out = await withChain(config, (chain) =>
+        sealZkListing(
+          listingArg(listing),
+          opts.transcriptHash as Hex,
+          opts.signature as Hex[],
+          chain.contracts,
+        ),
+      );
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    }),
+  );
+
+function listingArg(value: string): Hex {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw new InvalidArgumentError("a listing id is 0x + 64 hex digits");
+  return value.toLowerCase() as Hex;
+}
 
 models
   .command("register <modelIdOrFile>")
@@ -181,6 +268,7 @@ type RegisterOptions = {
 };
 
 type AddOptions = RegisterOptions & {
+  soloSetup?: boolean;
   name?: string;
   batching?: boolean;
   register?: boolean;
@@ -197,10 +285,21 @@ function intOption(flag: string, value: string): number {
   return n;
 }
 
-/** `models add --zk`: artifacts into the node's ZK artifact folder, then (unless --no-onchain) contracts and registry. */
+/**
+ * `models add --zk`: on chain, a listing and its phase-2 ceremony (`startZkCeremony`); with
+ * `--solo-setup` (devnets) or `--no-onchain`, a single-party setup into the node's ZK artifact
+ * folder, then (unless --no-onchain) its contracts and listing.
+ */
 async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig) {
   const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
-  if (!opts.ptau) log("using the development powers-of-tau: fine for devnets, never for production");
+  const ptauPath = await zkPtau(config, opts, log);
+  if (opts.onchain && !opts.soloSetup) return startCeremony(file, opts, config, ptauPath, log);
+  if (opts.onchain && !isDevnetChain(config)) {
+    throw new OpgError(
+      "INVALID_ARGUMENT",
+      "--solo-setup is for devnets (chain id 31337) only: a single-party key lets its maker forge proofs.",
+    );
+  }
   const {
     buildZkModel,
     compileModel,
@@ -219,7 +318,7 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
     cacheDir: zkArtifactRoots(config)[0]!,
     ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
     ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
-    ...(opts.ptau ? { ptauPath: resolve(opts.ptau) } : {}),
+    ptauPath,
     onLog: log,
   }).finally(terminateZkEngine); // the setup's BN254 worker threads would keep the CLI alive
   const built = {
@@ -243,6 +342,59 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
     ),
   );
   return { ...built, ...registration };
+}
+
+/**
+ * The pinned phase-1 file of a ZK setup: `--ptau`, or the committed development one on a devnet
+ * (chain id 31337) only.
+ */
+async function zkPtau(
+  config: ExecNodeConfig,
+  opts: { ptau?: string | undefined },
+  log: (line: string) => void,
+): Promise<string> {
+  if (opts.ptau) return resolve(opts.ptau);
+  if (!isDevnetChain(config)) {
+    throw new OpgError(
+      "INVALID_ARGUMENT",
+      "--ptau is required: the development powers of tau are for devnets (chain id 31337) only.",
+    );
+  }
+  log("using the development powers-of-tau: fine for devnets, never for production");
+  const { DEV_PTAU_PATH } = await import("@opg/zk");
+  return DEV_PTAU_PATH;
+}
+
+/** The node's ceremonies (`<dataDir>/zk-ceremonies/<listingId>/`). */
+const ceremoniesRoot = (config: ExecNodeConfig) => dataPath(config, "zk-ceremonies");
+
+/** `models add --zk` on chain: the listing and its ceremony, started; the next steps printed. */
+async function startCeremony(
+  file: string,
+  opts: AddOptions,
+  config: ExecNodeConfig,
+  ptauPath: string,
+  log: (line: string) => void,
+) {
+  const { startZkCeremony } = await import("./zk/zkCeremony.js");
+  const { terminateZkEngine } = await import("@opg/zk");
+  const out = await withChain(config, (chain) =>
+    startZkCeremony(
+      resolve(file),
+      {
+        scaleBits: opts.scaleBits,
+        valueBits: opts.valueBits,
+        ptauPath,
+        price: parseEth("--price", opts.price),
+        metadataURI: opts.metadataUri,
+        ceremoniesRoot: ceremoniesRoot(config),
+      },
+      { contracts: chain.contracts, account: chain.account, onLog: log },
+    ),
+  ).finally(terminateZkEngine);
+  log(`ceremony of listing ${out.listingId}: ${out.contributions} contribution(s) so far; next steps:`);
+  for (const step of out.nextSteps) log(`  - ${step}`);
+  return out;
 }
 
 /** `models register` and `models add --register`: the model's modes and price in the ModelRegistry. */
@@ -281,7 +433,12 @@ async function registerTerms(
 /** Runs `fn` with the node's key as sender on the configured chain; errors name the RPC URL. */
 async function withChain<T>(
   config: ExecNodeConfig,
-  fn: (chain: { contracts: OpgContracts; account: Address; sender: TxSender }) => Promise<T>,
+  fn: (chain: {
+    contracts: OpgContracts;
+    account: Address;
+    sender: TxSender;
+    client: ReturnType<typeof createChainClient>;
+  }) => Promise<T>,
 ): Promise<T> {
   const signer = await loadSigner(config);
   const deployment = await loadConfiguredDeployment(config);
@@ -296,6 +453,7 @@ async function withChain<T>(
       contracts: new OpgContracts(deployment, { client, sender }),
       account: signer.address,
       sender,
+      client,
     });
   } catch (err) {
     if (err instanceof ChainRetryableError)

@@ -104,6 +104,13 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .positive()
       .default(10_000)
       .describe("Requests pending delivery at most, kept in the database across restarts."),
+    minBalanceEth: z
+      .string()
+      .regex(/^\d+(\.\d{1,18})?$/, "an amount in ETH, like 0.01")
+      .default("0.001")
+      .describe(
+        "Balance floor of the signing key, in ETH: under it no delivery transaction is sent (deliveries wait, /health says degraded with the reason) until the key is funded again.",
+      ),
     zk: z
       .enum(["quorum", "proof", "auto"])
       .default("auto")

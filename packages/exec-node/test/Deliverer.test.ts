@@ -10,7 +10,14 @@ const EXEC = "0x00000000000000000000000000000000000000e1" as Address;
 const OTHER = "0x00000000000000000000000000000000000000e2" as Address;
 const h = (s: string) => keccak256(toHex(s));
 
-function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliver"] } = {}) {
+function fixture(
+  opts: {
+    executorInBatch?: Address;
+    deliver?: DeliveryHub["deliver"];
+    balance?: () => Promise<bigint>;
+    minBalanceEth?: string;
+  } = {},
+) {
   const store = new ExecStore(":memory:");
   const outputs = new Uint8Array([1, 2, 3]);
   const fields = {
@@ -74,8 +81,17 @@ function fixture(opts: { executorInBatch?: Address; deliver?: DeliveryHub["deliv
       retryBaseMs: 1_000,
       retryMaxMs: 4_000,
       recheckMs: 30_000,
+      ...(opts.minBalanceEth !== undefined ? { minBalanceEth: opts.minBalanceEth } : {}),
     },
-    { store, hub, executor: EXEC, logger: createLogger({ level: "silent" }), fetch: fakeFetch, now: () => t },
+    {
+      store,
+      hub,
+      executor: EXEC,
+      ...(opts.balance ? { balance: opts.balance } : {}),
+      logger: createLogger({ level: "silent" }),
+      fetch: fakeFetch,
+      now: () => t,
+    },
   );
   const request = {
     requester: zeroAddress,
@@ -170,6 +186,53 @@ describe("Deliverer", () => {
     await f.deliverer.tick();
     expect(f.calls.deliver).toBe(3);
     expect(f.store.pendingDeliveries()).toBe(0);
+  });
+
+  it("behavior: under the balance floor no delivery is sent and the reason is reported; once funded, it delivers", async () => {
+    let balance = 10n ** 14n; // 0.0001 ETH
+    const f = fixture({ balance: async () => balance, minBalanceEth: "0.001" });
+    f.track();
+    f.settle();
+    await f.deliverer.tick();
+    await f.deliverer.tick();
+    expect(f.calls.deliver).toBe(0);
+    expect(f.calls.fetches).toEqual([]); // nothing done at all, no attempt spent
+    expect(f.store.pendingDeliveries()).toBe(1);
+    expect(f.deliverer.problems()).toEqual([
+      `signer ${EXEC} holds 0.0001 ETH, under the delivery floor of 0.001 ETH (delivery.minBalanceEth): deliveries wait until you send ETH to ${EXEC}`,
+    ]);
+
+    balance = 10n ** 15n; // exactly the floor
+    await f.deliverer.tick();
+    expect(f.calls.deliver).toBe(1);
+    expect(f.deliverer.problems()).toEqual([]);
+    expect(f.store.pendingDeliveries()).toBe(0);
+  });
+
+  it("behavior: a failed balance read does not stop delivery; a zero floor reads no balance", async () => {
+    const failing = fixture({
+      balance: async () => {
+        throw new Error("rpc down");
+      },
+    });
+    failing.track();
+    failing.settle();
+    await failing.deliverer.tick();
+    expect(failing.calls.deliver).toBe(1);
+
+    let reads = 0;
+    const free = fixture({
+      balance: async () => {
+        reads++;
+        return 0n;
+      },
+      minBalanceEth: "0",
+    });
+    free.track();
+    free.settle();
+    await free.deliverer.tick();
+    expect(free.calls.deliver).toBe(1);
+    expect(reads).toBe(0);
   });
 
   it("behavior: pending deliveries survive a restart of the store", async () => {

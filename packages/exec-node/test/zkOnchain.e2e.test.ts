@@ -14,6 +14,7 @@ import {
 } from "@opg/testkit";
 import {
   EXAMPLE_ARTIFACTS_DIR,
+  readTranscript,
   settlementProof,
   vkHash,
   weightsCommitmentBytes32,
@@ -25,13 +26,14 @@ import { type Address, bytesToHex, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerZkModel } from "../src/zk/registerZkModel.js";
+import type { ZkCeremonyStart } from "../src/zk/zkCeremony.js";
 
 const IRIS = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
 
-function cli(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [daemonCliPath("exec-node"), ...args], {
+function cli(args: string[], pkg: "exec-node" | "verify-node" = "exec-node"): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [daemonCliPath(pkg), ...args], {
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: 300_000,
   });
 }
 
@@ -103,8 +105,8 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
 
   let listingId: Hex;
 
-  it("default: models add --zk deploys the adapter and creates a listing (its id printed); a rerun changes nothing", async () => {
-    const add = cli(["--data-dir", dir, "models", "add", IRIS, "--zk", "--price", "0.001"]);
+  it("default: models add --zk --solo-setup (devnets) deploys the adapter and creates a listing (its id printed); a rerun changes nothing", async () => {
+    const add = cli(["--data-dir", dir, "models", "add", IRIS, "--zk", "--solo-setup", "--price", "0.001"]);
     expect(add.status, add.stderr).toBe(0);
     const out = JSON.parse(add.stdout) as AddOutput;
     expect(out.modelId).toBe(artifacts.manifest.modelId);
@@ -128,7 +130,7 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
       modes: modeMask(ProofMode.NONE, ProofMode.ZK),
       price: 10n ** 15n,
     });
-    const again = cli(["--data-dir", dir, "models", "add", IRIS, "--zk"]);
+    const again = cli(["--data-dir", dir, "models", "add", IRIS, "--zk", "--solo-setup"]);
     expect(again.status, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as AddOutput).zk).toMatchObject({
       action: "unchanged",
@@ -217,4 +219,86 @@ describe("ZK on chain: models add --zk, then settleWithProof with a real proof",
     });
     expect(await stranger.contracts.models.getListing(listingId)).toEqual(first);
   });
+  it("default: models add --zk starts a ceremony; a verifier contributes, zk-finish closes it with the beacon and enables ZK, the verifier's rebuild signs the seal, zk-seal seals it", async () => {
+    const publisher = privateKeyToAccount(net.executorKeys[0]!).address;
+    const add = cli(["--data-dir", dir, "models", "add", IRIS, "--zk"]);
+    expect(add.status, add.stderr).toBe(0);
+    const started = (JSON.parse(add.stdout) as { zk: ZkCeremonyStart }).zk;
+    // The solo listing above is index 0: the ceremony's listing is a new one, without ZK yet.
+    const ceremonyListing = listingIdOf(artifacts.manifest.modelId, publisher, 1n);
+    expect(started).toMatchObject({
+      action: "ceremony-started",
+      listingId: ceremonyListing,
+      artifactKey: artifacts.manifest.artifactKey,
+      contributions: 0,
+    });
+    expect(add.stderr).toContain(`opg-verify zk contribute ${ceremonyListing}`);
+    const transcript = await readTranscript(started.ceremony);
+    expect(transcript).toMatchObject({ listingId: ceremonyListing, contributions: [] });
+    expect(transcript.r1csSha256).toBe(artifacts.manifest.files["circuit.r1cs"]);
+    const reader = contractsFor(net.requesterKeys[0]!).models;
+    expect(await reader.getListing(ceremonyListing)).toMatchObject({
+      zkVerifier: "0x0000000000000000000000000000000000000000",
+      modes: modeMask(ProofMode.NONE),
+    });
+    // A rerun reports the open ceremony; no second listing.
+    const again = cli(["--data-dir", dir, "models", "add", IRIS, "--zk"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { zk: ZkCeremonyStart }).zk).toMatchObject({
+      action: "ceremony-pending",
+      listingId: ceremonyListing,
+    });
+    // zk-finish refuses an empty ceremony.
+    const early = cli(["--data-dir", dir, "models", "zk-finish", ceremonyListing, "--onnx", IRIS]);
+    expect(early.status).not.toBe(0);
+    expect(early.stderr).toMatch(/no contribution yet/);
+
+    // The verifier (the whole set: f = 0) contributes with its operator's command.
+    const vdir = join(mkdtempSync(join(tmpdir(), "opg-zk-verifier-")), "node");
+    await prepareNodeDir(vdir, net.verifierKeys[0]!, net.deployment);
+    writeFileSync(
+      join(vdir, "config.json"),
+      JSON.stringify({
+        keystore: { path: "keystore.json", passwordFile: "password" },
+        chain: { rpcUrl: chain.rpcUrl },
+      }),
+    );
+    const verify = (cmd: string) =>
+      cli(
+        ["--data-dir", vdir, "zk", cmd, ceremonyListing, "--ceremony", started.ceremony, "--onnx", IRIS],
+        "verify-node",
+      );
+    const contributed = verify("contribute");
+    expect(contributed.status, contributed.stderr).toBe(0);
+    // The beacon is a block mined after the contribution.
+    await chain.rpc("evm_mine", []);
+    const finish = cli(["--data-dir", dir, "models", "zk-finish", ceremonyListing, "--onnx", IRIS]);
+    expect(finish.status, finish.stderr).toBe(0);
+    const finished = JSON.parse(finish.stdout) as { vkHash: Hex; transcriptHash: Hex; zkVerifier: Address };
+    // A key no single party knows the secret of: not the committed single-party key.
+    expect(finished.vkHash).not.toBe(vkHash(artifacts.vkey));
+    expect(await reader.getListing(ceremonyListing)).toMatchObject({
+      zkVerifier: finished.zkVerifier,
+      vkHash: finished.vkHash,
+      zkKeySealed: false,
+      modes: modeMask(ProofMode.NONE, ProofMode.ZK),
+    });
+    const rebuilt = verify("rebuild");
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    const check = JSON.parse(rebuilt.stdout) as { accepted: boolean; sealSignature: Hex };
+    expect(check.accepted).toBe(true);
+    const seal = cli([
+      "--data-dir",
+      dir,
+      "models",
+      "zk-seal",
+      ceremonyListing,
+      "--transcript-hash",
+      finished.transcriptHash,
+      "--signature",
+      check.sealSignature,
+    ]);
+    expect(seal.status, seal.stderr).toBe(0);
+    expect(await reader.getListing(ceremonyListing)).toMatchObject({ zkKeySealed: true });
+  }, 900_000);
 });

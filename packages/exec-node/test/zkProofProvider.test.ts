@@ -82,10 +82,13 @@ describe("ZkProofProvider", () => {
 });
 
 describe("zk config", () => {
-  it("args: off by default, 1 worker, artifacts in the data dir's cache then the committed examples", () => {
+  it("args: off by default, 1 worker, artifacts in the data dir's cache then (devnets) the committed examples", () => {
     const config = loadConfig(execNodeConfig, { env: {}, flags: {} }).config;
     expect(config.zk).toEqual({ enabled: false, workers: 1 });
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
+    // The committed examples are searched on a devnet (chain id 31337) only.
+    const prod = loadConfig(execNodeConfig, { env: { OPG_CHAIN_CHAIN_ID: "8453" }, flags: {} }).config;
+    expect(zkArtifactRoots({ ...prod, dataDir: "/d" })).toEqual(["/d/zk-artifacts"]);
     const set = loadConfig(execNodeConfig, {
       env: { OPG_ZK_WORKERS: "2" },
       flags: { "zk.enabled": "true", "zk.artifacts-dir": "zk" },

@@ -5,7 +5,9 @@ import type { Address, Client } from "viem";
 /**
  * `opg_<area>_fees_earned_wei`: what the hub holds for this node's key (`InferenceHub.balanceOf`:
  * executor fees, the settling verifier's fee share, callback gas reimbursements), earned and not yet
- * withdrawn (`<daemon> withdraw`). Read from the chain every `intervalMs`; a failed read keeps the last value.
+ * withdrawn (`<daemon> withdraw`), and `opg_<area>_verifier_fee_share_bps`: the hub's current fee split (the
+ * settling verifier's share of each delivered fee, basis points; the executor gets the rest). Read from the
+ * chain every `intervalMs`; a failed read keeps the last value.
  */
 export class FeesGauge {
   readonly name = "fees";
@@ -13,6 +15,8 @@ export class FeesGauge {
   private readonly hub: InferenceHubActions;
   private last: bigint | undefined;
   private readonly gauge: { set(v: number): void };
+  private readonly share: { set(v: number): void };
+  private lastShare: number | undefined;
 
   constructor(
     private readonly options: { area: "exec" | "verify"; intervalMs: number },
@@ -31,6 +35,17 @@ export class FeesGauge {
       unit: "wei",
       help: "Fees the hub holds for this node's key (balanceOf: earned, not yet withdrawn), wei.",
     });
+    this.share = deps.metrics.gauge({
+      area: options.area,
+      name: "verifier_fee_share",
+      unit: "bps",
+      help: "The hub's fee split: basis points of each delivered fee paid to the verifier that settled the batch (batches settled from now on); the executor gets the rest.",
+    });
+  }
+
+  /** The hub's verifier fee share, basis points (undefined before the first read). */
+  get verifierFeeBps(): number | undefined {
+    return this.lastShare;
   }
 
   /** The last balance read (undefined before the first read). */
@@ -40,8 +55,14 @@ export class FeesGauge {
 
   async refresh(): Promise<void> {
     try {
-      this.last = await this.hub.balanceOf(this.deps.account);
-      this.gauge.set(Number(this.last));
+      const [balance, share] = await Promise.all([
+        this.hub.balanceOf(this.deps.account),
+        this.hub.verifierFeeBps(),
+      ]);
+      this.last = balance;
+      this.gauge.set(Number(balance));
+      this.lastShare = share;
+      this.share.set(share);
     } catch (err) {
       this.deps.logger.debug({ err }, "reading the hub balance failed");
     }

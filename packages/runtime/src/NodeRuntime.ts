@@ -259,7 +259,7 @@ export class NodeRuntime {
         name: fees.name,
         start: () => fees.start(),
         stop: () => fees.stop(),
-        health: () => ({ earnedWei: fees.balance?.toString() }),
+        health: () => ({ earnedWei: fees.balance?.toString(), verifierFeeBps: fees.verifierFeeBps }),
       });
     }
     for (const m of this.own) this.lifecycle.add(m);

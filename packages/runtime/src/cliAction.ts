@@ -75,6 +75,10 @@ const revertHints: Record<string, string> = {
   NotModelOwner: "only the model's owner can change it",
   ModelAlreadyRegistered: "the model is already registered",
   FeeTooLow: "pay at least the model's price",
+  NotNetworkOwner: "only the network owner (the registry's owner) can do this: use its key",
+  VerifierFeeTooHigh: "the verifier fee share is at most 5000 basis points (50 %)",
+  EnforcedPause:
+    "the InferenceHub is paused by the network owner: no new requests or settlement until `opg-admin unpause` (delivery, refunds and withdrawals stay open)",
 };
 
 function findCause(err: unknown, match: (e: unknown) => boolean): unknown {

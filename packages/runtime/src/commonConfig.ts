@@ -79,7 +79,9 @@ export const chainConfig = z.object({
     .int()
     .positive()
     .default(31337)
-    .describe("Chain id; checked against the RPC and the deployment file."),
+    .describe(
+      "Chain id; checked against the RPC and the deployment file. 31337 (a local dev chain) runs the devnet profile: committed example ZK artifacts and development powers-of-tau allowed, no ZK ceremony required by default.",
+    ),
   /** Folder holding `deployments/<chainId>.json` files, or the JSON file itself. */
   deployment: z
     .string()
@@ -150,3 +152,16 @@ export function commonConfig(defaults: { httpPort: number }) {
 }
 
 export type CommonConfig = z.output<ReturnType<typeof commonConfig>>;
+
+/**
+ * The chain id of a local development chain (Hardhat, Anvil): a node whose `chain.chainId` is this
+ * runs the devnet profile — it may use @opg/zk's committed example artifacts and its development
+ * keys, and trusts a ZK key without a ceremony unless told otherwise. No public network uses it,
+ * and the daemons check the id against the RPC, so a production node never gets this profile.
+ */
+export const DEVNET_CHAIN_ID = 31337;
+
+/** Whether a config targets a devnet (see {@link DEVNET_CHAIN_ID}). */
+export function isDevnetChain(config: { chain: { chainId: number } }): boolean {
+  return config.chain.chainId === DEVNET_CHAIN_ID;
+}

@@ -6,7 +6,9 @@ export type { CommonConfig } from "./commonConfig.js";
 export {
   chainConfig,
   commonConfig,
+  DEVNET_CHAIN_ID,
   httpConfig,
+  isDevnetChain,
   keystoreConfig,
   logConfig,
   p2pConfig,

@@ -42,8 +42,11 @@ export type VerifierCoreOptions = {
   zk?: {
     artifactRoots: readonly string[];
     batch?: Partial<ZkBatchQueueOptions> | undefined;
-    /** See the `zk.minCeremonyContributors` config key (0: no ceremony required). */
-    minCeremonyContributors?: number | undefined;
+    /**
+     * See the `zk.minCeremonyContributors` config key: 0 (or unset) requires no ceremony; `f+1`:
+     * f + 1 of the current verifier set.
+     */
+    minCeremonyContributors?: number | "f+1" | undefined;
   };
 };
 
@@ -127,7 +130,7 @@ export class VerifierCore {
             ? {
                 keyPolicy: ceremonyKeyPolicy({
                   self: deps.signer.address,
-                  minContributors: options.zk.minCeremonyContributors,
+                  minContributors: minContributorsOf(options.zk.minCeremonyContributors, registry),
                   verifierSet: async () => (await registry.verifierConfig()).signers,
                 }),
               }
@@ -238,4 +241,12 @@ export class VerifierCore {
     await this.signatures.stop();
     this.store.close();
   }
+}
+
+/** The ceremony policy's minimum: a fixed number, or f + 1 of the verifier set as the chain has it now. */
+function minContributorsOf(
+  n: number | "f+1",
+  registry: { verifierConfig(): Promise<{ f: number }> },
+): number | (() => Promise<number>) {
+  return n === "f+1" ? async () => (await registry.verifierConfig()).f + 1 : n;
 }

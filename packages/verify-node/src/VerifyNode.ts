@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { WIRE_LIMITS } from "@opg/protocol";
-import { dataPath, NodeRuntime } from "@opg/runtime";
+import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address } from "viem";
 import { mountExplorerRoutes } from "./api/explorerRoutes.js";
@@ -89,7 +89,7 @@ export class VerifyNode {
               zk: {
                 artifactRoots: zkArtifactRoots(config),
                 batch: { maxBatchSize: config.zk.maxBatchSize, maxWaitMs: config.zk.maxBatchWaitMs },
-                minCeremonyContributors: config.zk.minCeremonyContributors,
+                minCeremonyContributors: minCeremonyContributors(config),
               },
             }
           : {}),
@@ -152,9 +152,23 @@ export class VerifyNode {
   }
 }
 
-/** Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache then the committed examples. */
+/**
+ * Where ZK artifacts are looked up: `zk.artifactsDir`, or the data dir's cache, then — on a devnet
+ * only (chain id 31337, `isDevnetChain`) — the committed example artifacts.
+ */
 export function zkArtifactRoots(config: VerifyNodeConfig): string[] {
-  return config.zk.artifactsDir !== undefined
-    ? [dataPath(config, config.zk.artifactsDir)]
-    : [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR];
+  if (config.zk.artifactsDir !== undefined) return [dataPath(config, config.zk.artifactsDir)];
+  return isDevnetChain(config)
+    ? [dataPath(config, "zk-artifacts"), EXAMPLE_ARTIFACTS_DIR]
+    : [dataPath(config, "zk-artifacts")];
+}
+
+/**
+ * The ceremony policy a config asks for (`zk.minCeremonyContributors`): its number when set, else
+ * none on a devnet (chain id 31337) and f + 1 of the verifier set elsewhere.
+ */
+export function minCeremonyContributors(config: VerifyNodeConfig): number | "f+1" {
+  const n = config.zk.minCeremonyContributors;
+  if (n !== undefined) return n;
+  return isDevnetChain(config) ? 0 : "f+1";
 }

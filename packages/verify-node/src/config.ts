@@ -28,6 +28,20 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
       .positive()
       .default(250)
       .describe("How often the batch coordinator looks at the chain and its state."),
+    maxProposalsPerMember: z
+      .int()
+      .min(4)
+      .default(64)
+      .describe(
+        "Batch proposals kept per verifier-set member; beyond it the member's oldest are dropped (a member flooding proposals evicts only its own).",
+      ),
+    maxProposalBytesPerMember: z
+      .int()
+      .min(8192 * 32)
+      .default(8 * 1024 * 1024)
+      .describe(
+        "Bytes of result hashes kept per member's batch proposals (at least one batch of the largest size); beyond it the member's oldest are dropped.",
+      ),
   }),
   tee: z.object({
     /** Verify TEE-mode results (Nitro attestation documents; PCR allowlists from the ModelRegistry). */
@@ -105,17 +119,18 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
         "How long a proof waits for others to join its batch before the batch is checked anyway (0: no waiting).",
       ),
     /**
-     * Ceremony policy: 0 trusts any key the listing names (devnets with the committed example
-     * key); n > 0 checks proofs only with keys installed by `opg-verify zk rebuild` whose ceremony
-     * holds this node's own signed contribution or those of at least n members of the verifier set.
+     * Ceremony policy: n > 0 checks proofs only with keys installed by `opg-verify zk rebuild` whose
+     * ceremony holds this node's own signed contribution or those of at least n members of the
+     * verifier set; 0 trusts any key the listing names. Unset: f + 1 of the current verifier set,
+     * or 0 on a devnet (chain id 31337: the committed example key has no ceremony).
      */
     minCeremonyContributors: z
       .int()
       .min(0)
       .max(64)
-      .default(0)
+      .optional()
       .describe(
-        "0: any key the listing names is used (devnets); n > 0: only keys whose ceremony transcript (installed by `opg-verify zk rebuild`) holds this node's own contribution or n verifier-set members' (set f + 1).",
+        "Ceremony policy. n > 0: only keys whose ceremony transcript (installed by `opg-verify zk rebuild`) holds this node's own contribution or n verifier-set members'; 0: any key the listing names. Unset: f + 1 of the current verifier set, or 0 on a devnet (chain id 31337).",
       ),
   }),
   /** SQLite database of verified results, batches and signatures (relative to dataDir). */

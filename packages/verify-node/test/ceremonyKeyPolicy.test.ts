@@ -70,6 +70,19 @@ describe("ceremonyKeyPolicy", () => {
     expect(await policy(0)(await dirWith([1]), VK)).toMatch(/has 1 of the verifier set's \(2 required\)/);
   });
 
+  it("behavior: the default minimum, f + 1 of the set as the chain has it now, is read when needed", async () => {
+    let f = 1;
+    const live = ceremonyKeyPolicy({
+      self: addr(3),
+      minContributors: async () => f + 1,
+      verifierSet: async () => [addr(0), addr(1), addr(2)],
+    });
+    const dir = await dirWith([0, 1]);
+    expect(await live(dir, VK)).toBeUndefined();
+    f = 2;
+    expect(await live(dir, VK)).toMatch(/has 2 of the verifier set's \(3 required\)/);
+  });
+
   it("error: contributions claimed for others' keys do not count; another key's transcript is refused", async () => {
     // The outsider signs but claims to be verifiers 0 and 1.
     expect(await policy(2)(await dirWith([3, 3], [0, 1]), VK)).toMatch(/has 0 of the verifier set's/);

@@ -24,6 +24,46 @@ function result(store: VerifierStore, name: string) {
 }
 
 describe("VerifierStore", () => {
+  it("behavior: proposals are bounded per member in count and bytes; a flooding member evicts only its own oldest", () => {
+    const store = new VerifierStore(":memory:");
+    const flooder: Address = "0x00000000000000000000000000000000000000f1";
+    const honest: Address = "0x00000000000000000000000000000000000000a1";
+    const propose = (by: Address, i: number, hashes = 1, limits = { maxCount: 8, maxBytes: 1024 }) =>
+      store.insertProposal(
+        {
+          batchId: BigInt(i),
+          configDigest: h("c"),
+          root: h(`${by}/${i}`),
+          count: hashes,
+          resultHashes: Array.from({ length: hashes }, (_, k) => h(`${by}/${i}/${k}`)),
+          proposer: by,
+          createdAt: i,
+        },
+        limits,
+      );
+    expect(propose(honest, 1)).toBe(0);
+    expect(propose(honest, 2)).toBe(0);
+    // Count: 100 proposals from one member keep its 8 newest.
+    let evicted = 0;
+    for (let i = 10; i < 110; i++) evicted += propose(flooder, i);
+    expect(evicted).toBe(92);
+    expect(store.proposalsBy(flooder)).toEqual({ count: 8, bytes: 8 * 32 });
+    expect(store.proposalIdsBy(flooder).map((p) => p.batchId)).toEqual(
+      Array.from({ length: 8 }, (_, k) => BigInt(109 - k)),
+    );
+    expect(store.proposalsBy(honest)).toEqual({ count: 2, bytes: 64 });
+    expect(store.getProposal(1n, h(`${honest}/1`))?.resultHashes).toEqual([h(`${honest}/1/0`)]);
+    // Bytes: 1024 bytes hold 32 hashes; two proposals of 20 hashes leave only the newest.
+    propose(flooder, 200, 20);
+    expect(store.proposalsBy(flooder)).toEqual({ count: 8, bytes: 20 * 32 + 7 * 32 });
+    propose(flooder, 201, 20);
+    expect(store.proposalsBy(flooder)).toEqual({ count: 1, bytes: 20 * 32 });
+    expect(store.proposalIdsBy(flooder)).toEqual([{ batchId: 201n, root: h(`${flooder}/201`) }]);
+    // A repeated proposal changes nothing; the honest member's are untouched throughout.
+    expect(propose(flooder, 201, 20)).toBe(0);
+    expect(store.proposalsBy(honest)).toEqual({ count: 2, bytes: 64 });
+  });
+
   it("default: a settled batch marks its members settled, including ones that arrive later", () => {
     const store = new VerifierStore(":memory:");
     result(store, "a");

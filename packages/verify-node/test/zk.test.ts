@@ -24,7 +24,7 @@ import { type Hex, keccak256, toHex, zeroAddress } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ZkListing } from "../src/chain/ChainView.js";
 import { verifyNodeConfig } from "../src/config.js";
-import { zkArtifactRoots } from "../src/VerifyNode.js";
+import { minCeremonyContributors, zkArtifactRoots } from "../src/VerifyNode.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
 
 const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
@@ -304,15 +304,20 @@ describe("ZkProofVerifier batching", () => {
 });
 
 describe("zk config", () => {
-  it("args: off by default; artifacts in the data dir's cache then the committed examples", () => {
+  it("args: off by default; artifacts in the data dir's cache, then the committed examples on a devnet only; ceremony policy f + 1 except on a devnet", () => {
     const config = loadConfig(verifyNodeConfig, { env: {}, flags: {} }).config;
-    expect(config.zk).toEqual({
-      enabled: false,
-      maxBatchSize: 64,
-      maxBatchWaitMs: 25,
-      minCeremonyContributors: 0,
-    });
+    expect(config.zk).toEqual({ enabled: false, maxBatchSize: 64, maxBatchWaitMs: 25 });
+    // The default chain id is the dev chain's (31337): the devnet profile.
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
+    expect(minCeremonyContributors(config)).toBe(0);
+    const prod = loadConfig(verifyNodeConfig, { env: { OPG_CHAIN_CHAIN_ID: "8453" }, flags: {} }).config;
+    expect(zkArtifactRoots({ ...prod, dataDir: "/d" })).toEqual(["/d/zk-artifacts"]);
+    expect(minCeremonyContributors(prod)).toBe("f+1");
+    const explicit = loadConfig(verifyNodeConfig, {
+      env: { OPG_CHAIN_CHAIN_ID: "8453", OPG_ZK_MIN_CEREMONY_CONTRIBUTORS: "3" },
+      flags: {},
+    }).config;
+    expect(minCeremonyContributors(explicit)).toBe(3);
     const set = loadConfig(verifyNodeConfig, {
       env: { OPG_ZK_ENABLED: "true" },
       flags: { "zk.artifacts-dir": "/zk" },
@@ -322,7 +327,6 @@ describe("zk config", () => {
       artifactsDir: "/zk",
       maxBatchSize: 64,
       maxBatchWaitMs: 25,
-      minCeremonyContributors: 0,
     });
     expect(zkArtifactRoots({ ...set, dataDir: "/d" })).toEqual(["/zk"]);
   });

@@ -35,6 +35,11 @@ export abstract class ContractActions {
     return this.deps.sender;
   }
 
+  /** The address writes are sent from (undefined when constructed without a sender). */
+  get from(): Address | undefined {
+    return this.deps.sender?.address;
+  }
+
   protected chainId(): Promise<number> {
     this.chainIdPromise ??= getChainId(this.client).catch((error: unknown) => {
       this.chainIdPromise = undefined;

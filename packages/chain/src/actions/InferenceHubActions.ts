@@ -203,6 +203,87 @@ export class InferenceHubActions extends ContractActions {
     });
   }
 
+  // ------------------------------------------------------------------ governance (the network owner)
+
+  /**
+   * Network owner: sets the verifier fee share, basis points of each delivered fee credited to the
+   * settler of batches settled from now on (at most `MAX_VERIFIER_FEE_BPS`, 5,000 = 50 %).
+   */
+  setVerifierFeeBps(bps: number): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: inferenceHubAbi,
+      functionName: "setVerifierFeeBps",
+      args: [bps],
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Network owner: pauses new requests and settlement (delivery, refunds and withdrawals stay open). */
+  pause(): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: inferenceHubAbi,
+      functionName: "pause",
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** Network owner: lifts the pause. */
+  unpause(): Promise<TxResult> {
+    return this.sender.writeContract({
+      address: this.address,
+      abi: inferenceHubAbi,
+      functionName: "unpause",
+      errorAbi: opgErrorsAbi,
+    });
+  }
+
+  /** The fee split and pause state: the current share, its bound, whether paused, and the network owner. */
+  async governance(): Promise<{
+    verifierFeeBps: number;
+    maxVerifierFeeBps: number;
+    paused: boolean;
+    owner: Address;
+  }> {
+    const read = <F extends "verifierFeeBps" | "MAX_VERIFIER_FEE_BPS" | "paused" | "owner">(
+      functionName: F,
+    ) =>
+      classified(() =>
+        readContract(this.client, { address: this.address, abi: inferenceHubAbi, functionName }),
+      );
+    const [verifierFeeBps, maxVerifierFeeBps, paused, owner] = await Promise.all([
+      read("verifierFeeBps"),
+      read("MAX_VERIFIER_FEE_BPS"),
+      read("paused"),
+      read("owner"),
+    ]);
+    return { verifierFeeBps, maxVerifierFeeBps, paused, owner };
+  }
+
+  /** The verifier fee share (basis points) of batches settled from now on. */
+  verifierFeeBps(): Promise<number> {
+    return classified(() =>
+      readContract(this.client, {
+        address: this.address,
+        abi: inferenceHubAbi,
+        functionName: "verifierFeeBps",
+      }),
+    );
+  }
+
+  /** The verifier fee share (basis points) batch `batchId` settled under (0 when not settled). */
+  batchVerifierFeeBps(batchId: bigint): Promise<number> {
+    return classified(() =>
+      readContract(this.client, {
+        address: this.address,
+        abi: inferenceHubAbi,
+        functionName: "batchVerifierFeeBps",
+        args: [batchId],
+      }),
+    );
+  }
+
   // ------------------------------------------------------------------ challenges
 
   /** Proves an executor key signed two different outputs for one request; slashes its owner. */

@@ -1,5 +1,6 @@
 import { type Address, type Hex, type PublicClient, zeroAddress, zeroHash } from "viem";
 import { modelRegistryAbi } from "../abis.js";
+import { ReadCache } from "../cache/ReadCache.js";
 import type { ListingInfo } from "./types.js";
 
 export type ListingResolverOptions = {
@@ -7,11 +8,9 @@ export type ListingResolverOptions = {
   publishers: readonly Address[];
   /** How long a chain read is trusted (default 30 s); during an RPC outage the last answer holds. */
   ttlMs?: number;
-  /** Entries kept per map (oldest refreshed dropped first; default 10 000). */
+  /** Entries kept per kind of read (least recently used dropped first; default 10 000). */
   maxEntries?: number;
 };
-
-type Entry<T> = { value: T; at: number };
 
 /**
  * Model listings as the daemons see them. A request made on chain names its listing; a direct
@@ -20,35 +19,20 @@ type Entry<T> = { value: T; at: number };
  * publisher is configured). Reads are cached with a TTL.
  */
 export class ListingResolver {
-  private readonly listings = new Map<string, Entry<ListingInfo | undefined>>();
-  private readonly resolved = new Map<string, Entry<Hex | undefined>>();
+  private readonly listings: ReadCache<ListingInfo | undefined>;
+  private readonly resolved: ReadCache<Hex | undefined>;
 
   constructor(
     private readonly options: ListingResolverOptions,
     private readonly deps: { client: PublicClient; modelRegistry: Address; now?: () => number },
-  ) {}
+  ) {
+    const cache = { ttlMs: options.ttlMs ?? 30_000, maxEntries: options.maxEntries ?? 10_000, now: deps.now };
+    this.listings = new ReadCache(cache);
+    this.resolved = new ReadCache(cache);
+  }
 
   get publishers(): readonly Address[] {
     return this.options.publishers;
-  }
-
-  private get now(): number {
-    return (this.deps.now ?? Date.now)();
-  }
-
-  private async cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
-    const hit = map.get(key);
-    if (hit && this.now - hit.at < (this.options.ttlMs ?? 30_000)) return hit.value;
-    try {
-      const value = await load();
-      map.delete(key);
-      map.set(key, { value, at: this.now });
-      if (map.size > (this.options.maxEntries ?? 10_000)) map.delete(map.keys().next().value as string);
-      return value;
-    } catch (e) {
-      if (hit) return hit.value;
-      throw e;
-    }
   }
 
   /** Drops every cached answer (the registry changed). */
@@ -59,7 +43,7 @@ export class ListingResolver {
 
   /** The listing, or undefined when none has this id. */
   listing(listingId: Hex): Promise<ListingInfo | undefined> {
-    return this.cached(this.listings, listingId.toLowerCase(), async () => {
+    return this.listings.get(listingId.toLowerCase(), async () => {
       const l = await this.deps.client.readContract({
         address: this.deps.modelRegistry,
         abi: modelRegistryAbi,
@@ -77,7 +61,7 @@ export class ListingResolver {
    */
   forModel(modelId: Hex, lastPublisher?: Address): Promise<Hex | undefined> {
     const publishers = lastPublisher ? [...this.options.publishers, lastPublisher] : this.options.publishers;
-    return this.cached(this.resolved, `${modelId}:${lastPublisher ?? ""}`.toLowerCase(), async () => {
+    return this.resolved.get(`${modelId}:${lastPublisher ?? ""}`.toLowerCase(), async () => {
       for (const publisher of publishers) {
         const id = await this.deps.client.readContract({
           address: this.deps.modelRegistry,

@@ -7,8 +7,9 @@ import type {
 import { backoffDelay, RevertedError } from "@opg/chain";
 import type { Logger, Metrics } from "@opg/daemon";
 import { decodeResultMessage, ProofMode, ResultBatchTree } from "@opg/protocol";
+import { eth } from "@opg/runtime";
 import type { Counter, Histogram } from "prom-client";
-import { type Hex, isAddress, isHex } from "viem";
+import { type Hex, isAddress, isHex, parseEther } from "viem";
 import { zkSettlement } from "../intake/directIntake.js";
 import type { ExecStore } from "../store/ExecStore.js";
 
@@ -37,6 +38,8 @@ export type DelivererOptions = {
    */
   zk: "quorum" | "proof" | "auto";
   zkQuorumTimeoutMs: number;
+  /** Balance floor of the signing key (ETH): under it no delivery transaction is sent. */
+  minBalanceEth: string;
 };
 
 export const defaultDelivererOptions: DelivererOptions = {
@@ -50,6 +53,7 @@ export const defaultDelivererOptions: DelivererOptions = {
   maxPending: 10_000,
   zk: "auto",
   zkQuorumTimeoutMs: 120_000,
+  minBalanceEth: "0.001",
 };
 
 /** The hub calls the deliverer makes (an `InferenceHubActions` fits). */
@@ -85,6 +89,9 @@ export class Deliverer {
   private running: Promise<void> | undefined;
   private readonly outcomes: Counter<"outcome"> | undefined;
   private readonly latency: Histogram | undefined;
+  private readonly minBalance: bigint;
+  /** The signer's balance when last found under the floor (undefined: not under it). */
+  private lowBalance: bigint | undefined;
 
   constructor(
     options: Partial<DelivererOptions>,
@@ -92,6 +99,8 @@ export class Deliverer {
       store: ExecStore;
       hub: DeliveryHub;
       executor: Hex;
+      /** The signing key's balance (wei); checked against `minBalanceEth` before sending. */
+      balance?: () => Promise<bigint>;
       logger: Logger;
       metrics?: Metrics | undefined;
       fetch?: typeof fetch;
@@ -99,6 +108,7 @@ export class Deliverer {
     },
   ) {
     this.o = { ...defaultDelivererOptions, ...options };
+    this.minBalance = parseEther(this.o.minBalanceEth);
     this.outcomes = deps.metrics?.counter({
       area: "exec",
       name: "deliveries",
@@ -152,8 +162,43 @@ export class Deliverer {
     return this.running;
   }
 
+  /** Why deliveries are held back (empty: they are not); `/health` reports it as degraded. */
+  problems(): string[] {
+    if (this.lowBalance === undefined) return [];
+    const signer = this.deps.executor;
+    return [
+      `signer ${signer} holds ${eth(this.lowBalance)}, under the delivery floor of ${eth(this.minBalance)} (delivery.minBalanceEth): deliveries wait until you send ETH to ${signer}`,
+    ];
+  }
+
+  /** Whether the signer may send: at or above the floor (a failed read does not stop delivery). */
+  private async funded(): Promise<boolean> {
+    if (!this.deps.balance || this.minBalance === 0n) return true;
+    let balance: bigint;
+    try {
+      balance = await this.deps.balance();
+    } catch (err) {
+      this.deps.logger.debug({ err }, "reading the signer's balance failed");
+      return this.lowBalance === undefined;
+    }
+    const low = balance < this.minBalance;
+    const was = this.lowBalance !== undefined;
+    this.lowBalance = low ? balance : undefined;
+    if (low && !was)
+      this.deps.logger.warn(
+        { reason: this.problems()[0] },
+        "deliveries held back: signer under the balance floor",
+      );
+    if (!low && was)
+      this.deps.logger.info({ balance: eth(balance) }, "signer funded again: deliveries resume");
+    return !low;
+  }
+
   private async pass(): Promise<void> {
-    for (const p of this.deps.store.dueDeliveries(this.now, 32)) {
+    const due = this.deps.store.dueDeliveries(this.now, 32);
+    // Under the floor nothing is sent and no attempt is spent: the deliveries stay due.
+    if (due.length === 0 || !(await this.funded())) return;
+    for (const p of due) {
       try {
         await this.attempt(p.requestId, parseRecord(p.request), p.createdAt, p.attempts);
       } catch (err) {

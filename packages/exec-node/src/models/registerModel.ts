@@ -85,7 +85,7 @@ export async function registerModel(
     if (hasZk)
       throw new OpgError(
         "ZK_CONFIG_MISSING",
-        `ZK mode needs the model's circuit and verifier contracts: run \`opg-exec models add <file.onnx> --zk --price ${formatEther(terms.price)}\` (it registers the model with NONE and ZK), then this command for the other modes.`,
+        `ZK mode needs the model's circuit and a key from the verifiers' ceremony: run \`opg-exec models add <file.onnx> --zk --price ${formatEther(terms.price)}\` (it lists the model and starts the ceremony; \`models zk-finish\` enables ZK), then this command for the other modes.`,
       );
     const { listingId, tx } = await models.createListing({
       modelId: terms.modelId,
@@ -100,7 +100,7 @@ export async function registerModel(
   if (hasZk && existing.zkVerifier === zeroAddress)
     throw new OpgError(
       "ZK_CONFIG_MISSING",
-      `Listing ${listingId} of model ${terms.modelId} (ModelRegistry ${registry}) has no ZK config: run \`opg-exec models add <file.onnx> --zk\` first.`,
+      `Listing ${listingId} of model ${terms.modelId} (ModelRegistry ${registry}) has no ZK config: run \`opg-exec models add <file.onnx> --zk\` (its ceremony) and \`opg-exec models zk-finish ${listingId}\` first.`,
     );
   const txs: Hex[] = [];
   if (hasTee) {

@@ -28,6 +28,10 @@ export type BatchCoordinatorOptions = {
   tickMs: number;
   /** Our signature and proposal are gossiped again this often until the batch settles. */
   regossipMs: number;
+  /** Proposals kept per verifier-set member (its oldest are dropped beyond it). */
+  maxProposalsPerMember: number;
+  /** Bytes of result hashes kept per member's proposals (its oldest are dropped beyond it). */
+  maxProposalBytesPerMember: number;
 };
 
 export const defaultBatchCoordinatorOptions: BatchCoordinatorOptions = {
@@ -36,6 +40,10 @@ export const defaultBatchCoordinatorOptions: BatchCoordinatorOptions = {
   leaderTimeoutMs: 10_000,
   tickMs: 250,
   regossipMs: 3_000,
+  // A round proposes one batch per sequence number: an honest member has a few live proposals.
+  maxProposalsPerMember: 64,
+  // 32 batches of the largest size (8192 results × 32 bytes).
+  maxProposalBytesPerMember: 8 * 1024 * 1024,
 };
 
 export type BatchCoordinatorDeps = {
@@ -85,6 +93,8 @@ export class BatchCoordinator {
   private abort = new AbortController();
   /** Proposals (`id:root:digest`) that can never be signed (bad root, settled requests, not the leader). */
   private readonly refused = new Set<string>();
+  /** Members whose proposals reached the per-member bound (warned once each). */
+  private readonly floodWarned = new Set<string>();
   private due: Due | undefined;
   private readonly lastGossip = new Map<bigint, number>();
   private submitting: bigint | undefined;
@@ -182,7 +192,17 @@ export class BatchCoordinator {
 
   /** A proposal from the gossip topic (already checked: signature by `proposer`, set member). */
   onProposal(p: BatchProposalMessage): void {
-    this.deps.store.insertProposal({ ...p, createdAt: this.now() });
+    const evicted = this.deps.store.insertProposal(
+      { ...p, createdAt: this.now() },
+      { maxCount: this.options.maxProposalsPerMember, maxBytes: this.options.maxProposalBytesPerMember },
+    );
+    if (evicted > 0 && !this.floodWarned.has(p.proposer.toLowerCase())) {
+      this.floodWarned.add(p.proposer.toLowerCase());
+      this.deps.logger.warn(
+        { proposer: p.proposer, evicted, max: this.options.maxProposalsPerMember },
+        "a member's stored proposals reached the bound; its oldest are dropped",
+      );
+    }
     this.deps.store.insertSignature({ ...p, verifier: p.proposer });
     const known = this.deps.store.getBatch(p.batchId);
     if (known?.status === "settled" && known.root === p.root && known.resultHashes.length === 0) {

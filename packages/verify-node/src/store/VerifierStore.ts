@@ -298,20 +298,47 @@ export class VerifierStore {
 
   // ── proposals, batches and signatures ──────────────────────────────────────────────────
 
-  /** Remembers a proposal's membership (ours or a peer's), once per (batch id, root). */
-  insertProposal(p: Omit<StoredBatch, "status" | "settleTx">): void {
-    this.stmt(
+  /**
+   * Remembers a proposal's membership (ours or a peer's), once per (batch id, root, set). With
+   * `limits`, each proposer keeps at most `maxCount` proposals and `maxBytes` of result hashes: its
+   * oldest go first, so a member that floods proposals only ever evicts its own. Returns how many
+   * of the proposer's proposals were evicted.
+   */
+  insertProposal(
+    p: Omit<StoredBatch, "status" | "settleTx">,
+    limits?: { maxCount: number; maxBytes: number },
+  ): number {
+    const proposer = p.proposer.toLowerCase();
+    const inserted = this.stmt(
       `INSERT OR IGNORE INTO proposals (batch_id, root, config_digest, count, result_hashes, proposer, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      p.batchId,
-      p.root,
-      p.configDigest,
-      p.count,
-      packHashes(p.resultHashes),
-      p.proposer.toLowerCase(),
-      p.createdAt,
-    );
+    ).run(p.batchId, p.root, p.configDigest, p.count, packHashes(p.resultHashes), proposer, p.createdAt);
+    if (!limits || Number(inserted.changes) === 0) return 0;
+    // (Not one transaction with the insert: callers may hold one; a crash in between leaves one row more.)
+    const evicted = this.stmt(
+      `DELETE FROM proposals WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+         ROW_NUMBER() OVER (ORDER BY created_at DESC, rowid DESC) AS n,
+         SUM(length(result_hashes)) OVER (ORDER BY created_at DESC, rowid DESC) AS total
+         FROM proposals WHERE proposer = ?) WHERE n > ? OR total > ?)`,
+    ).run(proposer, limits.maxCount, limits.maxBytes);
+    return Number(evicted.changes);
+  }
+
+  /** Proposals and bytes of result hashes stored for `proposer`. */
+  proposalsBy(proposer: Address): { count: number; bytes: number } {
+    const row = this.stmt(
+      "SELECT COUNT(*) AS count, COALESCE(SUM(length(result_hashes)), 0) AS bytes FROM proposals WHERE proposer = ?",
+    ).get(proposer.toLowerCase()) as Row;
+    return { count: Number(row["count"]), bytes: Number(row["bytes"]) };
+  }
+
+  /** Proposals by `proposer` (newest first). */
+  proposalIdsBy(proposer: Address): { batchId: bigint; root: Hex }[] {
+    return (
+      this.stmt(
+        "SELECT batch_id, root FROM proposals WHERE proposer = ? ORDER BY created_at DESC, rowid DESC",
+      ).all(proposer.toLowerCase()) as Row[]
+    ).map((r) => ({ batchId: BigInt(r["batch_id"] as number | bigint), root: r["root"] as Hex }));
   }
 
   /** A proposal of `root` for `batchId` (the membership of a root is the same under every set). */

@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS batch_members (
 
 -- A batch id's low 40 bits are its sequence number (batching/batchIds.ts).
 CREATE INDEX IF NOT EXISTS proposals_by_sequence ON proposals ((batch_id & 1099511627775));
+-- Per-member bound on stored proposals (VerifierStore.insertProposal evicts a member's oldest).
+CREATE INDEX IF NOT EXISTS proposals_by_proposer ON proposals (proposer, created_at);
 CREATE INDEX IF NOT EXISTS batches_by_sequence ON batches ((batch_id & 1099511627775));
 
 CREATE TABLE IF NOT EXISTS batch_signatures (

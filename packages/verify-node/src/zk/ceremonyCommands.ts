@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createChainClient, OpgContracts } from "@opg/chain";
 import { OpgError } from "@opg/protocol";
-import { dataPath, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
+import { dataPath, isDevnetChain, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
 import {
   type CeremonyCheck,
   type CircomResult,
@@ -55,6 +55,19 @@ export async function rebuildCircuit(o: CeremonyCommandOptions): Promise<{
   };
 }
 
+/**
+ * The pinned phase-1 file: `--ptau`, or the committed development one on a devnet (chain id
+ * 31337) only; elsewhere a missing `--ptau` is an error.
+ */
+function ptauOf(config: VerifyNodeConfig, o: CeremonyCommandOptions): string {
+  if (o.ptau !== undefined) return resolve(o.ptau);
+  if (isDevnetChain(config)) return DEV_PTAU_PATH;
+  throw new OpgError(
+    "INVALID_ARGUMENT",
+    "--ptau is required: the development powers of tau are for devnets (chain id 31337) only.",
+  );
+}
+
 function chainOf(config: VerifyNodeConfig) {
   return createChainClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
 }
@@ -79,7 +92,7 @@ export async function zkContribute(config: VerifyNodeConfig, listingId: Hex, o: 
     const c = await contribute({
       dir: resolve(o.ceremony),
       r1csPath: circuit.r1csPath,
-      ptauPath: resolve(o.ptau ?? DEV_PTAU_PATH),
+      ptauPath: ptauOf(config, o),
       signer: { address: signer.address, privateKey: signer.privateKey },
       blockNumber: await client.getBlockNumber(),
     });
@@ -122,7 +135,7 @@ export async function zkRebuild(
   if (listing === undefined) throw new OpgError("LISTING_NOT_FOUND", `No listing ${listingId} on chain.`);
   const set = await contracts.registry.getVerifierSet();
   const circuit = await rebuildCircuit(o);
-  const ptauPath = resolve(o.ptau ?? DEV_PTAU_PATH);
+  const ptauPath = ptauOf(config, o);
   try {
     return await checkAndInstall(config, listingId, o, {
       dir,
@@ -172,7 +185,11 @@ async function checkAndInstall(
   }
   const refusal = ceremonyRefusal(
     { ...check, valid: check.valid && problems.length === 0, problems },
-    { self: signer.address, verifierSet: set.signers, minContributors: o.minContributors ?? set.f + 1 },
+    {
+      self: signer.address,
+      verifierSet: set.signers,
+      minContributors: o.minContributors || config.zk.minCeremonyContributors || set.f + 1,
+    },
   );
   if (refusal !== undefined) {
     return { listingId, accepted: false as const, reason: refusal, contributors: check.contributors };

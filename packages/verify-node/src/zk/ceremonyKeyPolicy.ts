@@ -10,7 +10,8 @@ import { type Address, recoverAddress } from "viem";
  */
 export function ceremonyKeyPolicy(o: {
   self: Address;
-  minContributors: number;
+  /** At least this many verifier-set members' contributions (or a function: f + 1 of the set now). */
+  minContributors: number | (() => Promise<number>);
   verifierSet: () => Promise<readonly Address[]>;
 }): (dir: string | undefined, vkHash: string) => Promise<string | undefined> {
   const contributorsOf = new Map<
@@ -50,7 +51,8 @@ export function ceremonyKeyPolicy(o: {
     if (t.contributors.has(o.self.toLowerCase())) return undefined;
     const set = new Set((await o.verifierSet()).map((a) => a.toLowerCase()));
     const members = [...t.contributors].filter((c) => set.has(c)).length;
-    if (members >= o.minContributors) return undefined;
-    return `the ceremony lacks this verifier's contribution and has ${members} of the verifier set's (${o.minContributors} required)`;
+    const min = typeof o.minContributors === "number" ? o.minContributors : await o.minContributors();
+    if (members >= min) return undefined;
+    return `the ceremony lacks this verifier's contribution and has ${members} of the verifier set's (${min} required)`;
   };
 }

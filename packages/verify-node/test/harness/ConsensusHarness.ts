@@ -19,6 +19,8 @@ export const SIM_OPTIONS: BatchCoordinatorOptions = {
   leaderTimeoutMs: 1_000,
   tickMs: 50,
   regossipMs: 300,
+  maxProposalsPerMember: 64,
+  maxProposalBytesPerMember: 8 * 1024 * 1024,
 };
 
 type Running = {
