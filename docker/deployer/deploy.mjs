@@ -174,7 +174,9 @@ async function main() {
   log(`development enclave root in ${DEV_ROOT_DIR}`);
   // The native devnet's models (files in the workspace or its npm packages), listed exactly as
   // Devnet.start lists them (ZK verifier contracts deployed first).
-  const setups = await devnetModelSetups(devnetModels(), RPC_URL);
+  // The ZK listings use the committed example key, sealed below: what `scripts/devnet --zk-setup
+  // example` does. (The native default, the verifiers' phase-2 ceremony, is not run here yet.)
+  const setups = await devnetModelSetups(devnetModels(), RPC_URL, { zk: "example" });
   const models = setups.map(({ model, setup }) => ({ ...model, setup }));
 
   log(
