@@ -28,6 +28,7 @@ import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { ExecutorCore } from "../src/execution/ExecutorCore.js";
 import { NoneProofProvider } from "../src/proof/ProofProvider.js";
 import { ExecStore } from "../src/store/ExecStore.js";
+import { sealBreakdown } from "./cpuBreakdown.js";
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -239,6 +240,21 @@ async function main(): Promise<void> {
     results[`gossip_bytes_per_result_${name}`] = Math.round(gossipBytes / n);
     return ms;
   };
+  // Where that CPU goes, part by part, for the classifier's outputs (the publish is the rest).
+  {
+    const model = engine.store.list().find((m) => m.name === "classifier")!;
+    const outputs = (await engine.infer(model.modelId, MODELS[1]!.input())).outputs;
+    for (const [part, ms] of Object.entries(
+      sealBreakdown(
+        outputs,
+        { chainId, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
+        privateKey,
+        500,
+      ),
+    )) {
+      results[`exec_cpu_${part}_classifier`] = ms;
+    }
+  }
   results["sign_publish_ms_per_result"] = await sealAndPublish("classifier", 1_000);
   const detectorSeal = await sealAndPublish("detector", 100);
   results["sign_publish_ms_per_result_detector"] = detectorSeal;
@@ -268,6 +284,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `exec_cpu_ms_per_result: ${results["exec_cpu_ms_per_result_classifier"]!.toFixed(3)} (classifier), ${results["exec_cpu_ms_per_result_detector"]!.toFixed(3)} (detector); gossip_bytes_per_result: ${results["gossip_bytes_per_result_classifier"]} (classifier), ${results["gossip_bytes_per_result_detector"]} (detector; + gossipsub envelope)`,
+  );
+  console.log(
+    `classifier CPU by part (ms): encode ${results["exec_cpu_encode_ms_classifier"]!.toFixed(3)}, hash ${results["exec_cpu_hash_ms_classifier"]!.toFixed(3)}, EIP-712 sign ${results["exec_cpu_sign_ms_classifier"]!.toFixed(3)}, message ${results["exec_cpu_message_ms_classifier"]!.toFixed(3)}; store + publish: the rest`,
   );
   console.log(
     `detector ceiling on ${cpus().length} saturated cores: ${(results["ratio_ceiling_detector"]! * 100).toFixed(1)}% of raw (that work per result, nothing else)`,

@@ -139,6 +139,22 @@ export function waitUntil(
   });
 }
 
+/**
+ * Runs `attempt` every `intervalMs` until it returns true; rejects (naming `what`) once
+ * `timeoutMs` has passed. For conditions no event reports, such as dials an attacker retries.
+ */
+export async function eventually(
+  attempt: () => boolean | Promise<boolean>,
+  { timeoutMs = 15_000, intervalMs = 100, what = "a condition" } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await attempt()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 /** Resolves once `node` is connected to `peerId` (now or on a later peer:connect). */
 export function waitForConnection(node: Libp2p, peerId: PeerId): Promise<void> {
   return waitUntil(node, ["peer:connect"], () => node.getConnections(peerId).length > 0);

@@ -122,6 +122,23 @@ describe("EIP-712", () => {
     expect(ours.requestId).toBe(inferenceRequestDigest(domain, request));
   });
 
+  it("behavior: digests of extreme field values equal viem's; values that do not fit their type throw", () => {
+    const d = toTypedDataDomain(domain);
+    const max = { ...request, mode: 255 as ProofMode, nonce: 2n ** 256n - 1n, deadline: 2n ** 64n - 1n };
+    expect(inferenceRequestDigest(domain, max)).toBe(
+      hashTypedData({ domain: d, types: EIP712_TYPES, primaryType: "InferenceRequest", message: max }),
+    );
+    const zero = { ...result, mode: ProofMode.NONE, requestId: `0x${"0".repeat(64)}` as Hex };
+    expect(executionResultDigest(domain, zero)).toBe(
+      hashTypedData({ domain: d, types: EIP712_TYPES, primaryType: "ExecutionResult", message: zero }),
+    );
+    expect(() => executionResultDigest(domain, { ...result, modelId: "0x1234" })).toThrow(TypeError);
+    expect(() => executionResultDigest(domain, { ...result, mode: 256 as ProofMode })).toThrow(RangeError);
+    expect(() => executionResultDigest(domain, { ...result, mode: -1 as ProofMode })).toThrow(RangeError);
+    expect(() => inferenceRequestDigest(domain, { ...request, deadline: 2n ** 64n })).toThrow(RangeError);
+    expect(() => inferenceRequestDigest(domain, { ...request, requester: "0xabc" })).toThrow(TypeError);
+  });
+
   it("behavior: the domain binds chain and hub", () => {
     const sig = signExecutionResult(key, domain, result);
     expect(recoverExecutionResultSigner(domain, result, sig)).toBe(account.address);

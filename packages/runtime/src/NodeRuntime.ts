@@ -130,6 +130,7 @@ export class NodeRuntime {
         announceAddresses: config.p2p.announce,
         bootstrapPeers: config.p2p.bootstrap,
         staticPeers: config.p2p.peers,
+        exemptPeers: config.p2p.exemptPeers,
         allowPublishToZeroPeers: true,
         gossip: { heartbeatIntervalMs: config.p2p.heartbeatMs },
       },

@@ -119,6 +119,13 @@ export const p2pConfig = z.object({
     .describe("Peers dialled at start (`/ip4/…/tcp/…/p2p/<peerId>`)."),
   /** Peers kept connected, redialled when they drop. */
   peers: z.array(z.string()).default([]).describe("Peers kept connected, redialled when they drop."),
+  /** Peer ids trusted like `peers` without being dialled (e.g. nodes that dial us from our own host or NAT). */
+  exemptPeers: z
+    .array(z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,}$/, "a libp2p peer id (12D3Koo… or Qm…)"))
+    .default([])
+    .describe(
+      "Peer ids (not addresses) trusted like `p2p.peers` without being dialled: never refused, never charged for sharing an IP with other peers (IP colocation). Use for honest nodes that dial in from this host, a NAT or a shared address; `p2p.peers` are trusted already.",
+    ),
   /** Gossipsub heartbeat; small networks (devnet) form meshes faster with a short one. */
   heartbeatMs: z
     .int()

@@ -89,6 +89,8 @@ export class VerifierCore {
   readonly signatures: SignaturePool;
   /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
   private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
+  /** The hub's InferenceRequested logs, feeding the registry cache (when the chain view has them). */
+  private readonly requests: ReturnType<NonNullable<ChainView["watchRequests"]>> | undefined;
   private readonly logger: Logger;
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
@@ -183,6 +185,13 @@ export class VerifierCore {
         save: async (block) => this.store.saveCheckpoint("batch-settled", block),
       },
     });
+    this.requests = deps.chain.watchRequests?.({
+      onRequest: (requestId, request) => this.registry.noteRequest(requestId, request),
+      checkpoint: {
+        load: async () => this.store.checkpoint("inference-requested"),
+        save: async (block) => this.store.saveCheckpoint("inference-requested", block),
+      },
+    });
     this.logger = logger;
     this.intake = new ResultIntake(options.intake, {
       validator,
@@ -223,6 +232,9 @@ export class VerifierCore {
     this.settlements
       .start()
       .catch((err: unknown) => this.logger.error({ err }, "settlement watcher did not start"));
+    this.requests
+      ?.start()
+      .catch((err: unknown) => this.logger.error({ err }, "request watcher did not start"));
     this.intake.start();
     this.coordinator.start();
     this.challenger.start();
@@ -234,6 +246,7 @@ export class VerifierCore {
     this.kickTimer = undefined;
     await this.tee?.registrar?.stop();
     await this.settlements.stop();
+    await this.requests?.stop();
     await this.coordinator.stop();
     await this.challenger.stop();
     this.intake.stop();

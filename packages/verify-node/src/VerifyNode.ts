@@ -72,7 +72,12 @@ export class VerifyNode {
         dbPath: dataPath(config, config.database),
         batching: config.batching,
         registry: { ttlMs: config.registryCacheTtlMs },
-        intake: {},
+        intake: {
+          resultRetentionMs: config.retention.resultsMs,
+          maxResultBytes: config.retention.resultsMaxBytes,
+          signatureRetentionMs: config.retention.signaturesMs,
+          maxSignatureBytes: config.retention.signaturesMaxBytes,
+        },
         validation: {},
         // Signature recovery on the other cores; the event loop keeps one.
         signatureWorkers: Math.max(1, availableParallelism() - 1),

@@ -43,6 +43,31 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
         "Bytes of result hashes kept per member's batch proposals (at least one batch of the largest size); beyond it the member's oldest are dropped.",
       ),
   }),
+  retention: z.object({
+    /** How long a settled result is kept, from its arrival (results awaiting a batch always stay). */
+    resultsMs: z
+      .int()
+      .positive()
+      .default(7 * 24 * 3_600_000)
+      .describe(
+        "How long a settled result is kept, from its arrival; results awaiting a batch always stay. Its hash stays (a replay is still a duplicate).",
+      ),
+    resultsMaxBytes: z
+      .int()
+      .positive()
+      .default(1024 * 1024 * 1024)
+      .describe("Byte cap of the settled results kept (their messages); the oldest go first."),
+    signaturesMs: z
+      .int()
+      .positive()
+      .default(24 * 3_600_000)
+      .describe("How long batch signatures and proposals of settled rounds are kept."),
+    signaturesMaxBytes: z
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe("Byte cap of all batch signatures kept (the oldest go first; a safety net)."),
+  }),
   tee: z.object({
     /** Verify TEE-mode results (Nitro attestation documents; PCR allowlists from the ModelRegistry). */
     enabled: z

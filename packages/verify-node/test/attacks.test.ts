@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createLogger, HttpServer } from "@opg/daemon";
 import { P2PNode } from "@opg/p2p";
 import {
@@ -66,6 +68,22 @@ function byReference(bytes: Uint8Array): { header: Uint8Array; outputs: Uint8Arr
     outputs: m.outputs,
     outputHash: m.outputHash,
   };
+}
+
+/** V8's collector (exposed at run time: vitest's workers do not pass --expose-gc). */
+function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** JS heap plus array buffers (messages' bytes live there) after full collections. */
+async function liveBytes(gc: () => void): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -275,4 +293,64 @@ describe("attacks on the verifier's result intake, from an outside libp2p node",
       action: "IGNORE",
     });
   });
+
+  it("behavior: once an attack flood stops, what the verifier holds is back to its baseline: stores as before, live heap near it", async () => {
+    const { chain, core, executor, attacker, send } = await setup();
+    const gc = exposeGc();
+    chain.requests.set(requestIdOf(1), { modelId: MODEL, inputHash: INPUT, mode: 0 });
+    const honest = onchainResult(1, EXECUTOR_KEY);
+    expect(await send(executor, honest)).toBe("ACCEPT");
+    let accepted = 0;
+    const refused = async (bytes: Uint8Array) => {
+      try {
+        await core.intake.validate(bytes);
+        accepted++;
+      } catch {
+        // Refused, as it should be. (Not `expect(…).rejects`: vitest keeps each assertion's
+        // error alive, which would be measured below as the verifier's.)
+      }
+    };
+    /** The flood, `n` messages of each kind (each kind from the issue's attacks), `big` outage junk. */
+    const flood = async (round: string, n: number, big: number): Promise<number> => {
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        const poisoned = onchainResult(1_000 + i, key(`${round}/fresh-${i}`)); // unregistered ids
+        const unknown = onchainResult(100_000 + i, EXECUTOR_KEY); // requests that do not exist
+        for (const m of [poisoned, unknown, honest]) {
+          bytes += m.length;
+          await refused(m);
+        }
+      }
+      chain.down = true; // the RPC outage: large junk from fresh keys
+      for (let i = 0; i < big; i++) {
+        const junk = onchainResult(200_000 + i, key(`${round}/junk-${i}`), 200_000);
+        bytes += junk.length;
+        await refused(junk);
+      }
+      chain.down = false;
+      // And over the wire, from the outside node, until gossip refuses it.
+      for (let i = 0; i < 5; i++) {
+        const wire = onchainResult(300_000 + i, key(`${round}/w${i}`));
+        await attacker.publish(attacker.topics.results, wire).catch(() => {});
+      }
+      return bytes;
+    };
+    const held = () => ({
+      results: core.store.counts().results,
+      deferred: core.store.deferredSize(),
+      rejections: core.store.recentRejections(10).length,
+      retained: core.store.retainedSize(),
+    });
+    await flood("warm-up", 20, 5); // code paths and caches warmed before the baseline
+    const baseline = { live: await liveBytes(gc), held: held() };
+    const sent = await flood("attack", 2_000, 300);
+    expect(accepted).toBe(0);
+    expect(sent).toBeGreaterThan(60_000_000);
+    // Idle: nothing the attack sent is held any more.
+    expect(held()).toEqual(baseline.held);
+    const grown = (await liveBytes(gc)) - baseline.live;
+    // The flood pushed > 60 MB through the validator; what stays is the bounded caches' entries
+    // for the ids it used (≈ 2,300 executor lookups, 2,000 request misses): ≈ 2 MB measured.
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+  }, 180_000);
 });

@@ -33,7 +33,7 @@ describe("batch agreement and settlement on a real chain", () => {
     cores = local.cores;
     deliver = local.deliverResult;
     for (const c of cores) c.start();
-  });
+  }, 120_000); // a chain and a deployment: slow on a loaded machine
 
   afterAll(async () => {
     for (const c of cores ?? []) await c.stop();
@@ -85,7 +85,7 @@ describe("batch agreement and settlement on a real chain", () => {
       });
       expect(ok).toBe(true);
     }
-  });
+  }, 60_000);
 
   it("error: an equivocating executor is refused and slashed on chain", async () => {
     const domain = cores[0]!.domain;

@@ -9,7 +9,7 @@ import { VerifierStore } from "../src/store/VerifierStore.js";
 const h = (s: string): Hex => keccak256(toHex(s));
 const proposer: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
-function result(store: VerifierStore, name: string) {
+function result(store: VerifierStore, name: string, receivedAt = Date.now(), bytes = 1) {
   store.insertResult({
     resultHash: h(name),
     requestId: h(`req/${name}`),
@@ -18,10 +18,41 @@ function result(store: VerifierStore, name: string) {
     outputHash: h(`o/${name}`),
     executor: proposer,
     mode: 0,
-    message: new Uint8Array([1]),
-    receivedAt: Date.now(),
+    message: new Uint8Array(bytes).fill(1),
+    receivedAt,
   });
 }
+
+/** Settles batch `id` (sequence `id`) holding `names`. */
+function settle(store: VerifierStore, id: bigint, names: string[]) {
+  store.insertProposal({
+    batchId: id,
+    configDigest: h("c"),
+    root: h(`root/${id}`),
+    count: names.length,
+    resultHashes: names.map(h),
+    proposer,
+    createdAt: 1,
+  });
+  store.markBatchSettled(id, h(`root/${id}`), names.length, h(`tx/${id}`));
+}
+
+function signature(store: VerifierStore, id: bigint, verifier: string, at: number) {
+  store.insertSignature(
+    {
+      batchId: id,
+      root: h(`root/${id}`),
+      configDigest: h("c"),
+      count: 1,
+      verifier: `0x${verifier.repeat(40)}` as Address,
+      signature: h(`sig/${id}/${verifier}`),
+    },
+    at,
+  );
+}
+
+const DAY = 24 * 3_600_000;
+const noCaps = { maxResultBytes: 2 ** 40, maxSignatureBytes: 2 ** 40 };
 
 describe("VerifierStore", () => {
   it("behavior: proposals are bounded per member in count and bytes; a flooding member evicts only its own oldest", () => {
@@ -212,7 +243,128 @@ describe("VerifierStore", () => {
     expect(store.signaturesFor(1n, h("x"), h("d"))).toHaveLength(1);
     store.close();
     const reopened = new DatabaseSync(path);
-    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 4 });
     reopened.close();
+  });
+
+  describe("retention of settled results and batch signatures", () => {
+    it("behavior: settled results go after their retention; results awaiting a batch stay, and a dropped one is still a duplicate", () => {
+      const store = new VerifierStore(":memory:");
+      const now = 10 * DAY;
+      result(store, "old-settled", now - 8 * DAY);
+      result(store, "new-settled", now - DAY);
+      result(store, "old-pending", now - 8 * DAY);
+      settle(store, 1n, ["old-settled", "new-settled"]);
+      const pruned = store.pruneSettled({
+        ...noCaps,
+        resultsBefore: now - 7 * DAY,
+        signaturesBefore: now - DAY,
+      });
+      expect(pruned.results).toBe(1);
+      expect(store.hasResult(h("old-settled"))).toBe(false);
+      expect(store.knowsResult(h("old-settled"))).toBe(true);
+      expect(store.getResult(h("new-settled"))?.status).toBe("settled");
+      expect(store.getResult(h("old-pending"))?.status).toBe("verified");
+      expect(store.knowsResult(h("never-seen"))).toBe(false);
+      // A member of a settled batch not received yet is not a duplicate: it may still arrive.
+      settle(store, 2n, ["late"]);
+      expect(store.knowsResult(h("late"))).toBe(false);
+    });
+
+    it("behavior: the byte cap drops the oldest settled results first, never pending ones", () => {
+      const store = new VerifierStore(":memory:");
+      const now = 10 * DAY;
+      for (let i = 0; i < 5; i++) result(store, `s${i}`, now - (5 - i) * 1000, 1000);
+      result(store, "pending", now - 10_000, 1000);
+      settle(store, 1n, ["s0", "s1", "s2", "s3", "s4"]);
+      store.pruneSettled({
+        resultsBefore: 0,
+        maxResultBytes: 2500,
+        signaturesBefore: 0,
+        maxSignatureBytes: 2 ** 40,
+      });
+      expect(["s0", "s1", "s2", "s3", "s4"].map((n) => store.hasResult(h(n)))).toEqual([
+        false,
+        false,
+        false,
+        true,
+        true,
+      ]);
+      expect(store.hasResult(h("pending"))).toBe(true);
+      expect(store.retainedSize()).toMatchObject({ results: 3, resultBytes: 3000 });
+    });
+
+    it("behavior: signatures and proposals of settled rounds go after their retention; open rounds keep theirs", () => {
+      const store = new VerifierStore(":memory:");
+      const now = 10 * DAY;
+      settle(store, 1n, []);
+      signature(store, 1n, "a", now - 2 * DAY);
+      signature(store, 1n, "b", now - 1000);
+      signature(store, 2n, "a", now - 2 * DAY); // sequence 2: not settled yet
+      store.insertProposal({
+        batchId: 2n,
+        configDigest: h("c"),
+        root: h("root/2"),
+        count: 0,
+        resultHashes: [],
+        proposer,
+        createdAt: now - 2 * DAY,
+      });
+      const pruned = store.pruneSettled({ ...noCaps, resultsBefore: 0, signaturesBefore: now - DAY });
+      expect(pruned).toMatchObject({ signatures: 1, proposals: 1 });
+      expect(store.signaturesFor(1n, h("root/1"), h("c")).map((s) => s.verifier)).toEqual([
+        `0x${"b".repeat(40)}`,
+      ]);
+      expect(store.signaturesFor(2n, h("root/2"), h("c"))).toHaveLength(1);
+      expect(store.getProposal(2n, h("root/2"))).toBeDefined();
+      expect(store.getProposal(1n, h("root/1"))).toBeUndefined();
+      // The byte cap bounds every signature, oldest first.
+      const { signatureBytes } = store.retainedSize();
+      store.pruneSettled({
+        resultsBefore: 0,
+        maxResultBytes: 2 ** 40,
+        signaturesBefore: 0,
+        maxSignatureBytes: signatureBytes / 2,
+      });
+      expect(store.retainedSize().signatures).toBe(1);
+      expect(store.signaturesFor(1n, h("root/1"), h("c"))).toHaveLength(1);
+    });
+
+    it("behavior: a store whose signatures predate their arrival time is migrated; they count as oldest", () => {
+      const path = join(mkdtempSync(join(tmpdir(), "opg-store-")), "v.sqlite");
+      const old = new DatabaseSync(path);
+      old.exec(`CREATE TABLE batch_signatures (batch_id INTEGER NOT NULL, root TEXT NOT NULL, config_digest TEXT NOT NULL,
+        count INTEGER NOT NULL, verifier TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (batch_id, root, config_digest, verifier));
+        CREATE TABLE batch_members (result_hash TEXT PRIMARY KEY, batch_id INTEGER NOT NULL);`);
+      old
+        .prepare("INSERT INTO batch_signatures VALUES (1, ?, ?, 1, ?, ?)")
+        .run(h("root/1"), h("c"), proposer.toLowerCase(), h("s"));
+      old.close();
+      const store = new VerifierStore(path);
+      expect(store.signaturesFor(1n, h("root/1"), h("c"))).toHaveLength(1);
+      settle(store, 1n, ["a"]);
+      store.pruneSettled({ ...noCaps, resultsBefore: 0, signaturesBefore: 1 });
+      expect(store.signaturesFor(1n, h("root/1"), h("c"))).toHaveLength(0);
+      store.close();
+    });
+  });
+
+  it("behavior: the pending-results query looks each request up by its index (linear in the pending results, not quadratic)", () => {
+    const store = new VerifierStore(":memory:");
+    for (let i = 0; i < 50; i++) result(store, `p${i}`);
+    const plan = (query: string) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      );
+    // The statement pendingResults runs (with its parameter bound to a literal).
+    const pending = store.pendingResults(100);
+    expect(pending).toHaveLength(50);
+    const statement = (store as unknown as { stmts: Record<string, unknown> }).stmts;
+    const text = Object.keys(statement).find(
+      (q) => q.includes("FROM results r WHERE status = 'verified'") && q.includes("LIMIT ?"),
+    )!;
+    const subqueries = plan(text.replace("LIMIT ?", "LIMIT 100")).filter((d) => / [sf] /.test(` ${d} `));
+    expect(subqueries).toHaveLength(2);
+    for (const d of subqueries) expect(d).toContain("USING INDEX results_by_request");
   });
 });

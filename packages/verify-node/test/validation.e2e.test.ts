@@ -48,7 +48,7 @@ describe("opg-verify validation pipeline on a real chain: every bad message refu
       ],
     });
     cores = localVerifiers(net, chain.rpcUrl, { maxBatchSize: 64, maxBatchAgeMs: 3_600_000 }).cores;
-  });
+  }, 120_000); // a chain and a deployment: slow on a loaded machine
 
   afterAll(async () => {
     for (const c of cores ?? []) await c.stop();

@@ -1,4 +1,5 @@
-import { concat, encodeAbiParameters, type Hex, hashDomain, keccak256, toHex } from "viem";
+import { type Hex, hashDomain, hexToBytes, keccak256, toHex } from "viem";
+import { keccak256Bytes } from "../hash/keccak.js";
 import {
   type BatchRoot,
   EIP712_NAME,
@@ -62,9 +63,48 @@ export function domainSeparator(domain: OpgDomain): Hex {
   return sep;
 }
 
+const TYPE_HASH_BYTES: Record<PrimaryType, Uint8Array> = {
+  InferenceRequest: hexToBytes(TYPE_HASHES.InferenceRequest),
+  ExecutionResult: hexToBytes(TYPE_HASHES.ExecutionResult),
+  BatchRoot: hexToBytes(TYPE_HASHES.BatchRoot),
+  EnclaveRegistration: hexToBytes(TYPE_HASHES.EnclaveRegistration),
+};
+
+/** Writes `hex` (exactly `size` bytes) right-aligned in the 32-byte word at `offset`. */
+function putHex(out: Uint8Array, offset: number, value: unknown, size: number, type: string): void {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]*$/.test(value) || value.length !== 2 + 2 * size) {
+    throw new TypeError(`EIP-712: ${String(value)} is not a ${type}`);
+  }
+  out.set(hexToBytes(value as Hex), offset + 32 - size);
+}
+
+/** Writes an unsigned integer of `bits` bits as a 32-byte big-endian word at `offset`. */
+function putUint(out: Uint8Array, offset: number, value: unknown, bits: number, type: string): void {
+  if (typeof value !== "bigint" && !(typeof value === "number" && Number.isSafeInteger(value))) {
+    throw new TypeError(`EIP-712: ${String(value)} is not a ${type}`);
+  }
+  let v = BigInt(value);
+  if (v < 0n || v >= 1n << BigInt(bits)) throw new RangeError(`EIP-712: ${v} is out of range for ${type}`);
+  for (let i = offset + 31; v > 0n; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+}
+
+/**
+ * keccak256(typeHash ‖ fields), every field a static type (bytes32, address, uintN) packed as its
+ * 32-byte ABI word directly: the same bytes as `encodeAbiParameters`, hashed by the keccak backend
+ * (native in Node), at a fraction of the cost on the executor's and verifier's hot paths.
+ */
 function structHash(primary: PrimaryType, values: readonly unknown[]): Hex {
-  const params = [{ type: "bytes32" }, ...EIP712_TYPES[primary].map((f) => ({ type: f.type }))];
-  return keccak256(encodeAbiParameters(params, [TYPE_HASHES[primary], ...values]));
+  const fields = EIP712_TYPES[primary];
+  const out = new Uint8Array(32 * (1 + fields.length));
+  out.set(TYPE_HASH_BYTES[primary], 0);
+  fields.forEach((f, i) => {
+    const offset = 32 * (i + 1);
+    if (f.type === "bytes32") putHex(out, offset, values[i], 32, f.type);
+    else if (f.type === "address") putHex(out, offset, values[i], 20, f.type);
+    else if (f.type.startsWith("uint")) putUint(out, offset, values[i], Number(f.type.slice(4)), f.type);
+    else throw new TypeError(`EIP-712: field type ${f.type} is not packed here`);
+  });
+  return keccak256Bytes(out);
 }
 
 export function inferenceRequestStructHash(r: InferenceRequest): Hex {
@@ -84,7 +124,12 @@ export function enclaveRegistrationStructHash(r: EnclaveRegistration): Hex {
 }
 
 function digest(domain: OpgDomain, struct: Hex): Hex {
-  return keccak256(concat(["0x1901", domainSeparator(domain), struct]));
+  const out = new Uint8Array(66);
+  out[0] = 0x19;
+  out[1] = 0x01;
+  out.set(hexToBytes(domainSeparator(domain)), 2);
+  out.set(hexToBytes(struct), 34);
+  return keccak256Bytes(out);
 }
 
 /** The EIP-712 digest of a direct request; it is the request's `requestId`. */

@@ -342,15 +342,15 @@ export class BatchCoordinator {
 
   /** The round we are in for `sequence` (0 until the batch is due), or undefined when nothing is due. */
   private round(sequence: bigint): number | undefined {
-    const pending = this.deps.store.pendingResults(this.options.maxBatchSize);
-    if (pending.length === 0) {
+    const pending = this.deps.store.pendingSummary(this.options.maxBatchSize);
+    if (pending.count === 0 || pending.oldestAt === undefined) {
       this.due = undefined;
       return undefined;
     }
     const now = this.now();
     if (this.due?.sequence !== sequence) {
-      const oldest = pending[0]!.receivedAt;
-      const full = pending.length >= this.options.maxBatchSize;
+      const oldest = pending.oldestAt;
+      const full = pending.count >= this.options.maxBatchSize;
       this.due = { sequence, since: full ? now : oldest + this.options.maxBatchAgeMs };
     }
     if (now < this.due.since) return undefined;

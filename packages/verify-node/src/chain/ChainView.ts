@@ -31,6 +31,16 @@ export interface ChainView {
     onSettled: (s: { batchId: bigint; root: Hex; count: number; tx?: Hex | undefined }) => void;
     checkpoint: { load(): Promise<bigint | undefined>; save(block: bigint): Promise<void> };
   }): { start(): Promise<void>; stop(): Promise<void> };
+  /**
+   * Follows the hub's `InferenceRequested` events like `watchSettlements`, calling `onRequest`
+   * once per request: how on-chain requests reach the verifier's cache, so a result's request
+   * check is a cache hit rather than a log query of its own. Optional: without it (tests) each
+   * request is read on first use.
+   */
+  watchRequests?(opts: {
+    onRequest: (requestId: Hex, request: OnchainRequest) => void;
+    checkpoint: { load(): Promise<bigint | undefined>; save(block: bigint): Promise<void> };
+  }): { start(): Promise<void>; stop(): Promise<void> };
   /** Submits `settleBatch`; resolves with the mined transaction hash. */
   settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex>;
   /** Submits executor equivocation evidence; resolves with the mined transaction hash. */

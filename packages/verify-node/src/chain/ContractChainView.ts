@@ -43,6 +43,7 @@ export type ContractAddresses = {
 };
 
 const batchSettled = getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" });
+const inferenceRequested = getAbiItem({ abi: inferenceHubAbi, name: "InferenceRequested" });
 
 /** The verifier's view of the opg contracts, on viem. */
 export class ContractChainView implements ChainView, TeeChainView {
@@ -207,6 +208,36 @@ export class ContractChainView implements ChainView, TeeChainView {
             count: log.args.count,
             tx: log.transactionHash,
           }),
+      },
+    );
+    return { start: () => watcher.start(), stop: () => watcher.stop() };
+  }
+
+  watchRequests(
+    opts: Parameters<NonNullable<ChainView["watchRequests"]>>[0],
+  ): ReturnType<NonNullable<ChainView["watchRequests"]>> {
+    const watcher = new LogWatcher(
+      {
+        address: this.hub,
+        fromBlock: this.deps.fromBlock,
+        confirmations: this.deps.confirmations ?? 0,
+        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
+        name: "inference-requested",
+      },
+      {
+        client: this.deps.client,
+        checkpoint: opts.checkpoint,
+        event: inferenceRequested,
+        logger: this.deps.logger,
+        onLog: (log) => {
+          const r = log.args.request;
+          opts.onRequest(log.args.requestId, {
+            modelId: r.modelId,
+            listingId: r.listingId,
+            inputHash: r.inputHash,
+            mode: r.mode,
+          });
+        },
       },
     );
     return { start: () => watcher.start(), stop: () => watcher.stop() };

@@ -189,6 +189,18 @@ export class RegistryCache {
     );
   }
 
+  /**
+   * An on-chain request seen in the hub's `InferenceRequested` logs (the request watcher): later
+   * checks of its results are cache hits, with no chain read of their own.
+   */
+  noteRequest(requestId: Hex, request: OnchainRequest): void {
+    this.requests.delete(requestId);
+    this.requests.set(requestId, { value: request, at: this.now });
+    if (this.requests.size > this.options.maxEntries) {
+      this.requests.delete(this.requests.keys().next().value as string);
+    }
+  }
+
   async verifierConfig(): Promise<VerifierSet> {
     const hit = this.verifierSet;
     if (hit && this.now - hit.at < this.options.ttlMs) return hit.value;

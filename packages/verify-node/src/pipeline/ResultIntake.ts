@@ -22,6 +22,14 @@ export type ResultIntakeOptions = {
   pruneIntervalMs: number;
   /** How long fetched payloads (outputs gossiped by reference) are kept. */
   payloadRetentionMs: number;
+  /** How long a settled result is kept (from its arrival); results awaiting a batch always stay. */
+  resultRetentionMs: number;
+  /** Byte cap of the settled results' messages kept (oldest dropped first). */
+  maxResultBytes: number;
+  /** How long batch signatures and proposals of settled rounds are kept. */
+  signatureRetentionMs: number;
+  /** Byte cap of all batch signatures kept (oldest dropped first; a safety net). */
+  maxSignatureBytes: number;
 };
 
 export const defaultResultIntakeOptions: ResultIntakeOptions = {
@@ -33,6 +41,10 @@ export const defaultResultIntakeOptions: ResultIntakeOptions = {
   retryDeferredMs: 2_000,
   pruneIntervalMs: 60_000,
   payloadRetentionMs: 24 * 3_600_000,
+  resultRetentionMs: 7 * 24 * 3_600_000,
+  maxResultBytes: 1024 * 1024 * 1024,
+  signatureRetentionMs: 24 * 3_600_000,
+  maxSignatureBytes: 64 * 1024 * 1024,
 };
 
 /**
@@ -90,15 +102,28 @@ export class ResultIntake {
     this.pruneTimer = undefined;
   }
 
-  /** Applies retention to deferred results and rejections. */
+  /**
+   * Applies retention: deferred results, rejections, fetched payloads, settled results, and batch
+   * signatures and proposals of settled rounds (each by age, and by bytes where capped).
+   */
   prune(): void {
     const now = (this.deps.now ?? Date.now)();
+    const o = this.options;
     try {
       this.deps.store.prune({
-        deferredBefore: now - this.options.deferredRetentionMs,
-        rejectionsBefore: now - this.options.rejectionRetentionMs,
+        deferredBefore: now - o.deferredRetentionMs,
+        rejectionsBefore: now - o.rejectionRetentionMs,
       });
-      this.deps.store.prunePayloads(now - this.options.payloadRetentionMs);
+      this.deps.store.prunePayloads(now - o.payloadRetentionMs);
+      const pruned = this.deps.store.pruneSettled({
+        resultsBefore: now - o.resultRetentionMs,
+        maxResultBytes: o.maxResultBytes,
+        signaturesBefore: now - o.signatureRetentionMs,
+        maxSignatureBytes: o.maxSignatureBytes,
+      });
+      if (pruned.results + pruned.signatures + pruned.proposals > 0) {
+        this.deps.logger.debug(pruned, "retention applied to settled results and batch signatures");
+      }
     } catch (err) {
       this.deps.logger.error({ err }, "pruning the verifier store failed");
     }

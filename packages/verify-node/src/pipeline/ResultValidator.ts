@@ -176,7 +176,7 @@ export class ResultValidator {
     // costs no signature recovery, no tensor hashing and no chain read.
     const hash = resultHash(m);
     await this.step("duplicate", () => {
-      if (this.deps.store.hasResult(hash)) {
+      if (this.deps.store.knowsResult(hash)) {
         try {
           this.deps.onDuplicate?.(hash);
         } catch {

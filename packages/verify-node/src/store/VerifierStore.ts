@@ -139,6 +139,21 @@ function batchFromRow(r: Row): StoredBatch {
  * statement or one transaction, so a crash (kill -9) at any point leaves a consistent state
  * that the node resumes from.
  */
+/**
+ * Verified results (`r`) not yet settled whose request has no settled result, the first per
+ * request. The per-request subqueries are pinned to the request index (see pendingResults).
+ */
+const PENDING = `status = 'verified'
+  AND NOT EXISTS (SELECT 1 FROM results s INDEXED BY results_by_request WHERE s.request_id = r.request_id AND s.status = 'settled')
+  AND r.result_hash = (SELECT result_hash FROM results f INDEXED BY results_by_request WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)`;
+
+/** A batch id's sequence number: its low 40 bits (batching/batchIds.ts). */
+const SEQUENCE_MASK = (1n << 40n) - 1n;
+
+/** What one batch_signatures row holds, in bytes (the byte cap's measure). */
+const SIGNATURE_ROW_BYTES =
+  "length(root) + length(config_digest) + length(verifier) + length(signature) + 24";
+
 export class VerifierStore {
   readonly db: DatabaseSync;
   private readonly stmts: Record<string, StatementSync> = {};
@@ -206,6 +221,18 @@ export class VerifierStore {
     return true;
   }
 
+  /**
+   * Whether this result was verified here: stored, or settled and since dropped by retention
+   * (the duplicate check: a replay of either costs no signature recovery).
+   */
+  knowsResult(resultHash: Hex): boolean {
+    return (
+      this.hasResult(resultHash) ||
+      this.stmt("SELECT 1 FROM batch_members WHERE result_hash = ? AND pruned = 1").get(resultHash) !==
+        undefined
+    );
+  }
+
   hasResult(resultHash: Hex): boolean {
     return this.stmt("SELECT 1 FROM results WHERE result_hash = ?").get(resultHash) !== undefined;
   }
@@ -223,33 +250,43 @@ export class VerifierStore {
 
   /** The result an executor already gave for a request, if any (for equivocation checks). */
   resultOfExecutor(requestId: Hex, executor: Address): StoredResult | undefined {
-    const row = this.stmt("SELECT * FROM results WHERE request_id = ? AND executor = ? LIMIT 1").get(
-      requestId,
-      executor.toLowerCase(),
-    ) as Row | undefined;
+    const row = this.stmt(
+      "SELECT * FROM results INDEXED BY results_by_request WHERE request_id = ? AND executor = ? LIMIT 1",
+    ).get(requestId, executor.toLowerCase()) as Row | undefined;
     return row ? resultFromRow(row) : undefined;
   }
 
   /**
    * Verified results not yet settled whose request has no settled result, oldest first, one per
    * request: what a leader puts in the next batch. Only the header columns are read (never the
-   * stored message, whose outputs may be up to 1 MiB).
+   * stored message, whose outputs may be up to 1 MiB). The per-request subqueries are pinned to
+   * the request index: left to itself (no ANALYZE statistics) SQLite walks `results_by_status`
+   * for each row instead, quadratic in the pending results (2.6 s for 3,000, every tick).
    */
   pendingResults(limit: number): PendingResult[] {
     return (
       this.stmt(
-        `SELECT ${HEADER_COLUMNS} FROM results r WHERE status = 'verified'
-           AND NOT EXISTS (SELECT 1 FROM results s WHERE s.request_id = r.request_id AND s.status = 'settled')
-           AND r.result_hash = (SELECT result_hash FROM results f WHERE f.request_id = r.request_id AND f.status = 'verified' ORDER BY received_at, result_hash LIMIT 1)
-         ORDER BY received_at, result_hash LIMIT ?`,
+        `SELECT ${HEADER_COLUMNS} FROM results r WHERE ${PENDING} ORDER BY received_at, result_hash LIMIT ?`,
       ).all(limit) as Row[]
     ).map(headerFromRow);
   }
 
+  /**
+   * How many results `pendingResults(limit)` would return and the oldest one's arrival, counted
+   * in SQLite: what the batch coordinator asks every tick, without building the rows.
+   */
+  pendingSummary(limit: number): { count: number; oldestAt: number | undefined } {
+    const r = this.stmt(
+      `SELECT COUNT(*) AS n, MIN(received_at) AS t FROM (SELECT received_at FROM results r WHERE ${PENDING} LIMIT ?)`,
+    ).get(limit) as Row;
+    return { count: Number(r["n"]), oldestAt: r["t"] === null ? undefined : Number(r["t"]) };
+  }
+
   isRequestSettled(requestId: Hex): boolean {
     return (
-      this.stmt("SELECT 1 FROM results WHERE request_id = ? AND status = 'settled'").get(requestId) !==
-      undefined
+      this.stmt(
+        "SELECT 1 FROM results INDEXED BY results_by_request WHERE request_id = ? AND status = 'settled'",
+      ).get(requestId) !== undefined
     );
   }
 
@@ -490,10 +527,10 @@ export class VerifierStore {
   }
 
   /** Stores a batch-root signature; false when that verifier's signature for that root was there. */
-  insertSignature(s: StoredSignature): boolean {
+  insertSignature(s: StoredSignature, at = Date.now()): boolean {
     const res = this.stmt(
-      "INSERT OR IGNORE INTO batch_signatures (batch_id, root, config_digest, count, verifier, signature) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(s.batchId, s.root, s.configDigest, s.count, s.verifier.toLowerCase(), s.signature);
+      "INSERT OR IGNORE INTO batch_signatures (batch_id, root, config_digest, count, verifier, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(s.batchId, s.root, s.configDigest, s.count, s.verifier.toLowerCase(), s.signature, at);
     return Number(res.changes) > 0;
   }
 
@@ -658,6 +695,82 @@ export class VerifierStore {
       if (outputs !== undefined) return outputs;
     }
     return undefined;
+  }
+
+  // ── retention of settled results and batch signatures ───────────────────────────────────
+
+  /**
+   * Retention of what settlement made history: settled results received before `resultsBefore`,
+   * then the oldest settled results past `maxResultBytes` (their messages); batch signatures and
+   * proposals of sequence numbers up to the last settled one received before `signaturesBefore`,
+   * then the oldest signatures past `maxSignatureBytes`. Results still waiting for a batch are
+   * never dropped, nor signatures or proposals of rounds not settled yet (except by the byte cap,
+   * a safety net far above what settling needs). A dropped result's hash stays in
+   * `batch_members` (32 bytes and an id), so a replay of it is still a duplicate. Returns how many
+   * rows went, by kind.
+   */
+  pruneSettled(limits: {
+    resultsBefore: number;
+    maxResultBytes: number;
+    signaturesBefore: number;
+    maxSignatureBytes: number;
+  }): { results: number; signatures: number; proposals: number } {
+    const lastSequence = this.lastSettledBatchId() & SEQUENCE_MASK;
+    const out = this.transaction(() => {
+      const expired = this.stmt(
+        "SELECT result_hash FROM results WHERE status = 'settled' AND received_at < ?",
+      ).all(limits.resultsBefore) as Row[];
+      const overCap = this.stmt(
+        `SELECT result_hash FROM (SELECT result_hash, received_at,
+           SUM(length(message)) OVER (ORDER BY received_at DESC, rowid DESC) AS total
+           FROM results WHERE status = 'settled') WHERE total > ? AND received_at >= ?`,
+      ).all(limits.maxResultBytes, limits.resultsBefore) as Row[];
+      const mark = this.stmt("UPDATE batch_members SET pruned = 1 WHERE result_hash = ?");
+      const drop = this.stmt("DELETE FROM results WHERE result_hash = ?");
+      let results = 0;
+      for (const r of [...expired, ...overCap]) {
+        // Settled results always have their membership row (markBatchSettled writes both).
+        mark.run(r["result_hash"] as string);
+        results += Number(drop.run(r["result_hash"] as string).changes);
+      }
+      let signatures = Number(
+        this.stmt(
+          "DELETE FROM batch_signatures WHERE received_at < ? AND (batch_id & 1099511627775) <= ?",
+        ).run(limits.signaturesBefore, lastSequence).changes,
+      );
+      signatures += Number(
+        this.stmt(
+          `DELETE FROM batch_signatures WHERE rowid IN (SELECT rowid FROM (SELECT rowid,
+             SUM(${SIGNATURE_ROW_BYTES}) OVER (ORDER BY received_at DESC, rowid DESC) AS total
+             FROM batch_signatures) WHERE total > ?)`,
+        ).run(limits.maxSignatureBytes).changes,
+      );
+      const proposals = Number(
+        this.stmt("DELETE FROM proposals WHERE created_at < ? AND (batch_id & 1099511627775) <= ?").run(
+          limits.signaturesBefore,
+          lastSequence,
+        ).changes,
+      );
+      return { results, signatures, proposals };
+    });
+    if (out.results + out.signatures + out.proposals > 0) this.db.exec("PRAGMA incremental_vacuum;");
+    return out;
+  }
+
+  /** Rows and bytes (messages; signature rows) of the results and batch signatures held. */
+  retainedSize(): { results: number; resultBytes: number; signatures: number; signatureBytes: number } {
+    const r = this.stmt(
+      `SELECT (SELECT COUNT(*) FROM results) AS results,
+              (SELECT COALESCE(SUM(length(message)), 0) FROM results) AS result_bytes,
+              (SELECT COUNT(*) FROM batch_signatures) AS signatures,
+              (SELECT COALESCE(SUM(${SIGNATURE_ROW_BYTES}), 0) FROM batch_signatures) AS signature_bytes`,
+    ).get() as Row;
+    return {
+      results: Number(r["results"]),
+      resultBytes: Number(r["result_bytes"]),
+      signatures: Number(r["signatures"]),
+      signatureBytes: Number(r["signature_bytes"]),
+    };
   }
 
   /** Retention of fetched payloads: drops those fetched before `before`. */

@@ -56,9 +56,11 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 
 -- Membership of settled batches, when known: lets a result that arrives late be marked settled.
+-- pruned = 1: the result itself went with retention; its hash stays so a replay is a duplicate.
 CREATE TABLE IF NOT EXISTS batch_members (
   result_hash TEXT PRIMARY KEY,
-  batch_id    INTEGER NOT NULL
+  batch_id    INTEGER NOT NULL,
+  pruned      INTEGER NOT NULL DEFAULT 0
 );
 
 -- A batch id's low 40 bits are its sequence number (batching/batchIds.ts).
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS batch_signatures (
   count     INTEGER NOT NULL,
   verifier  TEXT NOT NULL,
   signature TEXT NOT NULL,
+  received_at INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (batch_id, root, config_digest, verifier)
 );
 
@@ -129,9 +132,13 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
     up: (db) => {
       for (const table of ["proposals", "batch_signatures"]) {
         if (tableColumns(db, table).some((c) => c.name === "config_digest" && c.pk > 0)) continue;
+        // The old table's columns, named: the current schema may have added some since.
+        const names = tableColumns(db, table)
+          .map((c) => c.name)
+          .join(", ");
         db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
         db.exec(SCHEMA);
-        db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${table}_old`);
+        db.exec(`INSERT OR IGNORE INTO ${table} (${names}) SELECT ${names} FROM ${table}_old`);
         db.exec(`DROP TABLE ${table}_old`);
         db.exec(SCHEMA); // the indexes went with the old table
       }
@@ -141,5 +148,19 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
     version: 3,
     description: "drop the settlements table (the settling transaction is kept with its batch)",
     up: (db) => db.exec("DROP TABLE IF EXISTS settlements"),
+  },
+  {
+    version: 4,
+    description:
+      "retention: batch signatures gain their arrival time, batch members whether their result was pruned",
+    up: (db) => {
+      if (!tableColumns(db, "batch_signatures").some((c) => c.name === "received_at")) {
+        db.exec("ALTER TABLE batch_signatures ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0");
+      }
+      db.exec("CREATE INDEX IF NOT EXISTS batch_signatures_by_age ON batch_signatures (received_at)");
+      if (!tableColumns(db, "batch_members").some((c) => c.name === "pruned")) {
+        db.exec("ALTER TABLE batch_members ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0");
+      }
+    },
   },
 ];
