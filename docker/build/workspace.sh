@@ -8,8 +8,7 @@
 #
 #   /out/exec      opg-exec and its production dependencies (onnxruntime-node: this platform's binaries)
 #   /out/verify    opg-verify and its production dependencies
-#   /out/deployer  @opg/devnet and opg-exec (`models add`) with their production dependencies
-#   /out/chain     the contracts project with its devDependencies (hardhat, EDR)
+# (The devnet's chain and deployer run from docker/devnet-image's image, made from the host's workspace.)
 set -eu
 STORE="${PNPM_STORE_DIR:-/pnpm/store}"
 
@@ -36,10 +35,6 @@ trim_ort() {
 tree exec --prod --filter-prod "@opg/exec-node..."
 trim_ort /out/exec
 tree verify --prod --filter-prod "@opg/verify-node..."
-tree deployer --prod --filter-prod "@opg/devnet..." --filter-prod "@opg/exec-node..."
-trim_ort /out/deployer
-du -sm /out/exec /out/verify /out/deployer
-tree chain --filter "@opg/contracts"
+du -sm /out/exec /out/verify
 # The full install has served its purpose: out of this layer (smaller to commit, nothing copies it).
 rm -rf /app/node_modules /app/packages/*/node_modules /app/contracts/node_modules /app/circuits/node_modules
-du -sm /out/chain

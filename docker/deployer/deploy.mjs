@@ -4,13 +4,14 @@
 // `depends_on: condition: service_completed_successfully`).
 //
 // It does what the native devnet (@opg/devnet's `Devnet.start`) does between starting the chain
-// and starting the daemons, with the same building blocks from the built workspace:
+// and starting the daemons, with the same functions from the built workspace:
 // - the development enclave root (`DevRoot.loadOrCreate`, @opg/attestation) in <data>/nitro-dev-root,
 //   which every executor signs under (tee.devRootDir) and every verifier trusts (tee.devRootPem);
-// - `deployLocalNetwork` (@opg/testkit): the contracts, 3 verifiers (f = 1) and 2 executors
-//   registered from the dev accounts (0 deployer, 1-3 verifiers, 4-5 executors), and the
-//   devnet's models (`devnetModels()` of @opg/devnet) registered as `Devnet.start` registers them
-//   (TEE-mode models allow the development enclave's measurement);
+// - `devnetModelSetups` (@opg/devnet): the ZK models' verifier contracts, TEE models' measurements;
+// - `deployDevnet` (@opg/devnet): the operators' own commands (opg-admin deploy, opg-verify /
+//   opg-exec register, opg-admin verifiers set with f = 1) from the dev accounts (0 deployer, 1-3
+//   verifiers, 4-5 executors), and the devnet's listings published by the deployer;
+// - the ZK listings' keys sealed by the verifier set (`sealDevnetZkKeys`, @opg/devnet);
 // - `prepareNodeDir` (@opg/testkit) for each daemon: keystore, password file, deployments/<chainId>.json;
 // - `opg-exec --data-dir D models add FILE --name N` for each executor and model;
 // - a libp2p peer key per daemon, derived from its service name (peerKeys.mjs), so that
@@ -58,12 +59,16 @@ async function loadAny(requires, id) {
   throw new Error(`cannot resolve ${id} from ${ROOT}`);
 }
 
-const { DEVNET, devnetModels, devnetModelSetups } = await load(fromDevnet, "@opg/devnet");
-const { daemonCliPath, deployLocalNetwork, prepareNodeDir } = await load(fromDevnet, "@opg/testkit");
+const { DEVNET, deployDevnet, devnetModels, devnetModelSetups, sealDevnetZkKeys } = await load(
+  fromDevnet,
+  "@opg/devnet",
+);
+const { daemonCliPath, prepareNodeDir } = await load(fromDevnet, "@opg/testkit");
 const { deploymentToJson } = await load(fromDevnet, "@opg/contracts");
 const { DevRoot } = await loadAny([fromDevnet, fromExec], "@opg/attestation");
 const { peerIdFromPrivateKey } = await load(fromDevnet, "@libp2p/peer-id");
 const { generateKeyPairFromSeed, privateKeyToProtobuf } = await load(fromP2p, "@libp2p/crypto/keys");
+const { privateKeyToAccount } = await load(fromDevnet, "viem/accounts");
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   // @opg/zk loads solc when it compiles the ZK verifiers: load it now.
@@ -125,7 +130,15 @@ function daemons(net) {
     const name = `${exec ? "exec" : "verify"}-${i}`;
     const httpPort = (exec ? DEVNET.execHttpBase : DEVNET.verifyHttpBase) + i;
     const p2pPort = (exec ? DEVNET.execP2pBase : DEVNET.verifyP2pBase) + i;
-    return { name, kind, key, dir: join(DATA_DIR, name), httpPort, p2pPort };
+    return {
+      name,
+      kind,
+      key,
+      address: privateKeyToAccount(key).address,
+      dir: join(DATA_DIR, name),
+      httpPort,
+      p2pPort,
+    };
   };
   return [
     ...net.executorKeys.map((key, i) => node("exec-node", i, key)),
@@ -159,24 +172,29 @@ async function main() {
   rmSync(DEV_ROOT_DIR, { recursive: true, force: true });
   await DevRoot.loadOrCreate(DEV_ROOT_DIR);
   log(`development enclave root in ${DEV_ROOT_DIR}`);
-  // The native devnet's models (files in the workspace or its npm packages), registered exactly
-  // as Devnet.start registers them (ZK verifier contracts deployed first).
-  const models = (await devnetModelSetups(devnetModels(), RPC_URL)).map(({ model, setup }) => ({
-    ...model,
-    setup,
-  }));
+  // The native devnet's models (files in the workspace or its npm packages), listed exactly as
+  // Devnet.start lists them (ZK verifier contracts deployed first).
+  // The ZK listings use the committed example key, sealed below: what `scripts/devnet --zk-setup
+  // example` does. (The native default, the verifiers' phase-2 ceremony, is not run here yet.)
+  const setups = await devnetModelSetups(devnetModels(), RPC_URL, { zk: "example" });
+  const models = setups.map(({ model, setup }) => ({ ...model, setup }));
 
   log(
     `deploying the contracts, ${DEVNET.verifiers} verifiers (f = ${DEVNET.f}), ${DEVNET.executors} executors and ${models.length} model(s)`,
   );
-  const net = await deployLocalNetwork({
+  // The operators' commands, as Devnet.start runs them (deployments/<chainId>.json in DATA_DIR).
+  const net = await deployDevnet({
     rpcUrl: RPC_URL,
+    dir: DATA_DIR,
     verifiers: DEVNET.verifiers,
     executors: DEVNET.executors,
     f: DEVNET.f,
     models: models.map((m) => m.setup),
   });
   log(`InferenceHub at ${net.deployment.inferenceHub}`);
+  // The verifier set seals the ZK listings' keys (settleWithProof refuses an unsealed key).
+  const sealed = await sealDevnetZkKeys({ rpcUrl: RPC_URL, net, models: setups.map((m) => m.model) });
+  if (sealed.length > 0) log(`${sealed.length} ZK listing key(s) sealed by the verifier set`);
 
   const nodes = daemons(net);
   for (const node of nodes) {
@@ -203,6 +221,8 @@ async function main() {
     models: Object.fromEntries(models.map((m) => [m.name, m.setup.modelId])),
     // Funded dev accounts for clients (public keys of the devnet, like every dev account's).
     requesterKeys: net.requesterKeys,
+    // The executors deliver their own on-chain results (compose.yml: OPG_DELIVERY_*), in topology order.
+    executors: nodes.filter((n) => n.kind === "exec-node").map((n) => n.address),
     nodes: nodes.map((n) => ({
       name: n.name,
       kind: n.kind,

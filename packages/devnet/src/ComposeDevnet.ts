@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { createPublicClient, type Hex, http } from "viem";
+import { type Address, createPublicClient, type Hex, http } from "viem";
 import { hardhat } from "viem/chains";
 import type { DemoNetwork } from "./demo.js";
 import { devnetModels } from "./models.js";
@@ -20,9 +20,17 @@ export type ComposeDevnetOptions = {
 /** `<data>/devnet.json`, written by the deployer (docker/deployer/deploy.mjs). */
 export type ComposeSummary = {
   chainId: number;
-  deployment: { inferenceHub: Hex; operatorRegistry: Hex; modelRegistry: Hex; deployer: Hex };
+  deployment: {
+    inferenceHub: Hex;
+    operatorRegistry: Hex;
+    modelRegistry: Hex;
+    deployer: Hex;
+    startBlock: string;
+  };
   models: Record<string, Hex>;
   requesterKeys: Hex[];
+  /** The executors' signing addresses, in topology order (they deliver their on-chain results). */
+  executors: Address[];
   nodes: { name: string; kind: string; http: string; p2p: string }[];
 };
 
@@ -94,12 +102,14 @@ export class ComposeDevnet {
     return [...this.compose, "-p", this.project, "-f", this.composeFile, ...args];
   }
 
-  /** The base image (pulled, or built here without a registry), then every image of compose.yml. */
+  /**
+   * The devnet's one image (`opg-devnet:local`, docker/devnet-image): the base image (pulled, or
+   * built here without a registry) plus this checkout's installed and built workspace. Nothing to
+   * do when the image of the same inputs exists.
+   */
   async build(): Promise<void> {
-    this.log("docker: the base image (docker/base-image)");
-    await this.run([join(this.options.root, "docker", "base-image")]);
-    this.log("docker: building the images (the workspace is installed and compiled once, for all of them)");
-    await this.run(this.composeArgs(["build"]));
+    this.log("docker: the devnet image from this workspace (docker/devnet-image)");
+    await this.run([join(this.options.root, "docker", "devnet-image")]);
   }
 
   /** Starts the network (chain, deployer, daemons) and waits until every daemon is ready. */
@@ -172,6 +182,11 @@ export class ComposeDevnet {
         transport: http(this.rpcUrl),
         pollingInterval: 250,
       }),
+      // The executors deliver the on-chain rows themselves (compose.yml: OPG_DELIVERY_*).
+      executorsDeliver: {
+        executors: summary.executors,
+        fromBlock: BigInt(summary.deployment.startBlock),
+      },
     };
   }
 

@@ -61,7 +61,7 @@ async function composeDevnet(opts: Options): Promise<void> {
       t0 = performance.now();
       const rows = await runDemo(await devnet.demoNetwork(), log);
       log(`\n${demoTable(rows)}\n`);
-      log(`images built in ${buildS} s; network up in ${upS} s; demo in ${seconds(t0)} s`);
+      log(`image made in ${buildS} s; network up in ${upS} s; demo in ${seconds(t0)} s`);
     }
   } catch (err) {
     process.stderr.write(
@@ -113,7 +113,7 @@ const program = new Command("opg-devnet")
   )
   .option(
     "--docker",
-    "the same network in containers (docker/compose.yml): build the images, start it, run the demo from here through the published ports",
+    "the same network in containers (docker/compose.yml): make its image from this workspace (docker/devnet-image), start it, run the demo from here through the published ports",
   )
   .option("--down", "remove the compose devnet's containers, network and volumes, then exit")
   .option(

@@ -52,8 +52,15 @@ export const DEVNET_VERIFIER_KEYS = [
   "zk.enabled",
 ] as const;
 
-/** Extra keys of the executors. */
-export const DEVNET_EXECUTOR_KEYS = ["tee.enabled", "tee.devRootDir", "tee.imageId", "zk.enabled"] as const;
+/** Extra keys of the executors (they deliver their own on-chain results). */
+export const DEVNET_EXECUTOR_KEYS = [
+  "tee.enabled",
+  "tee.devRootDir",
+  "tee.imageId",
+  "zk.enabled",
+  "delivery.verifierUrls",
+  "delivery.zk",
+] as const;
 
 /** Service names, as in docker/compose.yml. */
 export function serviceNames(): string[] {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -35,6 +35,7 @@ type Env = Record<string, string>;
 type Service = {
   build?: { context?: string; dockerfile?: string };
   image?: string;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
   ports?: (string | number)[];
@@ -80,6 +81,15 @@ const daemons: Daemon[] = serviceNames().flatMap((name) => {
     },
   ];
 });
+
+/** A daemon's command in the images: `node <its package's bin>` under /app. */
+function daemonCli(d: Daemon): string {
+  const bin = JSON.parse(readFileSync(join(ROOT, "packages", d.kind, "package.json"), "utf8")).bin as Record<
+    string,
+    string
+  >;
+  return join("/app/packages", d.kind, Object.values(bin)[0] as string);
+}
 
 function schemaOf(d: Daemon) {
   return d.kind === "exec-node" ? execNodeConfig : verifyNodeConfig;
@@ -150,14 +160,8 @@ function nativeFlags(d: Daemon): Map<string, string[]> {
       out.get(current)?.push(arg);
     }
   }
-  // Not yet in compose: its executors do not deliver (the SDK does, as before), so the compose demo
-  // needs no executor addresses.
-  for (const key of COMPOSE_NOT_YET) out.delete(key);
   return out;
 }
-
-/** Native devnet keys that docker/compose.yml does not pass yet. */
-const COMPOSE_NOT_YET = ["delivery.verifierUrls", "delivery.zk"];
 
 /** The config key paths a service sets through OPG_* variables (unknown variables fail). */
 function composeKeys(d: Daemon): Map<string, string> {
@@ -230,9 +234,9 @@ const DOCKERFILE_KEYWORDS = new Set([
   "SHELL",
 ]);
 
-/** Every Dockerfile a compose file builds, relative to the repository root. */
+/** Every Dockerfile a compose file builds, and the daemons' own images, relative to the repository root. */
 function dockerfiles(): string[] {
-  const files = new Set<string>();
+  const files = new Set<string>(["docker/exec-cpu.Dockerfile", "docker/verify.Dockerfile"]);
   for (const doc of [compose, gpu]) {
     for (const [name, service] of Object.entries(doc.services)) {
       if (!service.build) continue;
@@ -337,7 +341,14 @@ describe("docker/compose.yml", () => {
   });
 
   it("behavior: the daemons' values are the native ones, with container addresses and volume paths", () => {
-    const addressKeys = new Set(["http.host", "http.port", "chain.rpcUrl", "p2p.listen", "p2p.peers"]);
+    const addressKeys = new Set([
+      "http.host",
+      "http.port",
+      "chain.rpcUrl",
+      "p2p.listen",
+      "p2p.peers",
+      "delivery.verifierUrls",
+    ]);
     for (const d of daemons) {
       const env = composeKeys(d);
       for (const [key, values] of nativeFlags(d)) {
@@ -352,6 +363,13 @@ describe("docker/compose.yml", () => {
       expect(env.get("http.port")).toBe(String(d.httpPort));
       expect(list(env.get("p2p.listen"))).toEqual([`/ip4/0.0.0.0/tcp/${d.p2pPort}`]);
       expect(env.get("chain.rpcUrl")).toBe(`http://chain:${DEVNET.chainPort}`);
+      if (d.kind === "exec-node") {
+        // Every verifier's API, by service name, in the native order.
+        const verifiers = daemons.filter((v) => v.kind === "verify-node");
+        expect(list(env.get("delivery.verifierUrls"))).toEqual(
+          verifiers.map((v) => `http://${v.name}:${v.httpPort}`),
+        );
+      }
     }
   });
 
@@ -422,13 +440,7 @@ describe("docker/compose.yml", () => {
   it("behavior: every build names a Dockerfile that exists, is well formed and runs the right daemon", () => {
     const files = dockerfiles();
     expect(files).toEqual(
-      [
-        "docker/chain.Dockerfile",
-        "docker/deployer.Dockerfile",
-        "docker/exec-cpu.Dockerfile",
-        "docker/exec-cuda.Dockerfile",
-        "docker/verify.Dockerfile",
-      ].sort(),
+      ["docker/exec-cpu.Dockerfile", "docker/exec-cuda.Dockerfile", "docker/verify.Dockerfile"].sort(),
     );
     for (const file of files) {
       const path = join(ROOT, file);
@@ -491,20 +503,43 @@ describe("docker/compose.yml", () => {
         expect(ignored(host), `.dockerignore: ${host}`).toBe(true);
       }
     }
-    // Scripts the images and the compose healthchecks run from /app/docker exist.
-    for (const file of [...files, "docker/compose.yml"]) {
-      for (const m of readFileSync(join(ROOT, file), "utf8").matchAll(/\/app\/(docker\/[\w./-]+\.mjs)/g)) {
-        expect(existsSync(join(ROOT, m[1] as string)), `${file}: ${m[1]}`).toBe(true);
-      }
-    }
     for (const d of daemons) {
-      const file = serviceOf(d.name).build?.dockerfile as string;
+      const file = d.kind === "exec-node" ? "docker/exec-cpu.Dockerfile" : "docker/verify.Dockerfile";
       const entrypoint = dockerInstructions(join(ROOT, file)).findLast((i) => i.keyword === "ENTRYPOINT");
-      const bin = JSON.parse(readFileSync(join(ROOT, "packages", d.kind, "package.json"), "utf8"))
-        .bin as Record<string, string>;
-      const cli = join("/app/packages", d.kind, Object.values(bin)[0] as string);
-      expect(JSON.parse(entrypoint?.args ?? "[]"), `${d.name}: ENTRYPOINT`).toEqual(["node", cli]);
+      expect(JSON.parse(entrypoint?.args ?? "[]"), `${file}: ENTRYPOINT`).toEqual(["node", daemonCli(d)]);
     }
+  });
+
+  it("behavior: every devnet service runs the one devnet image, with its own command as entrypoint", () => {
+    for (const name of serviceNames()) {
+      const service = serviceOf(name);
+      expect(service.image, name).toBe("opg-devnet:local");
+      expect(service.build, `${name}: built by docker/devnet-image, not by compose`).toBeUndefined();
+      const d = daemons.find((x) => x.name === name);
+      if (d) expect(service.entrypoint, name).toEqual(["node", daemonCli(d)]);
+    }
+    expect(serviceOf("chain").entrypoint).toEqual(["node", "/app/docker/chain/entrypoint.mjs"]);
+    expect(serviceOf("deployer").entrypoint).toEqual(["node", "/app/docker/deployer/deploy.mjs"]);
+    // Scripts the services and the compose healthchecks run from /app/docker exist.
+    for (const m of readFileSync(join(DOCKER, "compose.yml"), "utf8").matchAll(
+      /\/app\/(docker\/[\w./-]+\.mjs)/g,
+    )) {
+      expect(existsSync(join(ROOT, m[1] as string)), `compose.yml: ${m[1]}`).toBe(true);
+    }
+    // docker/devnet-image makes that image (as `opg-devnet:local`, from the base image every
+    // Dockerfile starts from) and runs every service's command in it with --help.
+    const script = readFileSync(join(DOCKER, "devnet-image"), "utf8");
+    expect(statSync(join(DOCKER, "devnet-image")).mode & 0o111, "devnet-image is executable").not.toBe(0);
+    expect(script).toMatch(/^IMAGE="\$\{OPG_DEVNET_IMAGE:-opg-devnet\}"$/m);
+    expect(script).toContain('"$IMAGE:local"');
+    expect(script).toMatch(/^BASE="\$\{OPG_BASE_IMAGE:-node:24-bookworm-slim\}"$/m);
+    for (const command of [
+      "packages/exec-node/dist/cli.js",
+      "packages/verify-node/dist/cli.js",
+      "docker/deployer/deploy.mjs",
+      "docker/chain/entrypoint.mjs",
+    ])
+      expect(script, `devnet-image checks ${command}`).toContain(`node ${command} --help`);
   });
 
   it("behavior: the GPU override runs both executors on the CUDA image with an NVIDIA device", () => {
@@ -566,6 +601,8 @@ describe("docker/compose.yml", () => {
         expect(result.status, result.stderr).toBe(0);
       }
     },
+    // Compose v1 (Python) takes seconds to start on a loaded machine.
+    60_000,
   );
 });
 

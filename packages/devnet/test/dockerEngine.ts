@@ -64,7 +64,7 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
 
 /**
  * A Docker engine with Compose. When none answers and we are root with apt-get: installs Debian's
- * `docker.io`, `docker-compose` and `debootstrap` (for docker/base-image), and starts `dockerd`,
+ * `docker.io`, `docker-compose` and `mmdebstrap` (for docker/base-image), and starts `dockerd`,
  * which `stop()` stops again. dockerd picks its storage driver: overlay2 where the kernel allows
  * overlay mounts, vfs otherwise (vfs copies the whole file system per layer: the image build then
  * takes several times longer, docker/README.md). OPG_DOCKERD_STORAGE_DRIVER forces one. Output of
@@ -74,7 +74,8 @@ export async function ensureDockerEngine(logFile: string): Promise<DockerEngine>
   const missing = [
     ...(has("dockerd") || engineAnswers() ? [] : ["docker.io"]),
     ...(composeCommand() ? [] : ["docker-compose"]),
-    ...(has("debootstrap") ? [] : ["debootstrap"]),
+    // docker/base-image, where the base image cannot be pulled.
+    ...(has("mmdebstrap") || has("debootstrap") ? [] : ["mmdebstrap"]),
   ];
   if (missing.length > 0) {
     if (!isRoot() || !has("apt-get"))
