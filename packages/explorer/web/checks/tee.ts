@@ -86,15 +86,23 @@ export async function checkTeeResult(
   });
   out.lines.push(bindingLine(proof, doc.publicKey, doc.userData, r.resultHash));
   const measurement = enclaveMeasurement(doc.pcrs);
-  const allowed = (await explorer.chain.readContract({
-    address: explorer.config.modelRegistry,
-    abi: modelRegistryAbi,
-    functionName: "isMeasurementAllowed",
-    args: [r.modelId, measurement],
-  })) as boolean;
+  // The measurements a listing allows are its publisher's choice: read them from the listing of
+  // the first trusted publisher that lists this model.
+  const listingId = await explorer.listingOf(r.modelId);
+  const allowed =
+    listingId !== undefined &&
+    ((await explorer.chain.readContract({
+      address: explorer.config.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "isMeasurementAllowed",
+      args: [listingId, measurement],
+    })) as boolean);
   out.lines.push({
     ok: allowed,
-    text: `PCR measurement ${measurement.slice(0, 14)}… ${allowed ? "is" : "is NOT"} allowed for this model on chain`,
+    text:
+      listingId === undefined
+        ? "no trusted publisher lists this model on chain"
+        : `PCR measurement ${measurement.slice(0, 14)}… ${allowed ? "is" : "is NOT"} allowed by the listing ${listingId.slice(0, 10)}… on chain`,
   });
   out.ok = chainOk && sigOk && allowed && out.lines.every((l) => l.ok);
   return out;
