@@ -36,7 +36,8 @@ export class ReadCache<V> {
       fetchMethod: async (_key, _stale, { context, options: setOptions }) => {
         try {
           const value = await context.load();
-          if (options.ttlOf) setOptions.ttl = options.ttlOf(value);
+          // A TTL of 0 would mean "forever" to lru-cache.
+          if (options.ttlOf) setOptions.ttl = Math.max(1, options.ttlOf(value));
           return { value };
         } catch (error) {
           context.error = error;

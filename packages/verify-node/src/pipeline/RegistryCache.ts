@@ -62,7 +62,8 @@ export class RegistryCache {
     this.requests = new ReadCache({
       ...cache,
       ttlMs: Math.max(this.options.ttlMs, this.options.missTtlMs, 1),
-      ttlOf: (request) => (request ? FOUND_REQUEST_TTL_MS : this.options.missTtlMs),
+      // (lru-cache reads a TTL of 0 as "forever": a miss is kept at least 1 ms.)
+      ttlOf: (request) => (request ? FOUND_REQUEST_TTL_MS : Math.max(1, this.options.missTtlMs)),
     });
   }
 
