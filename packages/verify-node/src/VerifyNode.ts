@@ -5,6 +5,7 @@ import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address } from "viem";
+import { mountCeremonyRoutes } from "./api/ceremonyRoutes.js";
 import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
@@ -13,8 +14,8 @@ import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
-
 import { VERSION } from "./version.js";
+import { CeremonyAnnouncements } from "./zk/CeremonyAnnouncements.js";
 
 export { VERSION };
 
@@ -127,6 +128,17 @@ export class VerifyNode {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });
     mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
+    // Phase-2 ceremonies: served to peers by hash; their announcements checked, then fetched.
+    const ceremonies = dataPath(config, "zk-ceremonies");
+    mountCeremonyRoutes(runtime.http, {
+      root: ceremonies,
+      onAnnouncement: new CeremonyAnnouncements({
+        root: ceremonies,
+        verifierSet: async () => (await core.registry.verifierConfig()).signers,
+        maxZkeyBytes: config.zk.ceremonyMaxZkeyBytes,
+        logger: runtime.logger,
+      }).receive,
+    });
     runtime.add({
       name: core.name,
       start: () => core.start(),

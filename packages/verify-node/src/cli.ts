@@ -34,7 +34,9 @@ function listingArg(value: string): Hex {
 }
 
 type ZkOpts = {
-  ceremony: string;
+  ceremony?: string;
+  from?: string[];
+  announceTo?: string[];
   onnx: string;
   ptau?: string;
   scaleBits?: number;
@@ -45,7 +47,15 @@ type ZkOpts = {
 const zk = program.command("zk").description("the phase-2 setup ceremony of a model listing's ZK circuit");
 const withCeremony = (c: ReturnType<typeof zk.command>) =>
   c
-    .requiredOption("--ceremony <dir>", "the ceremony directory (ceremony.json and zkeys/<sha256>.zkey)")
+    .option(
+      "--ceremony <dir>",
+      "the ceremony directory (ceremony.json and zkeys/<sha256>.zkey; default <dataDir>/zk-ceremonies/<listing>, served by the daemon)",
+    )
+    .option(
+      "--from <url>",
+      "a peer's opg-verify HTTP API to fetch the ceremony from when newer there (checked: members' signatures, size, sha256, zkey verify); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .requiredOption("--onnx <file>", "the model's ONNX file (the circuit is rebuilt from it)")
     .option("--ptau <file>", "the pinned phase-1 powers of tau (default: the development one, devnets only)")
     .option("--scale-bits <n>", "compile option the listing was built with", (v) =>
@@ -71,7 +81,12 @@ const run =
 
 withCeremony(zk.command("contribute <listing>"))
   .description(
-    "check the ceremony so far against the rebuilt circuit, add this verifier's signed contribution",
+    "fetch the ceremony's latest step (--from), check it against the rebuilt circuit, add this verifier's signed contribution and announce it (--announce-to)",
+  )
+  .option(
+    "--announce-to <url>",
+    "an opg-verify HTTP API (a peer's, or this node's daemon) to announce the new zkey to; it fetches the zkey by hash from this node's ceremonyPublicUrl; repeatable",
+    (v: string, prev: string[] = []) => [...prev, v],
   )
   .action((listing: string, opts: ZkOpts) =>
     run(async (o) => {

@@ -157,6 +157,24 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
       .describe(
         "Ceremony policy. n > 0: only keys whose ceremony transcript (installed by `opg-verify zk rebuild`) holds this node's own contribution or n verifier-set members'; 0: any key the listing names. Unset: f + 1 of the current verifier set, or 0 on a devnet (chain id 31337).",
       ),
+    /** Largest ceremony zkey fetched from a peer (bytes); larger announcements and downloads are refused. */
+    ceremonyMaxZkeyBytes: z
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024)
+      .describe(
+        "Largest ceremony zkey fetched from a peer (bytes); larger announcements and downloads are refused.",
+      ),
+    /**
+     * Base URL at which peers reach this node's HTTP API, named in its ceremony announcements (where
+     * to fetch its zkeys). Unset: `http://<http.host>:<http.port>`.
+     */
+    ceremonyPublicUrl: z
+      .url()
+      .optional()
+      .describe(
+        "Base URL at which peers reach this node's HTTP API, named in its ceremony announcements. Unset: http://<http.host>:<http.port>.",
+      ),
   }),
   /** SQLite database of verified results, batches and signatures (relative to dataDir). */
   database: z

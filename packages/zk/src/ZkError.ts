@@ -21,7 +21,11 @@ export type ZkErrorCode =
   /** Witness generation or proving failed. */
   | "PROVE_FAILED"
   /** The prover pool was closed or the request aborted. */
-  | "PROVER_CLOSED";
+  | "PROVER_CLOSED"
+  /** A ceremony announcement, transcript or zkey from the network was refused (see its `reason`). */
+  | "CEREMONY_REFUSED"
+  /** No source could hand over the ceremony (unreachable, not held, every answer refused). */
+  | "CEREMONY_FETCH_FAILED";
 
 /** Every failure of @opg/zk: an OpgError with a bounded `code`. */
 export class ZkError extends OpgError<ZkErrorCode> {

@@ -31,6 +31,19 @@ export {
   verifyCeremony,
   verifyZkey,
 } from "./ceremony/ceremony.js";
+export type {
+  CeremonyAnnouncement,
+  CeremonyRefusalReason,
+} from "./ceremony/ceremonyAnnouncement.js";
+export {
+  announcementDigest,
+  CeremonyRefusedError,
+  checkAnnouncement,
+  parseAnnouncement,
+  signAnnouncement,
+} from "./ceremony/ceremonyAnnouncement.js";
+export type { FetchCeremonyOptions, FetchCeremonyResult } from "./ceremony/ceremonyFetch.js";
+export { ceremonyUrls, fetchCeremony } from "./ceremony/ceremonyFetch.js";
 export type { CompiledModel, CompileOptions } from "./compiler/compileModel.js";
 export {
   artifactKeyFor,

@@ -1,20 +1,24 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createChainClient, OpgContracts } from "@opg/chain";
 import { OpgError } from "@opg/protocol";
 import { dataPath, isDevnetChain, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
 import {
+  type CeremonyAnnouncement,
   type CeremonyCheck,
   type CircomResult,
   type CompiledModel,
   ceremonyRefusal,
+  ceremonyZkeyPath,
   compileModel,
   contribute,
   DEV_PTAU_PATH,
+  fetchCeremony,
   installCeremonyArtifacts,
   readTranscript,
   runCircom,
+  signAnnouncement,
   verifyCeremony,
 } from "@opg/zk";
 import type { Address, Hex } from "viem";
@@ -22,8 +26,15 @@ import { sign } from "viem/accounts";
 import type { VerifyNodeConfig } from "../config.js";
 
 export type CeremonyCommandOptions = {
-  /** The ceremony directory (ceremony.json + zkeys/<sha256>.zkey). */
-  ceremony: string;
+  /**
+   * The ceremony directory (ceremony.json + zkeys/<sha256>.zkey). Default: the node's own,
+   * `<dataDir>/zk-ceremonies/<listing>/`, which its daemon serves to peers.
+   */
+  ceremony?: string | undefined;
+  /** Base URLs of peers' `opg-verify` HTTP APIs to fetch the ceremony from when it is newer there. */
+  from?: readonly string[] | undefined;
+  /** Base URLs of `opg-verify` HTTP APIs to announce a new contribution to (peers, and this node's daemon). */
+  announceTo?: readonly string[] | undefined;
   /** The model's ONNX file: the circuit is rebuilt from it (the compiler is deterministic). */
   onnx: string;
   /** The pinned phase-1 file (default: the development one; devnets and tests only). */
@@ -78,33 +89,113 @@ function chainOf(config: VerifyNodeConfig) {
  * current block) and stores the new zkey by hash in the ceremony directory.
  */
 export async function zkContribute(config: VerifyNodeConfig, listingId: Hex, o: CeremonyCommandOptions) {
-  const transcript = await readTranscript(resolve(o.ceremony));
-  if (transcript.listingId.toLowerCase() !== listingId.toLowerCase()) {
-    throw new OpgError(
-      "CEREMONY_MISMATCH",
-      `The ceremony in ${o.ceremony} is listing ${transcript.listingId}'s.`,
-    );
-  }
+  const dir = ceremonyDir(config, listingId, o);
   const signer = await loadSigner(config);
   const client = chainOf(config);
   const circuit = await rebuildCircuit(o);
   try {
+    const ptauPath = ptauOf(config, o);
+    const fetched = await fetchNewer(config, listingId, dir, o, { r1csPath: circuit.r1csPath, ptauPath });
+    await checkListing(dir, listingId);
     const c = await contribute({
-      dir: resolve(o.ceremony),
+      dir,
       r1csPath: circuit.r1csPath,
-      ptauPath: ptauOf(config, o),
+      ptauPath,
       signer: { address: signer.address, privateKey: signer.privateKey },
       blockNumber: await client.getBlockNumber(),
     });
+    const index = (await readTranscript(dir)).contributions.length;
+    const announcement = await signAnnouncement(
+      {
+        listingId: listingId.toLowerCase() as Hex,
+        index,
+        zkeySha256: c.zkeySha256,
+        zkeyBytes: (await stat(ceremonyZkeyPath(dir, c.zkeySha256))).size,
+        contributor: signer.address,
+        url: publicUrlOf(config),
+      },
+      signer.privateKey,
+    );
     return {
       listingId,
       contributor: c.contributor,
       contributionHash: c.contributionHash,
       zkeySha256: c.zkeySha256,
+      index,
+      ...(fetched ? { fetched } : {}),
+      announcement,
+      announced: await announce(announcement, o.announceTo ?? []),
     };
   } finally {
     await circuit.cleanup();
   }
+}
+
+/** `--ceremony`, or the node's own ceremony folder (served by its daemon). */
+function ceremonyDir(config: VerifyNodeConfig, listingId: Hex, o: CeremonyCommandOptions): string {
+  return o.ceremony !== undefined
+    ? resolve(o.ceremony)
+    : join(dataPath(config, "zk-ceremonies"), listingId.toLowerCase());
+}
+
+/** Where peers fetch this node's zkeys: `zk.ceremonyPublicUrl`, or its HTTP API's address. */
+function publicUrlOf(config: VerifyNodeConfig): string {
+  if (config.zk.ceremonyPublicUrl !== undefined) return config.zk.ceremonyPublicUrl.replace(/\/+$/, "");
+  const host = config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host;
+  return `http://${host}:${config.http.port}`;
+}
+
+async function checkListing(dir: string, listingId: Hex): Promise<void> {
+  const transcript = await readTranscript(dir);
+  if (transcript.listingId.toLowerCase() !== listingId.toLowerCase()) {
+    throw new OpgError("CEREMONY_MISMATCH", `The ceremony in ${dir} is listing ${transcript.listingId}'s.`);
+  }
+}
+
+/**
+ * With `--from`: brings the local ceremony up to the newest step the peers serve, checked
+ * (members' signatures, size, sha256, `zkey verify` against the rebuilt circuit and pinned ptau).
+ */
+async function fetchNewer(
+  config: VerifyNodeConfig,
+  listingId: Hex,
+  dir: string,
+  o: CeremonyCommandOptions,
+  verify: { r1csPath: string; ptauPath: string },
+) {
+  if (o.from === undefined || o.from.length === 0) return undefined;
+  const deployment = await loadConfiguredDeployment(config);
+  const contracts = new OpgContracts(deployment, { client: chainOf(config) });
+  const set = await contracts.registry.getVerifierSet();
+  const r = await fetchCeremony({
+    dir,
+    listingId,
+    sources: o.from,
+    verifierSet: set.signers,
+    maxZkeyBytes: config.zk.ceremonyMaxZkeyBytes,
+    verify,
+  });
+  return { from: r.source ?? null, contributions: r.contributions, problems: r.problems };
+}
+
+/** Posts the signed announcement to each URL; a peer's refusal is reported, not fatal. */
+async function announce(a: CeremonyAnnouncement, to: readonly string[]) {
+  const out: { to: string; ok: boolean; answer: unknown }[] = [];
+  for (const base of to) {
+    const url = `${base.replace(/\/+$/, "")}/v1/zk/ceremony/announcements`;
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(a),
+        signal: AbortSignal.timeout(120_000),
+      });
+      out.push({ to: base, ok: res.ok, answer: await res.json().catch(() => null) });
+    } catch (e) {
+      out.push({ to: base, ok: false, answer: (e as Error).message });
+    }
+  }
+  return out;
 }
 
 /**
@@ -119,14 +210,7 @@ export async function zkRebuild(
   listingId: Hex,
   o: CeremonyCommandOptions & { minContributors?: number | undefined },
 ) {
-  const dir = resolve(o.ceremony);
-  const transcript = await readTranscript(dir);
-  if (transcript.listingId.toLowerCase() !== listingId.toLowerCase()) {
-    throw new OpgError(
-      "CEREMONY_MISMATCH",
-      `The ceremony in ${o.ceremony} is listing ${transcript.listingId}'s.`,
-    );
-  }
+  const dir = ceremonyDir(config, listingId, o);
   const signer = await loadSigner(config);
   const deployment = await loadConfiguredDeployment(config);
   const client = chainOf(config);
@@ -137,6 +221,9 @@ export async function zkRebuild(
   const circuit = await rebuildCircuit(o);
   const ptauPath = ptauOf(config, o);
   try {
+    await fetchNewer(config, listingId, dir, o, { r1csPath: circuit.r1csPath, ptauPath });
+    await checkListing(dir, listingId);
+    const transcript = await readTranscript(dir);
     return await checkAndInstall(config, listingId, o, {
       dir,
       transcript,

@@ -20,9 +20,9 @@ export const CEREMONY_FILES = { transcript: "ceremony.json", zkeys: "zkeys" } as
 export const ceremonyZkeyPath = (dir: string, sha256: string): string =>
   join(dir, CEREMONY_FILES.zkeys, `${sha256}.zkey`);
 
-const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+export const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   return sha256Of(await readFile(path));
 }
 
@@ -54,7 +54,7 @@ export async function readTranscript(dir: string): Promise<CeremonyTranscript> {
   return t;
 }
 
-async function writeTranscript(dir: string, t: CeremonyTranscript): Promise<void> {
+export async function writeTranscript(dir: string, t: CeremonyTranscript): Promise<void> {
   const path = join(dir, CEREMONY_FILES.transcript);
   await writeFile(`${path}.tmp`, `${JSON.stringify(t, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
@@ -186,10 +186,10 @@ export async function contribute(o: ContributeOptions): Promise<CeremonyContribu
   if (t.beacon) throw new ZkError("BUILD_FAILED", `The ceremony of listing ${t.listingId} is closed.`);
   await checkInputs(t, o.r1csPath, o.ptauPath);
   const from = await checkedZkey(o.dir, latestZkeySha256(t));
-  if (t.contributions.length > 0) {
-    const check = await verifyZkey(o.r1csPath, o.ptauPath, from);
-    matchContributions(t, check);
-  }
+  // Whoever handed over the zkey (the publisher, a peer over the network) is not trusted: even the
+  // initial one is checked against the circuit and phase 1 before anything is built on it.
+  const check = await verifyZkey(o.r1csPath, o.ptauPath, from);
+  matchContributions(t, check);
   const tmp = join(o.dir, `contribution.${process.pid}.zkey.tmp`);
   const hashBytes = await snarkjs.zKey.contribute(
     from,
