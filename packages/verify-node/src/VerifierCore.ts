@@ -1,6 +1,6 @@
 import type { NitroAttestationVerifier } from "@opg/attestation";
 import type { Logger, Metrics } from "@opg/daemon";
-import type { OpgDomain, ResultMessage } from "@opg/protocol";
+import type { CeremonyAnnouncementMessage, OpgDomain, ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
@@ -221,10 +221,14 @@ export class VerifierCore {
     });
   }
 
+  /** Takes gossiped ceremony announcements, once `batchGossip.validate` let them through. */
+  onCeremonyAnnouncement: ((m: CeremonyAnnouncementMessage) => void) | undefined;
+
   /** The handler of the batch-signatures topic (after `batchGossip.validate`). */
   onBatchMessage = (m: BatchTopicMessage): void => {
     if (m.kind === "proposal") this.coordinator.onProposal(m.message);
     else if (m.kind === "signature") this.coordinator.onSignature(m.message);
+    else if (m.kind === "ceremony") this.onCeremonyAnnouncement?.(m.message);
     else this.tee?.registrar?.onSignature(m.message);
   };
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
-import { WIRE_LIMITS } from "@opg/protocol";
+import { encodeCeremonyAnnouncementMessage, WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address } from "viem";
@@ -128,16 +128,31 @@ export class VerifyNode {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });
     mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
-    // Phase-2 ceremonies: served to peers by hash; their announcements checked, then fetched.
+    // Phase-2 ceremonies: served to peers by hash; announcements (gossiped, or posted by a
+    // contributor — `opg-verify zk contribute --announce-to`) checked, then the zkey fetched.
     const ceremonies = dataPath(config, "zk-ceremonies");
+    const announcements = new CeremonyAnnouncements({
+      root: ceremonies,
+      verifierSet: async () => (await core.registry.verifierConfig()).signers,
+      maxZkeyBytes: config.zk.ceremonyMaxZkeyBytes,
+      logger: runtime.logger,
+    });
+    core.onCeremonyAnnouncement = (m) => {
+      announcements.receive(m).catch(() => undefined); // refusals are logged by `receive`
+    };
     mountCeremonyRoutes(runtime.http, {
       root: ceremonies,
-      onAnnouncement: new CeremonyAnnouncements({
-        root: ceremonies,
-        verifierSet: async () => (await core.registry.verifierConfig()).signers,
-        maxZkeyBytes: config.zk.ceremonyMaxZkeyBytes,
-        logger: runtime.logger,
-      }).receive,
+      onAnnouncement: async (raw) => {
+        const out = await announcements.receive(raw);
+        // Accepted over HTTP (typically from this node's own operator): gossip it to the network.
+        await p2p
+          .publish(p2p.topics.batchSignatures, encodeCeremonyAnnouncementMessage(out.announcement))
+          .catch((err: unknown) =>
+            runtime.logger.warn({ err: String(err) }, "ceremony announcement not gossiped"),
+          );
+        const { announcement: _, ...answer } = out;
+        return answer;
+      },
     });
     runtime.add({
       name: core.name,

@@ -193,16 +193,18 @@ describe("ceremony over the network", () => {
     const forged = await signAnnouncement({ ...ann, contributor: outsider.address }, outsider.privateKey);
     const r1 = await post(b.url, forged);
     expect(r1.status).toBe(422);
-    expect(r1.body).toMatchObject({ error: { code: "CEREMONY_REFUSED" } });
+    expect(r1.body).toMatchObject({ error: { code: "CEREMONY_REFUSED", details: "NOT_A_VERIFIER" } });
     expect(JSON.stringify(r1.body)).toMatch(/not a member of the verifier set/);
 
     // A member's key, but the signature is not over these fields.
     const r2 = await post(b.url, { ...ann, index: ann.index + 1 });
+    expect(r2.body).toMatchObject({ error: { details: "BAD_SIGNATURE" } });
     expect(JSON.stringify(r2.body)).toMatch(/not signed by/);
 
     const huge = await signAnnouncement({ ...ann, zkeyBytes: MAX_ZKEY_BYTES + 1 }, signers[2]!.privateKey);
     const r3 = await post(b.url, huge);
     expect(r3.status).toBe(422);
+    expect(r3.body).toMatchObject({ error: { details: "TOO_LARGE" } });
     expect(JSON.stringify(r3.body)).toMatch(/over the \d+-byte limit/);
     expect(await healthy(b)).toBe(true);
   });
@@ -233,6 +235,7 @@ describe("ceremony over the network", () => {
     const ann = await signAnnouncement({ ...(await announcementOf(c, signers[2]!)), url }, signers[2]!.privateKey);
     const r = await post(fresh.url, ann);
     expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ error: { details: "HASH_MISMATCH" } });
     expect(JSON.stringify(r.body)).toMatch(/does not hash to/);
     // Nothing was stored: the node holds no ceremony of the listing.
     expect((await fetch(`${fresh.url}/v1/zk/ceremony/${LISTING}`)).status).toBe(404);
@@ -276,6 +279,7 @@ describe("ceremony over the network", () => {
       verify: { r1csPath, ptauPath },
     });
     await expect(attempt).rejects.toThrow(CeremonyRefusedError);
+    await expect(attempt).rejects.toMatchObject({ reason: "ZKEY_INVALID" });
     await expect(attempt).rejects.toThrow(/fails `zkey verify`/);
     await expect(readTranscript(target)).rejects.toThrow();
     // A copy held anyway (a daemon mirrors by hash only) is refused by contribute itself.

@@ -4,6 +4,7 @@ import { isProofMode } from "../mode.js";
 import {
   type BatchProposalMessage,
   type BatchSignatureMessage,
+  type CeremonyAnnouncementMessage,
   type EnclaveRegistrationSignatureMessage,
   MessageKind,
   type ResultMessage,
@@ -307,15 +308,70 @@ function enclaveRegistrationFromArray(v: unknown[]): EnclaveRegistrationSignatur
   };
 }
 
+export function encodeCeremonyAnnouncementMessage(m: CeremonyAnnouncementMessage): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(m.zkeySha256))
+    throw new WireError("BAD_FIELD", "Field zkeySha256 must be 32 bytes.");
+  const url = new TextEncoder().encode(m.url);
+  if (url.length > WIRE_LIMITS.ceremonyUrlBytes)
+    throw new WireError("TOO_LARGE", `Field url exceeds ${WIRE_LIMITS.ceremonyUrlBytes} bytes.`);
+  return encode(
+    [
+      WIRE_VERSION,
+      MessageKind.CEREMONY_ANNOUNCEMENT,
+      b(m.listingId),
+      safeUint(m.index, "index"),
+      b(`0x${m.zkeySha256}`),
+      safeUint(m.zkeyBytes, "zkeyBytes"),
+      b(m.contributor),
+      m.url,
+      b(m.signature),
+    ],
+    dcborEncodeOptions,
+  );
+}
+
+/** Decodes a ceremony announcement (batch-signatures topic, kind 5). */
+export function decodeCeremonyAnnouncementMessage(bytes: Uint8Array): CeremonyAnnouncementMessage {
+  return ceremonyAnnouncementFromArray(
+    decodeArray(bytes, WIRE_LIMITS.ceremonyAnnouncementMessageBytes, "Ceremony announcement message"),
+  );
+}
+
+function ceremonyAnnouncementFromArray(v: unknown[]): CeremonyAnnouncementMessage {
+  if (v[1] !== MessageKind.CEREMONY_ANNOUNCEMENT) {
+    throw new WireError("WRONG_KIND", `Expected a ceremony announcement message, got kind ${String(v[1])}.`);
+  }
+  if (v.length !== 9) {
+    throw new WireError("BAD_SHAPE", `Ceremony announcement message has ${v.length} fields, expected 9.`);
+  }
+  const url = v[7];
+  if (typeof url !== "string" || new TextEncoder().encode(url).length > WIRE_LIMITS.ceremonyUrlBytes) {
+    throw new WireError(
+      "BAD_FIELD",
+      `Field url must be a string of at most ${WIRE_LIMITS.ceremonyUrlBytes} bytes.`,
+    );
+  }
+  return {
+    listingId: hexField(v[2], "listingId", 32),
+    index: uintField(v[3], "index"),
+    zkeySha256: hexField(v[4], "zkeySha256", 32).slice(2),
+    zkeyBytes: uintField(v[5], "zkeyBytes"),
+    contributor: addressField(v[6], "contributor"),
+    url,
+    signature: hexField(v[8], "signature", 65),
+  };
+}
+
 /** A decoded batch-signatures-topic message. */
 export type BatchTopicMessage =
   | { kind: "signature"; message: BatchSignatureMessage }
   | { kind: "proposal"; message: BatchProposalMessage }
-  | { kind: "enclave"; message: EnclaveRegistrationSignatureMessage };
+  | { kind: "enclave"; message: EnclaveRegistrationSignatureMessage }
+  | { kind: "ceremony"; message: CeremonyAnnouncementMessage };
 
 /**
  * Decodes any batch-signatures-topic message: a batch signature (kind 2), a batch proposal
- * (kind 3) or an enclave registration signature (kind 4).
+ * (kind 3), an enclave registration signature (kind 4) or a ceremony announcement (kind 5).
  */
 export function decodeBatchTopicMessage(bytes: Uint8Array): BatchTopicMessage {
   const v = decodeArray(bytes, WIRE_LIMITS.batchProposalMessageBytes, "Batch topic message");
@@ -328,6 +384,15 @@ export function decodeBatchTopicMessage(bytes: Uint8Array): BatchTopicMessage {
       );
     }
     return { kind: "enclave", message: enclaveRegistrationFromArray(v) };
+  }
+  if (v[1] === MessageKind.CEREMONY_ANNOUNCEMENT) {
+    if (bytes.length > WIRE_LIMITS.ceremonyAnnouncementMessageBytes) {
+      throw new WireError(
+        "TOO_LARGE",
+        `Ceremony announcement message of ${bytes.length} bytes exceeds ${WIRE_LIMITS.ceremonyAnnouncementMessageBytes}.`,
+      );
+    }
+    return { kind: "ceremony", message: ceremonyAnnouncementFromArray(v) };
   }
   if (bytes.length > WIRE_LIMITS.batchSignatureMessageBytes) {
     throw new WireError(

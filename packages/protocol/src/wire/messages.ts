@@ -8,6 +8,7 @@ export const MessageKind = {
   BATCH_SIGNATURE: 2,
   BATCH_PROPOSAL: 3,
   ENCLAVE_REGISTRATION_SIGNATURE: 4,
+  CEREMONY_ANNOUNCEMENT: 5,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
@@ -17,6 +18,9 @@ export const WIRE_LIMITS = {
   batchSignatureMessageBytes: 4 * 1024,
   batchProposalMessageBytes: 384 * 1024,
   enclaveRegistrationMessageBytes: 4 * 1024,
+  ceremonyAnnouncementMessageBytes: 2 * 1024,
+  /** Longest URL in a ceremony announcement. */
+  ceremonyUrlBytes: 512,
   /** Results in one proposed batch. */
   batchResults: 8192,
   proofBytes: 256 * 1024,
@@ -85,5 +89,23 @@ export type EnclaveRegistrationSignatureMessage = {
   expiresAt: bigint;
   configDigest: Hex;
   verifier: Address;
+  signature: Hex;
+};
+
+/**
+ * A verifier's phase-2 ceremony contribution, announced on the batch-signatures topic (kind 5):
+ * the zkey after contribution `index` of `listingId` hashes to `zkeySha256` (sha256, 32 bytes), is
+ * `zkeyBytes` long and `url` (an opg-verify HTTP API) serves it by hash. `signature` is the
+ * contributor's over @opg/zk `announcementDigest`; receivers check it (and that the contributor is
+ * a verifier) before fetching anything.
+ */
+export type CeremonyAnnouncementMessage = {
+  listingId: Hex;
+  index: number;
+  /** sha256 of the zkey, hex without 0x. */
+  zkeySha256: string;
+  zkeyBytes: number;
+  contributor: Address;
+  url: string;
   signature: Hex;
 };

@@ -7,6 +7,7 @@ import {
   ValidationError,
   WIRE_LIMITS,
 } from "@opg/protocol";
+import { CeremonyRefusedError, checkAnnouncement } from "@opg/zk";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import type { RegistryCache } from "../pipeline/RegistryCache.js";
 import type { VerifierStore } from "../store/VerifierStore.js";
@@ -70,6 +71,8 @@ export class BatchGossip {
       registry: RegistryCache;
       store: VerifierStore;
       onEquivocation?: ((verifier: Address, batchId: bigint) => void) | undefined;
+      /** Largest ceremony zkey this node fetches: larger announcements are ignored. */
+      ceremonyMaxZkeyBytes?: number | undefined;
       now?: () => number;
     },
   ) {}
@@ -86,6 +89,7 @@ export class BatchGossip {
         { cause },
       );
     }
+    if (decoded.kind === "ceremony") return this.validateCeremony(decoded);
     const m = decoded.message;
     const signer = decoded.kind === "proposal" ? decoded.message.proposer : decoded.message.verifier;
     if (decoded.kind === "enclave") {
@@ -195,6 +199,43 @@ export class BatchGossip {
     if (decoded.kind === "signature") this.remember(signatureKey(decoded.message));
     return decoded;
   };
+
+  /**
+   * A ceremony announcement (kind 5): accepted only from a member of the current verifier set,
+   * cheapest checks first (`checkAnnouncement`: shape, size bound, membership, signature). The
+   * zkey itself is fetched after delivery (`CeremonyAnnouncements`), never here.
+   */
+  private async validateCeremony(
+    decoded: Extract<BatchTopicMessage, { kind: "ceremony" }>,
+  ): Promise<BatchTopicMessage> {
+    let set: Awaited<ReturnType<RegistryCache["verifierConfig"]>>;
+    try {
+      set = await this.deps.registry.verifierConfig();
+    } catch (cause) {
+      throw new ValidationError<string>(
+        "IGNORE",
+        "CHAIN_UNAVAILABLE",
+        "The verifier set could not be read.",
+        {
+          cause,
+        },
+      );
+    }
+    try {
+      await checkAnnouncement(decoded.message, {
+        verifierSet: set.signers,
+        maxZkeyBytes: this.deps.ceremonyMaxZkeyBytes ?? Number.MAX_SAFE_INTEGER,
+      });
+    } catch (e) {
+      if (!(e instanceof CeremonyRefusedError)) throw e;
+      // Over this node's own size bound says nothing against the sender; the rest does.
+      const action = e.reason === "TOO_LARGE" ? "IGNORE" : "REJECT";
+      const named = ["NOT_A_VERIFIER", "BAD_SIGNATURE", "TOO_LARGE"];
+      const code = named.includes(e.reason) ? e.reason : "MALFORMED";
+      throw new ValidationError<string>(action, code, e.shortMessage);
+    }
+    return decoded;
+  }
 
   private remember(key: string): void {
     this.forwarded.delete(key);

@@ -25,6 +25,8 @@ export type AnnouncementOutcome = {
   zkeySha256: string;
   /** `stored`: fetched, checked and kept (now served here too); `known`: already held. */
   status: "stored" | "known";
+  /** The announcement as checked. */
+  announcement: CeremonyAnnouncement;
 };
 
 /**
@@ -56,7 +58,7 @@ export class CeremonyAnnouncements {
 
   private async take(a: CeremonyAnnouncement, set: readonly Address[]): Promise<AnnouncementOutcome> {
     const dir = ceremonyDirOf(this.deps.root, a.listingId);
-    const out = { listingId: a.listingId, index: a.index, zkeySha256: a.zkeySha256 };
+    const out = { listingId: a.listingId, index: a.index, zkeySha256: a.zkeySha256, announcement: a };
     const local = await readTranscript(dir).catch(() => undefined);
     if (local?.contributions[a.index - 1]?.zkeySha256 === a.zkeySha256) return { ...out, status: "known" };
     try {

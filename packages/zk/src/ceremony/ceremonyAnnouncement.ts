@@ -43,9 +43,13 @@ export class CeremonyRefusedError extends ZkError {
   constructor(
     readonly reason: CeremonyRefusalReason,
     message: string,
-    options: { details?: string; cause?: unknown } = {},
+    options: { details?: string | undefined; cause?: unknown } = {},
   ) {
-    super("CEREMONY_REFUSED", message, options);
+    // The reason leads the details, so an HTTP error body (`{code, message, details}`) carries it.
+    super("CEREMONY_REFUSED", message, {
+      ...options,
+      details: options.details === undefined ? reason : `${reason}: ${options.details}`,
+    });
   }
 }
 

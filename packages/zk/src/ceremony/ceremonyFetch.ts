@@ -134,7 +134,9 @@ export async function fetchCeremony(o: FetchCeremonyOptions): Promise<FetchCerem
     }
   }
   if (refused !== undefined) {
-    throw new CeremonyRefusedError(refused.reason, refused.shortMessage, { details: problems.join("; ") });
+    throw new CeremonyRefusedError(refused.reason, refused.shortMessage, {
+      details: problems.length > 1 ? problems.join("; ") : undefined,
+    });
   }
   if (local === undefined) {
     throw new ZkError("CEREMONY_FETCH_FAILED", `No source served listing ${o.listingId}'s ceremony.`, {
