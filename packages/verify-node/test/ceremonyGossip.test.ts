@@ -63,9 +63,9 @@ describe("ceremony announcements on gossip", () => {
     const bytes = encodeCeremonyAnnouncementMessage(a);
     expect(decodeCeremonyAnnouncementMessage(bytes)).toEqual(a);
     expect(decodeBatchTopicMessage(bytes)).toEqual({ kind: "ceremony", message: a });
-    expect(() =>
-      encodeCeremonyAnnouncementMessage({ ...a, url: `http://x/${"a".repeat(600)}` }),
-    ).toThrow(WireError);
+    expect(() => encodeCeremonyAnnouncementMessage({ ...a, url: `http://x/${"a".repeat(600)}` })).toThrow(
+      WireError,
+    );
   });
 
   it("accepts a member's announcement; rejects a non-member's and a forged one; ignores one over the size bound", async () => {

@@ -222,7 +222,9 @@ describe("ceremony over the network", () => {
   it("refuses a zkey that does not hash to the announced hash (a tampering server)", async () => {
     const dirC = ceremonyDirOf(c.root, LISTING);
     const transcript = await readFile(join(dirC, "ceremony.json"));
-    const zkey = Buffer.from(await readFile(ceremonyZkeyPath(dirC, latestZkeySha256(await readTranscript(dirC)))));
+    const zkey = Buffer.from(
+      await readFile(ceremonyZkeyPath(dirC, latestZkeySha256(await readTranscript(dirC)))),
+    );
     zkey[zkey.length - 100]! ^= 0xff;
     const evil = createServer((req, res) => {
       res.writeHead(200);
@@ -232,7 +234,10 @@ describe("ceremony over the network", () => {
     await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
     const fresh = await startNode();
-    const ann = await signAnnouncement({ ...(await announcementOf(c, signers[2]!)), url }, signers[2]!.privateKey);
+    const ann = await signAnnouncement(
+      { ...(await announcementOf(c, signers[2]!)), url },
+      signers[2]!.privateKey,
+    );
     const r = await post(fresh.url, ann);
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ error: { details: "HASH_MISMATCH" } });

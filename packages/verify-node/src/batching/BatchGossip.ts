@@ -53,7 +53,7 @@ const signatureKey = (m: { batchId: bigint; root: Hex; verifier: Address }): str
   `${m.batchId}:${m.root}:${m.verifier.toLowerCase()}`;
 
 /** IGNORE codes of the batch topic that say nothing against the sender. */
-export const BLAMELESS_BATCH_IGNORES: readonly string[] = ["CHAIN_UNAVAILABLE", "DUPLICATE"];
+export const BLAMELESS_BATCH_IGNORES: readonly string[] = ["CHAIN_UNAVAILABLE", "DUPLICATE", "TOO_LARGE"];
 
 /**
  * The gossip validator of the batch-signatures topic: decodes, checks the config digest is the
