@@ -1,20 +1,26 @@
-import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
 import { modeMask, type OpgDeployment } from "@opg/contracts";
+import { createLogger, HttpServer } from "@opg/daemon";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
+import { CeremonyAnnouncements, ceremonyDirOf, mountCeremonyRoutes } from "@opg/verify-node";
 import {
+  type CeremonyAnnouncement,
   ceremonyRefusal,
+  ceremonyZkeyPath,
   closeCeremony,
   compileModel,
   contribute,
   DEV_PTAU_PATH,
   deployZkContracts,
+  fetchCeremony,
   installCeremonyArtifacts,
   loadArtifacts,
   runCircom,
+  signAnnouncement,
   startCeremony,
   verifyCeremony,
   weightsCommitmentBytes32,
@@ -51,11 +57,14 @@ export type DevnetZkCeremonyOptions = {
  * 1. the circuit is compiled from the ONNX file (the compiler is deterministic: every party would
  *    rebuild the same r1cs; the devnet builds it once) and the publisher starts the ceremony;
  * 2. each verifier adds its signed contribution (checking the zkey so far against the circuit and
- *    the pinned phase 1);
+ *    the pinned phase 1) in its own copy of the ceremony, served over HTTP by the verifier's
+ *    ceremony routes (`@opg/verify-node`): the first fetches the started ceremony from the
+ *    publisher, each announces its zkey to the other parties, which fetch it by hash and check it
+ *    (members' signatures, size, sha256) — no shared folder;
  * 3. a random beacon closes it: the hash of a block mined after every contribution;
  * 4. the publisher deploys the verifier contracts of the final key and sets the listing's ZK
  *    configuration (adapter, weights commitment, key hash) and modes;
- * 5. each verifier verifies the whole transcript (`zkey verify` of the final zkey, signatures,
+ * 5. each verifier fetches the closed ceremony from the publisher, verifies the whole transcript (`zkey verify` of the final zkey, signatures,
  *    beacon block, the listing's key hash), applies its policy (its own contribution, or f + 1 of
  *    the set's) and signs the listing's `ZkKeySeal`; the signatures seal the key on chain.
  * The final artifacts are installed in every `installInto` dir. Resolves to `models` with the ZK
@@ -71,6 +80,7 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
   const contracts = new OpgContracts(o.net.deployment, { client, sender });
   const ptauPath = o.ptauPath ?? DEV_PTAU_PATH;
   const out: DevnetModel[] = [];
+  const servers: HttpServer[] = [];
   try {
     const set = await contracts.registry.getVerifierSet();
     for (const m of o.models) {
@@ -85,7 +95,12 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
       const dir = join(o.dir, m.name);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const ceremonyDir = join(dir, "ceremony");
+      // Every party keeps its own copy, served over HTTP like a verifier daemon's: the zkeys travel
+      // between them by hash, checked on arrival, never by a shared folder.
+      const parties = await startParties(join(dir, "parties"), o.net.verifierKeys.length, set.signers);
+      servers.push(...parties.map((p) => p.http));
+      const [publisherParty, ...verifierParties] = parties as [Party, ...Party[]];
+      const ceremonyDir = publisherParty.dirOf(listingId);
 
       // 1. The circuit, and the ceremony's start (the publisher: `opg-exec models add --zk`).
       const compiled = await compileModel(new Uint8Array(readFileSync(m.file)));
@@ -101,14 +116,36 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
         r1csPath: circom.r1cs,
         ptauPath,
       });
-      // 2. Each verifier contributes (`opg-verify zk contribute`).
-      for (const key of o.net.verifierKeys) {
-        await contribute({
-          dir: ceremonyDir,
+      // 2. Each verifier contributes (`opg-verify zk contribute --from <publisher> --announce-to …`):
+      //    the first fetches the started ceremony from the publisher; each announces its zkey to the
+      //    other parties, which fetch it by hash from it, so the next one builds on its own copy.
+      for (const [i, key] of o.net.verifierKeys.entries()) {
+        const me = verifierParties[i]!;
+        if (i === 0) {
+          await fetchCeremony({
+            dir: me.dirOf(listingId),
+            listingId,
+            sources: [publisherParty.url],
+            verifierSet: set.signers,
+            maxZkeyBytes: MAX_ZKEY_BYTES,
+          });
+        }
+        const signer = { address: privateKeyToAccount(key).address, privateKey: key };
+        const c = await contribute({
+          dir: me.dirOf(listingId),
           r1csPath: circom.r1cs,
           ptauPath,
-          signer: { address: privateKeyToAccount(key).address, privateKey: key },
+          signer,
           blockNumber: await client.getBlockNumber(),
+        });
+        await announceToAll(parties, me, {
+          listingId,
+          index: i + 1,
+          zkeySha256: c.zkeySha256,
+          zkeyBytes: statSync(ceremonyZkeyPath(me.dirOf(listingId), c.zkeySha256)).size,
+          contributor: signer.address,
+          url: me.url,
+          privateKey: key,
         });
       }
       // 3. The beacon: a block mined after the last contribution.
@@ -134,10 +171,19 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
       // 5. Each verifier checks the transcript (`opg-verify zk rebuild`) and signs the seal if it accepts.
       const t1 = performance.now();
       const accepting: Hex[] = [];
-      for (const key of o.net.verifierKeys) {
+      for (const [i, key] of o.net.verifierKeys.entries()) {
         const self = privateKeyToAccount(key).address;
+        // Each verifier fetches the closed ceremony from the publisher into its own copy.
+        const mine = verifierParties[i]!.dirOf(listingId);
+        await fetchCeremony({
+          dir: mine,
+          listingId,
+          sources: [publisherParty.url],
+          verifierSet: set.signers,
+          maxZkeyBytes: MAX_ZKEY_BYTES,
+        });
         const check = await verifyCeremony({
-          dir: ceremonyDir,
+          dir: mine,
           r1csPath: circom.r1cs,
           ptauPath,
           blockHash: async (n) =>
@@ -183,8 +229,58 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
     }
   } finally {
     sender.stop();
+    await Promise.all(servers.map((h) => h.stop()));
   }
   return out;
+}
+
+/** Largest zkey a party fetches (the devnet's models are small). */
+const MAX_ZKEY_BYTES = 256 * 1024 * 1024;
+
+/** A ceremony party (the publisher, or a verifier): its folder, served like a verifier daemon's. */
+type Party = { http: HttpServer; url: string; dirOf: (listingId: Hex) => string };
+
+/** The publisher and `verifiers` verifiers, each with its ceremony folder on an HTTP server. */
+async function startParties(
+  root: string,
+  verifiers: number,
+  verifierSet: readonly Address[],
+): Promise<Party[]> {
+  const parties: Party[] = [];
+  for (let i = 0; i <= verifiers; i++) {
+    const folder = join(root, i === 0 ? "publisher" : `verifier-${i - 1}`);
+    const http = new HttpServer({ port: 0 }, { logger: createLogger({ level: "silent" }) });
+    mountCeremonyRoutes(http, {
+      root: folder,
+      onAnnouncement: new CeremonyAnnouncements({
+        root: folder,
+        verifierSet: async () => verifierSet,
+        maxZkeyBytes: MAX_ZKEY_BYTES,
+      }).receive,
+    });
+    await http.start();
+    parties.push({ http, url: http.url(), dirOf: (listingId) => ceremonyDirOf(folder, listingId) });
+  }
+  return parties;
+}
+
+/** Signs the announcement of a contribution and posts it to every other party (each fetches the zkey). */
+async function announceToAll(
+  parties: readonly Party[],
+  from: Party,
+  a: Omit<CeremonyAnnouncement, "signature"> & { privateKey: Hex },
+): Promise<void> {
+  const { privateKey, ...fields } = a;
+  const signed = await signAnnouncement(fields, privateKey);
+  for (const p of parties) {
+    if (p === from) continue;
+    const res = await fetch(`${p.url}/v1/zk/ceremony/announcements`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(signed),
+    });
+    if (!res.ok) throw new Error(`A ceremony party refused contribution ${a.index}: ${await res.text()}`);
+  }
 }
 
 /** The first block after `after` (the dev chain mines on an interval): its number and hash. */

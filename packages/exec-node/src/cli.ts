@@ -111,42 +111,52 @@ models
   .option("--ptau <file>", "the pinned phase-1 powers of tau (default: the development one, devnets only)")
   .option("--scale-bits <n>", "ZK fixed-point scale 2^n", (v) => intOption("--scale-bits", v))
   .option("--value-bits <n>", "ZK value range in bits", (v) => intOption("--value-bits", v))
-  .action((listing: string, opts: { onnx: string; ptau?: string; scaleBits?: number; valueBits?: number }) =>
-    runCliAction(async () => {
-      const config = loadDaemonConfig(execNodeConfig, program.opts());
-      const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
-      const ptauPath = await zkPtau(config, opts, log);
-      const { finishZkCeremony } = await import("./zk/zkCeremony.js");
-      const { terminateZkEngine } = await import("@opg/zk");
-      const { zkArtifactRoots } = await import("./ExecNode.js");
-      const out = await withChain(config, (chain) =>
-        finishZkCeremony(
-          listingArg(listing),
-          resolve(opts.onnx),
-          {
-            scaleBits: opts.scaleBits,
-            valueBits: opts.valueBits,
-            ptauPath,
-            ceremoniesRoot: ceremoniesRoot(config),
-            artifactsRoot: zkArtifactRoots(config)[0]!,
-          },
-          {
-            contracts: chain.contracts,
-            account: chain.account,
-            sender: chain.sender,
-            block: async (n) => {
-              const b = await chain.client.getBlock(n === undefined ? {} : { blockNumber: n });
-              return { number: b.number, hash: b.hash };
+  .option(
+    "--from <url>",
+    "a verifier's opg-verify HTTP API to fetch the contributed ceremony from (checked: members' signatures, size, sha256, zkey verify); repeatable",
+    (v: string, prev: string[] = []) => [...prev, v],
+  )
+  .action(
+    (
+      listing: string,
+      opts: { onnx: string; ptau?: string; scaleBits?: number; valueBits?: number; from?: string[] },
+    ) =>
+      runCliAction(async () => {
+        const config = loadDaemonConfig(execNodeConfig, program.opts());
+        const log = (line: string) => process.stderr.write(`zk: ${line}\n`);
+        const ptauPath = await zkPtau(config, opts, log);
+        const { finishZkCeremony } = await import("./zk/zkCeremony.js");
+        const { terminateZkEngine } = await import("@opg/zk");
+        const { zkArtifactRoots } = await import("./ExecNode.js");
+        const out = await withChain(config, (chain) =>
+          finishZkCeremony(
+            listingArg(listing),
+            resolve(opts.onnx),
+            {
+              scaleBits: opts.scaleBits,
+              valueBits: opts.valueBits,
+              ptauPath,
+              ceremoniesRoot: ceremoniesRoot(config),
+              artifactsRoot: zkArtifactRoots(config)[0]!,
+              from: opts.from,
             },
-            onLog: log,
-          },
-        ),
-      ).finally(terminateZkEngine);
-      log(
-        `listing ${out.listingId} serves ZK with key ${out.vkHash}; settleWithProof needs it sealed: each verifier runs \`opg-verify zk rebuild ${out.listingId}\`, then \`opg-exec models zk-seal ${out.listingId} --transcript-hash ${out.transcriptHash} --signature …\``,
-      );
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    }),
+            {
+              contracts: chain.contracts,
+              account: chain.account,
+              sender: chain.sender,
+              block: async (n) => {
+                const b = await chain.client.getBlock(n === undefined ? {} : { blockNumber: n });
+                return { number: b.number, hash: b.hash };
+              },
+              onLog: log,
+            },
+          ),
+        ).finally(terminateZkEngine);
+        log(
+          `listing ${out.listingId} serves ZK with key ${out.vkHash}; settleWithProof needs it sealed: each verifier runs \`opg-verify zk rebuild ${out.listingId}\`, then \`opg-exec models zk-seal ${out.listingId} --transcript-hash ${out.transcriptHash} --signature …\``,
+        );
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      }),
   );
 
 models

@@ -1,3 +1,5 @@
+export type { CeremonyRoutesDeps } from "./api/ceremonyRoutes.js";
+export { ceremonyDirOf, mountCeremonyRoutes } from "./api/ceremonyRoutes.js";
 export type { BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 export { BatchCoordinator, defaultBatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 export { BatchGossip } from "./batching/BatchGossip.js";
@@ -20,6 +22,8 @@ export type { TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
 export { TeeProofVerifier } from "./tee/TeeProofVerifier.js";
 export { VerifierCore } from "./VerifierCore.js";
 export { VERSION, VerifyNode, zkArtifactRoots } from "./VerifyNode.js";
+export type { AnnouncementOutcome, CeremonyAnnouncementsDeps } from "./zk/CeremonyAnnouncements.js";
+export { CeremonyAnnouncements } from "./zk/CeremonyAnnouncements.js";
 export type { ZkBatchQueueDeps, ZkBatchQueueOptions, ZkBatchReport } from "./zk/ZkBatchQueue.js";
 export { defaultZkBatchQueueOptions, ZkBatchQueue, ZkBatchQueueStopped } from "./zk/ZkBatchQueue.js";
 export type { ZkProofVerifierDeps, ZkProofVerifierOptions } from "./zk/ZkProofVerifier.js";

@@ -12,6 +12,7 @@ import {
   closeCeremony,
   compileModel,
   deployZkContracts,
+  fetchCeremony,
   installCeremonyArtifacts,
   loadArtifacts,
   readTranscript,
@@ -149,8 +150,8 @@ function ceremonySteps(listingId: Hex, dir: string, onnx: string, o: CircuitOpti
     `--ptau ${o.ptauPath}`,
   ].join(" ");
   return [
-    `each verifier operator, in turn, on a copy of ${dir}: opg-verify zk contribute ${listingId} --ceremony <dir> --onnx ${onnx} ${circuitFlags}`,
-    `then the publisher, with the contributed ceremony back in ${dir}: opg-exec models zk-finish ${listingId} --onnx ${onnx} ${circuitFlags}`,
+    `the first verifier operator copies ${dir} into <its dataDir>/zk-ceremonies/${listingId.toLowerCase()}/; then each verifier operator, in turn: opg-verify zk contribute ${listingId} --onnx ${onnx} ${circuitFlags} --announce-to <its daemon's URL> (the daemons gossip the announcement and fetch the zkey by hash over HTTP; --from <a peer's URL> fetches a newer step by hand)`,
+    `then the publisher: opg-exec models zk-finish ${listingId} --onnx ${onnx} ${circuitFlags} --from <a verifier's URL> (fetches and checks the contributed ceremony)`,
     `then each verifier operator: opg-verify zk rebuild ${listingId} --ceremony <dir> --onnx ${onnx} ${circuitFlags} (prints its seal signature)`,
     `then anyone, with f + 1 signatures: opg-exec models zk-seal ${listingId} --transcript-hash <hash> --signature <sig>...`,
   ];
@@ -180,7 +181,14 @@ export type ZkCeremonyFinish = {
 export async function finishZkCeremony(
   listingId: Hex,
   onnx: string,
-  o: CircuitOptions & { ceremoniesRoot: string; artifactsRoot: string },
+  o: CircuitOptions & {
+    ceremoniesRoot: string;
+    artifactsRoot: string;
+    /** Verifiers' `opg-verify` HTTP APIs to fetch the contributed ceremony from (`--from`). */
+    from?: readonly string[] | undefined;
+    /** Largest zkey fetched (default 512 MiB). */
+    maxZkeyBytes?: number | undefined;
+  },
   deps: ZkCeremonyDeps & {
     sender: TxSender;
     block: (n?: bigint) => Promise<{ number: bigint; hash: Hex }>;
@@ -195,15 +203,29 @@ export async function finishZkCeremony(
     throw new OpgError("ZK_CONFIG_SET", `Listing ${listingId} has its ZK key already (${listing.vkHash}).`);
   }
   const dir = ceremonyDirOf(o.ceremoniesRoot, listingId);
-  const t = await readTranscript(dir);
-  if (t.contributions.length === 0) {
-    throw new OpgError(
-      "CEREMONY_OPEN",
-      `The ceremony in ${dir} has no contribution yet: verifiers run \`opg-verify zk contribute ${listingId}\` first.`,
-    );
-  }
   const circuit = await buildCircuit(onnx, o);
   try {
+    if (o.from !== undefined && o.from.length > 0) {
+      // The contributed ceremony from the verifiers' HTTP APIs, checked before it is stored
+      // (members' signatures, size, sha256, `zkey verify` against the rebuilt circuit).
+      const fetched = await fetchCeremony({
+        dir,
+        listingId,
+        sources: o.from,
+        verifierSet: (await deps.contracts.registry.getVerifierSet()).signers,
+        maxZkeyBytes: o.maxZkeyBytes ?? 512 * 1024 * 1024,
+        verify: { r1csPath: circuit.circom.r1cs, ptauPath: o.ptauPath },
+      });
+      if (fetched.fetched)
+        deps.onLog?.(`fetched ${fetched.contributions} contribution(s) from ${fetched.source}`);
+    }
+    const t = await readTranscript(dir);
+    if (t.contributions.length === 0) {
+      throw new OpgError(
+        "CEREMONY_OPEN",
+        `The ceremony in ${dir} has no contribution yet: verifiers run \`opg-verify zk contribute ${listingId}\` first.`,
+      );
+    }
     const last = t.contributions.reduce(
       (m, c) => (BigInt(c.blockNumber) > m ? BigInt(c.blockNumber) : m),
       0n,
