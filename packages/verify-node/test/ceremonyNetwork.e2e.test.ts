@@ -29,7 +29,7 @@ import {
   terminateZkEngine,
   verifyCeremony,
 } from "@opg/zk";
-import { type Hex, keccak256, toHex } from "viem";
+import { keccak256, toHex } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ceremonyDirOf, mountCeremonyRoutes } from "../src/api/ceremonyRoutes.js";
