@@ -9,22 +9,24 @@ import { deployBytecode } from "@opg/testkit";
 import { CeremonyAnnouncements, ceremonyDirOf, mountCeremonyRoutes } from "@opg/verify-node";
 import {
   type CeremonyAnnouncement,
-  ceremonyRefusal,
   ceremonyZkeyPath,
+  fetchCeremony,
+  loadArtifacts,
+  signAnnouncement,
+  weightsCommitmentBytes32,
+} from "@opg/zk";
+import {
+  ceremonyRefusal,
   closeCeremony,
   compileModel,
   contribute,
   DEV_PTAU_PATH,
   deployZkContracts,
-  fetchCeremony,
   installCeremonyArtifacts,
-  loadArtifacts,
   runCircom,
-  signAnnouncement,
   startCeremony,
   verifyCeremony,
-  weightsCommitmentBytes32,
-} from "@opg/zk";
+} from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DevnetModel } from "./Devnet.js";

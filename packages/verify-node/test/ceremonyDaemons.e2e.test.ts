@@ -19,14 +19,8 @@ import {
   type LocalNetwork,
   waitFor,
 } from "@opg/testkit";
-import {
-  type CeremonyTranscript,
-  DEV_PTAU_PATH,
-  readTranscript,
-  signAnnouncement,
-  startCeremony,
-  terminateZkEngine,
-} from "@opg/zk";
+import { type CeremonyTranscript, readTranscript, signAnnouncement, terminateZkEngine } from "@opg/zk";
+import { DEV_PTAU_PATH, startCeremony } from "@opg/zk/toolchain";
 import { type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

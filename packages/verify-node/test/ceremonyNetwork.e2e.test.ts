@@ -16,19 +16,22 @@ import {
   type CeremonyAnnouncement,
   CeremonyRefusedError,
   ceremonyZkeyPath,
-  closeCeremony,
-  contribute,
   contributionDigest,
-  DEV_PTAU_PATH,
   EXAMPLE_ARTIFACTS_DIR,
   fetchCeremony,
   latestZkeySha256,
   readTranscript,
   signAnnouncement,
-  startCeremony,
   terminateZkEngine,
-  verifyCeremony,
 } from "@opg/zk";
+import {
+  closeCeremony,
+  contribute,
+  DEV_PTAU_PATH,
+  startCeremony,
+  verifyCeremony,
+  verifyZkey,
+} from "@opg/zk/toolchain";
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,7 +146,7 @@ describe("ceremony over the network", () => {
       sources: [publisher.url],
       verifierSet,
       maxZkeyBytes: MAX_ZKEY_BYTES,
-      verify: { r1csPath, ptauPath },
+      verify: { r1csPath, ptauPath, verifyZkey },
     });
     expect(got).toMatchObject({ fetched: true, source: publisher.url, contributions: 0 });
     await contribute({ dir: dirA, r1csPath, ptauPath, signer: signers[0]!, blockNumber: 10n });
@@ -169,7 +172,7 @@ describe("ceremony over the network", () => {
       sources: [a.url],
       verifierSet,
       maxZkeyBytes: MAX_ZKEY_BYTES,
-      verify: { r1csPath, ptauPath },
+      verify: { r1csPath, ptauPath, verifyZkey },
     });
     expect(gotC).toMatchObject({ fetched: true, contributions: 2 });
     await contribute({ dir: dirC, r1csPath, ptauPath, signer: signers[2]!, blockNumber: 12n });
@@ -281,7 +284,7 @@ describe("ceremony over the network", () => {
       sources: [bad.url],
       verifierSet,
       maxZkeyBytes: MAX_ZKEY_BYTES,
-      verify: { r1csPath, ptauPath },
+      verify: { r1csPath, ptauPath, verifyZkey },
     });
     await expect(attempt).rejects.toThrow(CeremonyRefusedError);
     await expect(attempt).rejects.toMatchObject({ reason: "ZKEY_INVALID" });

@@ -12,6 +12,7 @@ import {
 } from "@opg/protocol";
 import {
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   loadArtifacts,
   terminateZkEngine,
   vkHash,
@@ -27,7 +28,7 @@ import { verifyNodeConfig } from "../src/config.js";
 import { minCeremonyContributors, zkArtifactRoots } from "../src/VerifyNode.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
 
-const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
+const IRIS_ID = modelIdFromBytes(readFileSync(EXAMPLE_ONNX_PATH));
 const iris = (x: number[]): TensorMap => ({
   input: { dtype: "float32", dims: [1, 4], data: new Float32Array(x) },
 });

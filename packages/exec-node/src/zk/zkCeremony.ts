@@ -7,19 +7,22 @@ import { modeMask } from "@opg/contracts";
 import { OpgError, ProofMode } from "@opg/protocol";
 import {
   CEREMONY_FILES,
+  fetchCeremony,
+  loadArtifacts,
+  readTranscript,
+  weightsCommitmentBytes32,
+} from "@opg/zk";
+import {
   type CircomResult,
   type CompiledModel,
   closeCeremony,
   compileModel,
   deployZkContracts,
-  fetchCeremony,
   installCeremonyArtifacts,
-  loadArtifacts,
-  readTranscript,
   runCircom,
   startCeremony,
-  weightsCommitmentBytes32,
-} from "@opg/zk";
+  verifyZkey,
+} from "@opg/zk/toolchain";
 import { type Address, type Hex, zeroAddress } from "viem";
 
 /** How long `models zk-finish` waits for the beacon block (a block after every contribution). */
@@ -214,7 +217,7 @@ export async function finishZkCeremony(
         sources: o.from,
         verifierSet: (await deps.contracts.registry.getVerifierSet()).signers,
         maxZkeyBytes: o.maxZkeyBytes ?? 512 * 1024 * 1024,
-        verify: { r1csPath: circuit.circom.r1cs, ptauPath: o.ptauPath },
+        verify: { r1csPath: circuit.circom.r1cs, ptauPath: o.ptauPath, verifyZkey },
       });
       if (fetched.fetched)
         deps.onLog?.(`fetched ${fetched.contributions} contribution(s) from ${fetched.source}`);

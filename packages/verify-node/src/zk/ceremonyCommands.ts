@@ -6,21 +6,24 @@ import { OpgError } from "@opg/protocol";
 import { dataPath, isDevnetChain, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
 import {
   type CeremonyAnnouncement,
+  ceremonyZkeyPath,
+  fetchCeremony,
+  readTranscript,
+  signAnnouncement,
+} from "@opg/zk";
+import {
   type CeremonyCheck,
   type CircomResult,
   type CompiledModel,
   ceremonyRefusal,
-  ceremonyZkeyPath,
   compileModel,
   contribute,
   DEV_PTAU_PATH,
-  fetchCeremony,
   installCeremonyArtifacts,
-  readTranscript,
   runCircom,
-  signAnnouncement,
   verifyCeremony,
-} from "@opg/zk";
+  verifyZkey,
+} from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { sign } from "viem/accounts";
 import type { VerifyNodeConfig } from "../config.js";
@@ -161,7 +164,7 @@ async function fetchNewer(
   listingId: Hex,
   dir: string,
   o: CeremonyCommandOptions,
-  verify: { r1csPath: string; ptauPath: string },
+  circuit: { r1csPath: string; ptauPath: string },
 ) {
   if (o.from === undefined || o.from.length === 0) return undefined;
   const deployment = await loadConfiguredDeployment(config);
@@ -173,7 +176,7 @@ async function fetchNewer(
     sources: o.from,
     verifierSet: set.signers,
     maxZkeyBytes: config.zk.ceremonyMaxZkeyBytes,
-    verify,
+    verify: { ...circuit, verifyZkey },
   });
   return { from: r.source ?? null, contributions: r.contributions, problems: r.problems };
 }

@@ -1,20 +1,18 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Address, type Hex, recoverAddress } from "viem";
 import { ZkError } from "../ZkError.js";
 import type { CeremonyTranscript } from "./CeremonyTranscript.js";
+import { CeremonyRefusedError } from "./ceremonyAnnouncement.js";
 import {
   CEREMONY_FILES,
   ceremonyZkeyPath,
   contributionDigest,
   latestZkeySha256,
   readTranscript,
-  sha256File,
-  sha256Of,
-  verifyZkey,
   writeTranscript,
-} from "./ceremony.js";
-import { CeremonyRefusedError } from "./ceremonyAnnouncement.js";
+} from "./transcriptFile.js";
 
 /** The HTTP paths a ceremony is served on (by `opg-verify`), under a node's base URL. */
 export const ceremonyUrls = {
@@ -38,12 +36,13 @@ export type FetchCeremonyOptions = {
   /** Largest zkey accepted (bytes). */
   maxZkeyBytes: number;
   /**
-   * The rebuilt r1cs and the pinned phase 1: when given, the transcript must name them and the
-   * fetched zkey must pass `zkey verify` against them (with exactly the transcript's contribution
-   * hashes) before it is stored. Without them (a daemon mirroring announcements, which has no
-   * circuit) only hashes and signatures are checked; `contribute` verifies before building on it.
+   * The rebuilt r1cs, the pinned phase 1 and `zkey verify` (@opg/zk/toolchain `verifyZkey`): when
+   * given, the transcript must name them and the fetched zkey must pass `zkey verify` against them
+   * (with exactly the transcript's contribution hashes) before it is stored. Without them (a daemon
+   * mirroring announcements, which has no circuit) only hashes and signatures are checked;
+   * `contribute` verifies before building on it.
    */
-  verify?: { r1csPath: string; ptauPath: string } | undefined;
+  verify?: { r1csPath: string; ptauPath: string; verifyZkey: ZkeyVerifier } | undefined;
   /**
    * An announcement's claim: accept only a ceremony whose latest step is this contribution (so
    * only the hash a member announced is downloaded).
@@ -52,6 +51,16 @@ export type FetchCeremonyOptions = {
   /** Time allowed for each request (default 60 s). */
   timeoutMs?: number | undefined;
 };
+
+/** `zkey verify` of a zkey against an r1cs and a ptau, with the contribution hashes it lists. */
+export type ZkeyVerifier = (
+  r1csPath: string,
+  ptauPath: string,
+  zkeyPath: string,
+) => Promise<{ valid: boolean; contributions: { hash: string }[] }>;
+
+const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+const sha256File = async (path: string): Promise<string> => sha256Of(await readFile(path));
 
 export type FetchCeremonyResult = {
   /** A newer step was fetched and stored. */
@@ -163,7 +172,7 @@ async function storeChecked(
   await writeFile(tmp, bytes);
   try {
     if (o.verify !== undefined) {
-      const check = await verifyZkey(o.verify.r1csPath, o.verify.ptauPath, tmp);
+      const check = await o.verify.verifyZkey(o.verify.r1csPath, o.verify.ptauPath, tmp);
       const listed = remote.contributions.map((c) => c.contributionHash);
       const found = check.contributions.map((c) => c.hash).slice(0, listed.length);
       const expected = listed.length + (remote.beacon ? 1 : 0);
