@@ -39,6 +39,8 @@ export type InferenceEngineOptions = {
   intraOpNumThreads: number | undefined;
   /** onnxruntime inter-op threads per session (undefined: onnxruntime's default). */
   interOpNumThreads: number | undefined;
+  /** Whether intra-op threads spin between runs (undefined: onnxruntime's default, they do). */
+  intraOpSpinning?: boolean | undefined;
   graphOptimizationLevel: SessionTuning["graphOptimizationLevel"];
   /** Most sessions kept loaded (least recently used evicted first). */
   maxLoadedModels: number;
@@ -358,6 +360,7 @@ export class InferenceEngine {
     return {
       intraOpNumThreads: this.intraOpNumThreads,
       interOpNumThreads: this.options.interOpNumThreads,
+      intraOpSpinning: this.options.intraOpSpinning,
       graphOptimizationLevel: this.options.graphOptimizationLevel,
       cudaDeviceId: this.options.cudaDeviceId,
     };

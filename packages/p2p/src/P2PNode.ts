@@ -10,6 +10,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { type Logger, noopLogger } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
 import { Registry } from "prom-client";
+import { withCachedSigner } from "./cachedSigningKey.js";
 import { checkMessageSize } from "./checkMessageSize.js";
 import { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
 import { asGossipSubService, type GossipSubService } from "./GossipSubService.js";
@@ -159,7 +160,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private async startLibp2p(): Promise<void> {
     const o = this.options;
-    const { privateKey, created } = await loadOrCreatePeerKey(o.peerKeyPath);
+    const loaded = await loadOrCreatePeerKey(o.peerKeyPath);
+    const { created } = loaded;
+    const privateKey = withCachedSigner(loaded.privateKey);
     const s = o.scoring;
     const colocation = new IpColocation((id) => this.trusted.has(id), {
       threshold: s.ipColocationThreshold,

@@ -97,6 +97,8 @@ export class VerifierCore {
     const logger = deps.logger;
     this.domain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.hub };
     this.store = new VerifierStore(options.dbPath);
+    this.store.onGroupCommitError = (err) =>
+      logger.error({ err }, "storing this turn's verified results failed; they return when published again");
     this.registry = new RegistryCache(options.registry, { chain: deps.chain, tee: deps.tee?.chain });
     const verifiers = new Map<number, ProofVerifier>([[0, new NoneProofVerifier()]]);
     if (deps.tee) {
