@@ -10,6 +10,7 @@ import {
   type ResultMessage,
   type TensorMap,
 } from "@opg/protocol";
+import { waitFor } from "@opg/testkit";
 import {
   EXAMPLE_ARTIFACTS_DIR,
   loadArtifacts,
@@ -209,9 +210,6 @@ describe("ZkProofVerifier batching", () => {
   };
   const settle = (v: ZkProofVerifier, ms: readonly ResultMessage[]) =>
     Promise.allSettled(ms.map((m) => v.verify(m)));
-  const until = async (check: () => boolean) => {
-    while (!check()) await new Promise((r) => setTimeout(r, 2));
-  };
 
   it("behavior: results arriving together are verified with one verifyBatch call", async () => {
     const calls = spy();
@@ -289,7 +287,13 @@ describe("ZkProofVerifier batching", () => {
     const v = verifier({ maxBatchSize: 2, maxWaitMs: 60_000 });
     const pending = settle(v, results(3));
     // Two are cut into a batch at once; the third waits for a partner that never comes.
-    await until(() => calls.mock.calls.length === 1 && v.queue.waiting === 1);
+    await waitFor(
+      "one batch cut and one proof waiting",
+      () => calls.mock.calls.length === 1 && v.queue.waiting === 1,
+      {
+        intervalMs: 2,
+      },
+    );
     await v.stop();
     const out = await pending;
     expect(out.filter((o) => o.status === "fulfilled")).toHaveLength(2);
