@@ -1,5 +1,6 @@
 import { TopicValidatorResult } from "@libp2p/gossipsub";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { asGossipSubService } from "../src/GossipSubService.js";
 import { type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
 import {
   bytes,
@@ -122,7 +123,7 @@ describe("MessagePipeline", () => {
     const validator = vi.fn(textValidator);
     node.subscribe(topic, validator, () => {});
     await node.start();
-    const gs = node.libp2p.services.pubsub;
+    const gs = asGossipSubService(node.libp2p.services.pubsub);
     const reported: Array<[string, TopicValidatorResult]> = [];
     const report = gs.reportMessageValidationResult.bind(gs);
     vi.spyOn(gs, "reportMessageValidationResult").mockImplementation((msgId, source, result) => {

@@ -6,10 +6,10 @@ import type {
 } from "@opg/chain";
 import { backoffDelay, RevertedError } from "@opg/chain";
 import type { Logger, Metrics } from "@opg/daemon";
-import { decodeResultMessage, ProofMode, ResultBatchTree } from "@opg/protocol";
+import { decodeResultMessage, ProofMode, ResultBatchTree, verifierResultSchema } from "@opg/protocol";
 import { eth } from "@opg/runtime";
 import type { Counter, Histogram } from "prom-client";
-import { type Hex, isAddress, isHex, parseEther } from "viem";
+import { type Address, type Hex, parseEther } from "viem";
 import { zkSettlement } from "../intake/directIntake.js";
 import type { ExecStore } from "../store/ExecStore.js";
 
@@ -343,24 +343,24 @@ export class Deliverer {
         this.deps.logger.debug({ err, url }, "verifier unreachable for a delivery proof");
         continue;
       }
-      const b = body as { status?: unknown; batchId?: unknown; proof?: unknown; executor?: unknown };
-      if (b.status !== "settled" || typeof b.batchId !== "string" || !/^[0-9]{1,19}$/.test(b.batchId))
+      const parsed = verifierResultSchema.safeParse(body);
+      if (!parsed.success) {
+        this.deps.logger.debug(
+          { url, issue: parsed.error.issues[0]?.message },
+          "verifier answer is not a result",
+        );
         continue;
+      }
+      const b = parsed.data;
+      if (b.status !== "settled" || b.batchId === undefined || !b.proof) continue;
       const batchId = BigInt(b.batchId);
-      if (typeof b.executor === "string" && b.executor.toLowerCase() !== fields.executor.toLowerCase()) {
+      const proof = b.proof;
+      if (b.executor.toLowerCase() !== fields.executor.toLowerCase()) {
         // Another executor's result settled for this request: it is theirs to deliver (and be paid for).
         // Believed only once the root is on chain and the claimed proof checks against it.
-        if (await this.settledForOther(batchId, b, fields)) return "other";
+        if (await this.settledForOther(batchId, { ...b, proof }, fields)) return "other";
         continue;
       }
-      if (
-        !Array.isArray(b.proof) ||
-        b.proof.length > 64 ||
-        !b.proof.every((h) => isHex(h) && h.length === 66)
-      ) {
-        continue;
-      }
-      const proof = b.proof as Hex[];
       const root = await this.deps.hub.batchRoot(batchId);
       if (ResultBatchTree.verify(root, fields, proof)) return { batchId, proof, url: base };
       this.deps.logger.warn(
@@ -374,26 +374,14 @@ export class Deliverer {
   /** Whether the verifier's answer proves another executor's result settled in `batchId` for this request. */
   private async settledForOther(
     batchId: bigint,
-    b: { proof?: unknown; executor?: unknown; outputHash?: unknown },
+    b: { proof: Hex[]; executor: Address; outputHash: Hex },
     fields: Parameters<typeof ResultBatchTree.verify>[1],
   ): Promise<boolean> {
-    if (
-      !Array.isArray(b.proof) ||
-      b.proof.length > 64 ||
-      !b.proof.every((h) => isHex(h) && h.length === 66)
-    ) {
-      return false;
-    }
-    if (typeof b.outputHash !== "string" || !HEX32.test(b.outputHash) || !isAddress(String(b.executor))) {
-      return false;
-    }
     const root = await this.deps.hub.batchRoot(batchId);
-    const other = { ...fields, outputHash: b.outputHash as Hex, executor: b.executor as Hex };
-    return ResultBatchTree.verify(root, other, b.proof as Hex[]);
+    const other = { ...fields, outputHash: b.outputHash, executor: b.executor };
+    return ResultBatchTree.verify(root, other, b.proof);
   }
 }
-
-const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 
 function parseRecord(json: string): InferenceRequestRecord {
   const r = JSON.parse(json) as Record<string, unknown>;
