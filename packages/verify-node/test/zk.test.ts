@@ -26,6 +26,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import type { ZkListing } from "../src/chain/ChainView.js";
 import { verifyNodeConfig } from "../src/config.js";
 import { minCeremonyContributors, zkArtifactRoots } from "../src/VerifyNode.js";
+import { createVerifyMetrics } from "../src/verifyMetrics.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
 
 const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
@@ -196,7 +197,10 @@ describe("ZkProofVerifier", () => {
 describe("ZkProofVerifier batching", () => {
   const X2 = [6.3, 3.3, 6.0, 2.5];
   const verifier = (batch: { maxBatchSize?: number; maxWaitMs?: number }, metrics?: Metrics) =>
-    new ZkProofVerifier({ artifactRoots: [EXAMPLE_ARTIFACTS_DIR], batch }, { metrics });
+    new ZkProofVerifier(
+      { artifactRoots: [EXAMPLE_ARTIFACTS_DIR], batch },
+      { metrics: metrics && createVerifyMetrics(metrics) },
+    );
   /** Counts the pairing checks (calls through to the real ZkVerifier). */
   const spy = () => vi.spyOn(ZkVerifier.prototype, "verifyBatch");
   afterEach(() => vi.restoreAllMocks());

@@ -5,11 +5,11 @@ import type {
   SettleWithProofParams,
 } from "@opg/chain";
 import { backoffDelay, RevertedError } from "@opg/chain";
-import type { Logger, Metrics } from "@opg/daemon";
+import type { Logger } from "@opg/daemon";
 import { decodeResultMessage, ProofMode, ResultBatchTree, verifierResultSchema } from "@opg/protocol";
 import { eth } from "@opg/runtime";
-import type { Counter, Histogram } from "prom-client";
 import { type Address, type Hex, parseEther } from "viem";
+import type { ExecMetrics } from "../execMetrics.js";
 import { zkSettlement } from "../intake/directIntake.js";
 import type { ExecStore } from "../store/ExecStore.js";
 
@@ -87,8 +87,7 @@ export class Deliverer {
   private readonly o: DelivererOptions;
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
-  private readonly outcomes: Counter<"outcome"> | undefined;
-  private readonly latency: Histogram | undefined;
+  private readonly metrics: ExecMetrics | null;
   private readonly minBalance: bigint;
   /** The signer's balance when last found under the floor (undefined: not under it). */
   private lowBalance: bigint | undefined;
@@ -102,25 +101,14 @@ export class Deliverer {
       /** The signing key's balance (wei); checked against `minBalanceEth` before sending. */
       balance?: () => Promise<bigint>;
       logger: Logger;
-      metrics?: Metrics | undefined;
+      metrics?: ExecMetrics | null | undefined;
       fetch?: typeof fetch;
       now?: () => number;
     },
   ) {
     this.o = { ...defaultDelivererOptions, ...options };
     this.minBalance = parseEther(this.o.minBalanceEth);
-    this.outcomes = deps.metrics?.counter({
-      area: "exec",
-      name: "deliveries",
-      help: "On-chain requests this executor tracked for delivery, by outcome.",
-      labelNames: ["outcome"],
-    });
-    this.latency = deps.metrics?.histogram({
-      area: "exec",
-      name: "delivery_latency",
-      unit: "seconds",
-      help: "From execution to this executor's delivery transaction being mined.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   private get now(): number {
@@ -131,7 +119,7 @@ export class Deliverer {
   track(requestId: Hex, request: InferenceRequestRecord): void {
     const json = JSON.stringify(request, (_, v) => (typeof v === "bigint" ? v.toString() : v));
     if (!this.deps.store.addDelivery(requestId, json, this.now, this.o.maxPending)) {
-      this.outcomes?.inc({ outcome: "untracked" });
+      this.metrics?.deliveries.inc({ outcome: "untracked" });
       this.deps.logger.warn(
         { requestId, max: this.o.maxPending },
         "delivery queue full; request not tracked",
@@ -210,7 +198,7 @@ export class Deliverer {
 
   private finish(requestId: Hex, outcome: DeliveryOutcome, fields: Record<string, unknown> = {}): void {
     this.deps.store.removeDelivery(requestId);
-    this.outcomes?.inc({ outcome });
+    this.metrics?.deliveries.inc({ outcome });
     const log = outcome === "failed" ? this.deps.logger.warn : this.deps.logger.info;
     log.call(this.deps.logger, { requestId, outcome, ...fields }, "delivery");
   }
@@ -312,7 +300,7 @@ export class Deliverer {
   ): Promise<void> {
     try {
       const { hash } = await tx();
-      this.latency?.observe((this.now - createdAt) / 1000);
+      this.metrics?.deliveryLatency.observe((this.now - createdAt) / 1000);
       this.finish(requestId, outcome, { tx: hash, ...fields });
     } catch (err) {
       const name = err instanceof RevertedError ? err.errorName : undefined;
