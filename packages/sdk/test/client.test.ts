@@ -67,7 +67,10 @@ function fakeExecutor(body: unknown): { status: number; body: unknown } {
   // The SDK sends the shared body shape (mode by name), which the real executor parses alike.
   const b = inferRequestBodySchema.parse(body);
   if (execMode === "refuse") {
-    return { status: 400, body: { error: { code: "MODEL_NOT_SERVED", message: "model not served here" } } };
+    return {
+      status: 400,
+      body: { error: { code: "MODEL_NOT_SERVED", message: "model not served here", retryable: false } },
+    };
   }
   const ins = tensorsFromJson(b.inputs);
   expect(b.request.mode).toBe(ProofMode.NONE);
