@@ -1,5 +1,6 @@
 import { HttpError, HttpReply, type HttpServer } from "@opg/daemon";
 import {
+  type ApiErrorBody,
   decodeResultMessage,
   type ProofMode,
   proofModeName,
@@ -104,10 +105,12 @@ export function mountVerifierRoutes(
             message: "The outputs travel by reference and no peer served them yet; ask again.",
             retryable: true,
           },
-        },
+        } satisfies ApiErrorBody,
         503,
       );
     }
+    const batch = settled?.batchId === undefined ? undefined : store.getBatch(settled.batchId);
+    const tree = batch && treeOf(batch);
     const body: VerifierResultBody = {
       requestId: id,
       status: chosen.status,
@@ -120,20 +123,16 @@ export function mountVerifierRoutes(
       resultHash: chosen.resultHash,
       outputs: `0x${Buffer.from(outputs).toString("hex")}`,
       resultProof: `0x${Buffer.from(m.proof).toString("hex")}`,
+      ...(batch
+        ? {
+            batchId: batch.batchId.toString(),
+            root: batch.root,
+            // null while some members of the batch have not reached this verifier yet: ask another one.
+            proof: tree?.has(id) ? tree.proof(id) : null,
+            settlementTx: batch.settleTx ?? null,
+          }
+        : {}),
     };
-    if (settled && settled.batchId !== undefined) {
-      const batch = store.getBatch(settled.batchId);
-      if (batch) {
-        const tree = treeOf(batch);
-        Object.assign(body, {
-          batchId: batch.batchId.toString(),
-          root: batch.root,
-          // null while some members of the batch have not reached this verifier yet: ask another one.
-          proof: tree?.has(id) ? tree.proof(id) : null,
-          settlementTx: batch.settleTx ?? null,
-        });
-      }
-    }
     return body;
   });
 
