@@ -29,8 +29,8 @@ import {
   waitFor,
 } from "@opg/testkit";
 import {
-  deployZkContracts,
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   terminateZkEngine,
   vkHash,
   weightsCommitmentBytes32,
@@ -38,6 +38,7 @@ import {
   type ZkArtifacts,
   ZkProver,
 } from "@opg/zk";
+import { deployZkContracts } from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,7 +51,7 @@ import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonN
  * results are injected on the results topic by a test peer, signed with the executor's key.
  */
 
-const IRIS_FILE = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
+const IRIS_FILE = EXAMPLE_ONNX_PATH;
 const IRIS_ID = modelIdFromBytes(readFileSync(IRIS_FILE));
 
 const iris = (x: readonly number[]): TensorMap => ({

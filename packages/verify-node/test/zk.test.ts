@@ -13,6 +13,7 @@ import {
 import { waitFor } from "@opg/testkit";
 import {
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   loadArtifacts,
   terminateZkEngine,
   vkHash,
@@ -29,7 +30,7 @@ import { minCeremonyContributors, zkArtifactRoots } from "../src/VerifyNode.js";
 import { createVerifyMetrics } from "../src/verifyMetrics.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
 
-const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
+const IRIS_ID = modelIdFromBytes(readFileSync(EXAMPLE_ONNX_PATH));
 const iris = (x: number[]): TensorMap => ({
   input: { dtype: "float32", dims: [1, 4], data: new Float32Array(x) },
 });
