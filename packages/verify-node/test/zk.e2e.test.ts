@@ -9,6 +9,7 @@ import {
   encodeResultMessage,
   encodeTensors,
   hashEncodedTensors,
+  inferRequestBody,
   modelIdFromBytes,
   type OpgDomain,
   ProofMode,
@@ -233,11 +234,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     const res = await fetch(new URL("/v1/infer", exec.http), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: request.nonce.toString(), deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as {
@@ -249,7 +246,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
 
     await waitFor(`${requestId} settled at every verifier`, () => atAll(requestId, "settled"));
     const r = (await resultAt(verifiers[0]!, requestId))!;
-    expect(r["mode"]).toBe(ProofMode.ZK);
+    expect(r["mode"]).toBe("ZK");
     expect(
       await net.publicClient.readContract({
         address: net.deployment.inferenceHub,

@@ -1,8 +1,8 @@
-import type { Logger, Metrics } from "@opg/daemon";
+import type { Logger } from "@opg/daemon";
 import { decodeResultMessage, OpgError, resultHash } from "@opg/protocol";
-import type { Counter } from "prom-client";
 import { keccak256 } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 import { ResultRejected, type ResultValidator, type VerifiedResult } from "./ResultValidator.js";
 
 export type ResultIntakeOptions = {
@@ -62,8 +62,7 @@ export class ResultIntake {
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private retrying = false;
-  private readonly stored: Counter | undefined;
-  private readonly deferredTotal: Counter | undefined;
+  private readonly metrics: VerifyMetrics | null;
 
   constructor(
     options: Partial<ResultIntakeOptions>,
@@ -71,23 +70,14 @@ export class ResultIntake {
       validator: ResultValidator;
       store: VerifierStore;
       logger: Logger;
-      metrics?: Metrics | undefined;
+      metrics?: VerifyMetrics | null | undefined;
       /** Told after each newly stored result (the batch coordinator). */
       onStored?: (() => void) | undefined;
       now?: () => number;
     },
   ) {
     this.options = { ...defaultResultIntakeOptions, ...options };
-    this.stored = deps.metrics?.counter({
-      area: "verify",
-      name: "results_verified",
-      help: "Results verified and stored.",
-    });
-    this.deferredTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "results_deferred",
-      help: "Results kept to check again because the chain was unreachable.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
@@ -154,7 +144,7 @@ export class ResultIntake {
       receivedAt: (this.deps.now ?? Date.now)(),
     });
     if (fresh) {
-      this.stored?.inc();
+      this.metrics?.resultsVerified.inc();
       this.deps.logger.debug({ requestId: m.requestId, resultHash: result.resultHash }, "result verified");
       this.deps.onStored?.();
     }
@@ -175,7 +165,7 @@ export class ResultIntake {
         maxItems: this.options.keepDeferred,
         maxBytes: this.options.maxDeferredBytes,
       });
-      if (kept) this.deferredTotal?.inc();
+      if (kept) this.metrics?.resultsDeferred.inc();
       return;
     }
     if (err.action !== "REJECT") return;

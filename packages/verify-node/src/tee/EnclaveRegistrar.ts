@@ -1,5 +1,5 @@
 import type { EnclaveKeyRecord } from "@opg/attestation";
-import type { Logger, Metrics } from "@opg/daemon";
+import type { Logger } from "@opg/daemon";
 import {
   type EnclaveRegistration,
   type EnclaveRegistrationSignatureMessage,
@@ -7,10 +7,10 @@ import {
   type OpgDomain,
   signEnclaveRegistration,
 } from "@opg/protocol";
-import type { Counter } from "prom-client";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import type { EnclaveRegistrationRecord, TeeChainView, VerifierSet } from "../chain/ChainView.js";
 import type { RegistryCache } from "../pipeline/RegistryCache.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 
 export type EnclaveRegistrarOptions = {
   /** Register again (a later expiry) once the chain's registration expires within this (ms). */
@@ -41,7 +41,7 @@ export type EnclaveRegistrarDeps = {
   /** Gossips bytes on the batch-signatures topic. */
   publish: (bytes: Uint8Array) => Promise<void>;
   logger: Logger;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
   now?: () => number;
 };
 
@@ -98,8 +98,7 @@ export class EnclaveRegistrar {
   private ticking: Promise<void> | undefined;
   private abort = new AbortController();
   private running = false;
-  private readonly signedTotal: Counter | undefined;
-  private readonly registeredTotal: Counter | undefined;
+  private readonly metrics: VerifyMetrics | null;
 
   constructor(
     options: Partial<EnclaveRegistrarOptions>,
@@ -107,16 +106,7 @@ export class EnclaveRegistrar {
   ) {
     this.options = { ...defaultEnclaveRegistrarOptions, ...options };
     this.now = deps.now ?? Date.now;
-    this.signedTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "enclave_registrations_signed",
-      help: "EnclaveRegistration signatures this node made (its own proposals and peers').",
-    });
-    this.registeredTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "enclave_registrations_submitted",
-      help: "Enclave key registrations this node submitted and saw mined.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
@@ -263,7 +253,7 @@ export class EnclaveRegistrar {
       verifier: this.deps.signer.address,
       signature,
     });
-    this.signedTotal?.inc();
+    this.metrics?.enclaveRegistrationsSigned.inc();
     this.deps.logger.info(
       { enclave: r.enclave, measurement: r.measurement, expiresAt: r.expiresAt.toString(), role },
       "signed enclave key registration",
@@ -304,7 +294,7 @@ export class EnclaveRegistrar {
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
       const tx = await this.deps.chain.registerEnclave(r, chosen, this.abort.signal);
       this.registered(p);
-      this.registeredTotal?.inc();
+      this.metrics?.enclaveRegistrationsSubmitted.inc();
       this.deps.logger.info(
         { enclave: r.enclave, measurement: r.measurement, expiresAt: r.expiresAt.toString(), tx },
         "registered enclave key on chain",
