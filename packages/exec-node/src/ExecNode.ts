@@ -174,8 +174,8 @@ export class ExecNode {
     runtime.add({
       name: core.name,
       start: () => core.start(),
-      stop: () => {
-        core.stop();
+      stop: async () => {
+        await core.stop();
         store.close();
       },
       health: () => ({ signer: runtime.signer.address, ...store.counts() }),

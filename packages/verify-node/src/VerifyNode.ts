@@ -127,11 +127,12 @@ export class VerifyNode {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });
     mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
+    // The core's resources first, so they are released after every module that uses them.
     runtime.add({
       name: core.name,
-      start: () => core.start(),
+      start: () => undefined,
       stop: async () => {
-        await core.stop();
+        await core.close();
         if (core.zk) await terminateZkEngine();
       },
       health: () => ({
@@ -145,6 +146,7 @@ export class VerifyNode {
           : {}),
       }),
     });
+    for (const module of core.modules) runtime.add(module);
     return new VerifyNode(runtime, core);
   }
 

@@ -292,7 +292,12 @@ export class ResultValidator {
       case "REQUEST_ID_MISMATCH":
         return this.reject("request", "REQUEST_ID_MISMATCH", err.shortMessage);
       case "BAD_SIGNATURE":
-        return this.reject("request", "BAD_REQUEST_SIGNATURE", "The requester's signature is invalid.", err.cause);
+        return this.reject(
+          "request",
+          "BAD_REQUEST_SIGNATURE",
+          "The requester's signature is invalid.",
+          err.cause,
+        );
       case "WRONG_SIGNER":
         return this.reject("request", "BAD_REQUEST_SIGNATURE", err.shortMessage);
       case "EXPIRED":
