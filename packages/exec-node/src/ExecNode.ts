@@ -109,8 +109,6 @@ export class ExecNode {
     );
     const gate = new ModelGate({
       listings,
-      client: runtime.client,
-      modelRegistry: deployment.modelRegistry,
       hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,
     });
     runtime.http.mapErrorCodes(inferenceErrorStatus);

@@ -48,7 +48,7 @@ export class VerifyNode {
         modelRegistry: deployment.modelRegistry,
         enclaveRegistry: deployment.enclaveRegistry,
       },
-      write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
+      sender,
       fromBlock: deployment.startBlock,
       publishers: [...(config.chain.publishers as Address[]), deployment.deployer],
       confirmations: config.chain.confirmations,
