@@ -234,8 +234,8 @@ export class VerifierCore {
   /**
    * The node's running parts as lifecycle modules, in start order (they stop in reverse): the
    * chain watchers, the intake's retry and retention loops, batching, challenges and enclave
-   * registration. The daemon adds them to its lifecycle after `resources`; `start()`/`stop()` run
-   * them the same way for tests.
+   * registration. The daemon adds them to its lifecycle after a module whose stop calls `close()`;
+   * `start()`/`stop()` run them the same way for tests.
    */
   get modules(): readonly Module[] {
     const watcher = (name: string, w: { start(): Promise<void>; stop(): Promise<void> }): Module => ({
