@@ -90,6 +90,12 @@ export type {
 export { defaultTxSenderOptions, TxSender } from "./tx/TxSender.js";
 // Event watching
 export type {
+  BatchSettledWatcherDeps,
+  BatchSettledWatcherOptions,
+  SettledBatchEvent,
+} from "./watch/BatchSettledWatcher.js";
+export { BatchSettledWatcher } from "./watch/BatchSettledWatcher.js";
+export type {
   InferenceRequestWatcherDeps,
   InferenceRequestWatcherOptions,
 } from "./watch/InferenceRequestWatcher.js";

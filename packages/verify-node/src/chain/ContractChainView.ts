@@ -1,15 +1,15 @@
 import {
+  BatchSettledWatcher,
   EnclaveRegistryActions,
   InferenceHubActions,
+  InferenceRequestWatcher,
   ListingResolver,
-  LogWatcher,
   ModelRegistryActions,
   OperatorRegistryActions,
   type TxSender,
 } from "@opg/chain";
-import { inferenceHubAbi } from "@opg/contracts";
 import type { Logger, ProofMode } from "@opg/protocol";
-import { type Address, getAbiItem, type Hex, type PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import type {
   BatchHeader,
   ChainView,
@@ -29,9 +29,6 @@ export type ContractAddresses = {
   /** Needed for TEE mode's enclave key registration. */
   enclaveRegistry?: Address | undefined;
 };
-
-const batchSettled = getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" });
-const inferenceRequested = getAbiItem({ abi: inferenceHubAbi, name: "InferenceRequested" });
 
 /**
  * The verifier's view of the opg contracts, through `@opg/chain`'s typed actions: reads through
@@ -150,59 +147,40 @@ export class ContractChainView implements ChainView, TeeChainView {
   watchSettlements(
     opts: Parameters<ChainView["watchSettlements"]>[0],
   ): ReturnType<ChainView["watchSettlements"]> {
-    const watcher = new LogWatcher(
-      {
-        address: this.hub,
-        fromBlock: this.deps.fromBlock,
-        confirmations: this.deps.confirmations ?? 0,
-        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
-        name: "batch-settled",
-      },
-      {
-        client: this.deps.client,
-        checkpoint: opts.checkpoint,
-        event: batchSettled,
-        logger: this.deps.logger,
-        onLog: (log) =>
-          opts.onSettled({
-            batchId: log.args.batchId,
-            root: log.args.root,
-            count: log.args.count,
-            tx: log.transactionHash,
-          }),
-      },
-    );
+    const watcher = new BatchSettledWatcher(this.watchOptions(), {
+      client: this.deps.client,
+      checkpoint: opts.checkpoint,
+      logger: this.deps.logger,
+      onSettled: (s) => opts.onSettled(s),
+    });
     return { start: () => watcher.start(), stop: () => watcher.stop() };
   }
 
   watchRequests(
     opts: Parameters<NonNullable<ChainView["watchRequests"]>>[0],
   ): ReturnType<NonNullable<ChainView["watchRequests"]>> {
-    const watcher = new LogWatcher(
-      {
-        address: this.hub,
-        fromBlock: this.deps.fromBlock,
-        confirmations: this.deps.confirmations ?? 0,
-        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
-        name: "inference-requested",
-      },
-      {
-        client: this.deps.client,
-        checkpoint: opts.checkpoint,
-        event: inferenceRequested,
-        logger: this.deps.logger,
-        onLog: (log) => {
-          const r = log.args.request;
-          opts.onRequest(log.args.requestId, {
-            modelId: r.modelId,
-            listingId: r.listingId,
-            inputHash: r.inputHash,
-            mode: r.mode,
-          });
-        },
-      },
-    );
+    const watcher = new InferenceRequestWatcher(this.watchOptions(), {
+      client: this.deps.client,
+      checkpoint: opts.checkpoint,
+      logger: this.deps.logger,
+      onRequest: ({ requestId, request: r }) =>
+        opts.onRequest(requestId, {
+          modelId: r.modelId,
+          listingId: r.listingId,
+          inputHash: r.inputHash,
+          mode: r.mode,
+        }),
+    });
     return { start: () => watcher.start(), stop: () => watcher.stop() };
+  }
+
+  private watchOptions() {
+    return {
+      hub: this.hub,
+      fromBlock: this.deps.fromBlock,
+      confirmations: this.deps.confirmations ?? 0,
+      pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
+    };
   }
 
   async settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex> {
