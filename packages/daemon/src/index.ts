@@ -25,6 +25,7 @@ export type {
   RouteHandler,
 } from "./http/HttpServer.js";
 export { defaultHttpServerOptions, HttpReply, HttpServer } from "./http/HttpServer.js";
+export { httpMetricDefs } from "./http/httpMetrics.js";
 export type { RoutePattern } from "./http/matchRoute.js";
 export { compileRoute, matchRoute } from "./http/matchRoute.js";
 export { readJsonBody } from "./http/readJsonBody.js";
@@ -64,5 +65,15 @@ export {
 } from "./logger/createLogger.js";
 export type { HistogramSpec, MetricSpec, MetricsOptions } from "./metrics/Metrics.js";
 export { defaultMetricsOptions, Metrics, SECONDS_BUCKETS } from "./metrics/Metrics.js";
+export type {
+  CatalogEntry,
+  MetricCatalog,
+  MetricDef,
+  MetricGroup,
+  MetricOf,
+  MetricsOf,
+  MetricType,
+} from "./metrics/metricCatalog.js";
+export { catalogEntries, defineMetrics, metricName } from "./metrics/metricCatalog.js";
 export type { SchemaMigration } from "./store/migrateSchema.js";
 export { migrateSchema, tableColumns } from "./store/migrateSchema.js";

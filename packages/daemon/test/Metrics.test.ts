@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Metrics } from "../src/index.js";
+import { catalogEntries, defineMetrics, Metrics } from "../src/index.js";
 
 describe("Metrics", () => {
   it("default", async () => {
@@ -38,5 +38,28 @@ describe("Metrics", () => {
     expect(() => metrics.counter({ area: "Inference", name: "x", help: "h" })).toThrow(/snake_case/);
     metrics.counter({ area: "a", name: "b", help: "h" });
     expect(() => metrics.gauge({ area: "a", name: "b_total", help: "h" })).toThrow(/another type/);
+  });
+
+  it("behavior: a catalog group registers typed metrics, once; catalogEntries lists their full names", async () => {
+    const group = defineMetrics({
+      runs: { type: "counter", area: "test", name: "runs", help: "h", labelNames: ["model"] },
+      depth: { type: "gauge", area: "test", name: "queue_depth", help: "h" },
+      wait: { type: "histogram", area: "test", name: "wait", unit: "seconds", help: "h" },
+    });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const m = metrics.register(group);
+    expect(metrics.register(group).runs).toBe(m.runs);
+    m.runs.inc({ model: "a" });
+    m.depth.set(2);
+    m.wait.observe(0.2);
+    const text = await metrics.text();
+    expect(text).toContain('opg_test_runs_total{model="a"} 1');
+    expect(text).toContain("opg_test_queue_depth 2");
+    expect(text).toContain('opg_test_wait_seconds_bucket{le="0.25"} 1');
+    expect(catalogEntries({ test: group }).map((e) => [e.name, e.type, e.labelNames])).toEqual([
+      ["opg_test_queue_depth", "gauge", []],
+      ["opg_test_runs_total", "counter", ["model"]],
+      ["opg_test_wait_seconds", "histogram", []],
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   encodeTensors,
   hashEncodedTensors,
+  inferRequestBody,
   type ProofMode,
   signInferenceRequest,
   tensorsToJson,
@@ -53,11 +54,7 @@ export async function requestToSettled(opts: {
         const res = await fetch(new URL("/v1/infer", devnet.execs[i % 2]!.httpUrl), {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            request: { ...request, nonce: request.nonce.toString(), deadline: request.deadline.toString() },
-            signature,
-            inputs: tensorsToJson(inputs),
-          }),
+          body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
         });
         if (res.status !== 200) throw new Error(`request ${i}: HTTP ${res.status}`);
         for (;;) {

@@ -5,6 +5,8 @@ export { Devnet } from "./Devnet.js";
 export type { DemoNetwork, DemoRow } from "./demo.js";
 export { demoTable, runDemo } from "./demo.js";
 export { deployDevnet } from "./deployDevnet.js";
+export type { MetricsReferenceRow } from "./metricsReference.js";
+export { metricsReference, metricsReferenceRows } from "./metricsReference.js";
 export type { DevnetModelSetup, DevnetZkSetup } from "./modelSetups.js";
 export { devnetModelSetups } from "./modelSetups.js";
 export { devnetModels } from "./models.js";

@@ -56,7 +56,8 @@ export function mnistDigit(label: number): TensorMap {
  * The demo classifies one digit with an on-chain ZK request settled by its proof.
  */
 export async function mnistZkModel(log: (line: string) => void): Promise<DevnetModel> {
-  const { buildZkModel, generateDevPtau, terminateZkEngine } = await import("@opg/zk");
+  const { terminateZkEngine } = await import("@opg/zk");
+  const { buildZkModel, generateDevPtau } = await import("@opg/zk/toolchain");
   const cache = zkCacheDir();
   let ptau = cachedPtau(join(cache, "ptau"), MNIST_CNN_PTAU_POWER);
   if (ptau === undefined) {

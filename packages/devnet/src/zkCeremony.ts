@@ -5,6 +5,7 @@ import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
 import { modeMask, type OpgDeployment } from "@opg/contracts";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
+import { loadArtifacts, weightsCommitmentBytes32 } from "@opg/zk";
 import {
   ceremonyRefusal,
   closeCeremony,
@@ -13,12 +14,10 @@ import {
   DEV_PTAU_PATH,
   deployZkContracts,
   installCeremonyArtifacts,
-  loadArtifacts,
   runCircom,
   startCeremony,
   verifyCeremony,
-  weightsCommitmentBytes32,
-} from "@opg/zk";
+} from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DevnetModel } from "./Devnet.js";

@@ -1,13 +1,8 @@
 import { readFileSync } from "node:fs";
 import { modelIdFromBytes, ProofMode } from "@opg/protocol";
 import { deployBytecode } from "@opg/testkit";
-import {
-  ARTIFACT_FILES,
-  deployZkContracts,
-  EXAMPLE_ARTIFACTS_DIR,
-  loadArtifacts,
-  ZkArtifactStore,
-} from "@opg/zk";
+import { ARTIFACT_FILES, EXAMPLE_ARTIFACTS_DIR, loadArtifacts, ZkArtifactStore } from "@opg/zk";
+import { deployZkContracts } from "@opg/zk/toolchain";
 import type { DevnetModel } from "./Devnet.js";
 
 /**

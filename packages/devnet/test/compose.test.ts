@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { configKeys, loadConfig, Metrics } from "@opg/daemon";
-import { execNodeConfig } from "@opg/exec-node";
-import { verifyNodeConfig } from "@opg/verify-node";
+import { catalogEntries, configKeys, loadConfig, Metrics } from "@opg/daemon";
+import { execMetricsCatalog, execNodeConfig } from "@opg/exec-node";
+import { verifyMetricsCatalog, verifyNodeConfig } from "@opg/verify-node";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { peerKeySeed } from "../../../docker/deployer/peerKeys.mjs";
@@ -259,46 +259,13 @@ function ignoreMatcher(file: string): (path: string) => boolean {
   return (path) => regexes.some((r) => r.test(path));
 }
 
-/** Metric names the workspace registers: `opg_<area>_<name>_<unit>` specs and literal names. */
-function sourceMetrics(): { names: Set<string>; histograms: Set<string> } {
-  const names = new Set<string>();
-  const histograms = new Set<string>();
-  const packages = join(ROOT, "packages");
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
-    );
-  for (const pkg of readdirSync(packages)) {
-    const src = join(packages, pkg, "src");
-    if (!existsSync(src)) continue;
-    for (const file of walk(src)) {
-      const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/"(opg_[a-z0-9_]+)"/g)) names.add(m[1] as string);
-      const areaConst = /const area = "([a-z0-9_]+)"/.exec(text)?.[1];
-      for (const call of text.matchAll(/\.(counter|gauge|histogram)\(\s*\{/g)) {
-        let depth = 0;
-        let end = (call.index ?? 0) + call[0].length - 1;
-        for (; end < text.length; end++) {
-          if (text[end] === "{") depth++;
-          else if (text[end] === "}" && --depth === 0) break;
-        }
-        const block = text.slice(call.index, end + 1);
-        const area =
-          /\barea:\s*"([a-z0-9_]+)"/.exec(block)?.[1] ??
-          (/\barea\b\s*[,}]/.test(block) ? areaConst : undefined);
-        const name = /\bname:\s*"([a-z0-9_]+)"/.exec(block)?.[1];
-        const unit = /\bunit:\s*"([a-z0-9_]+)"/.exec(block)?.[1];
-        if (area === undefined || name === undefined) continue;
-        // As Metrics.metricName builds it.
-        let full = `opg_${area}_${name}`;
-        if (unit !== undefined && unit !== "total") full += `_${unit}`;
-        if (call[1] === "counter" && !full.endsWith("_total")) full += "_total";
-        names.add(full);
-        if (call[1] === "histogram") histograms.add(full);
-      }
-    }
-  }
-  return { names, histograms };
+/** Metric names the daemons export, from their catalogs (what docs/metrics.md lists too). */
+function catalogMetrics(): { names: Set<string>; histograms: Set<string> } {
+  const entries = [...catalogEntries(execMetricsCatalog), ...catalogEntries(verifyMetricsCatalog)];
+  return {
+    names: new Set(entries.map((e) => e.name)),
+    histograms: new Set(entries.filter((e) => e.type === "histogram").map((e) => e.name)),
+  };
 }
 
 describe("docker/compose.yml", () => {
@@ -637,7 +604,7 @@ describe("docker/grafana", () => {
     const uids = datasources.map((d) => d.uid);
     expect(datasources.map((d) => d.url)).toContain("http://prometheus:9090");
 
-    const { names, histograms } = sourceMetrics();
+    const { names, histograms } = catalogMetrics();
     // prom-client's process and Node.js metrics, with the daemons' prefix.
     for (const m of await new Metrics().registry.getMetricsAsJSON()) {
       names.add(m.name);
@@ -659,7 +626,7 @@ describe("docker/grafana", () => {
         for (const m of t.expr.matchAll(/\bopg_[a-z0-9_]+/g)) used.add(m[0]);
     }
     const unknown = [...used].filter((m) => !known(m));
-    expect(unknown, "metrics no source registers").toEqual([]);
+    expect(unknown, "metrics no daemon's catalog holds").toEqual([]);
     for (const m of [
       "opg_verify_validation_steps_total",
       "opg_verify_batches_settled_total",

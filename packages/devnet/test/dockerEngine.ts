@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { waitFor } from "@opg/testkit";
 import { composeCommand } from "../src/ComposeDevnet.js";
 
 /** A Docker engine and Compose to run the compose devnet with, and how to give them back. */
@@ -54,14 +55,6 @@ function aptInstall(packages: readonly string[], logFile: string): void {
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 /**
  * A Docker engine with Compose. When none answers and we are root with apt-get: installs Debian's
  * `docker.io`, `docker-compose` and `mmdebstrap` (for docker/base-image), and starts `dockerd`,
@@ -97,12 +90,13 @@ export async function ensureDockerEngine(logFile: string): Promise<DockerEngine>
     closeSync(out);
   }
   const exited = new Promise<void>((resolve) => dockerd.once("exit", () => resolve()));
-  await until("dockerd to answer", () => dockerd.exitCode === null && engineAnswers(), 120_000).catch(
-    (err: unknown) => {
-      dockerd.kill("SIGTERM");
-      throw err;
-    },
-  );
+  await waitFor("dockerd to answer", () => dockerd.exitCode === null && engineAnswers(), {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+  }).catch((err: unknown) => {
+    dockerd.kill("SIGTERM");
+    throw err;
+  });
   return {
     how: `${installed}started dockerd (pid ${dockerd.pid}, storage driver ${storageDriver()})`,
     stop: async () => {

@@ -5,6 +5,7 @@ import { inferenceHubAbi } from "@opg/contracts";
 import {
   encodeTensors,
   hashEncodedTensors,
+  inferRequestBody,
   modelIdFromBytes,
   type OpgDomain,
   ProofMode,
@@ -79,11 +80,7 @@ describe("opg-verify network: 3 verifiers (f = 1), 2 executors, real chain and l
     const res = await fetch(new URL("/v1/infer", execs[execIndex]!.http), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: n.toString(), deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     expect(res.status).toBe(200);
     sent.push(requestId);

@@ -100,6 +100,13 @@ async function main(): Promise<void> {
     modelDir: join(dir, "models"),
     maxQueued: 64,
     requestTimeoutMs: 120_000,
+    ...(process.env["OPG_BENCH_INTRA_OP"]
+      ? { intraOpNumThreads: Number(process.env["OPG_BENCH_INTRA_OP"]) }
+      : {}),
+    ...(process.env["OPG_BENCH_SPIN"] ? { intraOpSpinning: process.env["OPG_BENCH_SPIN"] === "1" } : {}),
+    ...(process.env["OPG_BENCH_IN_FLIGHT"]
+      ? { maxInFlightPerModel: Number(process.env["OPG_BENCH_IN_FLIGHT"]) }
+      : {}),
   });
   await engine.start();
 

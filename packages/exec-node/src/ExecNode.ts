@@ -16,6 +16,7 @@ import { getBalance } from "viem/actions";
 import type { ExecNodeConfig } from "./config.js";
 import { Deliverer } from "./delivery/Deliverer.js";
 import { engineOptions, VERSION } from "./engineOptions.js";
+import { createExecMetrics } from "./execMetrics.js";
 import { ExecutorCore } from "./execution/ExecutorCore.js";
 import { mountDirectIntake } from "./intake/directIntake.js";
 import { ModelGate } from "./intake/ModelGate.js";
@@ -57,6 +58,7 @@ export class ExecNode {
     });
     const { p2p, logger, metrics, deployment } = runtime;
     const engine = new InferenceEngine(engineOptions(config), { logger, metrics });
+    const execMetrics = createExecMetrics(metrics);
     const store = new ExecStore(dataPath(config, config.database));
     const providers = new Map<number, ProofProvider>([[0, new NoneProofProvider()]]);
     let tee: TeeProofProvider | undefined;
@@ -94,7 +96,7 @@ export class ExecNode {
         publish: (bytes) =>
           p2p.publish(p2p.topics.results, bytes, { maxBytes: WIRE_LIMITS.resultMessageBytes }),
         logger: logger.child({ module: "executor" }),
-        metrics,
+        metrics: execMetrics,
       },
     );
     // Outputs gossiped by reference are served by hash to whoever asks (verifiers, deliverers).
@@ -188,7 +190,7 @@ export class ExecNode {
         executor: runtime.signer.address,
         balance: () => getBalance(runtime.client, { address: runtime.signer.address }),
         logger: logger.child({ module: "delivery" }),
-        metrics,
+        metrics: execMetrics,
       });
       const d = deliverer;
       const settled = new BatchSettledWatcher(

@@ -218,9 +218,8 @@ models
   .action(
     async (file: string, opts: { zk?: boolean; scaleBits?: number; valueBits?: number; json?: boolean }) => {
       if (!opts.zk) throw new InvalidArgumentError("models inspect needs --zk.");
-      const { compileModel, constraintReport, formatConstraintReport, terminateZkEngine } = await import(
-        "@opg/zk"
-      );
+      const { terminateZkEngine } = await import("@opg/zk");
+      const { compileModel, constraintReport, formatConstraintReport } = await import("@opg/zk/toolchain");
       const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
         ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
         ...(opts.valueBits !== undefined ? { valueBits: opts.valueBits } : {}),
@@ -300,14 +299,11 @@ async function addZkModel(file: string, opts: AddOptions, config: ExecNodeConfig
       "--solo-setup is for devnets (chain id 31337) only: a single-party key lets its maker forge proofs.",
     );
   }
-  const {
-    buildZkModel,
-    compileModel,
-    constraintReport,
-    formatConstraintReport,
-    terminateZkEngine,
-    weightsCommitmentBytes32,
-  } = await import("@opg/zk"); // slow to load: only for --zk
+  // slow to load: only for --zk
+  const { terminateZkEngine, weightsCommitmentBytes32 } = await import("@opg/zk");
+  const { buildZkModel, compileModel, constraintReport, formatConstraintReport } = await import(
+    "@opg/zk/toolchain"
+  );
   const { zkArtifactRoots } = await import("./ExecNode.js");
   const compiled = await compileModel(new Uint8Array(await readFile(resolve(file))), {
     ...(opts.scaleBits !== undefined ? { scaleBits: opts.scaleBits } : {}),
@@ -361,7 +357,7 @@ async function zkPtau(
     );
   }
   log("using the development powers-of-tau: fine for devnets, never for production");
-  const { DEV_PTAU_PATH } = await import("@opg/zk");
+  const { DEV_PTAU_PATH } = await import("@opg/zk/toolchain");
   return DEV_PTAU_PATH;
 }
 

@@ -1,6 +1,8 @@
 export type { ExecNodeConfig } from "./config.js";
 export { execNodeConfig } from "./config.js";
 export { ExecNode, engineOptions, VERSION, zkArtifactRoots } from "./ExecNode.js";
+export type { ExecMetrics } from "./execMetrics.js";
+export { createExecMetrics, execMetricDefs, execMetricsCatalog } from "./execMetrics.js";
 export type { ExecJob, ExecOutcome, ExecutorCoreOptions, Runner } from "./execution/ExecutorCore.js";
 export { defaultExecutorCoreOptions, ExecError, ExecutorCore } from "./execution/ExecutorCore.js";
 export { describe as describeResult, mountDirectIntake } from "./intake/directIntake.js";

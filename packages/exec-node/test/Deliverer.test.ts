@@ -1,6 +1,12 @@
 import { RevertedError } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
-import { encodeResultMessage, ProofMode, ResultBatchTree } from "@opg/protocol";
+import {
+  encodeResultMessage,
+  ProofMode,
+  ResultBatchTree,
+  resultHash,
+  type VerifierResultBody,
+} from "@opg/protocol";
 import { type Address, keccak256, toHex, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { Deliverer, type DeliveryHub } from "../src/delivery/Deliverer.js";
@@ -59,20 +65,25 @@ function fixture(
     },
     settleWithProof: async () => ({ hash: h("zk") }),
   };
+  /** opg-verify's answer for the request (`verifierResultSchema`), as `status` with `extra`. */
+  const answer = (status: "verified" | "settled", extra: Partial<VerifierResultBody> = {}) =>
+    Response.json({
+      ...settledFields,
+      status,
+      mode: "NONE",
+      resultHash: resultHash(settledFields),
+      outputs: toHex(outputs),
+      resultProof: "0x",
+      ...extra,
+    });
   const fakeFetch = (async (url: string) => {
     calls.fetches.push(url);
     if (url.startsWith("http://down")) throw new TypeError("fetch failed");
     if (url.startsWith("http://liar")) {
-      return Response.json({ status: "settled", batchId: "7", executor: EXEC, proof: [h("forged")] });
+      return answer("settled", { batchId: "7", root: tree.root, executor: EXEC, proof: [h("forged")] });
     }
-    if (!settled) return Response.json({ status: "verified" });
-    return Response.json({
-      status: "settled",
-      batchId: "7",
-      executor: settledFields.executor,
-      outputHash: fields.outputHash,
-      proof: tree.proof(fields.requestId),
-    });
+    if (!settled) return answer("verified");
+    return answer("settled", { batchId: "7", root: tree.root, proof: tree.proof(fields.requestId) });
   }) as typeof fetch;
   const deliverer = new Deliverer(
     {

@@ -12,6 +12,7 @@ import {
   executionResultDigest,
   hashEncodedTensors,
   inferenceRequestDigest,
+  inferRequestBody,
   modelIdFromBytes,
   ProofMode,
   type ResultMessage,
@@ -131,11 +132,7 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     const res = await fetch(new URL("/v1/infer", execs[0]!.runtime.http.url()), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: "7", deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     const body = (await res.json()) as Record<string, unknown>;
     expect(res.status).toBe(200);
@@ -152,11 +149,7 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     const again = await fetch(new URL("/v1/infer", execs[0]!.runtime.http.url()), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: "7", deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     expect(((await again.json()) as Record<string, unknown>)["signature"]).toBe(body["signature"]);
   });
@@ -215,10 +208,8 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     const signed = (inputs: ReturnType<typeof inputsFor>, overrides: Partial<typeof base> = {}) => {
       const req = { ...base, inputHash: hashEncodedTensors(encodeTensors(inputs)), ...overrides };
       const { signature } = signInferenceRequest(net.requesterKeys[0]!, domain, req);
-      return {
-        request: { ...req, nonce: req.nonce.toString(), deadline: req.deadline.toString() },
-        signature,
-      };
+      const { request } = inferRequestBody(req, signature, {});
+      return { request, signature };
     };
     const good = signed(inputsFor(3));
     // Signature over other inputs: refused.

@@ -35,6 +35,7 @@ import {
   HardhatNode,
   type LocalNetwork,
   prepareNodeDir,
+  waitFor,
 } from "@opg/testkit";
 import {
   type Address,
@@ -62,17 +63,6 @@ const DELIVER_SELECTOR = toFunctionSelector(
 );
 
 type Node = { proc: DaemonProcess; http: string; dir: string; p2p: string; port: number };
-
-/** Polls `check` until it returns a value other than undefined. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** One sample of a Prometheus text exposition: metric `name` with (at least) `labels`. */
 async function metric(
@@ -248,9 +238,7 @@ describe("opg-exec delivers its own settled results on a real chain and is paid"
     const req = await request(1);
     expect(req.request.fee).toBe(PRICE);
     const from = req.tx.receipt.blockNumber;
-    await until("delivery", async () =>
-      (await hub.requestStatus(req.requestId)) === "delivered" ? true : undefined,
-    );
+    await waitFor("delivery", async () => (await hub.requestStatus(req.requestId)) === "delivered");
 
     const [receipt, ...more] = await executorDeliveries(from);
     expect(more).toEqual([]);
@@ -294,21 +282,20 @@ describe("opg-exec delivers its own settled results on a real chain and is paid"
 
     // Both daemons' metrics: deliveries by outcome, and the fees the hub holds for their key.
     expect(await metric(exec.http, "opg_exec_deliveries_total", { outcome: "delivered" })).toBe(1);
-    await until("the executor's fee gauge", async () =>
-      (await metric(exec.http, "opg_exec_fees_earned_wei")) === Number(PRICE - VERIFIER_SHARE + paid)
-        ? true
-        : undefined,
+    await waitFor(
+      "the executor's fee gauge",
+      async () =>
+        (await metric(exec.http, "opg_exec_fees_earned_wei")) === Number(PRICE - VERIFIER_SHARE + paid),
     );
     // The fee split, as both daemons see it on the hub.
     for (const [url, name] of [
       [exec.http, "opg_exec_verifier_fee_share_bps"],
       [verifier.http, "opg_verify_verifier_fee_share_bps"],
     ] as const)
-      await until(name, async () => ((await metric(url, name)) === 1000 ? true : undefined));
-    await until("the verifier's fee gauge", async () =>
-      (await metric(verifier.http, "opg_verify_fees_earned_wei")) === Number(VERIFIER_SHARE)
-        ? true
-        : undefined,
+      await waitFor(name, async () => (await metric(url, name)) === 1000);
+    await waitFor(
+      "the verifier's fee gauge",
+      async () => (await metric(verifier.http, "opg_verify_fees_earned_wei")) === Number(VERIFIER_SHARE),
     );
   });
 
@@ -318,17 +305,13 @@ describe("opg-exec delivers its own settled results on a real chain and is paid"
     const req = await request(2);
     const from = req.tx.receipt.blockNumber;
     // Settled on chain (the verifier's API says so), not delivered.
-    await until("settlement", async () => {
+    await waitFor("settlement", async () => {
       const res = await fetch(new URL(`/v1/results/${req.requestId}`, verifier.http));
-      return res.status === 200 && ((await res.json()) as { status?: string }).status === "settled"
-        ? true
-        : undefined;
+      return res.status === 200 && ((await res.json()) as { status?: string }).status === "settled";
     });
     // The executor, up, has asked for the proof (through the blocked proxy) since the settlement.
     refused.length = 0;
-    await until("a refused proof lookup", async () =>
-      refused.some((p) => p.includes(req.requestId)) ? true : undefined,
-    );
+    await waitFor("a refused proof lookup", async () => refused.some((p) => p.includes(req.requestId)));
     expect(await hub.requestStatus(req.requestId)).toBe("pending");
     await exec.proc.kill("SIGKILL");
 
@@ -338,8 +321,9 @@ describe("opg-exec delivers its own settled results on a real chain and is paid"
       httpUrl: exec.http,
     });
     await exec.proc.start();
-    await until("delivery after the restart", async () =>
-      (await hub.requestStatus(req.requestId)) === "delivered" ? true : undefined,
+    await waitFor(
+      "delivery after the restart",
+      async () => (await hub.requestStatus(req.requestId)) === "delivered",
     );
     // Exactly once: one deliver transaction from the executor, one ResultDelivered event.
     const sent = await executorDeliveries(from);

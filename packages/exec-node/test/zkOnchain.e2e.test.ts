@@ -14,6 +14,7 @@ import {
 } from "@opg/testkit";
 import {
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   readTranscript,
   settlementProof,
   vkHash,
@@ -28,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerZkModel } from "../src/zk/registerZkModel.js";
 import type { ZkCeremonyStart } from "../src/zk/zkCeremony.js";
 
-const IRIS = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
+const IRIS = EXAMPLE_ONNX_PATH;
 
 function cli(args: string[], pkg: "exec-node" | "verify-node" = "exec-node"): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [daemonCliPath(pkg), ...args], {

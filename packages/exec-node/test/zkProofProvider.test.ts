@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { loadConfig } from "@opg/daemon";
 import { hashTensors, modelIdFromBytes, ProofMode, type TensorMap } from "@opg/protocol";
 import {
   bindResultProof,
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   loadVerifyingArtifacts,
   terminateZkEngine,
   ZkVerifier,
@@ -15,7 +15,7 @@ import { execNodeConfig } from "../src/config.js";
 import { zkArtifactRoots } from "../src/ExecNode.js";
 import { ZkProofProvider } from "../src/proof/ZkProofProvider.js";
 
-const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
+const IRIS_ID = modelIdFromBytes(readFileSync(EXAMPLE_ONNX_PATH));
 const inputs: TensorMap = {
   input: { dtype: "float32", dims: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) },
 };

@@ -8,6 +8,7 @@ import {
   resolveProviders,
   type SessionTuning,
 } from "./executionProviders.js";
+import { inferenceMetricDefs } from "./inferenceMetrics.js";
 import { inspectModel } from "./inspectModel.js";
 import { LruCache } from "./LruCache.js";
 import {
@@ -39,6 +40,8 @@ export type InferenceEngineOptions = {
   intraOpNumThreads: number | undefined;
   /** onnxruntime inter-op threads per session (undefined: onnxruntime's default). */
   interOpNumThreads: number | undefined;
+  /** Whether intra-op threads spin between runs (undefined: onnxruntime's default, they do). */
+  intraOpSpinning?: boolean | undefined;
   graphOptimizationLevel: SessionTuning["graphOptimizationLevel"];
   /** Most sessions kept loaded (least recently used evicted first). */
   maxLoadedModels: number;
@@ -159,62 +162,19 @@ export class InferenceEngine {
       (model) => model.entry.bytes,
     );
     const m = deps.metrics ?? noopMetrics;
-    const area = "inference";
+    const d = inferenceMetricDefs;
     this.runnerMetrics = {
-      queueDepth: m.gauge({
-        area,
-        name: "queue_depth",
-        help: "Requests waiting to run, by model",
-        labelNames: ["model"],
-      }),
-      runDuration: m.histogram({
-        area,
-        name: "run_duration",
-        unit: "seconds",
-        help: "Duration of one onnxruntime run (a whole batch when batched)",
-        labelNames: ["model", "provider"],
-      }),
-      batchSize: m.histogram({
-        area,
-        name: "batch_size",
-        help: "Rows (sum of dim 0) per run",
-        labelNames: ["model"],
-        buckets: [1, 2, 4, 8, 16, 32, 64, 128],
-      }),
-      rejectedBusy: m.counter({
-        area,
-        name: "rejected_busy",
-        help: "Requests refused because the queue was full",
-        labelNames: ["model"],
-      }),
-      requests: m.counter({
-        area,
-        name: "requests",
-        help: "Inference requests by outcome (ok, busy, timeout, aborted, failed, shutting_down)",
-        labelNames: ["model", "outcome"],
-      }),
+      queueDepth: m.gauge(d.queueDepth),
+      runDuration: m.histogram(d.runDuration),
+      batchSize: m.histogram(d.batchSize),
+      rejectedBusy: m.counter(d.rejectedBusy),
+      requests: m.counter(d.requests),
     };
-    this.providerInfo = m.gauge({
-      area,
-      name: "provider_info",
-      help: "Execution provider in use (1 for the active one)",
-      labelNames: ["provider"],
-    });
-    this.loadedModels = m.gauge({ area, name: "loaded_models", help: "Models with a live session" });
-    this.loadedBytes = m.gauge({
-      area,
-      name: "loaded_model",
-      unit: "bytes",
-      help: "Bytes of model files with a live session",
-    });
-    this.loadDuration = m.histogram({
-      area,
-      name: "load_duration",
-      unit: "seconds",
-      help: "Time to verify, load and warm up a model",
-      labelNames: ["provider"],
-    });
-    this.evictions = m.counter({ area, name: "evictions", help: "Sessions evicted from the LRU" });
+    this.providerInfo = m.gauge(d.providerInfo);
+    this.loadedModels = m.gauge(d.loadedModels);
+    this.loadedBytes = m.gauge(d.loadedBytes);
+    this.loadDuration = m.histogram(d.loadDuration);
+    this.evictions = m.counter(d.evictions);
   }
 
   /** The execution provider in use (the most preferred usable one); `undefined` before start. */
@@ -358,6 +318,7 @@ export class InferenceEngine {
     return {
       intraOpNumThreads: this.intraOpNumThreads,
       interOpNumThreads: this.options.interOpNumThreads,
+      intraOpSpinning: this.options.intraOpSpinning,
       graphOptimizationLevel: this.options.graphOptimizationLevel,
       cudaDeviceId: this.options.cudaDeviceId,
     };

@@ -51,6 +51,11 @@ export type SessionTuning = {
   interOpNumThreads: number | undefined;
   graphOptimizationLevel: "disabled" | "basic" | "extended" | "all";
   cudaDeviceId: number;
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work (its default: true).
+   * Spinning threads take whole cores between runs, away from the daemon's event loop.
+   */
+  intraOpSpinning?: boolean | undefined;
 };
 
 function providerConfig(name: string, tuning: SessionTuning): ort.InferenceSession.ExecutionProviderConfig {
@@ -67,6 +72,9 @@ export function sessionOptions(provider: string, tuning: SessionTuning): ort.Inf
   };
   if (tuning.intraOpNumThreads !== undefined) options.intraOpNumThreads = tuning.intraOpNumThreads;
   if (tuning.interOpNumThreads !== undefined) options.interOpNumThreads = tuning.interOpNumThreads;
+  if (tuning.intraOpSpinning !== undefined) {
+    options.extra = { session: { intra_op: { allow_spinning: tuning.intraOpSpinning ? "1" : "0" } } };
+  }
   return options;
 }
 

@@ -25,6 +25,7 @@ export type {
   LoadedModelInfo,
 } from "./InferenceEngine.js";
 export { defaultInferenceEngineOptions, InferenceEngine } from "./InferenceEngine.js";
+export { inferenceMetricDefs } from "./inferenceMetrics.js";
 export { inspectModel } from "./inspectModel.js";
 export type { LruBounds } from "./LruCache.js";
 export { LruCache } from "./LruCache.js";

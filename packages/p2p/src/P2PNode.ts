@@ -7,9 +7,10 @@ import { type Connection, type Libp2p, type PeerId, TypedEventEmitter } from "@l
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import { Metrics } from "@opg/daemon";
 import { type Logger, noopLogger } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
-import { Registry } from "prom-client";
+import { withCachedSigner } from "./cachedSigningKey.js";
 import { checkMessageSize } from "./checkMessageSize.js";
 import { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
 import { asGossipSubService, type GossipSubService } from "./GossipSubService.js";
@@ -17,7 +18,7 @@ import { IpColocation } from "./IpColocation.js";
 import { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
 import { MessagePipeline, type ValidationOutcome } from "./MessagePipeline.js";
 import { NoTopicPeersError, P2PError } from "./P2PError.js";
-import { P2PMetrics } from "./P2PMetrics.js";
+import { type P2PMetrics, p2pMetricDefs } from "./P2PMetrics.js";
 import { type P2PNodeInit, type P2PNodeOptions, resolveP2PNodeOptions } from "./P2PNodeOptions.js";
 import { PayloadExchange, type PayloadLookup } from "./PayloadExchange.js";
 import { PeerPenalties } from "./PeerPenalties.js";
@@ -34,10 +35,11 @@ import { watchOversizedFrames } from "./watchOversizedFrames.js";
 /** The libp2p services a `P2PNode` runs. */
 export type P2PServices = { identify: Identify; ping: Ping; pubsub: GossipSub };
 
-/** Injected dependencies (docs/conventions.md): a pino-compatible logger and a prom-client registry. */
+/** Injected dependencies (docs/conventions.md): a pino-compatible logger and the daemon's metrics. */
 export type P2PNodeDeps = {
   logger?: Logger;
-  metrics?: { registry: Registry };
+  /** The daemon's metrics; the node registers `p2pMetricDefs` there (a private registry without). */
+  metrics?: Metrics | undefined;
 };
 
 export type PublishOptions = {
@@ -97,7 +99,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     this.topics = topicsFor(this.options.chainId);
     this.allowedTopics = Object.values(this.topics);
     this.logger = (deps.logger ?? noopLogger).child({ module: "p2p" });
-    this.metrics = new P2PMetrics(deps.metrics?.registry ?? new Registry());
+    this.metrics = (deps.metrics ?? new Metrics({ defaultMetrics: false })).register(p2pMetricDefs);
     this.trusted = new Set([
       ...this.options.exemptPeers,
       ...this.options.staticPeers.map((a) => a.slice(a.lastIndexOf("/p2p/") + 5)),
@@ -159,7 +161,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private async startLibp2p(): Promise<void> {
     const o = this.options;
-    const { privateKey, created } = await loadOrCreatePeerKey(o.peerKeyPath);
+    const loaded = await loadOrCreatePeerKey(o.peerKeyPath);
+    const { created } = loaded;
+    const privateKey = withCachedSigner(loaded.privateKey);
     const s = o.scoring;
     const colocation = new IpColocation((id) => this.trusted.has(id), {
       threshold: s.ipColocationThreshold,

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { TopicValidatorResult } from "@libp2p/gossipsub";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { asGossipSubService } from "../src/GossipSubService.js";
 import { type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
 import {
   bytes,
@@ -111,5 +113,40 @@ describe("MessagePipeline", () => {
     await honest.publish(topic, bytes("ok:after"));
     await after;
     expect(received).toEqual(["throw", "after"]);
+  });
+
+  it("error: an unsigned message is REJECTed with UNSIGNED before its topic's validator runs", async () => {
+    // Gossipsub runs with StrictSign and drops unsigned messages before they reach the pipeline, so
+    // the pipeline's own check is shown here by handing the real gossipsub service the event it
+    // would emit for an unsigned message (what a node under StrictNoSign delivers).
+    const { node, registry } = await h.node();
+    const validator = vi.fn(textValidator);
+    node.subscribe(topic, validator, () => {});
+    await node.start();
+    const gs = asGossipSubService(node.libp2p.services.pubsub);
+    const reported: Array<[string, TopicValidatorResult]> = [];
+    const report = gs.reportMessageValidationResult.bind(gs);
+    vi.spyOn(gs, "reportMessageValidationResult").mockImplementation((msgId, source, result) => {
+      reported.push([msgId, result]);
+      report(msgId, source, result);
+    });
+
+    const outcome = waitForEvent<ValidationOutcome>(node, "message:validated");
+    gs.dispatchEvent(
+      new CustomEvent("gossipsub:message", {
+        detail: {
+          msgId: "unsigned-1",
+          propagationSource: node.peerId,
+          msg: { type: "unsigned", topic, data: bytes("ok:1") },
+        },
+      }),
+    );
+
+    expect(await outcome).toMatchObject({ msgId: "unsigned-1", result: "reject", code: "UNSIGNED" });
+    expect(reported).toEqual([["unsigned-1", TopicValidatorResult.Reject]]);
+    expect(validator).not.toHaveBeenCalled();
+    expect(await metricValue(registry, "opg_p2p_validation_errors_total", { topic, code: "UNSIGNED" })).toBe(
+      1,
+    );
   });
 });

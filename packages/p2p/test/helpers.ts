@@ -7,9 +7,10 @@ import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
+import { Metrics } from "@opg/daemon";
 import { ValidationError } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
-import { Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { P2PNode, type P2PNodeInit } from "../src/index.js";
 
 export const CHAIN_ID = 31337;
@@ -49,7 +50,7 @@ export class Harness {
   /** A P2PNode on 127.0.0.1:0 with test gossip settings, not started. */
   async node(
     init: Partial<P2PNodeInit> = {},
-    registry = new Registry(),
+    metrics = new Metrics({ defaultMetrics: false }),
   ): Promise<{ node: P2PNode; registry: Registry }> {
     const node = new P2PNode(
       {
@@ -62,10 +63,10 @@ export class Harness {
         ...init,
         gossip: { ...testGossip, ...init.gossip },
       },
-      { metrics: { registry } },
+      { metrics },
     );
     this.stoppers.push(() => node.stop());
-    return { node, registry };
+    return { node, registry: metrics.registry };
   }
 
   /**

@@ -1,3 +1,36 @@
+export type { ApiErrorBody } from "./api/apiError.js";
+export { apiErrorSchema } from "./api/apiError.js";
+export {
+  addressSchema,
+  decimalIdSchema,
+  hex32Schema,
+  hexBytesSchema,
+  proofModeSchema,
+  signatureSchema,
+  uintSchema,
+} from "./api/apiFields.js";
+export type { ExecutorResult, ExecutorResultBody, InferRequestBody, ZkSettlement } from "./api/inferApi.js";
+export {
+  executorResultSchema,
+  inferRequestBody,
+  inferRequestBodySchema,
+  zkSettlementSchema,
+} from "./api/inferApi.js";
+export type {
+  BatchListBody,
+  ResultListBody,
+  VerifierBatchBody,
+  VerifierResult,
+  VerifierResultBody,
+} from "./api/verifierApi.js";
+export {
+  batchListSchema,
+  merkleProofSchema,
+  rejectionReasonSchema,
+  resultListSchema,
+  verifierBatchSchema,
+  verifierResultSchema,
+} from "./api/verifierApi.js";
 export type { VerifierConfig } from "./config/configDigest.js";
 export { configDigest } from "./config/configDigest.js";
 export {

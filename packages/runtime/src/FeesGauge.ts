@@ -1,6 +1,7 @@
 import { InferenceHubActions } from "@opg/chain";
 import type { Logger, Metrics } from "@opg/daemon";
 import type { Address, Client } from "viem";
+import { feesMetricDefs } from "./chainMetricDefs.js";
 
 /**
  * `opg_<area>_fees_earned_wei`: what the hub holds for this node's key (`InferenceHub.balanceOf`:
@@ -29,18 +30,9 @@ export class FeesGauge {
     },
   ) {
     this.hub = new InferenceHubActions(deps.hub, { client: deps.client });
-    this.gauge = deps.metrics.gauge({
-      area: options.area,
-      name: "fees_earned",
-      unit: "wei",
-      help: "Fees the hub holds for this node's key (balanceOf: earned, not yet withdrawn), wei.",
-    });
-    this.share = deps.metrics.gauge({
-      area: options.area,
-      name: "verifier_fee_share",
-      unit: "bps",
-      help: "The hub's fee split: basis points of each delivered fee paid to the verifier that settled the batch (batches settled from now on); the executor gets the rest.",
-    });
+    const m = deps.metrics.register(feesMetricDefs(options.area));
+    this.gauge = m.earned;
+    this.share = m.verifierShare;
   }
 
   /** The hub's verifier fee share, basis points (undefined before the first read). */

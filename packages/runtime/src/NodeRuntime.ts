@@ -134,7 +134,7 @@ export class NodeRuntime {
         allowPublishToZeroPeers: true,
         gossip: { heartbeatIntervalMs: config.p2p.heartbeatMs },
       },
-      { logger, metrics: { registry: this.metrics.registry } },
+      { logger, metrics: this.metrics },
     );
     this.http = new HttpServer(
       {

@@ -1,3 +1,4 @@
+export { chainTxMetricDefs, chainWatcherMetricDefs, feesMetricDefs } from "./chainMetricDefs.js";
 export type { SenderHealthSource } from "./chainMetrics.js";
 export { ChainMetrics } from "./chainMetrics.js";
 export type { CliContext } from "./cliAction.js";
@@ -17,6 +18,7 @@ export type { GlobalOpts } from "./configFile.js";
 export { configFilePath, loadWithFlags } from "./configFile.js";
 export type { DaemonCliSpec, RunningDaemon } from "./daemonCli.js";
 export { daemonCli, loadDaemonConfig } from "./daemonCli.js";
+export { FeesGauge } from "./FeesGauge.js";
 export type { NodeSigner } from "./NodeRuntime.js";
 export { dataPath, loadConfiguredDeployment, loadSigner, NodeRuntime } from "./NodeRuntime.js";
 export type { OperatorHealthDeps, OperatorHealthOptions } from "./OperatorHealth.js";

@@ -148,9 +148,10 @@ function verifierAnswer(overrides: Record<string, unknown> = {}) {
     inputHash,
     outputHash,
     executor,
-    mode: 0,
+    mode: "NONE",
     resultHash: resultHash(fields),
     outputs: outputBytes,
+    resultProof: "0x",
     batchId: "3",
     root: `0x${"77".repeat(32)}`,
     proof: [`0x${"88".repeat(32)}`],
@@ -175,14 +176,15 @@ describe("parseVerifierAnswer + checkVerifierAnswer", () => {
     });
     const verified = parseCheck(verifierAnswer({ status: "verified", batchId: undefined, root: undefined }));
     expect(verified).toMatchObject({ status: "verified", batchId: undefined });
-    // Before settlement a verifier may send the result's own proof bytes (zk/TEE) as hex under `proof`.
-    const withProofBytes = parseCheck(
-      verifierAnswer({ status: "verified", batchId: undefined, root: undefined, proof: "0x1234" }),
-    );
-    expect(withProofBytes).toMatchObject({ status: "verified", proof: undefined });
-    // `merkleProof` is accepted as the Merkle proof's name too.
-    const renamed = parseCheck(verifierAnswer({ proof: "0x1234", merkleProof: [`0x${"88".repeat(32)}`] }));
-    expect(renamed).toMatchObject({ status: "settled", proof: [`0x${"88".repeat(32)}`] });
+    // Settled, but this verifier lacks members of the batch (proof null): as good as verified here.
+    expect(parseCheck(verifierAnswer({ proof: null }))).toMatchObject({
+      status: "verified",
+      proof: undefined,
+    });
+    // No server sends `merkleProof`: it is not read as the Merkle proof.
+    expect(
+      parseCheck(verifierAnswer({ proof: undefined, merkleProof: [`0x${"88".repeat(32)}`] })),
+    ).toMatchObject({ status: "verified", proof: undefined });
     expect(parseCheck({ requestId, status: "pending" }, 404)).toEqual({ status: "pending", requestId });
     expect(
       parseCheck({ requestId, status: "rejected", reason: { code: "BAD_PROOF", message: "proof invalid" } }),
@@ -221,6 +223,9 @@ describe("parseVerifierAnswer + checkVerifierAnswer", () => {
       verifierAnswer({ outputHash: undefined }),
       verifierAnswer({ batchId: "-1" }),
       verifierAnswer({ proof: ["0x00"] }),
+      // One representation of each field: the mode by name, the Merkle proof as `proof`, an array.
+      verifierAnswer({ mode: 0 }),
+      verifierAnswer({ proof: "0x1234" }),
       // Hashes match but the bytes are not a canonical tensor encoding.
       verifierAnswer({
         outputs: "0x02",

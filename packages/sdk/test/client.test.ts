@@ -7,6 +7,7 @@ import {
   encodeTensors,
   hashTensors,
   inferenceRequestDigest,
+  inferRequestBodySchema,
   ProofMode,
   ResultBatchTree,
   type ResultFields,
@@ -63,19 +64,17 @@ beforeEach(() => {
 
 /** opg-exec's `POST /v1/infer`, computing C = A + B, with the behaviours above. */
 function fakeExecutor(body: unknown): { status: number; body: unknown } {
-  const b = body as { request: Record<string, string | number>; inputs: unknown };
+  // The SDK sends the shared body shape (mode by name), which the real executor parses alike.
+  const b = inferRequestBodySchema.parse(body);
   if (execMode === "refuse") {
-    return { status: 400, body: { error: { code: "MODEL_NOT_SERVED", message: "model not served here" } } };
+    return {
+      status: 400,
+      body: { error: { code: "MODEL_NOT_SERVED", message: "model not served here", retryable: false } },
+    };
   }
   const ins = tensorsFromJson(b.inputs);
-  const request = {
-    requester: b.request["requester"] as Hex,
-    modelId: b.request["modelId"] as Hex,
-    inputHash: hashTensors(ins),
-    mode: ProofMode.NONE,
-    nonce: BigInt(b.request["nonce"]!),
-    deadline: BigInt(b.request["deadline"]!),
-  };
+  expect(b.request.mode).toBe(ProofMode.NONE);
+  const request = { ...b.request, inputHash: hashTensors(ins) };
   const requestId = inferenceRequestDigest(t.domain, request);
   const a = ins["A"]!.data as Float32Array;
   const c = Array.from(a, (v, i) => v + (ins["B"]!.data as Float32Array)[i]!);
@@ -99,6 +98,7 @@ function fakeExecutor(body: unknown): { status: number; body: unknown } {
       signature: signExecutionResult(key, t.domain, { ...fields, mode: ProofMode.NONE }),
       proof: { mode: "NONE", bytes: 0, status: "none" },
       outputs: tensorsToJson(sent, "base64"),
+      fresh: true,
     },
   };
 }
@@ -126,9 +126,10 @@ function verifierBody(
   return {
     status,
     ...fields,
-    mode: ProofMode.NONE,
+    mode: "NONE",
     resultHash: resultHash(fields),
     outputs,
+    resultProof: "0x",
     ...(batch
       ? {
           batchId: batch.batchId.toString(),
@@ -182,7 +183,7 @@ describe("OpgClient.requestDirect", () => {
       data: new Float32Array(EXPECTED_C),
     });
     expect(result.outputHash).toBe(hashTensors(result.outputs));
-    expect(result.proof).toEqual({ mode: "NONE", bytes: 0, status: "none" });
+    expect(result.proof).toEqual({ mode: ProofMode.NONE, bytes: 0, status: "none" });
   });
 
   it("error: lying or unknown executors are caught (HASH_MISMATCH, BAD_SIGNATURE, UNKNOWN_EXECUTOR)", async () => {

@@ -6,6 +6,8 @@ export { DEV_MNEMONIC, devPrivateKey } from "./devAccounts.js";
 export { freePort } from "./freePort.js";
 export type { HardhatNodeOptions } from "./HardhatNode.js";
 export { CONTRACTS_DIR, HardhatNode } from "./HardhatNode.js";
+export type { LoadedModulesOptions } from "./loadedModules.js";
+export { loadedModules, loadedOnlyBy } from "./loadedModules.js";
 export { prepareNodeDir, TEST_PASSWORD } from "./nodeDirs.js";
 export {
   addModel,

@@ -1,5 +1,5 @@
 import type { NitroAttestationVerifier } from "@opg/attestation";
-import type { Logger, Metrics, Module } from "@opg/daemon";
+import type { Logger, Module } from "@opg/daemon";
 import type { OpgDomain, ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
@@ -14,6 +14,7 @@ import { SignaturePool } from "./pipeline/SignaturePool.js";
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
+import type { VerifyMetrics } from "./verifyMetrics.js";
 import { ceremonyKeyPolicy } from "./zk/ceremonyKeyPolicy.js";
 import type { ZkBatchQueueOptions } from "./zk/ZkBatchQueue.js";
 import { ZkProofVerifier } from "./zk/ZkProofVerifier.js";
@@ -56,7 +57,7 @@ export type VerifierCoreDeps = {
   /** Gossips bytes on the batch-signatures topic. */
   publishBatch: (bytes: Uint8Array) => Promise<void>;
   logger: Logger;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
   /** Proof verifiers by mode, in addition to NONE (zk and tee plug in here). */
   proofVerifiers?: readonly ProofVerifier[];
   /**
@@ -100,6 +101,8 @@ export class VerifierCore {
     const logger = deps.logger;
     this.domain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.hub };
     this.store = new VerifierStore(options.dbPath);
+    this.store.onGroupCommitError = (err) =>
+      logger.error({ err }, "storing this turn's verified results failed; they return when published again");
     this.registry = new RegistryCache(options.registry, { chain: deps.chain, tee: deps.tee?.chain });
     const verifiers = new Map<number, ProofVerifier>([[0, new NoneProofVerifier()]]);
     if (deps.tee) {

@@ -13,6 +13,7 @@ import type { VerifyNodeConfig } from "./config.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
+import { createVerifyMetrics } from "./verifyMetrics.js";
 
 import { VERSION } from "./version.js";
 
@@ -106,7 +107,7 @@ export class VerifyNode {
           await p2p.publish(p2p.topics.batchSignatures, bytes);
         },
         logger: runtime.logger,
-        metrics: runtime.metrics,
+        metrics: createVerifyMetrics(runtime.metrics),
         proofVerifiers: opts.proofVerifiers ?? [],
         ...(attestationVerifier ? { tee: { chain, attestationVerifier } } : {}),
       },

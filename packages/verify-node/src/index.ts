@@ -19,6 +19,8 @@ export type { TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
 export { TeeProofVerifier } from "./tee/TeeProofVerifier.js";
 export { VerifierCore } from "./VerifierCore.js";
 export { VERSION, VerifyNode, zkArtifactRoots } from "./VerifyNode.js";
+export type { VerifyMetrics } from "./verifyMetrics.js";
+export { createVerifyMetrics, verifyMetricDefs, verifyMetricsCatalog } from "./verifyMetrics.js";
 export type { ZkBatchQueueDeps, ZkBatchQueueOptions, ZkBatchReport } from "./zk/ZkBatchQueue.js";
 export { defaultZkBatchQueueOptions, ZkBatchQueue, ZkBatchQueueStopped } from "./zk/ZkBatchQueue.js";
 export type { ZkProofVerifierDeps, ZkProofVerifierOptions } from "./zk/ZkProofVerifier.js";

@@ -35,22 +35,23 @@ function quorumSomewhere(x: ConsensusHarness): boolean {
 /** Runs the network until batch 1 reaches `phase` (messages held or chain paused as needed). */
 async function reach(x: ConsensusHarness, phase: Phase): Promise<number | undefined> {
   let proposer: number | undefined;
-  const until = async (done: () => boolean, mine: boolean) => {
-    for (let i = 0; i < BOUND && !done(); i++) await x.step({ mine });
+  /** Steps the simulated network (not a wall-clock wait) until `done` holds, within BOUND steps. */
+  const stepUntil = async (done: () => boolean, mine: boolean) => {
+    await x.runUntil(done, BOUND, { mine });
     expect(done()).toBe(true);
   };
   x.policy = () => "hold";
-  await until(() => signedBy(x).length > 0, false);
+  await stepUntil(() => signedBy(x).length > 0, false);
   proposer = signedBy(x)[0];
   if (phase === "proposed") return proposer;
   // Signatures reach everyone but the proposer: a follower holds the quorum and waits its turn.
   x.policy = (m) => (m.to === proposer ? "hold" : "deliver");
-  await until(() => quorumSomewhere(x), false);
+  await stepUntil(() => quorumSomewhere(x), false);
   if (phase === "quorum") return proposer;
   x.policy = () => "deliver";
-  await until(() => x.chain.mempool.length > 0, false);
+  await stepUntil(() => x.chain.mempool.length > 0, false);
   if (phase === "sent") return proposer;
-  await until(() => x.chain.settled.length > 0, true);
+  await stepUntil(() => x.chain.settled.length > 0, true);
   return proposer;
 }
 

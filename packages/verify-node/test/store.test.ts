@@ -55,6 +55,57 @@ const DAY = 24 * 3_600_000;
 const noCaps = { maxResultBytes: 2 ** 40, maxSignatureBytes: 2 ** 40 };
 
 describe("VerifierStore", () => {
+  describe("group commit of verified results", () => {
+    const fileStore = () => {
+      const path = join(mkdtempSync(join(tmpdir(), "opg-group-")), "v.sqlite");
+      return { path, store: new VerifierStore(path) };
+    };
+    const committed = (path: string): number => {
+      const other = new DatabaseSync(path, { readOnly: true });
+      try {
+        return Number((other.prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n);
+      } finally {
+        other.close();
+      }
+    };
+
+    it("behavior: results inserted in one turn are readable at once and committed together before the loop waits", async () => {
+      const { path, store } = fileStore();
+      for (let i = 0; i < 5; i++) result(store, `g${i}`);
+      expect(store.hasResult(h("g4"))).toBe(true);
+      expect(committed(path)).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(committed(path)).toBe(5);
+      store.close();
+    });
+
+    it("behavior: any other write commits the open group first, so it never precedes the results it read", () => {
+      const { path, store } = fileStore();
+      result(store, "a");
+      settle(store, 1n, ["a"]);
+      expect(committed(path)).toBe(1);
+      result(store, "b");
+      store.transaction(() => undefined);
+      expect(committed(path)).toBe(2);
+      result(store, "c");
+      store.close();
+      expect(committed(path)).toBe(3);
+    });
+
+    it("behavior: an insert that fails inside a group loses none of the group's other results", () => {
+      const { path, store } = fileStore();
+      result(store, "x");
+      store.db.exec("PRAGMA query_only = ON");
+      expect(() => result(store, "y")).toThrow();
+      store.db.exec("PRAGMA query_only = OFF");
+      result(store, "z");
+      store.commitGroup();
+      expect(committed(path)).toBe(2);
+      expect(store.hasResult(h("y"))).toBe(false);
+      store.close();
+    });
+  });
+
   it("behavior: proposals are bounded per member in count and bytes; a flooding member evicts only its own oldest", () => {
     const store = new VerifierStore(":memory:");
     const flooder: Address = "0x00000000000000000000000000000000000000f1";

@@ -7,6 +7,7 @@ import { enclaveRegistryAbi, inferenceHubAbi, listingIdOf, modeMask } from "@opg
 import {
   encodeTensors,
   hashEncodedTensors,
+  inferRequestBody,
   modelIdFromBytes,
   type OpgDomain,
   ProofMode,
@@ -154,11 +155,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     const res = await fetch(new URL("/v1/infer", exec.http), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: n.toString(), deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as { proof: { mode: string; status: string } };
@@ -201,7 +198,7 @@ describe("TEE mode: dev enclave executor, 3 verifiers (f = 1) with the dev root,
     // Settled: the API's Merkle proof checks against the on-chain root.
     for (const id of ids) {
       const r = (await resultAt(verifiers[0]!, id))!;
-      expect(r["mode"]).toBe(ProofMode.TEE);
+      expect(r["mode"]).toBe("TEE");
       expect(
         await net.publicClient.readContract({
           address: net.deployment.inferenceHub,

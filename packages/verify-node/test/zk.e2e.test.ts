@@ -9,6 +9,7 @@ import {
   encodeResultMessage,
   encodeTensors,
   hashEncodedTensors,
+  inferRequestBody,
   modelIdFromBytes,
   type OpgDomain,
   ProofMode,
@@ -28,8 +29,8 @@ import {
   waitFor,
 } from "@opg/testkit";
 import {
-  deployZkContracts,
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   terminateZkEngine,
   vkHash,
   weightsCommitmentBytes32,
@@ -37,6 +38,7 @@ import {
   type ZkArtifacts,
   ZkProver,
 } from "@opg/zk";
+import { deployZkContracts } from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +51,7 @@ import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonN
  * results are injected on the results topic by a test peer, signed with the executor's key.
  */
 
-const IRIS_FILE = join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx");
+const IRIS_FILE = EXAMPLE_ONNX_PATH;
 const IRIS_ID = modelIdFromBytes(readFileSync(IRIS_FILE));
 
 const iris = (x: readonly number[]): TensorMap => ({
@@ -232,11 +234,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
     const res = await fetch(new URL("/v1/infer", exec.http), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        request: { ...request, nonce: request.nonce.toString(), deadline: request.deadline.toString() },
-        signature,
-        inputs: tensorsToJson(inputs),
-      }),
+      body: JSON.stringify(inferRequestBody(request, signature, tensorsToJson(inputs))),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as {
@@ -248,7 +246,7 @@ describe("ZK mode: proving executor, 3 verifiers (f = 1), real chain and libp2p"
 
     await waitFor(`${requestId} settled at every verifier`, () => atAll(requestId, "settled"));
     const r = (await resultAt(verifiers[0]!, requestId))!;
-    expect(r["mode"]).toBe(ProofMode.ZK);
+    expect(r["mode"]).toBe("ZK");
     expect(
       await net.publicClient.readContract({
         address: net.deployment.inferenceHub,

@@ -10,8 +10,10 @@ import {
   type ResultMessage,
   type TensorMap,
 } from "@opg/protocol";
+import { waitFor } from "@opg/testkit";
 import {
   EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   loadArtifacts,
   terminateZkEngine,
   vkHash,
@@ -25,9 +27,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import type { ZkListing } from "../src/chain/ChainView.js";
 import { verifyNodeConfig } from "../src/config.js";
 import { minCeremonyContributors, zkArtifactRoots } from "../src/VerifyNode.js";
+import { createVerifyMetrics } from "../src/verifyMetrics.js";
 import { ZkProofVerifier } from "../src/zk/ZkProofVerifier.js";
 
-const IRIS_ID = modelIdFromBytes(readFileSync(join(EXAMPLE_ARTIFACTS_DIR, "..", "iris-mlp.onnx")));
+const IRIS_ID = modelIdFromBytes(readFileSync(EXAMPLE_ONNX_PATH));
 const iris = (x: number[]): TensorMap => ({
   input: { dtype: "float32", dims: [1, 4], data: new Float32Array(x) },
 });
@@ -195,7 +198,10 @@ describe("ZkProofVerifier", () => {
 describe("ZkProofVerifier batching", () => {
   const X2 = [6.3, 3.3, 6.0, 2.5];
   const verifier = (batch: { maxBatchSize?: number; maxWaitMs?: number }, metrics?: Metrics) =>
-    new ZkProofVerifier({ artifactRoots: [EXAMPLE_ARTIFACTS_DIR], batch }, { metrics });
+    new ZkProofVerifier(
+      { artifactRoots: [EXAMPLE_ARTIFACTS_DIR], batch },
+      { metrics: metrics && createVerifyMetrics(metrics) },
+    );
   /** Counts the pairing checks (calls through to the real ZkVerifier). */
   const spy = () => vi.spyOn(ZkVerifier.prototype, "verifyBatch");
   afterEach(() => vi.restoreAllMocks());
@@ -209,9 +215,6 @@ describe("ZkProofVerifier batching", () => {
   };
   const settle = (v: ZkProofVerifier, ms: readonly ResultMessage[]) =>
     Promise.allSettled(ms.map((m) => v.verify(m)));
-  const until = async (check: () => boolean) => {
-    while (!check()) await new Promise((r) => setTimeout(r, 2));
-  };
 
   it("behavior: results arriving together are verified with one verifyBatch call", async () => {
     const calls = spy();
@@ -289,7 +292,13 @@ describe("ZkProofVerifier batching", () => {
     const v = verifier({ maxBatchSize: 2, maxWaitMs: 60_000 });
     const pending = settle(v, results(3));
     // Two are cut into a batch at once; the third waits for a partner that never comes.
-    await until(() => calls.mock.calls.length === 1 && v.queue.waiting === 1);
+    await waitFor(
+      "one batch cut and one proof waiting",
+      () => calls.mock.calls.length === 1 && v.queue.waiting === 1,
+      {
+        intervalMs: 2,
+      },
+    );
     await v.stop();
     const out = await pending;
     expect(out.filter((o) => o.status === "fulfilled")).toHaveLength(2);

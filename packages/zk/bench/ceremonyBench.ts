@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { ZkArtifacts } from "../src/index.js";
 import {
   closeCeremony,
   compileModel,
@@ -12,8 +13,7 @@ import {
   runCircom,
   startCeremony,
   verifyCeremony,
-  type ZkArtifacts,
-} from "../src/index.js";
+} from "../src/toolchain.js";
 
 const round = (v: number, d = 3) => Number(v.toFixed(d));
 

@@ -17,22 +17,24 @@ import * as ort from "onnxruntime-node";
 import * as snarkjs from "snarkjs";
 import { mnistSplit } from "../scripts/mnistData.js";
 import {
-  buildArtifacts,
   COMMIT_BLOCK,
+  PACK_BYTES,
+  runQuantized,
+  toSnarkjsProof,
+  type ZkArtifacts,
+  type ZkProveResult,
+  type ZkProver,
+} from "../src/index.js";
+import {
+  buildArtifacts,
   compileModel,
   constraintReport,
   encodeVerifyProofCall,
   formatConstraintReport,
   generateDevPtau,
   hasherWidths,
-  PACK_BYTES,
-  runQuantized,
-  toSnarkjsProof,
   verifierSolidity,
-  type ZkArtifacts,
-  type ZkProveResult,
-  type ZkProver,
-} from "../src/index.js";
+} from "../src/toolchain.js";
 import { measureAdapterGas, measureHasherGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
 
 const PKG = fileURLToPath(new URL("..", import.meta.url));

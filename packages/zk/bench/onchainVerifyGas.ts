@@ -1,14 +1,8 @@
 import { poseidonGroth16AdapterAbi } from "@opg/contracts";
 import { encodeTensors, type TensorMap } from "@opg/protocol";
 import { bytesToHex, concatHex, encodeFunctionData, type Hex, hexToBytes, numberToHex } from "viem";
-import {
-  compileVerifierSolidity,
-  deployZkContracts,
-  poseidonExBytecode,
-  settlementProof,
-  type ZkArtifacts,
-  type ZkProveResult,
-} from "../src/index.js";
+import { settlementProof, type ZkArtifacts, type ZkProveResult } from "../src/index.js";
+import { compileVerifierSolidity, deployZkContracts, poseidonExBytecode } from "../src/toolchain.js";
 import { startInProcessEvm } from "../test/evm.js";
 
 export type OnchainGas = {

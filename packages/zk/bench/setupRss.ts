@@ -7,7 +7,8 @@
  *   tsx --conditions=@opg/source bench/setupRss.ts <model.onnx> <scaleBits> <ptau> <artifactsDir>
  */
 import { readFile } from "node:fs/promises";
-import { buildArtifacts, compileModel, terminateZkEngine } from "../src/index.js";
+import { terminateZkEngine } from "../src/index.js";
+import { buildArtifacts, compileModel } from "../src/toolchain.js";
 
 const [onnx, scaleArg, ptau, artifactsDir] = process.argv.slice(2);
 if (!onnx || !scaleArg || !ptau || !artifactsDir) {

@@ -25,22 +25,26 @@ import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 import { gaussian, mulberry32 } from "../scripts/prng.js";
 import {
-  buildArtifacts,
-  compileModel,
-  DEV_PTAU_PATH,
-  encodeVerifyProofCall,
+  EXAMPLE_ARTIFACTS_DIR,
+  EXAMPLE_ONNX_PATH,
   encodeZkProof,
-  generateDevPtau,
   loadArtifacts,
   toSnarkjsProof,
-  verifierSolidity,
-  writeMlpOnnx,
   type ZkArtifacts,
   type ZkBatchItem,
   type ZkProveResult,
   ZkProver,
   ZkVerifier,
 } from "../src/index.js";
+import {
+  buildArtifacts,
+  compileModel,
+  DEV_PTAU_PATH,
+  encodeVerifyProofCall,
+  generateDevPtau,
+  verifierSolidity,
+  writeMlpOnnx,
+} from "../src/toolchain.js";
 import { benchCeremony } from "./ceremonyBench.js";
 import { benchMnist } from "./mnistBench.js";
 import { measureAdapterGas, measureHasherGas, measureOnchainVerifyGas } from "./onchainVerifyGas.js";
@@ -185,13 +189,13 @@ async function verification(artifacts: ZkArtifacts, proofs: ZkProveResult[], tag
 }
 
 async function ceremonyOnly() {
-  const exampleRoot = join(PKG, "models", "artifacts");
+  const exampleRoot = EXAMPLE_ARTIFACTS_DIR;
   const example = await loadArtifacts(join(exampleRoot, (await readdir(exampleRoot))[0]!));
   const previous = JSON.parse(
     await import("node:fs/promises").then((fs) => fs.readFile(RESULTS, "utf8").catch(() => "{}")),
   ) as typeof results;
   Object.assign(results, previous);
-  await benchCeremony(example, join(PKG, "models", "iris-mlp.onnx"), results, log);
+  await benchCeremony(example, EXAMPLE_ONNX_PATH, results, log);
   results["ceremony_timestamp"] = new Date().toISOString();
   await mkdir(join(REPO, "bench-results"), { recursive: true });
   await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
@@ -238,7 +242,7 @@ async function main() {
   results["cpu_model"] = cpus()[0]?.model ?? "unknown";
 
   // ---- example model (committed artifacts) ----
-  const exampleRoot = join(PKG, "models", "artifacts");
+  const exampleRoot = EXAMPLE_ARTIFACTS_DIR;
   const example = await loadArtifacts(join(exampleRoot, (await readdir(exampleRoot))[0]!));
   results["constraints_example"] = example.manifest.constraints;
   results["weights_example"] = example.spec.layers.reduce(
@@ -247,7 +251,7 @@ async function main() {
   );
   {
     const compiled = await compileModel(
-      await import("node:fs/promises").then((fs) => fs.readFile(join(PKG, "models", "iris-mlp.onnx"))),
+      await import("node:fs/promises").then((fs) => fs.readFile(EXAMPLE_ONNX_PATH)),
     );
     const t0 = performance.now();
     await buildArtifacts(compiled, {
@@ -376,7 +380,7 @@ async function main() {
   });
   await Promise.all([prover.stop(), baseline.stop()]);
 
-  await benchCeremony(example, join(PKG, "models", "iris-mlp.onnx"), results, log);
+  await benchCeremony(example, EXAMPLE_ONNX_PATH, results, log);
 
   results["target_batch_speedup_64_ge_3"] = (results["batch_speedup_64"] as number) >= 3;
   results["target_prove_mlp10k_le_1000ms"] = (results["prove_ms_p50_mlp10k"] as number) <= 1000;

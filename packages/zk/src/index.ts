@@ -1,6 +1,13 @@
 /// <reference path="./types/snarkjs.d.ts" />
 /// <reference path="./types/circomlibjs.d.ts" />
 /// <reference path="./types/ffjavascript.d.ts" />
+/**
+ * @opg/zk: the runtime of ZK proof mode, what the daemons load. Artifacts (load, manifest and hash
+ * checks, the devnet's example), input quantization and commitments, the worker-thread prover, the
+ * batch verifier, proof bytes and their binding to a result, the ceremony transcript a key policy
+ * reads. The compiler, circom, the Groth16 setup and ceremony steps and the Solidity code generation
+ * are in `@opg/zk/toolchain`, which this entry never loads (test/runtimeEntry.test.ts checks it).
+ */
 export type { ZkResultClaim } from "./binding/bindResultProof.js";
 export { bindResultProof, executorSignal, expectedPublicSignals } from "./binding/bindResultProof.js";
 export { dequantizeOutputs, quantizeInputs, readZkOutputs, zkOutputs } from "./binding/zkTensors.js";
@@ -9,44 +16,13 @@ export type {
   CeremonyContribution,
   CeremonyTranscript,
 } from "./ceremony/CeremonyTranscript.js";
-export type {
-  CeremonyCheck,
-  CeremonySigner,
-  CloseCeremonyOptions,
-  ContributeOptions,
-  StartCeremonyOptions,
-  VerifyCeremonyOptions,
-} from "./ceremony/ceremony.js";
 export {
   CEREMONY_FILES,
-  ceremonyRefusal,
   ceremonyZkeyPath,
-  closeCeremony,
-  contribute,
   contributionDigest,
-  installCeremonyArtifacts,
   latestZkeySha256,
   readTranscript,
-  startCeremony,
-  verifyCeremony,
-  verifyZkey,
-} from "./ceremony/ceremony.js";
-export type { CompiledModel, CompileOptions } from "./compiler/compileModel.js";
-export {
-  artifactKeyFor,
-  COMPILER_VERSION,
-  compileModel,
-  defaultCompileOptions,
-} from "./compiler/compileModel.js";
-export type { ConstraintRow } from "./compiler/constraintReport.js";
-export {
-  constraintReport,
-  formatConstraintReport,
-  poseidonConstraints,
-  vectorCommitConstraints,
-} from "./compiler/constraintReport.js";
-export { CIRCUIT_TEMPLATE, emitCircom } from "./compiler/emitCircom.js";
-export { lowerOnnxGraph, SUPPORTED_OPS } from "./compiler/lowerOnnxGraph.js";
+} from "./ceremony/transcriptFile.js";
 export type {
   QuantizationParams,
   WeightMode,
@@ -57,44 +33,17 @@ export type {
   ZkValue,
   ZkWindow,
 } from "./compiler/ZkModelSpec.js";
-export type { DeployContract, ZkContracts } from "./onchain/deployZkContracts.js";
-export { deployZkContracts, hasherWidths, tensorHeader } from "./onchain/deployZkContracts.js";
-export { poseidonExBytecode } from "./onchain/poseidonContract.js";
 export { settlementProof } from "./onchain/settlementProof.js";
-export type { OnnxAttribute, OnnxConstant, OnnxGraph, OnnxNode, OnnxValueInfo } from "./onnx/OnnxGraph.js";
-export { parseOnnxModel } from "./onnx/parseOnnxModel.js";
-export type { MlpLayer, OnnxInitializer, OnnxModelDef, OnnxNodeDef } from "./onnx/writeOnnxModel.js";
-export { writeMlpOnnx, writeOnnxModel } from "./onnx/writeOnnxModel.js";
-export type { BuildArtifactsOptions } from "./pipeline/buildArtifacts.js";
-export { buildArtifacts, sha256File } from "./pipeline/buildArtifacts.js";
-export { buildZkModel } from "./pipeline/buildZkModel.js";
-export { generateDevPtau } from "./pipeline/generateDevPtau.js";
 export { checkArtifactHashes, loadArtifacts, loadVerifyingArtifacts } from "./pipeline/loadArtifacts.js";
-export {
-  CIRCUITS_DIR,
-  DEV_PTAU_PATH,
-  EXAMPLE_ARTIFACTS_DIR,
-  groth16VerifierTemplatePath,
-  TEMPLATES_DIR,
-} from "./pipeline/paths.js";
-export type { CircomResult } from "./pipeline/runCircom.js";
-export { runCircom } from "./pipeline/runCircom.js";
+export { EXAMPLE_ARTIFACTS_DIR, EXAMPLE_ONNX_PATH } from "./pipeline/paths.js";
 export { ZkArtifactStore } from "./pipeline/ZkArtifactStore.js";
 export type { ZkArtifactManifest, ZkArtifacts, ZkVerifyingArtifacts } from "./pipeline/ZkArtifacts.js";
 export { ARTIFACT_FILES } from "./pipeline/ZkArtifacts.js";
-export { compileVerifierSolidity, weightsCommitmentBytes32 } from "./proof/compileVerifier.js";
 export type { Groth16ProofPoints } from "./proof/Groth16Proof.js";
 export { fromSnarkjsProof, toSnarkjsProof } from "./proof/Groth16Proof.js";
 export type { Groth16VerificationKey, SnarkjsGroth16Proof } from "./proof/snarkjsTypes.js";
-export type { VerifierCalldata } from "./proof/solidity.js";
-export {
-  encodeVerifyProofCall,
-  groth16VerifierAbi,
-  SOLIDITY_VERIFIER_CONTRACT,
-  verifierCalldata,
-  verifierSolidity,
-} from "./proof/solidity.js";
 export { vkHash } from "./proof/vkHash.js";
+export { weightsCommitmentBytes32 } from "./proof/weightsCommitment.js";
 export type { ZkProofEnvelope } from "./proof/zkProofBytes.js";
 export {
   BASE_FIELD_ORDER,

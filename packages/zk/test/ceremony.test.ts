@@ -12,20 +12,22 @@ import { type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  executorSignal,
+  quantizeInputs,
+  readTranscript,
+  terminateZkEngine,
+  toField,
+  vkHash,
+  type ZkArtifacts,
+} from "../src/index.js";
+import {
   ceremonyRefusal,
   closeCeremony,
   contribute,
   DEV_PTAU_PATH,
-  executorSignal,
-  quantizeInputs,
-  readTranscript,
   startCeremony,
-  terminateZkEngine,
-  toField,
   verifyCeremony,
-  vkHash,
-  type ZkArtifacts,
-} from "../src/index.js";
+} from "../src/toolchain.js";
 import { exampleArtifacts, irisInput } from "./helpers.js";
 
 const keys = [1, 2, 3, 4].map((i) => keccak256(toHex(`ceremony-verifier-${i}`)));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { weightVector, ZkError } from "../src/index.js";
 import {
   artifactKeyFor,
   COMPILER_VERSION,
@@ -7,10 +8,8 @@ import {
   formatConstraintReport,
   parseOnnxModel,
   SUPPORTED_OPS,
-  weightVector,
   writeOnnxModel,
-  ZkError,
-} from "../src/index.js";
+} from "../src/toolchain.js";
 import { irisOnnx } from "./helpers.js";
 import { mixedOpsOnnx, sigmoidOnnx, smallCnnOnnx } from "./models.js";
 

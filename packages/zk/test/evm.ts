@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Hex } from "viem";
-import { CIRCUITS_DIR } from "../src/index.js";
+import { CIRCUITS_DIR } from "../src/toolchain.js";
 
 export type Provider = { request(args: { method: string; params?: unknown[] }): Promise<unknown> };
 

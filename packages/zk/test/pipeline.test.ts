@@ -1,17 +1,15 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ARTIFACT_FILES, loadVerifyingArtifacts, ZkError } from "../src/index.js";
 import {
-  ARTIFACT_FILES,
   buildArtifacts,
   buildZkModel,
   COMPILER_VERSION,
   compileModel,
   DEV_PTAU_PATH,
-  loadVerifyingArtifacts,
   sha256File,
-  ZkError,
-} from "../src/index.js";
+} from "../src/toolchain.js";
 import { EXAMPLE_CACHE, exampleArtifacts, IRIS_ONNX, irisOnnx } from "./helpers.js";
 
 describe("artifact pipeline", () => {

@@ -1,7 +1,8 @@
 import { buildPoseidon, type Poseidon } from "circomlibjs";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIELD_ORDER, poseidonExBytecode } from "../src/index.js";
+import { FIELD_ORDER } from "../src/index.js";
+import { poseidonExBytecode } from "../src/toolchain.js";
 import { type InProcessEvm, startInProcessEvm } from "./evm.js";
 
 const P = FIELD_ORDER;

@@ -1,7 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import {
-  compileModel,
   dequantize,
   dequantizeOutputs,
   quantize,
@@ -10,6 +9,7 @@ import {
   ZkError,
   zkOutputs,
 } from "../src/index.js";
+import { compileModel } from "../src/toolchain.js";
 import { IRIS, IRIS_ONNX, irisInput, irisOnnx } from "./helpers.js";
 import { mixedOpsOnnx, smallCnnOnnx } from "./models.js";
 

@@ -6,14 +6,11 @@ import {
   BASE_FIELD_ORDER,
   bindResultProof,
   decodeZkProof,
-  encodeVerifyProofCall,
   encodeZkProof,
   expectedPublicSignals,
   type Groth16ProofPoints,
-  groth16VerifierAbi,
   terminateZkEngine,
   toSnarkjsProof,
-  verifierSolidity,
   type ZkArtifacts,
   type ZkBatchItem,
   ZkError,
@@ -21,6 +18,7 @@ import {
   ZkProver,
   ZkVerifier,
 } from "../src/index.js";
+import { encodeVerifyProofCall, groth16VerifierAbi, verifierSolidity } from "../src/toolchain.js";
 import { EXECUTOR_A, EXECUTOR_B, exampleArtifacts, irisInput } from "./helpers.js";
 
 const SAMPLES = [0, 25, 55, 80, 110, 145];

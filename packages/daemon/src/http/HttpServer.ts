@@ -11,7 +11,9 @@ import type { Logger } from "pino";
 import { HttpError } from "../errors.js";
 import type { Module, StatusSource } from "../lifecycle/Module.js";
 import type { Metrics } from "../metrics/Metrics.js";
+import type { MetricsOf } from "../metrics/metricCatalog.js";
 import { errorResponse } from "./errorResponse.js";
+import { httpMetricDefs } from "./httpMetrics.js";
 import { compileRoute, matchRoute, type RoutePattern } from "./matchRoute.js";
 import { readJsonBody } from "./readJsonBody.js";
 
@@ -111,26 +113,13 @@ export class HttpServer implements Module {
   private server: Server | undefined;
   private listening = false;
   private readonly startedAt = Date.now();
-  private readonly requestsTotal;
-  private readonly requestDuration;
+  private readonly httpMetrics: MetricsOf<typeof httpMetricDefs> | null;
 
   constructor(options: Partial<HttpServerOptions>, deps: HttpServerDeps) {
     this.options = { ...defaultHttpServerOptions, ...options };
     this.deps = deps;
     this.logger = deps.logger.child({ module: "http" });
-    this.requestsTotal = deps.metrics?.counter({
-      area: "http",
-      name: "requests",
-      help: "HTTP requests answered, by route and status",
-      labelNames: ["method", "route", "status"],
-    });
-    this.requestDuration = deps.metrics?.histogram({
-      area: "http",
-      name: "request_duration",
-      unit: "seconds",
-      help: "Time to answer an HTTP request",
-      labelNames: ["method", "route"],
-    });
+    this.httpMetrics = deps.metrics?.register(httpMetricDefs) ?? null;
     this.route("GET", "/health", () => this.healthBody());
     this.route("GET", "/ready", () => {
       const readiness = this.deps.status?.readiness() ?? { ready: this.listening, notReady: [] };
@@ -363,8 +352,8 @@ export class HttpServer implements Module {
     if (payload !== undefined) headers["content-length"] = String(Buffer.byteLength(payload));
     res.writeHead(reply.status, headers);
     res.end(payload);
-    this.requestsTotal?.inc({ method, route, status: String(reply.status) });
-    this.requestDuration?.observe({ method, route }, (performance.now() - begin) / 1000);
+    this.httpMetrics?.requests.inc({ method, route, status: String(reply.status) });
+    this.httpMetrics?.requestDuration.observe({ method, route }, (performance.now() - begin) / 1000);
   }
 
   private find(

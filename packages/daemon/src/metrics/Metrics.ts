@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { type MetricGroup, type MetricsOf, metricName } from "./metricCatalog.js";
 
 export type MetricsOptions = {
   /** Prefix of every metric name. */
@@ -25,8 +26,6 @@ export type HistogramSpec<L extends string = string> = MetricSpec<L> & {
   buckets?: readonly number[] | undefined;
 };
 
-const SNAKE = /^[a-z][a-z0-9_]*$/;
-
 /** Seconds buckets from 1 ms to 60 s. */
 export const SECONDS_BUCKETS: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -51,19 +50,24 @@ export class Metrics {
 
   /** The full name for a spec: `opg_inference_run_duration_seconds`. */
   metricName(spec: MetricSpec, kind: "counter" | "gauge" | "histogram"): string {
-    for (const [field, value] of [
-      ["area", spec.area],
-      ["name", spec.name],
-      ["unit", spec.unit],
-    ] as const) {
-      if (value !== undefined && !SNAKE.test(value)) {
-        throw new TypeError(`metric ${field} must be snake_case, got "${value}"`);
-      }
+    return metricName(spec, kind, this.options.prefix);
+  }
+
+  /**
+   * Registers a group of a daemon's metric catalog (`defineMetrics`): the typed metrics a module
+   * takes. Registering a group again returns the metrics already registered.
+   */
+  register<G extends MetricGroup>(group: G): MetricsOf<G> {
+    const out: Record<string, unknown> = {};
+    for (const [key, def] of Object.entries(group)) {
+      out[key] =
+        def.type === "counter"
+          ? this.counter(def)
+          : def.type === "gauge"
+            ? this.gauge(def)
+            : this.histogram(def);
     }
-    let name = `${this.options.prefix}${spec.area}_${spec.name}`;
-    if (spec.unit !== undefined && spec.unit !== "total") name += `_${spec.unit}`;
-    if (kind === "counter" && !name.endsWith("_total")) name += "_total";
-    return name;
+    return out as MetricsOf<G>;
   }
 
   counter<L extends string = string>(spec: MetricSpec<L>): Counter<L> {

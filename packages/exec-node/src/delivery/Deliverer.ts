@@ -5,11 +5,11 @@ import type {
   SettleWithProofParams,
 } from "@opg/chain";
 import { backoffDelay, RevertedError } from "@opg/chain";
-import { type Logger, type Metrics, PeriodicTask } from "@opg/daemon";
-import { decodeResultMessage, ProofMode, ResultBatchTree } from "@opg/protocol";
+import { type Logger, PeriodicTask } from "@opg/daemon";
+import { decodeResultMessage, ProofMode, ResultBatchTree, verifierResultSchema } from "@opg/protocol";
 import { eth } from "@opg/runtime";
-import type { Counter, Histogram } from "prom-client";
-import { type Hex, isAddress, isHex, parseEther } from "viem";
+import { type Address, type Hex, parseEther } from "viem";
+import type { ExecMetrics } from "../execMetrics.js";
 import { zkSettlement } from "../intake/directIntake.js";
 import type { ExecStore } from "../store/ExecStore.js";
 
@@ -87,8 +87,7 @@ export class Deliverer {
   private readonly o: DelivererOptions;
   /** Works through the due deliveries every `intervalMs`. */
   private readonly passes: PeriodicTask;
-  private readonly outcomes: Counter<"outcome"> | undefined;
-  private readonly latency: Histogram | undefined;
+  private readonly metrics: ExecMetrics | null;
   private readonly minBalance: bigint;
   /** The signer's balance when last found under the floor (undefined: not under it). */
   private lowBalance: bigint | undefined;
@@ -102,7 +101,7 @@ export class Deliverer {
       /** The signing key's balance (wei); checked against `minBalanceEth` before sending. */
       balance?: () => Promise<bigint>;
       logger: Logger;
-      metrics?: Metrics | undefined;
+      metrics?: ExecMetrics | null | undefined;
       fetch?: typeof fetch;
       now?: () => number;
     },
@@ -114,18 +113,7 @@ export class Deliverer {
       () => this.pass(),
       { logger: deps.logger },
     );
-    this.outcomes = deps.metrics?.counter({
-      area: "exec",
-      name: "deliveries",
-      help: "On-chain requests this executor tracked for delivery, by outcome.",
-      labelNames: ["outcome"],
-    });
-    this.latency = deps.metrics?.histogram({
-      area: "exec",
-      name: "delivery_latency",
-      unit: "seconds",
-      help: "From execution to this executor's delivery transaction being mined.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   private get now(): number {
@@ -136,7 +124,7 @@ export class Deliverer {
   track(requestId: Hex, request: InferenceRequestRecord): void {
     const json = JSON.stringify(request, (_, v) => (typeof v === "bigint" ? v.toString() : v));
     if (!this.deps.store.addDelivery(requestId, json, this.now, this.o.maxPending)) {
-      this.outcomes?.inc({ outcome: "untracked" });
+      this.metrics?.deliveries.inc({ outcome: "untracked" });
       this.deps.logger.warn(
         { requestId, max: this.o.maxPending },
         "delivery queue full; request not tracked",
@@ -210,7 +198,7 @@ export class Deliverer {
 
   private finish(requestId: Hex, outcome: DeliveryOutcome, fields: Record<string, unknown> = {}): void {
     this.deps.store.removeDelivery(requestId);
-    this.outcomes?.inc({ outcome });
+    this.metrics?.deliveries.inc({ outcome });
     const log = outcome === "failed" ? this.deps.logger.warn : this.deps.logger.info;
     log.call(this.deps.logger, { requestId, outcome, ...fields }, "delivery");
   }
@@ -312,7 +300,7 @@ export class Deliverer {
   ): Promise<void> {
     try {
       const { hash } = await tx();
-      this.latency?.observe((this.now - createdAt) / 1000);
+      this.metrics?.deliveryLatency.observe((this.now - createdAt) / 1000);
       this.finish(requestId, outcome, { tx: hash, ...fields });
     } catch (err) {
       const name = err instanceof RevertedError ? err.errorName : undefined;
@@ -343,24 +331,24 @@ export class Deliverer {
         this.deps.logger.debug({ err, url }, "verifier unreachable for a delivery proof");
         continue;
       }
-      const b = body as { status?: unknown; batchId?: unknown; proof?: unknown; executor?: unknown };
-      if (b.status !== "settled" || typeof b.batchId !== "string" || !/^[0-9]{1,19}$/.test(b.batchId))
+      const parsed = verifierResultSchema.safeParse(body);
+      if (!parsed.success) {
+        this.deps.logger.debug(
+          { url, issue: parsed.error.issues[0]?.message },
+          "verifier answer is not a result",
+        );
         continue;
+      }
+      const b = parsed.data;
+      if (b.status !== "settled" || b.batchId === undefined || !b.proof) continue;
       const batchId = BigInt(b.batchId);
-      if (typeof b.executor === "string" && b.executor.toLowerCase() !== fields.executor.toLowerCase()) {
+      const proof = b.proof;
+      if (b.executor.toLowerCase() !== fields.executor.toLowerCase()) {
         // Another executor's result settled for this request: it is theirs to deliver (and be paid for).
         // Believed only once the root is on chain and the claimed proof checks against it.
-        if (await this.settledForOther(batchId, b, fields)) return "other";
+        if (await this.settledForOther(batchId, { ...b, proof }, fields)) return "other";
         continue;
       }
-      if (
-        !Array.isArray(b.proof) ||
-        b.proof.length > 64 ||
-        !b.proof.every((h) => isHex(h) && h.length === 66)
-      ) {
-        continue;
-      }
-      const proof = b.proof as Hex[];
       const root = await this.deps.hub.batchRoot(batchId);
       if (ResultBatchTree.verify(root, fields, proof)) return { batchId, proof, url: base };
       this.deps.logger.warn(
@@ -374,26 +362,14 @@ export class Deliverer {
   /** Whether the verifier's answer proves another executor's result settled in `batchId` for this request. */
   private async settledForOther(
     batchId: bigint,
-    b: { proof?: unknown; executor?: unknown; outputHash?: unknown },
+    b: { proof: Hex[]; executor: Address; outputHash: Hex },
     fields: Parameters<typeof ResultBatchTree.verify>[1],
   ): Promise<boolean> {
-    if (
-      !Array.isArray(b.proof) ||
-      b.proof.length > 64 ||
-      !b.proof.every((h) => isHex(h) && h.length === 66)
-    ) {
-      return false;
-    }
-    if (typeof b.outputHash !== "string" || !HEX32.test(b.outputHash) || !isAddress(String(b.executor))) {
-      return false;
-    }
     const root = await this.deps.hub.batchRoot(batchId);
-    const other = { ...fields, outputHash: b.outputHash as Hex, executor: b.executor as Hex };
-    return ResultBatchTree.verify(root, other, b.proof as Hex[]);
+    const other = { ...fields, outputHash: b.outputHash, executor: b.executor };
+    return ResultBatchTree.verify(root, other, b.proof);
   }
 }
-
-const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 
 function parseRecord(json: string): InferenceRequestRecord {
   const r = JSON.parse(json) as Record<string, unknown>;

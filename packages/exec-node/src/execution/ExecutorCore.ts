@@ -1,4 +1,4 @@
-import { type Logger, type Metrics, PeriodicTask } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   decodeResultMessage,
   decodeTensors,
@@ -15,8 +15,8 @@ import {
   signExecutionResult,
   type TensorMap,
 } from "@opg/protocol";
-import type { Counter, Histogram } from "prom-client";
 import type { Address, Hex } from "viem";
+import type { ExecMetrics } from "../execMetrics.js";
 import type { ProofProvider } from "../proof/ProofProvider.js";
 import type { ExecStore } from "../store/ExecStore.js";
 
@@ -93,8 +93,7 @@ export class ExecutorCore {
   private readonly inFlight = new Map<string, Promise<ExecOutcome>>();
   /** Publishes open results again every `republishIntervalMs` (and once on start). */
   private readonly republishing: PeriodicTask;
-  private readonly signPublish: Histogram | undefined;
-  private readonly executed: Counter<"mode" | "result"> | undefined;
+  private readonly metrics: ExecMetrics | null;
 
   constructor(
     options: Partial<ExecutorCoreOptions>,
@@ -106,7 +105,7 @@ export class ExecutorCore {
       providers: ReadonlyMap<number, ProofProvider>;
       publish: (bytes: Uint8Array) => Promise<number>;
       logger: Logger;
-      metrics?: Metrics | undefined;
+      metrics?: ExecMetrics | null | undefined;
       now?: () => number;
     },
   ) {
@@ -121,19 +120,7 @@ export class ExecutorCore {
       () => this.republishDue(),
       { logger: deps.logger },
     );
-    this.signPublish = deps.metrics?.histogram({
-      area: "exec",
-      name: "sign_publish_duration",
-      unit: "seconds",
-      help: "Hashing, signing, storing and publishing one result.",
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1],
-    });
-    this.executed = deps.metrics?.counter({
-      area: "exec",
-      name: "requests",
-      help: "Requests executed, by proof mode and result.",
-      labelNames: ["mode", "result"],
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   private get now(): number {
@@ -185,11 +172,11 @@ export class ExecutorCore {
     const mode = proofModeName(job.mode);
     const provider = this.deps.providers.get(job.mode);
     if (!provider) {
-      this.executed?.inc({ mode, result: "unsupported" });
+      this.metrics?.requests.inc({ mode, result: "unsupported" });
       throw new ExecError("MODE_NOT_SUPPORTED", `This executor does not produce ${mode} proofs.`);
     }
     if (job.deadline * 1000n < BigInt(this.now)) {
-      this.executed?.inc({ mode, result: "expired" });
+      this.metrics?.requests.inc({ mode, result: "expired" });
       throw new ExecError("EXPIRED", `Request ${job.requestId} is past its deadline.`);
     }
     let produced: { outputs: TensorMap; proof: Uint8Array };
@@ -199,11 +186,11 @@ export class ExecutorCore {
         return r.outputs;
       });
     } catch (err) {
-      this.executed?.inc({ mode, result: "failed" });
+      this.metrics?.requests.inc({ mode, result: "failed" });
       throw err;
     }
     const out = this.seal(job, produced.outputs, produced.proof);
-    this.executed?.inc({ mode, result: "ok" });
+    this.metrics?.requests.inc({ mode, result: "ok" });
     // The result is durable before it is gossiped: answer now, publish in the background (a
     // failed publish is retried by `republish`), so the network never stalls the model queue.
     void this.publish(job.requestId, out.bytes);
@@ -216,7 +203,7 @@ export class ExecutorCore {
     outputs: TensorMap,
     proof: Uint8Array,
   ): { message: ResultMessage; outputs: TensorMap; resultHash: Hex; fresh: boolean; bytes: Uint8Array } {
-    const end = this.signPublish?.startTimer();
+    const end = this.metrics?.signPublishDuration.startTimer();
     const encoded = encodeTensors(outputs);
     const signed = {
       requestId: job.requestId,

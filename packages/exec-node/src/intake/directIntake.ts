@@ -1,13 +1,13 @@
-import { HttpError, HttpReply, type HttpServer } from "@opg/daemon";
+import { HttpError, type HttpServer } from "@opg/daemon";
 import {
   authenticateDirectRequest,
   DirectRequestError,
+  type ExecutorResultBody,
   encodeTensors,
   hashEncodedTensors,
-  isProofMode,
+  inferRequestBodySchema,
   type OpgDomain,
   ProofMode,
-  parseProofMode,
   proofModeName,
   TensorError,
   type TensorMap,
@@ -15,28 +15,8 @@ import {
   tensorsToJson,
 } from "@opg/protocol";
 import { decodeZkProof, settlementProof } from "@opg/zk";
-import { type Address, bytesToHex, type Hex, isAddress } from "viem";
-import * as z from "zod";
+import { bytesToHex, type Hex } from "viem";
 import type { ExecOutcome, ExecutorCore } from "../execution/ExecutorCore.js";
-
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex string");
-const uintString = z
-  .union([z.string().regex(/^[0-9]{1,78}$/), z.number().int().nonnegative()])
-  .transform((v) => BigInt(v));
-
-const bodySchema = z.object({
-  request: z.object({
-    requester: z.string().refine((v) => isAddress(v), "an address"),
-    modelId: hex32,
-    mode: z.union([z.number().int(), z.string()]),
-    nonce: uintString,
-    deadline: uintString,
-    /** Optional: when given it must equal the hash of `inputs`. */
-    inputHash: hex32.optional(),
-  }),
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte hex signature"),
-  inputs: z.unknown(),
-});
 
 /** Checks a model is known here and on chain and allows a mode; undefined when it does. */
 export type ModelGate = (modelId: Hex, mode: ProofMode) => Promise<string | undefined>;
@@ -61,18 +41,18 @@ export function mountDirectIntake(
   });
 
   http.route("POST", "/v1/infer", async (req) => {
-    const parsed = bodySchema.safeParse(req.body);
+    const parsed = inferRequestBodySchema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      if (issue?.path.join(".") === "request.mode") {
+        throw new HttpError(400, "BAD_MODE", 'mode must be "NONE", "ZK" or "TEE".');
+      }
       throw new HttpError(400, "BAD_REQUEST", "The request body is not a signed inference request.", {
         details: issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : undefined,
       });
     }
     const { request, signature } = parsed.data;
-    const mode = typeof request.mode === "number" ? request.mode : parseProofMode(request.mode);
-    if (mode === undefined || !isProofMode(mode)) {
-      throw new HttpError(400, "BAD_MODE", "mode must be NONE, ZK or TEE (or 0, 1, 2).");
-    }
+    const mode = request.mode;
     let inputs: TensorMap;
     let encoded: Uint8Array;
     try {
@@ -93,7 +73,7 @@ export function mountDirectIntake(
       );
     }
     const typed = {
-      requester: request.requester as Address,
+      requester: request.requester,
       modelId: request.modelId.toLowerCase() as Hex,
       inputHash,
       mode,
@@ -102,7 +82,7 @@ export function mountDirectIntake(
     };
     let requestId: Hex;
     try {
-      requestId = await authenticateDirectRequest(deps.domain, typed, signature as Hex);
+      requestId = await authenticateDirectRequest(deps.domain, typed, signature);
     } catch (err) {
       if (!(err instanceof DirectRequestError)) throw err;
       throw new HttpError(401, "BAD_SIGNATURE", err.shortMessage, {
@@ -137,7 +117,7 @@ export function mountDirectIntake(
           requester: typed.requester,
           nonce: typed.nonce,
           deadline: typed.deadline,
-          requesterSignature: signature as Hex,
+          requesterSignature: signature,
         },
       },
       req.signal,
@@ -151,17 +131,13 @@ export function mountDirectIntake(
       throw new HttpError(400, "BAD_REQUEST_ID", "requestId is a 0x-prefixed 32-byte hex string.");
     }
     const outcome = deps.core.stored(id as Hex);
-    if (!outcome)
-      return HttpReply.json(
-        { error: { code: "UNKNOWN_REQUEST", message: `No result for ${id} here.` } },
-        404,
-      );
+    if (!outcome) throw new HttpError(404, "UNKNOWN_REQUEST", `No result for ${id} here.`);
     return describe(outcome, req.query.get("encoding") === "base64" ? "base64" : "array");
   });
 }
 
-/** The JSON answer for a result. */
-export function describe(o: ExecOutcome, encoding: "array" | "base64"): Record<string, unknown> {
+/** The JSON answer for a result (`executorResultSchema` in @opg/protocol). */
+export function describe(o: ExecOutcome, encoding: "array" | "base64"): ExecutorResultBody {
   const m = o.message;
   return {
     requestId: m.requestId,

@@ -1,13 +1,8 @@
 import type { OpgContracts } from "@opg/chain";
 import { modeMask } from "@opg/contracts";
 import { ProofMode } from "@opg/protocol";
-import {
-  type DeployContract,
-  deployZkContracts,
-  vkHash,
-  weightsCommitmentBytes32,
-  type ZkArtifacts,
-} from "@opg/zk";
+import { vkHash, weightsCommitmentBytes32, type ZkArtifacts } from "@opg/zk";
+import { type DeployContract, deployZkContracts } from "@opg/zk/toolchain";
 import { type Address, type Hex, zeroAddress } from "viem";
 
 export type RegisterZkModelOptions = {

@@ -5,20 +5,17 @@ import { join, resolve } from "node:path";
 import type { OpgContracts, TxSender } from "@opg/chain";
 import { modeMask } from "@opg/contracts";
 import { OpgError, ProofMode } from "@opg/protocol";
+import { CEREMONY_FILES, loadArtifacts, readTranscript, weightsCommitmentBytes32 } from "@opg/zk";
 import {
-  CEREMONY_FILES,
   type CircomResult,
   type CompiledModel,
   closeCeremony,
   compileModel,
   deployZkContracts,
   installCeremonyArtifacts,
-  loadArtifacts,
-  readTranscript,
   runCircom,
   startCeremony,
-  weightsCommitmentBytes32,
-} from "@opg/zk";
+} from "@opg/zk/toolchain";
 import { type Address, type Hex, zeroAddress } from "viem";
 
 /** How long `models zk-finish` waits for the beacon block (a block after every contribution). */

@@ -1,4 +1,11 @@
-import { decodeTensors, type TensorMap } from "@opg/protocol";
+import {
+  decodeTensors,
+  ProofMode,
+  proofModeName,
+  type TensorMap,
+  type VerifierResult,
+  verifierResultSchema,
+} from "@opg/protocol";
 import { type Hex, hexToBytes } from "viem";
 import { merklePath } from "../checks/inclusion.js";
 import { checkTeeResult } from "../checks/tee.js";
@@ -6,26 +13,9 @@ import { checkZkResult } from "../checks/zk.js";
 import type { Explorer } from "../context.js";
 import { clock, h, seconds, short, verdict } from "../dom.js";
 
-/** What a verifier answers for one request (`GET /v1/results/:requestId`). */
-type VerifierAnswer = {
-  requestId: Hex;
-  status: "pending" | "verified" | "settled" | "rejected";
-  reason?: { code: string; message: string };
-  modelId: Hex;
-  inputHash: Hex;
-  outputHash: Hex;
-  executor: Hex;
-  mode: number;
-  resultHash: Hex;
-  outputs: Hex;
-  resultProof: Hex;
-  batchId?: string;
-  root?: Hex;
-  proof?: Hex[] | null;
-  settlementTx?: Hex | null;
-};
+/** A verified or settled answer (`GET /v1/results/:requestId`): the result's fields, outputs and batch. */
+type ResultAnswer = Extract<VerifierResult, { modelId: unknown }>;
 
-const MODE_NAMES = ["NONE", "ZK", "TEE"];
 const IRIS_CLASSES = ["setosa", "versicolor", "virginica"];
 
 /** One result: follows it live to settlement, then checks it against the chain from this browser. */
@@ -61,7 +51,11 @@ export function resultPage(explorer: Explorer, root: HTMLElement, requestId: Hex
   const follow = async () => {
     for (;;) {
       if (signal.aborted) return;
-      const answers = await explorer.fromVerifiers<VerifierAnswer>(`/v1/results/${requestId}`);
+      // Answers parsed with the schema both daemons and the SDK share; a malformed one is left out.
+      const answers = (await explorer.fromVerifiers<unknown>(`/v1/results/${requestId}`)).flatMap((body) => {
+        const parsed = verifierResultSchema.safeParse(body);
+        return parsed.success ? [parsed.data] : [];
+      });
       const best =
         answers.find((a) => a.status === "settled" && a.proof) ??
         answers.find((a) => a.status === "settled") ??
@@ -74,7 +68,7 @@ export function resultPage(explorer: Explorer, root: HTMLElement, requestId: Hex
       mark(status);
       if (best && best.status !== "pending" && best.status !== "rejected") showFields(fields, explorer, best);
       if (best?.status === "rejected") {
-        statusEl.textContent = `status: rejected — ${best.reason?.code}: ${best.reason?.message}`;
+        statusEl.textContent = `status: rejected — ${best.reason.code}: ${best.reason.message}`;
         return;
       }
       if (best?.status === "settled" && best.proof) {
@@ -89,7 +83,7 @@ export function resultPage(explorer: Explorer, root: HTMLElement, requestId: Hex
   });
 }
 
-function showFields(el: HTMLElement, explorer: Explorer, a: VerifierAnswer): void {
+function showFields(el: HTMLElement, explorer: Explorer, a: ResultAnswer): void {
   let outputs: TensorMap | undefined;
   try {
     outputs = decodeTensors(hexToBytes(a.outputs));
@@ -97,7 +91,7 @@ function showFields(el: HTMLElement, explorer: Explorer, a: VerifierAnswer): voi
     outputs = undefined;
   }
   const rows: [string, string | Node][] = [
-    ["mode", MODE_NAMES[a.mode] ?? String(a.mode)],
+    ["mode", proofModeName(a.mode)],
     ["model", `${explorer.modelName(a.modelId)} (${short(a.modelId)})`],
     ["executor", a.executor],
     ["input hash", a.inputHash],
@@ -136,7 +130,7 @@ function describeOutputs(model: string, outputs: TensorMap): string {
     .join("\n");
 }
 
-async function runChecks(explorer: Explorer, el: HTMLElement, a: VerifierAnswer): Promise<void> {
+async function runChecks(explorer: Explorer, el: HTMLElement, a: ResultAnswer): Promise<void> {
   const batchId = BigInt(a.batchId!);
   const fields = {
     requestId: a.requestId,
@@ -184,7 +178,7 @@ async function runChecks(explorer: Explorer, el: HTMLElement, a: VerifierAnswer)
     ),
   );
   let modeOk = true;
-  if (a.mode === 1) {
+  if (a.mode === ProofMode.ZK) {
     el.append(h("h3", null, "ZK proof (Groth16)"));
     const wait = verdict("wait", "verifying the Groth16 proof in this browser…");
     el.append(wait);
@@ -193,7 +187,7 @@ async function runChecks(explorer: Explorer, el: HTMLElement, a: VerifierAnswer)
     for (const l of zk.lines) el.append(verdict(l.ok ? "ok" : "fail", l.text));
     el.append(h("p", null, `ZK checks took ${seconds(zk.ms)} here.`));
     modeOk = zk.ok;
-  } else if (a.mode === 2) {
+  } else if (a.mode === ProofMode.TEE) {
     el.append(h("h3", null, "TEE attestation"));
     const tee = await checkTeeResult(explorer, a).catch((err: unknown) => ({
       ok: false,
@@ -240,7 +234,7 @@ async function runChecks(explorer: Explorer, el: HTMLElement, a: VerifierAnswer)
       "div",
       { id: "verdict", class: `banner ${all ? "ok" : "fail"}`, "data-verified": String(all) },
       all
-        ? `✓ verified in this browser${a.mode === 1 ? " (Merkle inclusion on chain and Groth16 proof)" : a.mode === 2 ? " (Merkle inclusion on chain and TEE attestation)" : " (Merkle inclusion on chain)"}`
+        ? `✓ verified in this browser${a.mode === ProofMode.ZK ? " (Merkle inclusion on chain and Groth16 proof)" : a.mode === ProofMode.TEE ? " (Merkle inclusion on chain and TEE attestation)" : " (Merkle inclusion on chain)"}`
         : "✗ not verified",
     ),
   );

@@ -1,6 +1,6 @@
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { keccak_256 } from "@noble/hashes/sha3";
-import { type Address, bytesToHex, checksumAddress, type Hex, hexToBytes, isAddressEqual } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes, isAddressEqual } from "viem";
+import { keccak256Bytes } from "../hash/keccak.js";
 import { SignatureError } from "./SignatureError.js";
 import { secp256k1Backend } from "./secp256k1Backend.js";
 
@@ -52,8 +52,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex | Uint8Array): A
   } catch (cause) {
     throw new SignatureError("UNRECOVERABLE", "No public key recovers from this signature.", { cause });
   }
-  const hash = keccak_256(publicKey.subarray(1));
-  return checksumAddress(bytesToHex(hash.subarray(12)));
+  return checksummed(keccak256Bytes(publicKey.subarray(1)).slice(26));
 }
 
 /** Recovers the signer and checks it is `expected`; throws WRONG_SIGNER otherwise. */
@@ -64,6 +63,22 @@ export function assertDigestSigner(digest: Hex, signature: Hex | Uint8Array, exp
       meta: { expected, recovered: signer },
     });
   }
+}
+
+const ascii = new TextEncoder();
+
+/**
+ * EIP-55 checksum of 40 lowercase hex digits (viem's `checksumAddress`, with the keccak backend:
+ * native in Node, where recovery is the verifier's hot path).
+ */
+function checksummed(lower: string): Address {
+  const hash = keccak256Bytes(ascii.encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower[i]!;
+    out += c > "9" && Number.parseInt(hash[2 + i]!, 16) >= 8 ? c.toUpperCase() : c;
+  }
+  return out as Address;
 }
 
 function safeHexToBytes(hex: string): Uint8Array {

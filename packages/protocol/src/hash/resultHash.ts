@@ -1,4 +1,5 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
+import { keccak256Bytes } from "./keccak.js";
 
 /** The fields that identify one execution result; also the Merkle leaf values, in this order. */
 export type ResultFields = {
@@ -18,10 +19,21 @@ export function resultValues(r: ResultFields): [Hex, Hex, Hex, Hex, Address] {
 
 /** `keccak256(abi.encode(requestId, modelId, inputHash, outputHash, executor))`. */
 export function resultHash(r: ResultFields): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      RESULT_ABI_TYPES.map((type) => ({ type })),
-      resultValues(r),
-    ),
-  );
+  // The five static words written directly (the bytes `encodeAbiParameters` gives, checked by the
+  // test vectors) and hashed by the keccak backend: both daemons hash every result.
+  const out = new Uint8Array(160);
+  putWord(out, 0, r.requestId, 32);
+  putWord(out, 32, r.modelId, 32);
+  putWord(out, 64, r.inputHash, 32);
+  putWord(out, 96, r.outputHash, 32);
+  putWord(out, 128, r.executor, 20);
+  return keccak256Bytes(out);
+}
+
+/** Writes `hex` (exactly `size` bytes) right-aligned in the 32-byte word at `offset`. */
+function putWord(out: Uint8Array, offset: number, value: string, size: number): void {
+  if (!/^0x[0-9a-fA-F]*$/.test(value) || value.length !== 2 + 2 * size) {
+    throw new TypeError(`resultHash: ${value} is not ${size} bytes of hex`);
+  }
+  out.set(hexToBytes(value as Hex), offset + 32 - size);
 }

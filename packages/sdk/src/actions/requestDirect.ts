@@ -1,4 +1,10 @@
-import { type InferenceRequest, ProofMode, tensorsToJson } from "@opg/protocol";
+import {
+  type InferenceRequest,
+  type InferRequestBody,
+  ProofMode,
+  proofModeName,
+  tensorsToJson,
+} from "@opg/protocol";
 import { checkExecutorAnswer } from "../client/answers.js";
 import { checkHex32, endpoint, missing, randomNonce, refuseFloat64ForZk, toMode } from "../client/args.js";
 import type { ClientContext } from "../client/ClientContext.js";
@@ -47,10 +53,15 @@ export async function requestDirect(ctx: ClientContext, params: DirectRequestPar
     {
       method: "POST",
       body: {
-        request: { ...request, nonce: request.nonce.toString(), deadline: request.deadline.toString() },
+        request: {
+          ...request,
+          mode: proofModeName(request.mode),
+          nonce: request.nonce.toString(),
+          deadline: request.deadline.toString(),
+        },
         signature,
         inputs: tensorsToJson(encoded.tensors, "base64"),
-      },
+      } satisfies InferRequestBody,
     },
     { fetch: ctx.o.fetch, timeoutMs: ctx.o.executorTimeoutMs, signal: params.signal },
   );

@@ -5,78 +5,26 @@
 import {
   type ExecutionResult,
   encodeTensors,
-  isProofMode,
+  executorResultSchema,
   type OpgDomain,
   type ProofMode,
-  parseProofMode,
   recoverExecutionResultSigner,
   resultHash,
   SignatureError,
   TensorError,
   type TensorMap,
   tensorsFromJson,
+  verifierResultSchema,
+  type ZkSettlement,
 } from "@opg/protocol";
-import { type Address, getAddress, type Hex, isAddress, isAddressEqual, keccak256 } from "viem";
-import * as z from "zod";
+import { type Address, getAddress, type Hex, isAddressEqual, keccak256 } from "viem";
+import type * as z from "zod";
+
+export type { ZkSettlement } from "@opg/protocol";
+
 import { OpgSdkError } from "../errors/OpgSdkError.js";
 import { decodeTensorBytes } from "../tensors/tensorInput.js";
 import type { ResultLookup } from "./types.js";
-
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 0x-prefixed 32-byte hex string");
-const address = z.string().refine((v) => isAddress(v, { strict: false }), "an address");
-const mode = z.union([z.number(), z.string()]);
-const hexBytes = z
-  .string()
-  .regex(/^0x([0-9a-fA-F]{2})*$/, "0x-prefixed hex bytes")
-  .transform((v) => v as Hex);
-
-const executorAnswerSchema = z.object({
-  requestId: hex32,
-  modelId: hex32,
-  inputHash: hex32,
-  outputHash: hex32,
-  resultHash: hex32,
-  executor: address,
-  mode,
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte hex signature"),
-  proof: z
-    .object({
-      mode: z.string().optional(),
-      bytes: z.number().optional(),
-      status: z.string().optional(),
-      // ZK results: what InferenceHub.settleWithProof takes besides the request record.
-      settlement: z.object({ input: hexBytes, output: hexBytes, zkProof: hexBytes }).optional(),
-    })
-    .optional(),
-  outputs: z.unknown(),
-});
-
-const verifierAnswerSchema = z.object({
-  requestId: hex32,
-  status: z.enum(["pending", "verified", "settled", "rejected"]),
-  reason: z.object({ code: z.string(), message: z.string() }).optional(),
-  modelId: hex32.optional(),
-  inputHash: hex32.optional(),
-  outputHash: hex32.optional(),
-  executor: address.optional(),
-  mode: mode.optional(),
-  resultHash: hex32.optional(),
-  outputs: z
-    .string()
-    .regex(/^0x([0-9a-fA-F]{2})*$/)
-    .optional(),
-  batchId: z
-    .string()
-    .regex(/^[0-9]{1,20}$/)
-    .optional(),
-  root: hex32.optional(),
-  // The Merkle proof of a settled result. Some verifier versions also send the result's own proof bytes
-  // (zk/TEE) as a hex string under `proof` before settlement; that is not a Merkle proof and is ignored.
-  // null: settled, but this verifier does not hold every member of the batch yet (ask another one).
-  proof: z.union([z.array(hex32).max(64), z.null(), z.string().regex(/^0x([0-9a-fA-F]{2})*$/)]).optional(),
-  merkleProof: z.array(hex32).max(64).optional(),
-  settlementTx: hex32.nullable().optional(),
-});
 
 /** What the request was, as the caller knows it (each field optional: only known fields are compared). */
 export type ExpectedRequest = { requestId: Hex; modelId?: Hex | undefined; inputHash?: Hex | undefined };
@@ -93,16 +41,13 @@ export type CheckedExecutorAnswer = {
   outputs: TensorMap;
   signature: Hex;
   proof: {
-    mode: string | undefined;
-    bytes: number | undefined;
-    status: string | undefined;
+    mode: ProofMode;
+    bytes: number;
+    status: "none" | "attached";
     /** ZK results: the request input, the output bytes and the proof in the on-chain adapter's format. */
     settlement: ZkSettlement | undefined;
   };
 };
-
-/** What `InferenceHub.settleWithProof` needs from a ZK result besides the request record. */
-export type ZkSettlement = { input: Hex; output: Hex; zkProof: Hex };
 
 function badResponse(service: string, error: z.ZodError, url: string): OpgSdkError {
   const issue = error.issues[0];
@@ -110,16 +55,6 @@ function badResponse(service: string, error: z.ZodError, url: string): OpgSdkErr
     details: issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : undefined,
     meta: { url },
   });
-}
-
-function toMode(value: number | string, url: string): ProofMode {
-  const m = typeof value === "number" ? value : parseProofMode(value);
-  if (m === undefined || !isProofMode(m)) {
-    throw new OpgSdkError("BAD_RESPONSE", `Unknown proof mode ${JSON.stringify(value)} in the answer.`, {
-      meta: { url },
-    });
-  }
-  return m;
 }
 
 const lower = (h: string): Hex => h.toLowerCase() as Hex;
@@ -151,7 +86,7 @@ export function checkExecutorAnswer(
   body: unknown,
   url: string,
 ): CheckedExecutorAnswer {
-  const parsed = executorAnswerSchema.safeParse(body);
+  const parsed = executorResultSchema.safeParse(body);
   if (!parsed.success) throw badResponse("executor", parsed.error, url);
   const a = parsed.data;
   const fields = {
@@ -162,7 +97,7 @@ export function checkExecutorAnswer(
     executor: getAddress(a.executor),
   };
   checkSameRequest(fields, expected, "executor");
-  const answeredMode = toMode(a.mode, url);
+  const answeredMode = a.mode;
   if (answeredMode !== expected.mode) {
     throw new OpgSdkError("REQUEST_MISMATCH", "The executor answered in another proof mode.", {
       meta: { expected: expected.mode, got: answeredMode },
@@ -205,7 +140,7 @@ export function checkExecutorAnswer(
   const signed: ExecutionResult = { ...fields, mode: answeredMode };
   let signer: Address;
   try {
-    signer = recoverExecutionResultSigner(domain, signed, a.signature as Hex);
+    signer = recoverExecutionResultSigner(domain, signed, a.signature);
   } catch (cause) {
     if (!(cause instanceof SignatureError)) throw cause;
     throw new OpgSdkError("BAD_SIGNATURE", `The executor's signature is invalid: ${cause.shortMessage}`, {
@@ -226,12 +161,12 @@ export function checkExecutorAnswer(
     resultHash: computedResultHash,
     mode: answeredMode,
     outputs,
-    signature: a.signature as Hex,
+    signature: a.signature,
     proof: {
-      mode: a.proof?.mode,
-      bytes: a.proof?.bytes,
-      status: a.proof?.status,
-      settlement: a.proof?.settlement,
+      mode: a.proof.mode,
+      bytes: a.proof.bytes,
+      status: a.proof.status,
+      settlement: a.proof.settlement,
     },
   };
 }
@@ -271,7 +206,7 @@ export function parseVerifierAnswer(
   requestId: Hex,
   url: string,
 ): RawVerifierAnswer {
-  const parsed = verifierAnswerSchema.safeParse(body);
+  const parsed = verifierResultSchema.safeParse(body);
   if (!parsed.success) throw badResponse("verifier", parsed.error, url);
   const a = parsed.data;
   if (lower(a.requestId) !== lower(requestId)) {
@@ -289,31 +224,16 @@ export function parseVerifierAnswer(
     return {
       status: "rejected",
       requestId: lower(requestId),
-      reason: a.reason ?? { code: "UNKNOWN", message: "no reason given" },
+      reason: { code: a.reason.code, message: a.reason.message },
       verifier: url,
     };
   }
-  const { modelId, inputHash, outputHash, executor, resultHash: claimedResultHash, outputs } = a;
-  if (
-    modelId === undefined ||
-    inputHash === undefined ||
-    outputHash === undefined ||
-    executor === undefined ||
-    claimedResultHash === undefined ||
-    outputs === undefined ||
-    a.mode === undefined
-  ) {
-    throw new OpgSdkError("BAD_RESPONSE", `The verifier's ${a.status} result lacks fields.`, {
-      meta: { url },
-    });
-  }
-  const merkleProof = a.merkleProof ?? (Array.isArray(a.proof) ? a.proof : undefined);
   const batch =
-    a.status === "settled" && a.batchId !== undefined && a.root !== undefined && merkleProof !== undefined
+    a.status === "settled" && a.batchId !== undefined && a.root !== undefined && a.proof
       ? {
           batchId: BigInt(a.batchId),
           root: lower(a.root),
-          proof: merkleProof.map(lower),
+          proof: a.proof.map(lower),
           settlementTx: a.settlementTx ? lower(a.settlementTx) : null,
         }
       : undefined;
@@ -321,13 +241,13 @@ export function parseVerifierAnswer(
     // Settled without a proof from this verifier: as good as verified here, not yet provable.
     status: a.status === "settled" && batch === undefined ? "verified" : a.status,
     requestId: lower(a.requestId),
-    modelId: lower(modelId),
-    inputHash: lower(inputHash),
-    outputHash: lower(outputHash),
-    executor: getAddress(executor),
-    resultHash: lower(claimedResultHash),
-    mode: toMode(a.mode, url),
-    outputBytes: lower(outputs),
+    modelId: lower(a.modelId),
+    inputHash: lower(a.inputHash),
+    outputHash: lower(a.outputHash),
+    executor: getAddress(a.executor),
+    resultHash: lower(a.resultHash),
+    mode: a.mode,
+    outputBytes: lower(a.outputs),
     batch,
     verifier: url,
   };

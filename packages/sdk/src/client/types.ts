@@ -127,7 +127,7 @@ export type DirectResult = ResultFieldsWithHash & {
   /** The executor's EIP-712 `ExecutionResult` signature (recovers to `executor`). */
   signature: Hex;
   /** Proof status as the executor reports it (the verifiers check the proof itself). */
-  proof: { mode: string | undefined; bytes: number | undefined; status: string | undefined };
+  proof: { mode: ProofMode; bytes: number; status: "none" | "attached" };
 };
 
 /** A result as a verifier reports it (outputs checked against `outputHash`, `resultHash` recomputed). */

@@ -1,3 +1,4 @@
+import { apiErrorSchema } from "@opg/protocol";
 import { OpgSdkError } from "../errors/OpgSdkError.js";
 
 /** Which opg service an HTTP call goes to (picks the error codes). */
@@ -84,19 +85,22 @@ export async function fetchJson(
 }
 
 /**
- * The error for an answer that is an opg error body (`{error: {code, message, details?, retryable?}}`) or
- * an unexpected status: `EXECUTOR_ERROR` / `VERIFIER_ERROR` with `meta.status` and `meta.remoteCode`.
+ * The error for an answer that is an opg error body (`apiErrorSchema`: `{error: {code, message, details?,
+ * retryable}}`) or an unexpected status (a proxy's page, say): `EXECUTOR_ERROR` / `VERIFIER_ERROR` with
+ * `meta.status` and `meta.remoteCode`.
  */
 export function remoteError(service: Service, answer: JsonAnswer, what: string): OpgSdkError {
-  const error = (answer.body as { error?: unknown } | null)?.error;
-  const e = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {};
-  const remoteCode = typeof e["code"] === "string" ? e["code"] : undefined;
-  const message = typeof e["message"] === "string" ? e["message"] : `HTTP ${answer.status}`;
-  return new OpgSdkError(REMOTE_ERROR[service], `${what}: the ${service} answered ${message}`, {
-    details: typeof e["details"] === "string" ? e["details"] : undefined,
-    retryable: e["retryable"] === true || answer.status >= 500 || answer.status === 429,
-    meta: { url: answer.url, status: answer.status, remoteCode },
-  });
+  const parsed = apiErrorSchema.safeParse(answer.body);
+  const e = parsed.success ? parsed.data.error : undefined;
+  return new OpgSdkError(
+    REMOTE_ERROR[service],
+    `${what}: the ${service} answered ${e?.message ?? `HTTP ${answer.status}`}`,
+    {
+      details: e?.details,
+      retryable: e?.retryable === true || answer.status >= 500 || answer.status === 429,
+      meta: { url: answer.url, status: answer.status, remoteCode: e?.code },
+    },
+  );
 }
 
 function aborted(service: Service, signal: AbortSignal): OpgSdkError {

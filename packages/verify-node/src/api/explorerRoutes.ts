@@ -1,5 +1,5 @@
 import { HttpError, type HttpServer } from "@opg/daemon";
-import { isProofMode, proofModeName } from "@opg/protocol";
+import { type BatchListBody, type ProofMode, proofModeName, type ResultListBody } from "@opg/protocol";
 import type { ZkArtifactStore } from "@opg/zk";
 import type { Hex } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
@@ -32,12 +32,13 @@ export function mountExplorerRoutes(
   const { store } = deps;
   http.route("GET", "/v1/results", (req) => {
     const limit = limitOf(req.query, 50);
-    return {
+    const body: ResultListBody = {
       results: store.recentResults(limit).map((r) => ({
         requestId: r.requestId,
         resultHash: r.resultHash,
         modelId: r.modelId,
-        mode: isProofMode(r.mode) ? proofModeName(r.mode) : String(r.mode),
+        // Stored results passed the wire codec, which admits only known modes.
+        mode: proofModeName(r.mode as ProofMode),
         executor: r.executor,
         status: r.status,
         batchId: r.batchId === undefined ? null : r.batchId.toString(),
@@ -52,11 +53,12 @@ export function mountExplorerRoutes(
         at: r.at,
       })),
     };
+    return body;
   });
 
   http.route("GET", "/v1/batches", (req) => {
     const limit = limitOf(req.query, 20);
-    return {
+    const body: BatchListBody = {
       batches: store.recentBatches(limit).map((b) => ({
         batchId: b.batchId.toString(),
         status: b.status,
@@ -71,6 +73,7 @@ export function mountExplorerRoutes(
           .map((s) => ({ verifier: s.verifier, signature: s.signature })),
       })),
     };
+    return body;
   });
 
   http.route("GET", "/v1/zk/:modelId", async (req) => {

@@ -1,5 +1,13 @@
-import { HttpReply, type HttpServer } from "@opg/daemon";
-import { decodeResultMessage, ResultBatchTree } from "@opg/protocol";
+import { HttpError, HttpReply, type HttpServer } from "@opg/daemon";
+import {
+  type ApiErrorBody,
+  decodeResultMessage,
+  type ProofMode,
+  proofModeName,
+  ResultBatchTree,
+  type VerifierBatchBody,
+  type VerifierResultBody,
+} from "@opg/protocol";
 import type { Hex } from "viem";
 import type { StoredBatch, StoredResult, VerifierStore } from "../store/VerifierStore.js";
 
@@ -68,10 +76,7 @@ export function mountVerifierRoutes(
   http.route("GET", "/v1/results/:requestId", async (req) => {
     const requestId = req.params["requestId"] ?? "";
     if (!HEX32.test(requestId)) {
-      return HttpReply.json(
-        { error: { code: "BAD_REQUEST_ID", message: "requestId is a 0x-prefixed 32-byte hex." } },
-        400,
-      );
+      throw new HttpError(400, "BAD_REQUEST_ID", "requestId is a 0x-prefixed 32-byte hex.");
     }
     const id = requestId.toLowerCase() as Hex;
     const results = store.resultsForRequest(id);
@@ -86,9 +91,9 @@ export function mountVerifierRoutes(
           message: last.reason,
           ...(last.cause === undefined ? {} : { cause: last.cause }),
         };
-        return { requestId: id, status: "rejected", reason };
+        return { requestId: id, status: "rejected", reason } satisfies VerifierResultBody;
       }
-      return HttpReply.json({ requestId: id, status: "pending" }, 404);
+      return HttpReply.json({ requestId: id, status: "pending" } satisfies VerifierResultBody, 404);
     }
     const m = decodeResultMessage(chosen.message);
     const outputs = await outputsOf(m);
@@ -98,49 +103,47 @@ export function mountVerifierRoutes(
           error: {
             code: "PAYLOAD_UNAVAILABLE",
             message: "The outputs travel by reference and no peer served them yet; ask again.",
+            retryable: true,
           },
-        },
+        } satisfies ApiErrorBody,
         503,
       );
     }
-    const body: Record<string, unknown> = {
+    const batch = settled?.batchId === undefined ? undefined : store.getBatch(settled.batchId);
+    const tree = batch && treeOf(batch);
+    const body: VerifierResultBody = {
       requestId: id,
       status: chosen.status,
       modelId: chosen.modelId,
       inputHash: chosen.inputHash,
       outputHash: chosen.outputHash,
       executor: m.executor,
-      mode: chosen.mode,
+      // Stored results passed the wire codec, which admits only known modes.
+      mode: proofModeName(chosen.mode as ProofMode),
       resultHash: chosen.resultHash,
       outputs: `0x${Buffer.from(outputs).toString("hex")}`,
       resultProof: `0x${Buffer.from(m.proof).toString("hex")}`,
+      ...(batch
+        ? {
+            batchId: batch.batchId.toString(),
+            root: batch.root,
+            // null while some members of the batch have not reached this verifier yet: ask another one.
+            proof: tree?.has(id) ? tree.proof(id) : null,
+            settlementTx: batch.settleTx ?? null,
+          }
+        : {}),
     };
-    if (settled && settled.batchId !== undefined) {
-      const batch = store.getBatch(settled.batchId);
-      if (batch) {
-        const tree = treeOf(batch);
-        body["batchId"] = batch.batchId.toString();
-        body["root"] = batch.root;
-        // null while some members of the batch have not reached this verifier yet: ask another one.
-        body["proof"] = tree?.has(id) ? tree.proof(id) : null;
-        body["settlementTx"] = batch.settleTx ?? null;
-      }
-    }
     return body;
   });
 
   http.route("GET", "/v1/batches/:id", (req) => {
     const raw = req.params["id"] ?? "";
     if (!/^[0-9]{1,19}$/.test(raw)) {
-      return HttpReply.json(
-        { error: { code: "BAD_BATCH_ID", message: "Batch id is a decimal integer." } },
-        400,
-      );
+      throw new HttpError(400, "BAD_BATCH_ID", "Batch id is a decimal integer.");
     }
     const batch = store.getBatch(BigInt(raw));
-    if (!batch)
-      return HttpReply.json({ error: { code: "UNKNOWN_BATCH", message: `No batch ${raw} here.` } }, 404);
-    return {
+    if (!batch) throw new HttpError(404, "UNKNOWN_BATCH", `No batch ${raw} here.`);
+    const body: VerifierBatchBody = {
       batchId: batch.batchId.toString(),
       status: batch.status,
       root: batch.root,
@@ -150,5 +153,6 @@ export function mountVerifierRoutes(
       settlementTx: batch.settleTx ?? null,
       requestIds: batch.resultHashes.map((h) => store.getResult(h)?.requestId ?? null),
     };
+    return body;
   });
 }

@@ -1,4 +1,4 @@
-import { type Logger, type Metrics, PeriodicTask } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   type BatchProposalMessage,
   type BatchRoot,
@@ -10,11 +10,11 @@ import {
   recoverBatchRootSigner,
   signBatchRoot,
 } from "@opg/protocol";
-import type { Counter, Gauge } from "prom-client";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import type { ChainView, VerifierSet } from "../chain/ChainView.js";
 import type { RegistryCache } from "../pipeline/RegistryCache.js";
 import type { StoredBatch, VerifierStore } from "../store/VerifierStore.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 import { batchIdOf, batchRound, batchSequence, MAX_ROUND, roundLeader } from "./batchIds.js";
 
 export type BatchCoordinatorOptions = {
@@ -54,7 +54,7 @@ export type BatchCoordinatorDeps = {
   signer: { address: Address; privateKey: Hex };
   publish: (bytes: Uint8Array) => Promise<void>;
   logger: Logger;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
   now?: () => number;
 };
 
@@ -97,11 +97,7 @@ export class BatchCoordinator {
   private readonly lastGossip = new Map<bigint, number>();
   private submitting: bigint | undefined;
   private readonly announced = new Map<bigint, number>();
-  private readonly settledTotal: Counter | undefined;
-  private readonly signedTotal: Counter<"role"> | undefined;
-  private readonly lastSettledGauge: Gauge | undefined;
-  private readonly roundGauge: Gauge | undefined;
-  private readonly setChanges: Counter | undefined;
+  private readonly metrics: VerifyMetrics | null;
 
   constructor(
     options: Partial<BatchCoordinatorOptions>,
@@ -120,32 +116,7 @@ export class BatchCoordinator {
       (signal) => this.tick(signal),
       { logger: deps.logger },
     );
-    this.settledTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "batches_settled",
-      help: "Batches this node submitted and saw mined.",
-    });
-    this.signedTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "batches_signed",
-      help: "Batch roots this node signed, as leader or follower.",
-      labelNames: ["role"],
-    });
-    this.lastSettledGauge = deps.metrics?.gauge({
-      area: "verify",
-      name: "last_settled_batch",
-      help: "Sequence number of the last batch settled on chain, as this node knows it.",
-    });
-    this.roundGauge = deps.metrics?.gauge({
-      area: "verify",
-      name: "batch_round",
-      help: "Agreement round this node is in for the next batch (0: the first leader's).",
-    });
-    this.setChanges = deps.metrics?.counter({
-      area: "verify",
-      name: "batch_resigned",
-      help: "Batches signed again because the verifier set changed before they settled.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
@@ -169,7 +140,7 @@ export class BatchCoordinator {
   /** A `BatchSettled` event (from the chain watcher, in chain order). Idempotent. */
   onSettled(s: SettledBatch): void {
     this.deps.store.markBatchSettled(s.batchId, s.root, s.count, s.tx);
-    this.lastSettledGauge?.set(Number(batchSequence(this.deps.store.lastSettledBatchId())));
+    this.metrics?.lastSettledBatch.set(Number(batchSequence(this.deps.store.lastSettledBatchId())));
     this.deps.logger.info(
       { batchId: s.batchId.toString(), sequence: batchSequence(s.batchId).toString(), root: s.root },
       "batch settled",
@@ -352,7 +323,7 @@ export class BatchCoordinator {
   ): Promise<void> {
     const round = this.round(sequence);
     if (round === undefined) return;
-    this.roundGauge?.set(round);
+    this.metrics?.batchRound.set(round);
     if (roundLeader(sequence, round, set.signers.length) !== me) return;
     const batchId = batchIdOf(sequence, round);
     if (signed.some((b) => b.batchId === batchId)) return; // proposed (or signed) this round already
@@ -373,7 +344,7 @@ export class BatchCoordinator {
       "leader",
     );
     if (batch.root !== tree.root || batch.configDigest !== set.configDigest) return;
-    if (before && before.configDigest !== set.configDigest) this.setChanges?.inc();
+    if (before && before.configDigest !== set.configDigest) this.metrics?.batchResigned.inc();
     this.deps.logger.info(
       { batchId: batchId.toString(), sequence: sequence.toString(), round, count: batch.count },
       "proposed batch",
@@ -388,7 +359,7 @@ export class BatchCoordinator {
     this.deps.store.insertProposal(b);
     const signature = signBatchRoot(this.deps.signer.privateKey, this.deps.domain, toBatchRoot(batch));
     this.deps.store.insertSignature({ ...toBatchRoot(batch), verifier: this.deps.signer.address, signature });
-    this.signedTotal?.inc({ role });
+    this.metrics?.batchesSigned.inc({ role });
     return batch;
   }
 
@@ -482,7 +453,7 @@ export class BatchCoordinator {
       if (batchSequence(await this.deps.chain.lastBatchId()) >= batchSequence(b.batchId)) return;
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
       const tx = await this.deps.chain.settleBatch(toBatchRoot(b), chosen, signal);
-      this.settledTotal?.inc();
+      this.metrics?.batchesSettled.inc();
       this.deps.logger.info({ batchId: b.batchId.toString(), tx, count: b.count }, "settled batch");
       this.onSettled({ batchId: b.batchId, root: b.root, count: b.count, tx });
     } catch (err) {

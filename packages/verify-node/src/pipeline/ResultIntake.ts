@@ -1,8 +1,8 @@
-import { type Logger, type Metrics, type Module, PeriodicTask } from "@opg/daemon";
+import { type Logger, type Module, PeriodicTask } from "@opg/daemon";
 import { decodeResultMessage, OpgError, resultHash } from "@opg/protocol";
-import type { Counter } from "prom-client";
 import { keccak256 } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 import { ResultRejected, type ResultValidator, type VerifiedResult } from "./ResultValidator.js";
 
 export type ResultIntakeOptions = {
@@ -63,8 +63,7 @@ export class ResultIntake {
   private readonly retries: PeriodicTask;
   /** Applies retention every `pruneIntervalMs`. */
   private readonly pruning: PeriodicTask;
-  private readonly stored: Counter | undefined;
-  private readonly deferredTotal: Counter | undefined;
+  private readonly metrics: VerifyMetrics | null;
 
   constructor(
     options: Partial<ResultIntakeOptions>,
@@ -72,7 +71,7 @@ export class ResultIntake {
       validator: ResultValidator;
       store: VerifierStore;
       logger: Logger;
-      metrics?: Metrics | undefined;
+      metrics?: VerifyMetrics | null | undefined;
       /** Told after each newly stored result (the batch coordinator). */
       onStored?: (() => void) | undefined;
       now?: () => number;
@@ -93,16 +92,7 @@ export class ResultIntake {
       () => this.prune(),
       { logger: deps.logger },
     );
-    this.stored = deps.metrics?.counter({
-      area: "verify",
-      name: "results_verified",
-      help: "Results verified and stored.",
-    });
-    this.deferredTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "results_deferred",
-      help: "Results kept to check again because the chain was unreachable.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   /** The periodic parts, as lifecycle modules: deferred retries and retention. */
@@ -172,7 +162,7 @@ export class ResultIntake {
       receivedAt: (this.deps.now ?? Date.now)(),
     });
     if (fresh) {
-      this.stored?.inc();
+      this.metrics?.resultsVerified.inc();
       this.deps.logger.debug({ requestId: m.requestId, resultHash: result.resultHash }, "result verified");
       this.deps.onStored?.();
     }
@@ -193,7 +183,7 @@ export class ResultIntake {
         maxItems: this.options.keepDeferred,
         maxBytes: this.options.maxDeferredBytes,
       });
-      if (kept) this.deferredTotal?.inc();
+      if (kept) this.metrics?.resultsDeferred.inc();
       return;
     }
     if (err.action !== "REJECT") return;

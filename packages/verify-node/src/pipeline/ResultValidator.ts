@@ -1,4 +1,3 @@
-import type { Metrics } from "@opg/daemon";
 import {
   authenticateDirectRequest,
   DEFAULT_TENSOR_LIMITS,
@@ -17,9 +16,9 @@ import {
   type ValidationAction,
   ValidationError,
 } from "@opg/protocol";
-import type { Counter, Histogram } from "prom-client";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 import type { ProofVerifier } from "./ProofVerifier.js";
 import type { RegistryCache } from "./RegistryCache.js";
 
@@ -121,7 +120,7 @@ export type ResultValidatorDeps = {
   registry: RegistryCache;
   store: VerifierStore;
   verifiers: ReadonlyMap<number, ProofVerifier>;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
   /** Called once per newly found executor equivocation, with both signed messages stored. */
   onEquivocation?: ((executor: Address, requestId: Hex) => void) | undefined;
   /** Called when a result we already hold arrives again (an executor republishing it). */
@@ -139,8 +138,7 @@ export type ResultValidatorDeps = {
  */
 export class ResultValidator {
   private readonly options: ResultValidatorOptions;
-  private readonly outcomes: Counter<"step" | "result" | "code"> | undefined;
-  private readonly duration: Histogram<"step"> | undefined;
+  private readonly metrics: VerifyMetrics | null;
   private readonly now: () => number;
 
   constructor(
@@ -149,19 +147,7 @@ export class ResultValidator {
   ) {
     this.options = { ...defaultResultValidatorOptions, ...options };
     this.now = deps.now ?? Date.now;
-    this.outcomes = deps.metrics?.counter({
-      area: "verify",
-      name: "validation_steps",
-      help: "Outcomes of each validation step (ok, reject, ignore) with the error code.",
-      labelNames: ["step", "result", "code"],
-    });
-    this.duration = deps.metrics?.histogram({
-      area: "verify",
-      name: "validation_step_duration",
-      unit: "seconds",
-      help: "Time spent in each validation step.",
-      labelNames: ["step"],
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   /** Runs the whole pipeline on raw gossip bytes. */
@@ -197,10 +183,10 @@ export class ResultValidator {
   }
 
   private async step<T>(step: ValidationStep, fn: () => T | Promise<T>): Promise<T> {
-    const end = this.duration?.startTimer({ step });
+    const end = this.metrics?.validationStepDuration.startTimer({ step });
     try {
       const out = await fn();
-      this.outcomes?.inc({ step, result: "ok", code: "" });
+      this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
       return out;
     } catch (e) {
       const err =
@@ -210,7 +196,7 @@ export class ResultValidator {
             new ResultRejected(step, "IGNORE", "INTERNAL", `Step ${step} failed unexpectedly.`, {
               cause: e,
             });
-      this.outcomes?.inc({ step, result: err.action.toLowerCase(), code: err.code });
+      this.metrics?.validationSteps.inc({ step, result: err.action.toLowerCase(), code: err.code });
       throw err;
     } finally {
       end?.();

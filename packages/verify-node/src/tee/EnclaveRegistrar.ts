@@ -1,5 +1,5 @@
 import type { EnclaveKeyRecord } from "@opg/attestation";
-import { type Logger, type Metrics, PeriodicTask } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   type EnclaveRegistration,
   type EnclaveRegistrationSignatureMessage,
@@ -7,10 +7,10 @@ import {
   type OpgDomain,
   signEnclaveRegistration,
 } from "@opg/protocol";
-import type { Counter } from "prom-client";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import type { EnclaveRegistrationRecord, TeeChainView, VerifierSet } from "../chain/ChainView.js";
 import type { RegistryCache } from "../pipeline/RegistryCache.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 
 export type EnclaveRegistrarOptions = {
   /** Register again (a later expiry) once the chain's registration expires within this (ms). */
@@ -41,7 +41,7 @@ export type EnclaveRegistrarDeps = {
   /** Gossips bytes on the batch-signatures topic. */
   publish: (bytes: Uint8Array) => Promise<void>;
   logger: Logger;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
   now?: () => number;
 };
 
@@ -96,8 +96,7 @@ export class EnclaveRegistrar {
   private readonly pending = new Map<string, Pending>();
   /** The round loop: every `tickMs` once started, and at once for a newly verified key. */
   private readonly rounds: PeriodicTask;
-  private readonly signedTotal: Counter | undefined;
-  private readonly registeredTotal: Counter | undefined;
+  private readonly metrics: VerifyMetrics | null;
 
   constructor(
     options: Partial<EnclaveRegistrarOptions>,
@@ -114,16 +113,7 @@ export class EnclaveRegistrar {
       () => this.round(),
       { logger: deps.logger },
     );
-    this.signedTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "enclave_registrations_signed",
-      help: "EnclaveRegistration signatures this node made (its own proposals and peers').",
-    });
-    this.registeredTotal = deps.metrics?.counter({
-      area: "verify",
-      name: "enclave_registrations_submitted",
-      help: "Enclave key registrations this node submitted and saw mined.",
-    });
+    this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
@@ -264,7 +254,7 @@ export class EnclaveRegistrar {
       verifier: this.deps.signer.address,
       signature,
     });
-    this.signedTotal?.inc();
+    this.metrics?.enclaveRegistrationsSigned.inc();
     this.deps.logger.info(
       { enclave: r.enclave, measurement: r.measurement, expiresAt: r.expiresAt.toString(), role },
       "signed enclave key registration",
@@ -305,7 +295,7 @@ export class EnclaveRegistrar {
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
       const tx = await this.deps.chain.registerEnclave(r, chosen, this.rounds.signal);
       this.registered(p);
-      this.registeredTotal?.inc();
+      this.metrics?.enclaveRegistrationsSubmitted.inc();
       this.deps.logger.info(
         { enclave: r.enclave, measurement: r.measurement, expiresAt: r.expiresAt.toString(), tx },
         "registered enclave key on chain",

@@ -1,4 +1,3 @@
-import type { Metrics } from "@opg/daemon";
 import { decodeTensors, ProofMode, type ResultMessage, ValidationError } from "@opg/protocol";
 import {
   bindResultProof,
@@ -12,6 +11,7 @@ import {
 import type { ZkListing } from "../chain/ChainView.js";
 import type { ProofVerifier } from "../pipeline/ProofVerifier.js";
 import { ResultRejected } from "../pipeline/ResultValidator.js";
+import type { VerifyMetrics } from "../verifyMetrics.js";
 import { ZkBatchQueue, type ZkBatchQueueOptions, ZkBatchQueueStopped } from "./ZkBatchQueue.js";
 
 export type ZkProofVerifierDeps = {
@@ -27,7 +27,7 @@ export type ZkProofVerifierDeps = {
    * contribution, or f + 1 of the verifier set's); a refusal message, or undefined to accept.
    */
   keyPolicy?: ((artifactDir: string | undefined, vkHash: string) => Promise<string | undefined>) | undefined;
-  metrics?: Metrics | undefined;
+  metrics?: VerifyMetrics | null | undefined;
 };
 
 export type ZkProofVerifierOptions = {
@@ -63,23 +63,11 @@ export class ZkProofVerifier implements ProofVerifier {
     private readonly deps: ZkProofVerifierDeps = {},
   ) {
     this.artifacts = new ZkArtifactStore(options.artifactRoots);
-    const batchSize = deps.metrics?.histogram({
-      area: "verify",
-      name: "zk_batch_size",
-      help: "ZK proofs per batched pairing check.",
-      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-    });
-    const batchDuration = deps.metrics?.histogram({
-      area: "verify",
-      name: "zk_batch_duration",
-      unit: "seconds",
-      help: "Time to verify one batch of ZK proofs (including finding the invalid ones).",
-    });
     this.queue = new ZkBatchQueue(options.batch ?? {}, {
       verifyBatch: (verifier, items) => verifier.verifyBatch(items),
       onBatch: ({ size, seconds }) => {
-        batchSize?.observe(size);
-        batchDuration?.observe(seconds);
+        deps.metrics?.zkBatchSize.observe(size);
+        deps.metrics?.zkBatchDuration.observe(seconds);
       },
     });
   }

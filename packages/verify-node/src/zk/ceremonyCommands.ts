@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { createChainClient, OpgContracts } from "@opg/chain";
 import { OpgError } from "@opg/protocol";
 import { dataPath, isDevnetChain, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
+import { readTranscript } from "@opg/zk";
 import {
   type CeremonyCheck,
   type CircomResult,
@@ -13,10 +14,9 @@ import {
   contribute,
   DEV_PTAU_PATH,
   installCeremonyArtifacts,
-  readTranscript,
   runCircom,
   verifyCeremony,
-} from "@opg/zk";
+} from "@opg/zk/toolchain";
 import type { Address, Hex } from "viem";
 import { sign } from "viem/accounts";
 import type { VerifyNodeConfig } from "../config.js";

@@ -239,14 +239,22 @@ export class ConsensusHarness {
     }
   }
 
-  /** Steps until every result is settled on chain (or `maxSteps`); returns the steps taken. */
-  async runUntilSettled(maxSteps: number): Promise<number> {
+  /**
+   * Steps until `done()` holds (or `maxSteps`); returns the steps taken. The simulated clock moves
+   * only by steps, so the bound is a step count, never wall-clock time.
+   */
+  async runUntil(done: () => boolean, maxSteps: number, opts: { mine?: boolean } = {}): Promise<number> {
     const from = this.steps;
-    while (this.steps - from < maxSteps) {
-      if (this.settledRequests().length >= this.results.length && this.results.length > 0) break;
-      await this.step();
-    }
+    while (this.steps - from < maxSteps && !done()) await this.step(opts);
     return this.steps - from;
+  }
+
+  /** Steps until every result is settled on chain (or `maxSteps`); returns the steps taken. */
+  runUntilSettled(maxSteps: number): Promise<number> {
+    return this.runUntil(
+      () => this.results.length > 0 && this.settledRequests().length >= this.results.length,
+      maxSteps,
+    );
   }
 
   /** The request ids of every batch settled on chain, with repeats (membership from the stores). */

@@ -2,23 +2,23 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { type Address, encodeAbiParameters, type Hex, keccak256, recoverAddress } from "viem";
+import { type Address, type Hex, recoverAddress } from "viem";
 import { sign } from "viem/accounts";
 import type { CompiledModel } from "../compiler/compileModel.js";
-import { groth16VerifierTemplatePath } from "../pipeline/paths.js";
 import type { CircomResult } from "../pipeline/runCircom.js";
 import { specToJson } from "../pipeline/specJson.js";
+import { groth16VerifierTemplatePath } from "../pipeline/toolPaths.js";
 import { ARTIFACT_FILES, type ZkArtifactManifest } from "../pipeline/ZkArtifacts.js";
 import { vkHash } from "../proof/vkHash.js";
 import { ZkError } from "../ZkError.js";
 import type { CeremonyContribution, CeremonyTranscript } from "./CeremonyTranscript.js";
-
-/** The files of one ceremony directory. */
-export const CEREMONY_FILES = { transcript: "ceremony.json", zkeys: "zkeys" } as const;
-
-/** Path of a zkey of the ceremony by its sha256. */
-export const ceremonyZkeyPath = (dir: string, sha256: string): string =>
-  join(dir, CEREMONY_FILES.zkeys, `${sha256}.zkey`);
+import {
+  CEREMONY_FILES,
+  ceremonyZkeyPath,
+  contributionDigest,
+  latestZkeySha256,
+  readTranscript,
+} from "./transcriptFile.js";
 
 const sha256Of = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -26,43 +26,10 @@ async function sha256File(path: string): Promise<string> {
   return sha256Of(await readFile(path));
 }
 
-/** What a contributor signs: its contribution to this listing's ceremony, from this zkey, at this block. */
-export function contributionDigest(
-  listingId: Hex,
-  contributionHash: string,
-  zkeySha256: string,
-  blockNumber: bigint,
-): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: "string" }, { type: "bytes32" }, { type: "bytes" }, { type: "bytes32" }, { type: "uint256" }],
-      ["opg-zk-contribution", listingId, `0x${contributionHash}`, `0x${zkeySha256}`, blockNumber],
-    ),
-  );
-}
-
-export async function readTranscript(dir: string): Promise<CeremonyTranscript> {
-  let t: CeremonyTranscript;
-  try {
-    t = JSON.parse(await readFile(join(dir, CEREMONY_FILES.transcript), "utf8")) as CeremonyTranscript;
-  } catch (cause) {
-    throw new ZkError("ARTIFACT_MISSING", `No readable ceremony transcript in ${dir}.`, { cause });
-  }
-  if (t.version !== 1 || !Array.isArray(t.contributions)) {
-    throw new ZkError("ARTIFACT_MISSING", `Unsupported ceremony transcript in ${dir}.`);
-  }
-  return t;
-}
-
 async function writeTranscript(dir: string, t: CeremonyTranscript): Promise<void> {
   const path = join(dir, CEREMONY_FILES.transcript);
   await writeFile(`${path}.tmp`, `${JSON.stringify(t, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
-}
-
-/** sha256 of the zkey the next step starts from. */
-export function latestZkeySha256(t: CeremonyTranscript): string {
-  return t.beacon?.zkeySha256 ?? t.contributions.at(-1)?.zkeySha256 ?? t.initialZkeySha256;
 }
 
 /** Stores a zkey under its hash in the ceremony directory; returns the hash. */

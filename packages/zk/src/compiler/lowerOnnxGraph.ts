@@ -1,8 +1,8 @@
 import type { OnnxGraph } from "../onnx/OnnxGraph.js";
 import { bitLength, quantize } from "../quant/fixedPoint.js";
+import { windowTaps } from "../quant/windowTaps.js";
 import { ZkError } from "../ZkError.js";
 import { buildFloatGraph, type FloatOp } from "./floatGraph.js";
-import { windowTaps } from "./windowTaps.js";
 import type {
   QuantizationParams,
   WeightMode,

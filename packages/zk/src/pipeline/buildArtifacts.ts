@@ -5,9 +5,9 @@ import * as snarkjs from "snarkjs";
 import type { CompiledModel } from "../compiler/compileModel.js";
 import { ZkError } from "../ZkError.js";
 import { loadArtifacts } from "./loadArtifacts.js";
-import { DEV_PTAU_PATH, groth16VerifierTemplatePath } from "./paths.js";
 import { runCircom } from "./runCircom.js";
 import { specToJson } from "./specJson.js";
+import { DEV_PTAU_PATH, groth16VerifierTemplatePath } from "./toolPaths.js";
 import { ARTIFACT_FILES, type ZkArtifactManifest, type ZkArtifacts } from "./ZkArtifacts.js";
 
 export type BuildArtifactsOptions = {

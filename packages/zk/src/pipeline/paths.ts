@@ -1,37 +1,15 @@
-import { realpathSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-const require = createRequire(import.meta.url);
 
 /** packages/zk (works from src/ and dist/). */
 export const ZK_PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The monorepo's circuits/ folder (templates, dev ceremony). */
-export const CIRCUITS_DIR = join(ZK_PACKAGE_DIR, "..", "..", "circuits");
+/**
+ * The example artifacts (`fixtures/artifacts/<artifactKey>/`, the Iris MLP, built from
+ * {@link EXAMPLE_ONNX_PATH} by `pnpm --filter @opg/zk build:example`): test fixtures that the tests,
+ * the benches and the devnets read. The daemons look here on a devnet (chain id 31337) only.
+ */
+export const EXAMPLE_ARTIFACTS_DIR = join(ZK_PACKAGE_DIR, "fixtures", "artifacts");
 
-/** circom templates of @opg/circuits (`opg.circom`). */
-export const TEMPLATES_DIR = join(CIRCUITS_DIR, "templates");
-
-/** The committed development powers-of-tau (see circuits/README.md). */
-export const DEV_PTAU_PATH = join(CIRCUITS_DIR, "ptau", "opg-dev-11.ptau");
-
-/** circomlib's circuits (poseidon, bitify), resolved through node_modules. */
-export function circomlibDir(): string {
-  return realpathSync(join(dirname(require.resolve("circomlib/package.json")), "circuits"));
-}
-
-/** The circom2 (WebAssembly) command-line entry. */
-export function circomCli(): string {
-  return realpathSync(join(dirname(require.resolve("circom2/package.json")), "cli.js"));
-}
-
-/** snarkjs' Solidity verifier template for Groth16. */
-export function groth16VerifierTemplatePath(): string {
-  // snarkjs exports no ./package.json: its CommonJS entry is build/main.cjs.
-  return join(dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs");
-}
-
-/** The committed example artifacts (`models/artifacts/<artifactKey>/`, the Iris MLP). */
-export const EXAMPLE_ARTIFACTS_DIR = join(ZK_PACKAGE_DIR, "models", "artifacts");
+/** The example model (`models/iris-mlp.onnx`) that {@link EXAMPLE_ARTIFACTS_DIR} holds the artifacts of. */
+export const EXAMPLE_ONNX_PATH = join(ZK_PACKAGE_DIR, "models", "iris-mlp.onnx");

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { ZkError } from "../ZkError.js";
-import { circomCli, circomlibDir, TEMPLATES_DIR } from "./paths.js";
+import { circomCli, circomlibDir, TEMPLATES_DIR } from "./toolPaths.js";
 
 export type CircomResult = {
   /** Paths of the outputs: `<name>.r1cs`, `<name>_js/<name>.wasm`, `<name>.sym`. */

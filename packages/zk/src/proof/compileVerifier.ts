@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { type Hex, numberToHex } from "viem";
+import type { Hex } from "viem";
 import { ZkError } from "../ZkError.js";
 import { SOLIDITY_VERIFIER_CONTRACT } from "./solidity.js";
 
@@ -35,9 +35,4 @@ export function compileVerifierSolidity(solidity: string): { bytecode: Hex; solc
     });
   }
   return { bytecode: `0x${object}`, solcVersion: solc.version() };
-}
-
-/** A weights commitment (decimal string or bigint, < p) as the registry's bytes32. */
-export function weightsCommitmentBytes32(commitment: string | bigint): Hex {
-  return numberToHex(BigInt(commitment), { size: 32 });
 }

@@ -1,7 +1,7 @@
-import { windowTaps } from "../compiler/windowTaps.js";
 import type { ZkLayer, ZkModelSpec, ZkWindow } from "../compiler/ZkModelSpec.js";
 import { ZkError } from "../ZkError.js";
 import { inSignedRange } from "./fixedPoint.js";
+import { windowTaps } from "./windowTaps.js";
 
 /** Every value vector of one quantized run (index = value id; 0 is the input). */
 export type QuantizedTrace = {

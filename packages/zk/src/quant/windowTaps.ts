@@ -1,4 +1,4 @@
-import type { ZkWindow } from "./ZkModelSpec.js";
+import type { ZkWindow } from "../compiler/ZkModelSpec.js";
 
 /** One output position of a window op: channel, row, column and its flat index. */
 export type WindowOutput = { c: number; i: number; j: number; index: number };
