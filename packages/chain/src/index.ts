@@ -13,6 +13,7 @@ export {
 } from "./abis.js";
 export type { ContractActionsDeps } from "./actions/ContractActions.js";
 export { ContractActions } from "./actions/ContractActions.js";
+export { EnclaveRegistryActions } from "./actions/EnclaveRegistryActions.js";
 export type {
   DeliverParams,
   InferenceHubActionsDeps,
@@ -36,6 +37,7 @@ export type { OpgContractsDeps } from "./actions/OpgContracts.js";
 export { OpgContracts } from "./actions/OpgContracts.js";
 export type {
   BatchHeader,
+  EnclaveRegistrationRecord,
   InferenceRequestedEvent,
   InferenceRequestRecord,
   ListingInfo,
@@ -46,6 +48,7 @@ export type {
   SignedResultFields,
   SignerInfo,
   VerifierSet,
+  WriteOptions,
   ZkKeySeal,
 } from "./actions/types.js";
 export type { ReadCacheOptions } from "./cache/ReadCache.js";
@@ -86,6 +89,12 @@ export type {
 } from "./tx/TxSender.js";
 export { defaultTxSenderOptions, TxSender } from "./tx/TxSender.js";
 // Event watching
+export type {
+  BatchSettledWatcherDeps,
+  BatchSettledWatcherOptions,
+  SettledBatchEvent,
+} from "./watch/BatchSettledWatcher.js";
+export { BatchSettledWatcher } from "./watch/BatchSettledWatcher.js";
 export type {
   InferenceRequestWatcherDeps,
   InferenceRequestWatcherOptions,

@@ -54,6 +54,8 @@ export type {
 } from "./lifecycle/Lifecycle.js";
 export { defaultLifecycleOptions, Lifecycle } from "./lifecycle/Lifecycle.js";
 export type { Module, Readiness, StatusSource } from "./lifecycle/Module.js";
+export type { PeriodicRun, PeriodicTaskOptions } from "./lifecycle/PeriodicTask.js";
+export { PeriodicTask } from "./lifecycle/PeriodicTask.js";
 export type { LogFormat, LoggerDeps, LoggerOptions, LogLevel } from "./logger/createLogger.js";
 export {
   createLogger,

@@ -1,18 +1,17 @@
 import { DevEnclave, DevRoot, type EnclaveProvider } from "@opg/attestation";
 import {
+  BatchSettledWatcher,
   FileCheckpointStore,
   InferenceHubActions,
   InferenceRequestWatcher,
-  inferenceHubAbi,
   ListingResolver,
-  LogWatcher,
 } from "@opg/chain";
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { WIRE_LIMITS } from "@opg/protocol";
 import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
-import { type Address, getAbiItem, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { getBalance } from "viem/actions";
 import type { ExecNodeConfig } from "./config.js";
 import { Deliverer } from "./delivery/Deliverer.js";
@@ -111,8 +110,6 @@ export class ExecNode {
     );
     const gate = new ModelGate({
       listings,
-      client: runtime.client,
-      modelRegistry: deployment.modelRegistry,
       hasModel: (modelId: Hex) => engine.store.get(modelId) !== undefined,
     });
     runtime.http.mapErrorCodes(inferenceErrorStatus);
@@ -176,8 +173,8 @@ export class ExecNode {
     runtime.add({
       name: core.name,
       start: () => core.start(),
-      stop: () => {
-        core.stop();
+      stop: async () => {
+        await core.stop();
         store.close();
       },
       health: () => ({ signer: runtime.signer.address, ...store.counts() }),
@@ -196,21 +193,19 @@ export class ExecNode {
         metrics: execMetrics,
       });
       const d = deliverer;
-      const settled = new LogWatcher(
+      const settled = new BatchSettledWatcher(
         {
-          address: deployment.inferenceHub,
+          hub: deployment.inferenceHub,
           fromBlock: deployment.startBlock,
           confirmations: config.chain.confirmations,
           pollIntervalMs: config.chain.pollIntervalMs,
-          name: "batch-settled",
         },
         {
           client: runtime.client,
           checkpoint: new FileCheckpointStore({ path: dataPath(config, "delivery.checkpoint") }),
-          event: getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" }),
           logger: logger.child({ module: "delivery-watcher" }),
           metrics: runtime.chainMetrics.watcher("batch-settled"),
-          onLog: () => d.onBatchSettled(),
+          onSettled: () => d.onBatchSettled(),
         },
       );
       runtime.add({

@@ -47,6 +47,11 @@ export {
   TYPE_HASHES,
   TYPE_STRINGS,
 } from "./eip712/digest.js";
+export type {
+  AuthenticateDirectRequestOptions,
+  DirectRequestErrorCode,
+} from "./eip712/directRequest.js";
+export { authenticateDirectRequest, DirectRequestError } from "./eip712/directRequest.js";
 export type { SignatureErrorCode } from "./eip712/SignatureError.js";
 export { SignatureError } from "./eip712/SignatureError.js";
 export type { Secp256k1Backend } from "./eip712/secp256k1Backend.js";

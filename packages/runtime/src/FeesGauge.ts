@@ -1,5 +1,5 @@
 import { InferenceHubActions } from "@opg/chain";
-import type { Logger, Metrics } from "@opg/daemon";
+import { type Logger, type Metrics, PeriodicTask } from "@opg/daemon";
 import type { Address, Client } from "viem";
 import { feesMetricDefs } from "./chainMetricDefs.js";
 
@@ -12,7 +12,8 @@ import { feesMetricDefs } from "./chainMetricDefs.js";
  */
 export class FeesGauge {
   readonly name = "fees";
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Reads every `intervalMs`, and once on start. */
+  private readonly reads: PeriodicTask;
   private readonly hub: InferenceHubActions;
   private last: bigint | undefined;
   private readonly gauge: { set(v: number): void };
@@ -20,7 +21,7 @@ export class FeesGauge {
   private lastShare: number | undefined;
 
   constructor(
-    private readonly options: { area: "exec" | "verify"; intervalMs: number },
+    options: { area: "exec" | "verify"; intervalMs: number },
     private readonly deps: {
       client: Client;
       hub: Address;
@@ -33,6 +34,11 @@ export class FeesGauge {
     const m = deps.metrics.register(feesMetricDefs(options.area));
     this.gauge = m.earned;
     this.share = m.verifierShare;
+    this.reads = new PeriodicTask(
+      { name: this.name, intervalMs: options.intervalMs, runOnStart: true },
+      () => this.read(),
+      { logger: deps.logger },
+    );
   }
 
   /** The hub's verifier fee share, basis points (undefined before the first read). */
@@ -45,7 +51,12 @@ export class FeesGauge {
     return this.last;
   }
 
-  async refresh(): Promise<void> {
+  /** Reads the balance and the fee share now (or joins the read running). */
+  refresh(): Promise<void> {
+    return this.reads.runNow();
+  }
+
+  private async read(): Promise<void> {
     try {
       const [balance, share] = await Promise.all([
         this.hub.balanceOf(this.deps.account),
@@ -61,12 +72,10 @@ export class FeesGauge {
   }
 
   start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.intervalMs);
+    this.reads.start();
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  stop(): Promise<void> {
+    return this.reads.stop();
   }
 }

@@ -46,13 +46,9 @@ async function pipelineAndGas(): Promise<string[]> {
     //    two signature recoveries alone for the same messages, on one core.
     const N = 3_000;
     const run = async (workers: number, inFlight: number, offset: number): Promise<number> => {
-      const { cores } = localVerifiers(
-        net,
-        chain.rpcUrl,
-        { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 },
-        () => true,
-        { signatureWorkers: workers },
-      );
+      const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
+        signatureWorkers: workers,
+      });
       const core = cores[0]!;
       const messages = Array.from({ length: N + 1 }, (_, i) =>
         signedResult({
@@ -112,7 +108,7 @@ async function pipelineAndGas(): Promise<string[]> {
     let nonce = 1_000_000n;
     const sizes = process.env["OPG_BENCH_PIPELINE_ONLY"] === "1" ? [] : [16, 256, 1024];
     for (const size of sizes) {
-      const local = localVerifiers(net, chain.rpcUrl, {
+      const local = localVerifiers(net, {
         maxBatchSize: size,
         maxBatchAgeMs: 3_600_000,
         tickMs: 50,

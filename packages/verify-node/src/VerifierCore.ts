@@ -1,5 +1,5 @@
 import type { NitroAttestationVerifier } from "@opg/attestation";
-import type { Logger } from "@opg/daemon";
+import type { Logger, Module } from "@opg/daemon";
 import type { CeremonyAnnouncementMessage, OpgDomain, ResultMessage } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
@@ -93,6 +93,9 @@ export class VerifierCore {
   /** The hub's InferenceRequested logs, feeding the registry cache (when the chain view has them). */
   private readonly requests: ReturnType<NonNullable<ChainView["watchRequests"]>> | undefined;
   private readonly logger: Logger;
+  /** The modules `start()` started. */
+  private running: readonly Module[] = [];
+  private controller = new AbortController();
 
   constructor(options: VerifierCoreOptions, deps: VerifierCoreDeps) {
     const logger = deps.logger;
@@ -235,31 +238,59 @@ export class VerifierCore {
     else this.tee?.registrar?.onSignature(m.message);
   };
 
-  start(): void {
-    this.settlements
-      .start()
-      .catch((err: unknown) => this.logger.error({ err }, "settlement watcher did not start"));
-    this.requests
-      ?.start()
-      .catch((err: unknown) => this.logger.error({ err }, "request watcher did not start"));
-    this.intake.start();
-    this.coordinator.start();
-    this.challenger.start();
-    this.tee?.registrar?.start();
+  /**
+   * The node's running parts as lifecycle modules, in start order (they stop in reverse): the
+   * chain watchers, the intake's retry and retention loops, batching, challenges and enclave
+   * registration. The daemon adds them to its lifecycle after a module whose stop calls `close()`;
+   * `start()`/`stop()` run them the same way for tests.
+   */
+  get modules(): readonly Module[] {
+    const watcher = (name: string, w: { start(): Promise<void>; stop(): Promise<void> }): Module => ({
+      name,
+      // Not awaited: a watcher retries its first poll itself; the node serves meanwhile.
+      start: () => {
+        w.start().catch((err: unknown) => this.logger.error({ err }, `${name} did not start`));
+      },
+      stop: () => w.stop(),
+    });
+    const loop = (x: { name: string; start(): void; stop(): Promise<void> }): Module => ({
+      name: x.name,
+      start: () => x.start(),
+      stop: () => x.stop(),
+    });
+    const registrar = this.tee?.registrar;
+    return [
+      watcher("settlement-watcher", this.settlements),
+      ...(this.requests ? [watcher("request-watcher", this.requests)] : []),
+      ...this.intake.modules,
+      loop(this.coordinator),
+      loop(this.challenger),
+      ...(registrar ? [loop(registrar)] : []),
+    ];
   }
 
-  async stop(): Promise<void> {
+  /** What outlives the modules and is released after them: the store, the workers, the ZK engine. */
+  async close(): Promise<void> {
     clearTimeout(this.kickTimer);
     this.kickTimer = undefined;
-    await this.tee?.registrar?.stop();
-    await this.settlements.stop();
-    await this.requests?.stop();
-    await this.coordinator.stop();
-    await this.challenger.stop();
-    this.intake.stop();
     await this.zk?.stop();
     await this.signatures.stop();
     this.store.close();
+  }
+
+  /** Starts every module (tests; the daemon's lifecycle starts them one by one). */
+  start(): void {
+    this.controller = new AbortController();
+    this.running = this.modules;
+    for (const m of this.running) void m.start(this.controller.signal);
+  }
+
+  /** Stops the modules in reverse start order, then closes the resources. */
+  async stop(): Promise<void> {
+    for (const m of [...this.running].reverse()) await m.stop();
+    this.controller.abort();
+    this.running = [];
+    await this.close();
   }
 }
 

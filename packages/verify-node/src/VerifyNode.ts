@@ -50,7 +50,7 @@ export class VerifyNode {
         modelRegistry: deployment.modelRegistry,
         enclaveRegistry: deployment.enclaveRegistry,
       },
-      write: async (call) => (await sender.writeContract({ ...call, label: call.functionName })).hash,
+      sender,
       fromBlock: deployment.startBlock,
       publishers: [...(config.chain.publishers as Address[]), deployment.deployer],
       confirmations: config.chain.confirmations,
@@ -155,11 +155,12 @@ export class VerifyNode {
         return answer;
       },
     });
+    // The core's resources first, so they are released after every module that uses them.
     runtime.add({
       name: core.name,
-      start: () => core.start(),
+      start: () => undefined,
       stop: async () => {
-        await core.stop();
+        await core.close();
         if (core.zk) await terminateZkEngine();
       },
       health: () => ({
@@ -173,6 +174,7 @@ export class VerifyNode {
           : {}),
       }),
     });
+    for (const module of core.modules) runtime.add(module);
     return new VerifyNode(runtime, core);
   }
 

@@ -5,7 +5,6 @@ export { BatchCoordinator, defaultBatchCoordinatorOptions } from "./batching/Bat
 export { BatchGossip } from "./batching/BatchGossip.js";
 export { Challenger } from "./batching/Challenger.js";
 export type { ChainView, EnclaveRegistrationRecord, TeeChainView, VerifierSet } from "./chain/ChainView.js";
-export type { ContractWriter } from "./chain/ContractChainView.js";
 export { ContractChainView } from "./chain/ContractChainView.js";
 export type { VerifyNodeConfig } from "./config.js";
 export { verifyNodeConfig } from "./config.js";

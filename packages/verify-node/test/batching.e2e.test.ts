@@ -24,7 +24,7 @@ describe("batch agreement and settlement on a real chain", () => {
       f: 1,
       models: [{ modelId: MODEL, metadataURI: "test", modes: 1 << ProofMode.NONE, price: 0n }],
     });
-    const local = localVerifiers(net, node.rpcUrl, {
+    const local = localVerifiers(net, {
       maxBatchSize: 8,
       maxBatchAgeMs: 300,
       tickMs: 50,

@@ -21,7 +21,7 @@ import { BLAMELESS_BATCH_IGNORES } from "../src/batching/BatchGossip.js";
 import { ContractChainView } from "../src/chain/ContractChainView.js";
 import { BLAMELESS_RESULT_IGNORES } from "../src/pipeline/ResultValidator.js";
 import { VerifierCore } from "../src/VerifierCore.js";
-import { simpleWriter } from "./helpers/localVerifiers.js";
+import { testSender } from "./helpers/localVerifiers.js";
 import { signedResult } from "./helpers/results.js";
 
 const MODEL = keccak256(toHex("opg/test/network-model"));
@@ -108,7 +108,7 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
               modelRegistry: deployment.modelRegistry,
             },
             publishers: [deployment.deployer],
-            write: simpleWriter(chain.rpcUrl, key, net.publicClient),
+            sender: testSender(net.publicClient, key),
             fromBlock: deployment.startBlock,
           }),
           signer: { address: privateKeyToAccount(key).address, privateKey: key },

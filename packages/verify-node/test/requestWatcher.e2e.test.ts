@@ -56,7 +56,7 @@ async function watched(core: VerifierCore, block: bigint): Promise<void> {
 describe("the verifier's on-chain request cache", () => {
   it("behavior: is fed from the hub's InferenceRequested logs (requests before and after start): a result's request check reads nothing", async () => {
     const before = await request("0x01");
-    const { cores } = localVerifiers(net, chain.rpcUrl, { maxBatchAgeMs: 3_600_000 });
+    const { cores } = localVerifiers(net, { maxBatchAgeMs: 3_600_000 });
     const core = cores[0]!;
     try {
       core.start();

@@ -28,7 +28,6 @@ describe("settlement across a verifier key rotation (real chain, real contracts)
     });
     const local = localVerifiers(
       net,
-      node.rpcUrl,
       { maxBatchSize: 8, maxBatchAgeMs: 200, tickMs: 50, leaderTimeoutMs: 2_000, regossipMs: 300 },
       () => gossip,
     );

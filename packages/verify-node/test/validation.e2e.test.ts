@@ -47,7 +47,7 @@ describe("opg-verify validation pipeline on a real chain: every bad message refu
         { modelId: TEE_ONLY, metadataURI: "test", modes: modeMask(ProofMode.TEE), price: 0n },
       ],
     });
-    cores = localVerifiers(net, chain.rpcUrl, { maxBatchSize: 64, maxBatchAgeMs: 3_600_000 }).cores;
+    cores = localVerifiers(net, { maxBatchSize: 64, maxBatchAgeMs: 3_600_000 }).cores;
   }, 120_000); // a chain and a deployment: slow on a loaded machine
 
   afterAll(async () => {

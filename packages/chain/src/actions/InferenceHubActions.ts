@@ -12,6 +12,7 @@ import type {
   InferenceRequestRecord,
   RequestStatusName,
   SignedResultFields,
+  WriteOptions,
 } from "./types.js";
 
 /** A request to make; `fee` defaults to the listing's price. */
@@ -145,14 +146,19 @@ export class InferenceHubActions extends ContractActions {
   }
 
   /** Settles a batch root signed by f + 1 verifiers of the current set. */
-  settleBatch(header: BatchHeader, signatures: readonly Hex[]): Promise<TxResult> {
+  settleBatch(
+    header: BatchHeader,
+    signatures: readonly Hex[],
+    options: WriteOptions = {},
+  ): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
       abi: inferenceHubAbi,
       functionName: "settleBatch",
       args: [header, signatures],
       errorAbi: opgErrorsAbi,
-      label: `settleBatch(${header.batchId})`,
+      label: options.label ?? `settleBatch(${header.batchId})`,
+      signal: options.signal,
     });
   }
 
@@ -292,6 +298,7 @@ export class InferenceHubActions extends ContractActions {
     signatureA: Hex,
     b: SignedResultFields,
     signatureB: Hex,
+    options: WriteOptions = {},
   ): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
@@ -299,6 +306,8 @@ export class InferenceHubActions extends ContractActions {
       functionName: "challengeExecutorEquivocation",
       args: [a, signatureA, b, signatureB],
       errorAbi: opgErrorsAbi,
+      label: options.label,
+      signal: options.signal,
     });
   }
 
@@ -308,6 +317,7 @@ export class InferenceHubActions extends ContractActions {
     signatureA: Hex,
     b: BatchHeader,
     signatureB: Hex,
+    options: WriteOptions = {},
   ): Promise<TxResult> {
     return this.sender.writeContract({
       address: this.address,
@@ -315,6 +325,8 @@ export class InferenceHubActions extends ContractActions {
       functionName: "challengeVerifierEquivocation",
       args: [a, signatureA, b, signatureB],
       errorAbi: opgErrorsAbi,
+      label: options.label,
+      signal: options.signal,
     });
   }
 
@@ -411,6 +423,25 @@ export class InferenceHubActions extends ContractActions {
       }),
     );
     return logs.map((log) => toInferenceRequestedEvent(log));
+  }
+
+  /** The `InferenceRequested` event of one request (searched from `fromBlock`), or undefined when none. */
+  async inferenceRequest(
+    requestId: Hex,
+    range: { fromBlock: bigint },
+  ): Promise<InferenceRequestedEvent | undefined> {
+    const logs = await classified(() =>
+      getContractEvents(this.client, {
+        address: this.address,
+        abi: inferenceHubAbi,
+        eventName: "InferenceRequested",
+        args: { requestId },
+        fromBlock: range.fromBlock,
+        strict: true,
+      }),
+    );
+    const log = logs[0];
+    return log ? toInferenceRequestedEvent(log) : undefined;
   }
 
   /** Decodes the `InferenceRequested` events of this hub among `logs` (e.g. a receipt's). */

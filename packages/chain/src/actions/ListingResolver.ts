@@ -1,7 +1,17 @@
-import { type Address, type Hex, type PublicClient, zeroAddress, zeroHash } from "viem";
+import type { Logger } from "@opg/protocol";
+import { type AbiEvent, type Address, getAbiItem, type Hex, type PublicClient } from "viem";
 import { modelRegistryAbi } from "../abis.js";
 import { ReadCache } from "../cache/ReadCache.js";
+import { MemoryCheckpointStore } from "../checkpoint/CheckpointStore.js";
+import { LogWatcher, type LogWatcherMetrics } from "../watch/LogWatcher.js";
+import { ModelRegistryActions } from "./ModelRegistryActions.js";
 import type { ListingInfo } from "./types.js";
+
+/** The ModelRegistry events after which a cached listing may be wrong, and their watchers' names. */
+const CHANGES = [
+  { event: "ListingCreated", name: "model-listed" },
+  { event: "ListingModesSet", name: "model-modes-set" },
+] as const;
 
 export type ListingResolverOptions = {
   /** Publishers whose listings a model id resolves to, in order (the first with a listing wins). */
@@ -21,6 +31,7 @@ export type ListingResolverOptions = {
 export class ListingResolver {
   private readonly listings: ReadCache<ListingInfo | undefined>;
   private readonly resolved: ReadCache<Hex | undefined>;
+  private readonly registry: ModelRegistryActions;
 
   constructor(
     private readonly options: ListingResolverOptions,
@@ -29,6 +40,7 @@ export class ListingResolver {
     const cache = { ttlMs: options.ttlMs ?? 30_000, maxEntries: options.maxEntries ?? 10_000, now: deps.now };
     this.listings = new ReadCache(cache);
     this.resolved = new ReadCache(cache);
+    this.registry = new ModelRegistryActions(deps.modelRegistry, { client: deps.client });
   }
 
   get publishers(): readonly Address[] {
@@ -43,15 +55,7 @@ export class ListingResolver {
 
   /** The listing, or undefined when none has this id. */
   listing(listingId: Hex): Promise<ListingInfo | undefined> {
-    return this.listings.get(listingId.toLowerCase(), async () => {
-      const l = await this.deps.client.readContract({
-        address: this.deps.modelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "getListing",
-        args: [listingId],
-      });
-      return l.owner === zeroAddress ? undefined : { listingId, ...l };
-    });
+    return this.listings.get(listingId.toLowerCase(), () => this.registry.getListing(listingId));
   }
 
   /**
@@ -63,13 +67,8 @@ export class ListingResolver {
     const publishers = lastPublisher ? [...this.options.publishers, lastPublisher] : this.options.publishers;
     return this.resolved.get(`${modelId}:${lastPublisher ?? ""}`.toLowerCase(), async () => {
       for (const publisher of publishers) {
-        const id = await this.deps.client.readContract({
-          address: this.deps.modelRegistry,
-          abi: modelRegistryAbi,
-          functionName: "latestListing",
-          args: [modelId, publisher],
-        });
-        if (id !== zeroHash) return id;
+        const id = await this.registry.latestListing(modelId, publisher);
+        if (id !== undefined) return id;
       }
       return undefined;
     });
@@ -82,5 +81,37 @@ export class ListingResolver {
     const l = await this.listing(id);
     // A listing of another file never serves this model.
     return l && l.modelId.toLowerCase() === modelId.toLowerCase() ? l : undefined;
+  }
+
+  /**
+   * Watchers of the registry's listing changes (`ListingCreated`, `ListingModesSet`), one per
+   * event, each dropping every cached answer; from the current head on (nothing is replayed).
+   */
+  changeWatchers(opts: {
+    confirmations: number;
+    pollIntervalMs: number;
+    logger?: Logger | undefined;
+    metrics?: ((name: string) => LogWatcherMetrics) | undefined;
+  }): LogWatcher<AbiEvent>[] {
+    return CHANGES.map(
+      ({ event, name }) =>
+        new LogWatcher<AbiEvent>(
+          {
+            address: this.deps.modelRegistry,
+            fromBlock: undefined,
+            confirmations: opts.confirmations,
+            pollIntervalMs: opts.pollIntervalMs,
+            name,
+          },
+          {
+            client: this.deps.client,
+            checkpoint: new MemoryCheckpointStore(),
+            event: getAbiItem({ abi: modelRegistryAbi, name: event }) as AbiEvent,
+            onLog: () => this.invalidate(),
+            logger: opts.logger,
+            ...(opts.metrics ? { metrics: opts.metrics(name) } : {}),
+          },
+        ),
+    );
   }
 }

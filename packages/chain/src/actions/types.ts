@@ -125,3 +125,21 @@ export type ZkKeySeal = {
 };
 
 export type RequestStatusName = "none" | "pending" | "delivered" | "refunded";
+
+/** What f + 1 verifiers sign to register an enclave key (EIP-712 `EnclaveRegistration`). */
+export type EnclaveRegistrationRecord = {
+  enclave: Address;
+  /** keccak256 of the enclave's PCRs. */
+  measurement: Hex;
+  /** Unix seconds. */
+  expiresAt: bigint;
+  configDigest: Hex;
+};
+
+/** Per-call options of a write. */
+export type WriteOptions = {
+  /** Gives up the send (ChainError `ABORTED`); the transaction may still be mined. */
+  signal?: AbortSignal | undefined;
+  /** What the transaction is called in logs and metrics (default: the function's name). */
+  label?: string | undefined;
+};

@@ -6,13 +6,17 @@ import {
   modeMask,
 } from "@opg/contracts";
 import { configDigest, ProofMode as Mode, ResultBatchTree, signBatchRoot } from "@opg/protocol";
+import { Until } from "@opg/testkit";
 import { createWalletClient, custom, encodeAbiParameters, keccak256, parseEther, toHex } from "viem";
+import { getBlockNumber, getTransactionReceipt } from "viem/actions";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OpgContracts } from "../../src/actions/OpgContracts.js";
 import type { BatchHeader } from "../../src/actions/types.js";
+import { MemoryCheckpointStore } from "../../src/checkpoint/CheckpointStore.js";
 import { checkDeployment, parseDeployment } from "../../src/deployments/loadDeployment.js";
 import { RevertedError } from "../../src/errors/ChainError.js";
 import { TxSender } from "../../src/tx/TxSender.js";
+import { BatchSettledWatcher, type SettledBatchEvent } from "../../src/watch/BatchSettledWatcher.js";
 import {
   deadlineIn,
   deployTestOpg,
@@ -401,6 +405,88 @@ describe("InferenceHubActions", () => {
     const one = signBatchRoot(fixture.verifierKeys[0]!.privateKey, domain, header);
     const error = await expectRevert(contracts.hub.settleBatch(header, [one]), "InsufficientSignatures");
     expect(error.args).toEqual([1n, 2n]);
+  });
+
+  test("error: aborting settleBatch gives up the wait for its receipt (ABORTED); the batch settles once mined", async () => {
+    const until = new Until();
+    const broadcasts: number[] = [];
+    const sender = new TxSender(
+      { chainId: chain.chainId, receiptPollIntervalMs: 10, maxReplacements: 0 },
+      {
+        client: chain.client,
+        account: await chain.fundedAccount(),
+        metrics: {
+          onBroadcast: (e) => {
+            broadcasts.push(e.nonce);
+            until.notify();
+          },
+        },
+      },
+    );
+    sender.start();
+    senders.push(sender);
+    const contracts = new OpgContracts(fixture.deployment, { client: chain.client, sender });
+    const set = await contracts.registry.getVerifierSet();
+    const header: BatchHeader = {
+      configDigest: set.configDigest,
+      batchId: (await contracts.hub.lastBatchId()) + 1n,
+      root: keccak256(toHex("aborted root")),
+      count: 1,
+    };
+    const domain = { chainId: chain.chainId, verifyingContract: fixture.deployment.inferenceHub };
+    const signatures = fixture.verifierKeys
+      .slice(0, set.f + 1)
+      .map((k) => signBatchRoot(k.privateKey, domain, header));
+    await chain.setAutomine(false);
+    try {
+      const abort = new AbortController();
+      const settling = contracts.hub
+        .settleBatch(header, signatures, { signal: abort.signal })
+        .catch((e: unknown) => e);
+      await until.until(() => broadcasts.length === 1, "the settleBatch broadcast");
+      abort.abort();
+      expect(await settling).toMatchObject({ code: "ABORTED", meta: { nonce: broadcasts[0] } });
+      await chain.mine(1);
+    } finally {
+      await chain.setAutomine(true);
+    }
+    // Aborting gave up the wait, not the transaction: it was mined.
+    expect(await contracts.hub.batchRoot(header.batchId)).toBe(header.root);
+  });
+
+  test("behavior: BatchSettledWatcher hands out each settled batch, decoded, with its transaction", async () => {
+    const contracts = as(await chain.fundedAccount());
+    const fromBlock = (await getBlockNumber(chain.client)) + 1n;
+    const until = new Until();
+    const seen: SettledBatchEvent[] = [];
+    const watcher = new BatchSettledWatcher(
+      { hub: fixture.deployment.inferenceHub, fromBlock, confirmations: 0, pollIntervalMs: 10 },
+      {
+        client: chain.client,
+        checkpoint: new MemoryCheckpointStore(),
+        onSettled: (e) => {
+          seen.push(e);
+          until.notify();
+        },
+      },
+    );
+    await watcher.start();
+    try {
+      const result = {
+        requestId: keccak256(toHex("watched request")),
+        modelId: TEST_MODEL.modelId,
+        inputHash: keccak256(toHex("in")),
+        outputHash: keccak256(toHex("out")),
+        executor: fixture.deployment.deployer,
+      };
+      const { tree, header } = await settle(contracts, [result]);
+      await until.until(() => seen.length === 1, "the BatchSettled event");
+      expect(seen[0]).toMatchObject({ batchId: header.batchId, root: tree.root, count: 1 });
+      const receipt = await getTransactionReceipt(chain.client, { hash: seen[0]!.tx });
+      expect(receipt.status).toBe("success");
+    } finally {
+      await watcher.stop();
+    }
   });
 
   test("behavior: a verifier that signs two roots for one batch is slashed by a challenge", async () => {

@@ -5,7 +5,7 @@ import type {
   SettleWithProofParams,
 } from "@opg/chain";
 import { backoffDelay, RevertedError } from "@opg/chain";
-import type { Logger } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import { decodeResultMessage, ProofMode, ResultBatchTree, verifierResultSchema } from "@opg/protocol";
 import { eth } from "@opg/runtime";
 import { type Address, type Hex, parseEther } from "viem";
@@ -85,8 +85,8 @@ export type DeliveryOutcome =
 export class Deliverer {
   readonly name = "delivery";
   private readonly o: DelivererOptions;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
+  /** Works through the due deliveries every `intervalMs`. */
+  private readonly passes: PeriodicTask;
   private readonly metrics: ExecMetrics | null;
   private readonly minBalance: bigint;
   /** The signer's balance when last found under the floor (undefined: not under it). */
@@ -108,6 +108,11 @@ export class Deliverer {
   ) {
     this.o = { ...defaultDelivererOptions, ...options };
     this.minBalance = parseEther(this.o.minBalanceEth);
+    this.passes = new PeriodicTask(
+      { name: this.name, intervalMs: this.o.intervalMs, errorMessage: "delivery pass failed; trying again" },
+      () => this.pass(),
+      { logger: deps.logger },
+    );
     this.metrics = deps.metrics ?? null;
   }
 
@@ -133,21 +138,16 @@ export class Deliverer {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+    this.passes.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
-  /** Works through the due deliveries once (no overlap with a running pass). */
+  /** Works through the due deliveries once (no overlap: joins a running pass). */
   tick(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.runNow();
   }
 
   /** Why deliveries are held back (empty: they are not); `/health` reports it as degraded. */

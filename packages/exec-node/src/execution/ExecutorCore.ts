@@ -1,4 +1,4 @@
-import type { Logger } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   decodeResultMessage,
   decodeTensors,
@@ -91,7 +91,8 @@ export class ExecutorCore {
   readonly name = "executor";
   private readonly options: ExecutorCoreOptions;
   private readonly inFlight = new Map<string, Promise<ExecOutcome>>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Publishes open results again every `republishIntervalMs` (and once on start). */
+  private readonly republishing: PeriodicTask;
   private readonly metrics: ExecMetrics | null;
 
   constructor(
@@ -109,6 +110,16 @@ export class ExecutorCore {
     },
   ) {
     this.options = { ...defaultExecutorCoreOptions, ...options };
+    this.republishing = new PeriodicTask(
+      {
+        name: "republish",
+        intervalMs: this.options.republishIntervalMs,
+        runOnStart: true,
+        errorMessage: "republishing results failed; trying again next interval",
+      },
+      () => this.republishDue(),
+      { logger: deps.logger },
+    );
     this.metrics = deps.metrics ?? null;
   }
 
@@ -117,13 +128,12 @@ export class ExecutorCore {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.republish(), this.options.republishIntervalMs);
-    void this.republish();
+    this.republishing.start();
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /** Stops republishing; resolves once a pass in flight has ended. */
+  stop(): Promise<void> {
+    return this.republishing.stop();
   }
 
   /** Executes `job` once; concurrent and later calls for the same request share the result. */
@@ -241,8 +251,13 @@ export class ExecutorCore {
     }
   }
 
-  /** Publishes again every open result not published recently (and on start: after a restart). */
-  async republish(): Promise<void> {
+  /** Publishes again every open result not published recently (or joins the pass running). */
+  republish(): Promise<void> {
+    return this.republishing.runNow();
+  }
+
+  /** One pass: expiry and retention, then every open result not published recently. */
+  private async republishDue(): Promise<void> {
     this.deps.store.expire(Math.floor(this.now / 1000));
     this.deps.store.pruneExpired(Math.floor((this.now - this.options.resultRetentionMs) / 1000));
     this.deps.store.prunePayloads(this.now - this.options.payloadRetentionMs);

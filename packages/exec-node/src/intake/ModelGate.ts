@@ -1,11 +1,7 @@
-import { type ListingResolver, LogWatcher, type LogWatcherMetrics, MemoryCheckpointStore } from "@opg/chain";
-import { modelRegistryAbi } from "@opg/contracts";
+import type { ListingResolver, LogWatcherMetrics } from "@opg/chain";
 import type { Logger, Module } from "@opg/daemon";
 import { type ProofMode, proofModeName } from "@opg/protocol";
-import { type AbiEvent, type Address, getAbiItem, type Hex, type PublicClient } from "viem";
-
-/** The ModelRegistry events after which a cached answer may be wrong. */
-const CHANGES = ["ListingCreated", "ListingModesSet"] as const;
+import type { Hex } from "viem";
 
 /**
  * Decides whether this executor serves a request: the model must be in the local store and the
@@ -13,7 +9,7 @@ const CHANGES = ["ListingCreated", "ListingModesSet"] as const;
  * resolves to through the configured publishers) must list this model with the mode allowed
  * (otherwise verifiers would refuse the result). Listings are cached by the ListingResolver until
  * the registry says they changed (`ListingCreated`/`ListingModesSet`, watched by
- * {@link ModelGate.watchers}) or its TTL passes; a refusal is read again on the next request, so a
+ * {@link ModelGate.watchers}, from `ListingResolver.changeWatchers`) or its TTL passes; a refusal is read again on the next request, so a
  * new listing is served at once. Only models in the local store reach the chain.
  */
 export class ModelGate {
@@ -21,9 +17,6 @@ export class ModelGate {
     private readonly deps: {
       listings: ListingResolver;
       hasModel: (modelId: Hex) => boolean;
-      /** For the change watchers. */
-      client?: PublicClient | undefined;
-      modelRegistry?: Address | undefined;
     },
   ) {}
 
@@ -54,33 +47,11 @@ export class ModelGate {
     logger: Logger;
     metrics?: (name: string) => LogWatcherMetrics;
   }): Module[] {
-    const { client, modelRegistry } = this.deps;
-    if (client === undefined || modelRegistry === undefined) return [];
-    return CHANGES.map((eventName) => {
-      const name = `model-${eventName === "ListingCreated" ? "listed" : "modes-set"}`;
-      const watcher = new LogWatcher<AbiEvent>(
-        {
-          address: modelRegistry,
-          fromBlock: undefined,
-          confirmations: opts.confirmations,
-          pollIntervalMs: opts.pollIntervalMs,
-          name,
-        },
-        {
-          client,
-          checkpoint: new MemoryCheckpointStore(),
-          event: getAbiItem({ abi: modelRegistryAbi, name: eventName }) as AbiEvent,
-          onLog: () => this.deps.listings.invalidate(),
-          logger: opts.logger,
-          ...(opts.metrics ? { metrics: opts.metrics(name) } : {}),
-        },
-      );
-      return {
-        name: watcher.name,
-        start: (signal: AbortSignal) => watcher.start(signal),
-        stop: () => watcher.stop(),
-        health: () => watcher.health(),
-      };
-    });
+    return this.deps.listings.changeWatchers(opts).map((watcher) => ({
+      name: watcher.name,
+      start: (signal: AbortSignal) => watcher.start(signal),
+      stop: () => watcher.stop(),
+      health: () => watcher.health(),
+    }));
   }
 }

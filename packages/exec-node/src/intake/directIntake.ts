@@ -1,22 +1,21 @@
 import { HttpError, type HttpServer } from "@opg/daemon";
 import {
+  authenticateDirectRequest,
+  DirectRequestError,
   type ExecutorResultBody,
   encodeTensors,
   hashEncodedTensors,
-  inferenceRequestDigest,
   inferRequestBodySchema,
   type OpgDomain,
   ProofMode,
   proofModeName,
-  recoverDigestSigner,
-  SignatureError,
   TensorError,
   type TensorMap,
   tensorsFromJson,
   tensorsToJson,
 } from "@opg/protocol";
 import { decodeZkProof, settlementProof } from "@opg/zk";
-import { type Address, bytesToHex, type Hex, isAddressEqual } from "viem";
+import { bytesToHex, type Hex } from "viem";
 import type { ExecOutcome, ExecutorCore } from "../execution/ExecutorCore.js";
 
 /** Checks a model is known here and on chain and allows a mode; undefined when it does. */
@@ -81,18 +80,16 @@ export function mountDirectIntake(
       nonce: request.nonce,
       deadline: request.deadline,
     };
-    const requestId = inferenceRequestDigest(deps.domain, typed);
-    let signer: Address;
+    let requestId: Hex;
     try {
-      signer = recoverDigestSigner(requestId, signature);
+      requestId = await authenticateDirectRequest(deps.domain, typed, signature);
     } catch (err) {
-      const reason = err instanceof SignatureError ? err.shortMessage : "invalid signature";
-      throw new HttpError(401, "BAD_SIGNATURE", `The request signature is invalid: ${reason}`);
-    }
-    if (!isAddressEqual(signer, typed.requester)) {
-      throw new HttpError(401, "BAD_SIGNATURE", "The request is not signed by its requester.", {
+      if (!(err instanceof DirectRequestError)) throw err;
+      throw new HttpError(401, "BAD_SIGNATURE", err.shortMessage, {
         details:
-          "Sign the EIP-712 InferenceRequest (docs/protocol.md) with the requester's key, over these inputs.",
+          err.code === "WRONG_SIGNER"
+            ? "Sign the EIP-712 InferenceRequest (docs/protocol.md) with the requester's key, over these inputs."
+            : undefined,
       });
     }
     const refusal = await deps.gate(typed.modelId, mode);

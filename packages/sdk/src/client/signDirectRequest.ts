@@ -1,9 +1,10 @@
 import {
+  authenticateDirectRequest,
+  DirectRequestError,
   EIP712_TYPES,
   type InferenceRequest,
   inferenceRequestDigest,
   type OpgDomain,
-  recoverDigestSigner,
   SignatureError,
   toTypedDataDomain,
 } from "@opg/protocol";
@@ -39,18 +40,16 @@ export async function signDirectRequest(
     if (v === 0 || v === 1) signature = `${signature.slice(0, 130)}${(v + 27).toString(16)}` as Hex;
   }
   try {
-    if (isAddressEqual(recoverDigestSigner(requestId, signature), request.requester)) {
-      return { requestId, signature };
-    }
+    await authenticateDirectRequest(domain, request, signature, { requestId });
   } catch (cause) {
-    if (!(cause instanceof SignatureError)) throw cause;
-    throw new OpgSdkError(
-      "BAD_SIGNATURE",
-      `The account produced an invalid signature: ${cause.shortMessage}`,
-      {
-        cause,
-      },
-    );
+    if (!(cause instanceof DirectRequestError)) throw cause;
+    if (cause.code === "WRONG_SIGNER") {
+      throw new OpgSdkError("BAD_SIGNATURE", "The account's signature does not recover to the requester.");
+    }
+    const reason = cause.cause instanceof SignatureError ? cause.cause.shortMessage : cause.shortMessage;
+    throw new OpgSdkError("BAD_SIGNATURE", `The account produced an invalid signature: ${reason}`, {
+      cause: cause.cause,
+    });
   }
-  throw new OpgSdkError("BAD_SIGNATURE", "The account's signature does not recover to the requester.");
+  return { requestId, signature };
 }

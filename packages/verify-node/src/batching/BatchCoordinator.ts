@@ -1,4 +1,4 @@
-import type { Logger } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   type BatchProposalMessage,
   type BatchRoot,
@@ -87,10 +87,8 @@ export class BatchCoordinator {
   readonly name = "batching";
   private readonly options: BatchCoordinatorOptions;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private again = false;
-  private abort = new AbortController();
+  /** The tick loop: every `tickMs`, and at once after new results, proposals, signatures. */
+  private readonly ticks: PeriodicTask;
   /** Proposals (`id:root:digest`) that can never be signed (bad root, settled requests, not the leader). */
   private readonly refused = new Set<string>();
   /** Members whose proposals reached the per-member bound (warned once each). */
@@ -107,47 +105,36 @@ export class BatchCoordinator {
   ) {
     this.options = { ...defaultBatchCoordinatorOptions, ...options };
     this.now = deps.now ?? Date.now;
+    this.ticks = new PeriodicTask(
+      {
+        name: this.name,
+        intervalMs: this.options.tickMs,
+        runOnStart: true,
+        coalesce: true,
+        errorMessage: "batch tick failed; retrying next tick",
+      },
+      (signal) => this.tick(signal),
+      { logger: deps.logger },
+    );
     this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
-    this.abort = new AbortController();
-    this.timer = setInterval(() => this.kick(), this.options.tickMs);
-    this.kick();
+    this.ticks.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
+  stop(): Promise<void> {
+    return this.ticks.stop();
   }
 
   /** Runs a tick now, or once more after the running one (new results, proposals and signatures call this). */
   kick(): void {
-    if (this.abort.signal.aborted) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, "batch tick failed; retrying next tick"))
-      .finally(() => {
-        this.ticking = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.ticks.trigger();
   }
 
   /** One tick, awaited (tests drive the coordinator with an injected clock through this). */
-  async tickNow(): Promise<void> {
-    while (this.ticking) await this.ticking;
-    this.ticking = this.tick().finally(() => {
-      this.ticking = undefined;
-    });
-    await this.ticking;
+  tickNow(): Promise<void> {
+    return this.ticks.runAfter();
   }
 
   /** A `BatchSettled` event (from the chain watcher, in chain order). Idempotent. */
@@ -230,7 +217,7 @@ export class BatchCoordinator {
     this.kick();
   }
 
-  private async tick(): Promise<void> {
+  private async tick(signal: AbortSignal): Promise<void> {
     const sequence = batchSequence(this.deps.store.lastSettledBatchId()) + 1n;
     const set = await this.deps.registry.verifierConfig();
     const me = set.signers.findIndex((s) => isAddressEqual(s, this.deps.signer.address));
@@ -240,7 +227,7 @@ export class BatchCoordinator {
     const signed = this.deps.store.signedAtSequence(sequence, set.configDigest);
     for (const b of signed) {
       await this.regossip(b);
-      await this.maybeSubmit(b, set, me);
+      await this.maybeSubmit(b, set, me, signal);
     }
     await this.maybePropose(sequence, set, me, signed);
   }
@@ -434,7 +421,12 @@ export class BatchCoordinator {
     }
   }
 
-  private async maybeSubmit(b: StoredBatch, set: VerifierSet, me: number): Promise<void> {
+  private async maybeSubmit(
+    b: StoredBatch,
+    set: VerifierSet,
+    me: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const members = new Set(set.signers.map((s) => s.toLowerCase()));
     const signatures = this.deps.store
       .signaturesFor(b.batchId, b.root, b.configDigest)
@@ -460,7 +452,7 @@ export class BatchCoordinator {
       // before a crash); its BatchSettled event will move us on.
       if (batchSequence(await this.deps.chain.lastBatchId()) >= batchSequence(b.batchId)) return;
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
-      const tx = await this.deps.chain.settleBatch(toBatchRoot(b), chosen, this.abort.signal);
+      const tx = await this.deps.chain.settleBatch(toBatchRoot(b), chosen, signal);
       this.metrics?.batchesSettled.inc();
       this.deps.logger.info({ batchId: b.batchId.toString(), tx, count: b.count }, "settled batch");
       this.onSettled({ batchId: b.batchId, root: b.root, count: b.count, tx });

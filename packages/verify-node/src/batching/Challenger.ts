@@ -1,4 +1,4 @@
-import type { Logger } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import { decodeResultMessage } from "@opg/protocol";
 import type { ChainView, SignedExecution } from "../chain/ChainView.js";
 import { unpackEvidence } from "../pipeline/ResultValidator.js";
@@ -15,46 +15,49 @@ export const defaultChallengerOptions: ChallengerOptions = { intervalMs: 2_000, 
 export class Challenger {
   readonly name = "challenger";
   private readonly options: ChallengerOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private readonly attempts = new Map<string, number>();
-  private abort = new AbortController();
+  /** Submits every `intervalMs` once started, and at once when evidence is kept. */
+  private readonly loop: PeriodicTask;
 
   constructor(
     options: Partial<ChallengerOptions>,
     private readonly deps: { store: VerifierStore; chain: ChainView; logger: Logger },
   ) {
     this.options = { ...defaultChallengerOptions, ...options };
+    this.loop = new PeriodicTask(
+      {
+        name: this.name,
+        intervalMs: this.options.intervalMs,
+        errorMessage: "equivocation challenges failed",
+      },
+      (signal) => this.run(signal),
+      { logger: deps.logger },
+    );
   }
 
   start(): void {
-    this.abort = new AbortController();
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
+  /** Submits now unless a pass is running or the challenger stopped. */
   kick(): void {
-    if (this.running || this.abort.signal.aborted) return;
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-    });
+    this.loop.trigger();
   }
 
-  private async run(): Promise<void> {
+  private async run(signal: AbortSignal): Promise<void> {
     for (const e of this.deps.store.pendingEquivocations()) {
       const id = `${e.kind}:${e.key}`;
       try {
         const tx =
           e.kind === "executor"
-            ? await this.deps.chain.challengeExecutor(executorEvidence(e.evidence), this.abort.signal)
+            ? await this.deps.chain.challengeExecutor(executorEvidence(e.evidence), signal)
             : await this.deps.chain.challengeVerifier(
                 { verifier: e.offender, ...decodeVerifierEvidence(e.evidence) },
-                this.abort.signal,
+                signal,
               );
         this.deps.store.updateEquivocation(e.kind, e.key, "done", tx);
         this.deps.logger.warn(

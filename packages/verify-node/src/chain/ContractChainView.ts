@@ -1,15 +1,15 @@
-import { ListingResolver, LogWatcher } from "@opg/chain";
-import { enclaveRegistryAbi, inferenceHubAbi, modelRegistryAbi, operatorRegistryAbi } from "@opg/contracts";
-import type { Logger } from "@opg/protocol";
 import {
-  type Abi,
-  type Address,
-  type ContractFunctionArgs,
-  type ContractFunctionName,
-  getAbiItem,
-  type Hex,
-  type PublicClient,
-} from "viem";
+  BatchSettledWatcher,
+  EnclaveRegistryActions,
+  InferenceHubActions,
+  InferenceRequestWatcher,
+  ListingResolver,
+  ModelRegistryActions,
+  OperatorRegistryActions,
+  type TxSender,
+} from "@opg/chain";
+import type { Logger, ProofMode } from "@opg/protocol";
+import type { Address, Hex, PublicClient } from "viem";
 import type {
   BatchHeader,
   ChainView,
@@ -22,18 +22,6 @@ import type {
   ZkListing,
 } from "./ChainView.js";
 
-/** Sends one contract call as a transaction and resolves with its hash once mined successfully. */
-export type ContractWriter = <
-  const abi extends Abi,
-  name extends ContractFunctionName<abi, "nonpayable" | "payable">,
->(call: {
-  address: Address;
-  abi: abi;
-  functionName: name;
-  args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>;
-  signal?: AbortSignal | undefined;
-}) => Promise<Hex>;
-
 export type ContractAddresses = {
   hub: Address;
   operatorRegistry: Address;
@@ -42,22 +30,28 @@ export type ContractAddresses = {
   enclaveRegistry?: Address | undefined;
 };
 
-const batchSettled = getAbiItem({ abi: inferenceHubAbi, name: "BatchSettled" });
-const inferenceRequested = getAbiItem({ abi: inferenceHubAbi, name: "InferenceRequested" });
-
-/** The verifier's view of the opg contracts, on viem. */
+/**
+ * The verifier's view of the opg contracts, through `@opg/chain`'s typed actions: reads through
+ * the client, writes through the transaction sender (a write's `signal` reaches the sender, so
+ * aborting it gives up the wait for its receipt).
+ */
 export class ContractChainView implements ChainView, TeeChainView {
   readonly chainId: number;
   readonly hub: Address;
   /** Model listings (uncached here: the RegistryCache caches). */
   readonly listings: ListingResolver;
+  private readonly hubActions: InferenceHubActions;
+  private readonly operators: OperatorRegistryActions;
+  private readonly models: ModelRegistryActions;
+  private readonly enclaves: EnclaveRegistryActions | undefined;
 
   constructor(
     private readonly deps: {
       chainId: number;
       client: PublicClient;
       addresses: ContractAddresses;
-      write: ContractWriter;
+      /** Sends settlements, challenges and enclave registrations (started by its owner). */
+      sender: TxSender;
       /** Block to start event searches from (the deployment block). */
       fromBlock: bigint;
       /** Publishers whose listings direct requests resolve to, in order (see ListingResolver). */
@@ -75,15 +69,16 @@ export class ContractChainView implements ChainView, TeeChainView {
       { publishers: deps.publishers, ttlMs: 0 },
       { client: deps.client, modelRegistry: deps.addresses.modelRegistry },
     );
+    const actions = { client: deps.client, sender: deps.sender };
+    this.hubActions = new InferenceHubActions(deps.addresses.hub, actions);
+    this.operators = new OperatorRegistryActions(deps.addresses.operatorRegistry, actions);
+    this.models = new ModelRegistryActions(deps.addresses.modelRegistry, actions);
+    const enclaveRegistry = deps.addresses.enclaveRegistry;
+    this.enclaves = enclaveRegistry && new EnclaveRegistryActions(enclaveRegistry, actions);
   }
 
   isActiveExecutor(signer: Address): Promise<boolean> {
-    return this.deps.client.readContract({
-      address: this.deps.addresses.operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "isActiveExecutor",
-      args: [signer],
-    });
+    return this.operators.isActiveExecutor(signer);
   }
 
   async modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
@@ -107,171 +102,116 @@ export class ContractChainView implements ChainView, TeeChainView {
   async modelMeasurements(modelId: Hex, listingId?: Hex, executor?: Address): Promise<readonly Hex[]> {
     const l = await this.listings.forRequest(modelId, listingId, executor);
     if (l === undefined) return [];
-    return this.deps.client.readContract({
-      address: this.deps.addresses.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "measurements",
-      args: [l.listingId],
-    });
+    return this.models.measurements(l.listingId);
   }
 
-  async enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord> {
-    const [measurement, expiresAt] = await this.deps.client.readContract({
-      address: this.enclaveRegistry(),
-      abi: enclaveRegistryAbi,
-      functionName: "enclave",
-      args: [enclave],
-    });
-    return { measurement, expiresAt };
+  enclaveRegistration(enclave: Address): Promise<EnclaveRegistrationRecord> {
+    return this.enclaveActions().enclave(enclave);
   }
 
-  registerEnclave(
+  async registerEnclave(
     r: EnclaveRegistrationRecord & { enclave: Address; configDigest: Hex },
     signatures: readonly Hex[],
     signal?: AbortSignal,
   ): Promise<Hex> {
-    return this.deps.write({
-      address: this.enclaveRegistry(),
-      abi: enclaveRegistryAbi,
-      functionName: "registerEnclave",
-      args: [
-        {
-          enclave: r.enclave,
-          measurement: r.measurement,
-          expiresAt: r.expiresAt,
-          configDigest: r.configDigest,
-        },
-        [...signatures],
-      ],
-      signal,
-    });
+    const registration = {
+      enclave: r.enclave,
+      measurement: r.measurement,
+      expiresAt: r.expiresAt,
+      configDigest: r.configDigest,
+    };
+    return (await this.enclaveActions().registerEnclave(registration, signatures, { signal })).hash;
   }
 
-  private enclaveRegistry(): Address {
-    const address = this.deps.addresses.enclaveRegistry;
-    if (address === undefined) throw new Error("The deployment names no EnclaveRegistry.");
-    return address;
+  private enclaveActions(): EnclaveRegistryActions {
+    if (this.enclaves === undefined) throw new Error("The deployment names no EnclaveRegistry.");
+    return this.enclaves;
   }
 
   async onchainRequest(requestId: Hex): Promise<OnchainRequest | undefined> {
-    const logs = await this.deps.client.getContractEvents({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      eventName: "InferenceRequested",
-      args: { requestId },
-      fromBlock: this.deps.fromBlock,
-      strict: true,
-    });
-    const r = logs[0]?.args.request;
-    return r
-      ? { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode }
-      : undefined;
+    const e = await this.hubActions.inferenceRequest(requestId, { fromBlock: this.deps.fromBlock });
+    if (e === undefined) return undefined;
+    const r = e.request;
+    return { modelId: r.modelId, listingId: r.listingId, inputHash: r.inputHash, mode: r.mode };
   }
 
   async verifierConfig(): Promise<VerifierSet> {
-    const [configDigest, , f, signers] = await this.deps.client.readContract({
-      address: this.deps.addresses.operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "verifierConfig",
-    });
+    const { configDigest, f, signers } = await this.operators.getVerifierSet();
     return { configDigest, signers: [...signers], f };
   }
 
   lastBatchId(): Promise<bigint> {
-    return this.deps.client.readContract({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      functionName: "lastBatchId",
-    });
+    return this.hubActions.lastBatchId();
   }
 
   watchSettlements(
     opts: Parameters<ChainView["watchSettlements"]>[0],
   ): ReturnType<ChainView["watchSettlements"]> {
-    const watcher = new LogWatcher(
-      {
-        address: this.hub,
-        fromBlock: this.deps.fromBlock,
-        confirmations: this.deps.confirmations ?? 0,
-        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
-        name: "batch-settled",
-      },
-      {
-        client: this.deps.client,
-        checkpoint: opts.checkpoint,
-        event: batchSettled,
-        logger: this.deps.logger,
-        onLog: (log) =>
-          opts.onSettled({
-            batchId: log.args.batchId,
-            root: log.args.root,
-            count: log.args.count,
-            tx: log.transactionHash,
-          }),
-      },
-    );
+    const watcher = new BatchSettledWatcher(this.watchOptions(), {
+      client: this.deps.client,
+      checkpoint: opts.checkpoint,
+      logger: this.deps.logger,
+      onSettled: (s) => opts.onSettled(s),
+    });
     return { start: () => watcher.start(), stop: () => watcher.stop() };
   }
 
   watchRequests(
     opts: Parameters<NonNullable<ChainView["watchRequests"]>>[0],
   ): ReturnType<NonNullable<ChainView["watchRequests"]>> {
-    const watcher = new LogWatcher(
-      {
-        address: this.hub,
-        fromBlock: this.deps.fromBlock,
-        confirmations: this.deps.confirmations ?? 0,
-        pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
-        name: "inference-requested",
-      },
-      {
-        client: this.deps.client,
-        checkpoint: opts.checkpoint,
-        event: inferenceRequested,
-        logger: this.deps.logger,
-        onLog: (log) => {
-          const r = log.args.request;
-          opts.onRequest(log.args.requestId, {
-            modelId: r.modelId,
-            listingId: r.listingId,
-            inputHash: r.inputHash,
-            mode: r.mode,
-          });
-        },
-      },
-    );
+    const watcher = new InferenceRequestWatcher(this.watchOptions(), {
+      client: this.deps.client,
+      checkpoint: opts.checkpoint,
+      logger: this.deps.logger,
+      onRequest: ({ requestId, request: r }) =>
+        opts.onRequest(requestId, {
+          modelId: r.modelId,
+          listingId: r.listingId,
+          inputHash: r.inputHash,
+          mode: r.mode,
+        }),
+    });
     return { start: () => watcher.start(), stop: () => watcher.stop() };
   }
 
-  settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex> {
-    return this.deps.write({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      functionName: "settleBatch",
-      args: [header, [...signatures]],
-      signal,
-    });
+  private watchOptions() {
+    return {
+      hub: this.hub,
+      fromBlock: this.deps.fromBlock,
+      confirmations: this.deps.confirmations ?? 0,
+      pollIntervalMs: this.deps.pollIntervalMs ?? 1_000,
+    };
   }
 
-  challengeExecutor(e: ExecutorEquivocation, signal?: AbortSignal): Promise<Hex> {
-    const strip = ({ signature: _, ...r }: ExecutorEquivocation["a"]) => r;
-    return this.deps.write({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      functionName: "challengeExecutorEquivocation",
-      args: [strip(e.a), e.a.signature, strip(e.b), e.b.signature],
-      signal,
-    });
+  async settleBatch(header: BatchHeader, signatures: readonly Hex[], signal?: AbortSignal): Promise<Hex> {
+    return (await this.hubActions.settleBatch(header, signatures, { signal, label: "settleBatch" })).hash;
   }
 
-  challengeVerifier(e: VerifierEquivocation, signal?: AbortSignal): Promise<Hex> {
+  async challengeExecutor(e: ExecutorEquivocation, signal?: AbortSignal): Promise<Hex> {
+    // The mode is what the executor signed; the hub checks the evidence, not the mode's range.
+    const strip = ({ signature: _, ...r }: ExecutorEquivocation["a"]) => ({
+      ...r,
+      mode: r.mode as ProofMode,
+    });
+    const tx = await this.hubActions.challengeExecutorEquivocation(
+      strip(e.a),
+      e.a.signature,
+      strip(e.b),
+      e.b.signature,
+      { signal },
+    );
+    return tx.hash;
+  }
+
+  async challengeVerifier(e: VerifierEquivocation, signal?: AbortSignal): Promise<Hex> {
     const strip = ({ signature: _, ...h }: VerifierEquivocation["a"]) => h;
-    return this.deps.write({
-      address: this.hub,
-      abi: inferenceHubAbi,
-      functionName: "challengeVerifierEquivocation",
-      args: [strip(e.a), e.a.signature, strip(e.b), e.b.signature],
-      signal,
-    });
+    const tx = await this.hubActions.challengeVerifierEquivocation(
+      strip(e.a),
+      e.a.signature,
+      strip(e.b),
+      e.b.signature,
+      { signal },
+    );
+    return tx.hash;
   }
 }

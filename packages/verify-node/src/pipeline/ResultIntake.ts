@@ -1,4 +1,4 @@
-import type { Logger } from "@opg/daemon";
+import { type Logger, type Module, PeriodicTask } from "@opg/daemon";
 import { decodeResultMessage, OpgError, resultHash } from "@opg/protocol";
 import { keccak256 } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
@@ -59,9 +59,10 @@ export const defaultResultIntakeOptions: ResultIntakeOptions = {
 export class ResultIntake {
   readonly name = "intake";
   private readonly options: ResultIntakeOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
-  private retrying = false;
+  /** Checks deferred results again every `retryDeferredMs`. */
+  private readonly retries: PeriodicTask;
+  /** Applies retention every `pruneIntervalMs`. */
+  private readonly pruning: PeriodicTask;
   private readonly metrics: VerifyMetrics | null;
 
   constructor(
@@ -77,19 +78,36 @@ export class ResultIntake {
     },
   ) {
     this.options = { ...defaultResultIntakeOptions, ...options };
+    this.retries = new PeriodicTask(
+      {
+        name: "intake-deferred",
+        intervalMs: this.options.retryDeferredMs,
+        errorMessage: "checking deferred results again failed",
+      },
+      () => this.checkDeferred(),
+      { logger: deps.logger },
+    );
+    this.pruning = new PeriodicTask(
+      { name: "intake-retention", intervalMs: this.options.pruneIntervalMs },
+      () => this.prune(),
+      { logger: deps.logger },
+    );
     this.metrics = deps.metrics ?? null;
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.retryDeferred(), this.options.retryDeferredMs);
-    this.pruneTimer = setInterval(() => this.prune(), this.options.pruneIntervalMs);
+  /** The periodic parts, as lifecycle modules: deferred retries and retention. */
+  get modules(): readonly Module[] {
+    return [this.retries, this.pruning];
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
-    this.timer = undefined;
-    this.pruneTimer = undefined;
+  start(): void {
+    this.retries.start();
+    this.pruning.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.pruning.stop();
+    await this.retries.stop();
   }
 
   /**
@@ -188,26 +206,25 @@ export class ResultIntake {
     }
   }
 
+  /** Checks deferred results again (or joins the check running); see `checkDeferred`. */
+  retryDeferred(): Promise<void> {
+    return this.retries.runNow();
+  }
+
   /** Checks deferred results again; stops at the first one the chain still cannot answer. */
-  async retryDeferred(): Promise<void> {
-    if (this.retrying) return;
-    this.retrying = true;
-    try {
-      for (const d of this.deps.store.deferredResults(200)) {
-        try {
-          this.accept(await this.deps.validator.validate(d.message));
-          this.deps.store.dropDeferred(d.digest);
-        } catch (err) {
-          if (err instanceof ResultRejected && err.code === "CHAIN_UNAVAILABLE") {
-            this.deps.store.bumpDeferred(d.digest);
-            return;
-          }
-          this.deps.store.dropDeferred(d.digest);
-          this.record(d.message, err);
+  private async checkDeferred(): Promise<void> {
+    for (const d of this.deps.store.deferredResults(200)) {
+      try {
+        this.accept(await this.deps.validator.validate(d.message));
+        this.deps.store.dropDeferred(d.digest);
+      } catch (err) {
+        if (err instanceof ResultRejected && err.code === "CHAIN_UNAVAILABLE") {
+          this.deps.store.bumpDeferred(d.digest);
+          return;
         }
+        this.deps.store.dropDeferred(d.digest);
+        this.record(d.message, err);
       }
-    } finally {
-      this.retrying = false;
     }
   }
 }

@@ -1,10 +1,11 @@
 import {
+  authenticateDirectRequest,
   DEFAULT_TENSOR_LIMITS,
+  DirectRequestError,
   decodeResultMessage,
   decodeTensors,
   executionResultDigest,
   hashEncodedTensors,
-  inferenceRequestDigest,
   type OpgDomain,
   proofModeName,
   type ResultMessage,
@@ -244,31 +245,16 @@ export class ResultValidator {
         nonce: m.origin.nonce,
         deadline: m.origin.deadline,
       };
-      const digest = inferenceRequestDigest(this.deps.domain, request);
-      if (digest !== m.requestId) {
-        throw this.reject(
-          "request",
-          "REQUEST_ID_MISMATCH",
-          "requestId is not the digest of the signed request.",
-        );
-      }
-      let signer: Address;
       try {
-        signer = await this.recover(digest, m.origin.requesterSignature);
-      } catch (cause) {
-        throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The requester's signature is invalid.", cause);
-      }
-      if (!isAddressEqual(signer, m.origin.requester)) {
-        throw this.reject("request", "BAD_REQUEST_SIGNATURE", "The request is not signed by its requester.");
-      }
-      const nowSeconds = BigInt(Math.floor(this.now() / 1000));
-      if (m.origin.deadline + BigInt(this.options.deadlineGraceSeconds) < nowSeconds) {
-        throw new ResultRejected(
-          "request",
-          "IGNORE",
-          "REQUEST_EXPIRED",
-          "The request's deadline has passed.",
-        );
+        await authenticateDirectRequest(this.deps.domain, request, m.origin.requesterSignature, {
+          requestId: m.requestId,
+          nowSeconds: BigInt(Math.floor(this.now() / 1000)),
+          graceSeconds: this.options.deadlineGraceSeconds,
+          recover: (digest, signature) => this.recover(digest, signature),
+        });
+      } catch (err) {
+        if (!(err instanceof DirectRequestError)) throw err;
+        throw this.directRequestRejection(err);
       }
       return;
     }
@@ -283,6 +269,25 @@ export class ResultValidator {
         "REQUEST_MISMATCH",
         "Model, input or mode differ from the on-chain request.",
       );
+    }
+  }
+
+  /** The verifier's answer to a direct request that is not authentic (messages as before the shared check). */
+  private directRequestRejection(err: DirectRequestError): ResultRejected {
+    switch (err.code) {
+      case "REQUEST_ID_MISMATCH":
+        return this.reject("request", "REQUEST_ID_MISMATCH", err.shortMessage);
+      case "BAD_SIGNATURE":
+        return this.reject(
+          "request",
+          "BAD_REQUEST_SIGNATURE",
+          "The requester's signature is invalid.",
+          err.cause,
+        );
+      case "WRONG_SIGNER":
+        return this.reject("request", "BAD_REQUEST_SIGNATURE", err.shortMessage);
+      case "EXPIRED":
+        return new ResultRejected("request", "IGNORE", "REQUEST_EXPIRED", err.shortMessage);
     }
   }
 

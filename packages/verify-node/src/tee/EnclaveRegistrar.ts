@@ -1,5 +1,5 @@
 import type { EnclaveKeyRecord } from "@opg/attestation";
-import type { Logger } from "@opg/daemon";
+import { type Logger, PeriodicTask } from "@opg/daemon";
 import {
   type EnclaveRegistration,
   type EnclaveRegistrationSignatureMessage,
@@ -94,10 +94,8 @@ export class EnclaveRegistrar {
   private readonly now: () => number;
   private readonly keys = new Map<string, KnownKey>();
   private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private abort = new AbortController();
-  private running = false;
+  /** The round loop: every `tickMs` once started, and at once for a newly verified key. */
+  private readonly rounds: PeriodicTask;
   private readonly metrics: VerifyMetrics | null;
 
   constructor(
@@ -106,31 +104,29 @@ export class EnclaveRegistrar {
   ) {
     this.options = { ...defaultEnclaveRegistrarOptions, ...options };
     this.now = deps.now ?? Date.now;
+    this.rounds = new PeriodicTask(
+      {
+        name: this.name,
+        intervalMs: this.options.tickMs,
+        errorMessage: "enclave registration tick failed; retrying",
+      },
+      () => this.round(),
+      { logger: deps.logger },
+    );
     this.metrics = deps.metrics ?? null;
   }
 
   start(): void {
-    this.abort = new AbortController();
-    this.running = true;
-    this.timer = setInterval(() => this.kick(), this.options.tickMs);
+    this.rounds.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.abort.abort();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
-  /** Runs a tick now unless one is running (or the registrar is not started). */
+  /** Runs a round now unless one is running (or the registrar is not started). */
   kick(): void {
-    if (this.ticking || !this.running) return;
-    this.ticking = this.tick()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, "enclave registration tick failed; retrying"))
-      .finally(() => {
-        this.ticking = undefined;
-      });
+    if (this.rounds.started) this.rounds.trigger();
   }
 
   /** A result verified under this key, vouched for by a document this node verified. Cheap: per result. */
@@ -171,8 +167,13 @@ export class EnclaveRegistrar {
     return { enclaveKeys: this.keys.size, pendingRegistrations: pending };
   }
 
+  /** One round, awaited once the running one ends (tests drive the registrar with an injected clock). */
+  tick(): Promise<void> {
+    return this.rounds.runAfter();
+  }
+
   /** One round: drop what expired, sign what needs signing, submit what holds a quorum (the timer runs it). */
-  async tick(): Promise<void> {
+  private async round(): Promise<void> {
     const set = await this.deps.registry.verifierConfig();
     const now = this.now();
     const nowSeconds = BigInt(Math.floor(now / 1000));
@@ -292,7 +293,7 @@ export class EnclaveRegistrar {
         return;
       }
       const chosen = signatures.slice(0, set.f + 1).map((s) => s.signature);
-      const tx = await this.deps.chain.registerEnclave(r, chosen, this.abort.signal);
+      const tx = await this.deps.chain.registerEnclave(r, chosen, this.rounds.signal);
       this.registered(p);
       this.metrics?.enclaveRegistrationsSubmitted.inc();
       this.deps.logger.info(

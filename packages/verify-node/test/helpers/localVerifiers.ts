@@ -1,28 +1,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TxSender } from "@opg/chain";
 import { createLogger } from "@opg/daemon";
 import type { LocalNetwork } from "@opg/testkit";
-import { createWalletClient, type Hex, http, type PublicClient } from "viem";
+import type { Hex, PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { BatchCoordinatorOptions } from "../../src/batching/BatchCoordinator.js";
-import { ContractChainView, type ContractWriter } from "../../src/chain/ContractChainView.js";
+import { ContractChainView } from "../../src/chain/ContractChainView.js";
 import { VerifierCore } from "../../src/VerifierCore.js";
 
-/** A plain viem writer: send, wait for the receipt, throw on revert. */
-export function simpleWriter(rpcUrl: string, key: Hex, client: PublicClient): ContractWriter {
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(key),
-    chain: hardhat,
-    transport: http(rpcUrl),
-  });
-  return async (call) => {
-    const hash = await (wallet.writeContract as (p: unknown) => Promise<Hex>)({ ...call, signal: undefined });
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
-    return hash;
-  };
+/** A started transaction sender for `key` (what the daemon's runtime gives the chain view). */
+export function testSender(client: PublicClient, key: Hex): TxSender {
+  const sender = new TxSender({ chainId: hardhat.id }, { client, account: privateKeyToAccount(key) });
+  sender.start();
+  return sender;
 }
 
 /**
@@ -31,7 +24,6 @@ export function simpleWriter(rpcUrl: string, key: Hex, client: PublicClient): Co
  */
 export function localVerifiers(
   net: LocalNetwork,
-  rpcUrl: string,
   batching: Partial<BatchCoordinatorOptions>,
   /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
   gossipOpen: () => boolean = () => true,
@@ -50,7 +42,7 @@ export function localVerifiers(
         operatorRegistry: deployment.operatorRegistry,
         modelRegistry: deployment.modelRegistry,
       },
-      write: simpleWriter(rpcUrl, key, net.publicClient),
+      sender: testSender(net.publicClient, key),
       fromBlock: deployment.startBlock,
       publishers: [deployment.deployer],
       pollIntervalMs: 100,
