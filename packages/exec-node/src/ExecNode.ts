@@ -9,7 +9,7 @@ import {
 import type { Logger } from "@opg/daemon";
 import { InferenceEngine, inferenceErrorStatus } from "@opg/inference";
 import { WIRE_LIMITS } from "@opg/protocol";
-import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
+import { CEREMONIES_DIR, dataPath, isDevnetChain, mountCeremonyRoutes, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address, Hex } from "viem";
 import { getBalance } from "viem/actions";
@@ -115,6 +115,9 @@ export class ExecNode {
     runtime.http.mapErrorCodes(inferenceErrorStatus);
     mountDirectIntake(runtime.http, { core, domain: runtime.domain, gate: gate.check });
     runtime.http.route("GET", "/v1/models", () => ({ models: engine.store.list(), loaded: engine.loaded() }));
+    // The ceremonies this publisher started (`models add --zk`), for the first contributor's
+    // `opg-verify zk contribute --from <this node's URL>` and for `zk rebuild --from`.
+    mountCeremonyRoutes(runtime.http, { root: dataPath(config, CEREMONIES_DIR) });
     runtime.http.route("GET", "/v1/tee", () =>
       tee === undefined
         ? { enabled: false }

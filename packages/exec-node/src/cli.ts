@@ -7,6 +7,7 @@ import { createLogger } from "@opg/daemon";
 import type { InferenceEngine } from "@opg/inference";
 import { modelIdFromBytes, OpgError, ProofMode } from "@opg/protocol";
 import {
+  CEREMONIES_DIR,
   cliMessage,
   daemonCli,
   dataPath,
@@ -372,7 +373,7 @@ async function zkPtau(
 }
 
 /** The node's ceremonies (`<dataDir>/zk-ceremonies/<listingId>/`). */
-const ceremoniesRoot = (config: ExecNodeConfig) => dataPath(config, "zk-ceremonies");
+const ceremoniesRoot = (config: ExecNodeConfig) => dataPath(config, CEREMONIES_DIR);
 
 /** `models add --zk` on chain: the listing and its ceremony, started; the next steps printed. */
 async function startCeremony(

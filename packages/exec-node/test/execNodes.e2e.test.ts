@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createChainClient, OpgContracts, TxSender } from "@opg/chain";
@@ -20,7 +21,9 @@ import {
   signInferenceRequest,
   tensorsToJson,
 } from "@opg/protocol";
+import { CEREMONIES_DIR } from "@opg/runtime";
 import { addModel, deployLocalNetwork, HardhatNode, type LocalNetwork, prepareNodeDir } from "@opg/testkit";
+import { CEREMONY_FILES, ceremonyZkeyPath } from "@opg/zk";
 import { bytesToHex } from "viem";
 import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +44,7 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
   let chain: HardhatNode;
   let net: LocalNetwork;
   const execs: ExecNode[] = [];
+  const dataDirs: string[] = [];
   let listener: P2PNode;
   const received: ResultMessage[] = [];
   const logger = createLogger({ level: "silent" });
@@ -56,6 +60,7 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     });
     for (const [i, key] of net.executorKeys.entries()) {
       const dir = mkdtempSync(join(tmpdir(), `opg-exec-${i}-`));
+      dataDirs.push(dir);
       await prepareNodeDir(dir, key, net.deployment);
       const config = loadConfig(execNodeConfig, {
         env: {},
@@ -185,6 +190,37 @@ describe("opg-exec: two executors on a real chain, results gossiped over libp2p"
     }
     expect(Number(watched.exec(text)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^opg_chain_watcher_processed_block\{[^}]*watcher="inference-requested"/m);
+  });
+
+  it("behavior: the executor serves the ceremonies its operator started (transcript as stored, zkeys by sha256)", async () => {
+    const listing = `0x${"cd".repeat(32)}`;
+    const zkey = new Uint8Array([1, 2, 3, 4]);
+    const sha = createHash("sha256").update(zkey).digest("hex");
+    const dir = join(dataDirs[0]!, CEREMONIES_DIR, listing);
+    mkdirSync(join(dir, "zkeys"), { recursive: true });
+    const transcript = JSON.stringify({
+      version: 1,
+      listingId: listing,
+      initialZkeySha256: sha,
+      contributions: [],
+    });
+    writeFileSync(join(dir, CEREMONY_FILES.transcript), transcript);
+    writeFileSync(ceremonyZkeyPath(dir, sha), zkey);
+    const base = execs[0]!.runtime.http.url();
+    const t = await fetch(new URL(`/v1/zk/ceremony/${listing}`, base));
+    expect(t.status).toBe(200);
+    expect(await t.text()).toBe(transcript);
+    const z = await fetch(new URL(`/v1/zk/ceremony/${listing}/zkey/${sha}`, base));
+    expect(new Uint8Array(await z.arrayBuffer())).toEqual(zkey);
+    // Only what the transcript names, and no announcements: those go to verifiers.
+    const other = await fetch(new URL(`/v1/zk/ceremony/${listing}/zkey/${"0".repeat(64)}`, base));
+    expect(other.status).toBe(404);
+    const post = await fetch(new URL("/v1/zk/ceremony/announcements", base), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(post.status).toBe(404);
   });
 
   it("error: bad requests get clear errors and the daemon keeps serving", async () => {

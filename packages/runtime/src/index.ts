@@ -19,6 +19,8 @@ export { configFilePath, loadWithFlags } from "./configFile.js";
 export type { DaemonCliSpec, RunningDaemon } from "./daemonCli.js";
 export { daemonCli, loadDaemonConfig } from "./daemonCli.js";
 export { FeesGauge } from "./FeesGauge.js";
+export type { CeremonyRoutesDeps } from "./http/ceremonyRoutes.js";
+export { CEREMONIES_DIR, ceremonyDirOf, mountCeremonyRoutes } from "./http/ceremonyRoutes.js";
 export type { NodeSigner } from "./NodeRuntime.js";
 export { dataPath, loadConfiguredDeployment, loadSigner, NodeRuntime } from "./NodeRuntime.js";
 export type { OperatorHealthDeps, OperatorHealthOptions } from "./OperatorHealth.js";

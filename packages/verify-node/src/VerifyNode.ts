@@ -2,10 +2,9 @@ import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
 import { encodeCeremonyAnnouncementMessage, WIRE_LIMITS } from "@opg/protocol";
-import { dataPath, isDevnetChain, NodeRuntime } from "@opg/runtime";
+import { CEREMONIES_DIR, dataPath, isDevnetChain, mountCeremonyRoutes, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address } from "viem";
-import { mountCeremonyRoutes } from "./api/ceremonyRoutes.js";
 import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
@@ -131,7 +130,7 @@ export class VerifyNode {
     mountExplorerRoutes(runtime.http, { store: core.store, zkArtifacts: core.zk?.artifacts });
     // Phase-2 ceremonies: served to peers by hash; announcements (gossiped, or posted by a
     // contributor — `opg-verify zk contribute --announce-to`) checked, then the zkey fetched.
-    const ceremonies = dataPath(config, "zk-ceremonies");
+    const ceremonies = dataPath(config, CEREMONIES_DIR);
     const announcements = new CeremonyAnnouncements({
       root: ceremonies,
       verifierSet: async () => (await core.registry.verifierConfig()).signers,

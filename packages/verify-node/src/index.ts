@@ -1,5 +1,5 @@
-export type { CeremonyRoutesDeps } from "./api/ceremonyRoutes.js";
-export { ceremonyDirOf, mountCeremonyRoutes } from "./api/ceremonyRoutes.js";
+export type { CeremonyRoutesDeps } from "@opg/runtime";
+export { ceremonyDirOf, mountCeremonyRoutes } from "@opg/runtime";
 export type { BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 export { BatchCoordinator, defaultBatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 export { BatchGossip } from "./batching/BatchGossip.js";

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { ceremonyDirOf } from "@opg/runtime";
 import {
   DaemonProcess,
   daemonCliPath,
@@ -24,7 +25,6 @@ import { DEV_PTAU_PATH, startCeremony } from "@opg/zk/toolchain";
 import { type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ceremonyDirOf } from "../src/api/ceremonyRoutes.js";
 import { rebuildCircuit } from "../src/zk/ceremonyCommands.js";
 import { type DaemonNode, prepareDaemonNode, startArgs } from "./helpers/daemonNodes.js";
 

@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, HttpServer } from "@opg/daemon";
+import { ceremonyDirOf, mountCeremonyRoutes } from "@opg/runtime";
 import {
   type CeremonyAnnouncement,
   CeremonyRefusedError,
@@ -35,7 +36,6 @@ import {
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ceremonyDirOf, mountCeremonyRoutes } from "../src/api/ceremonyRoutes.js";
 import { CeremonyAnnouncements } from "../src/zk/CeremonyAnnouncements.js";
 
 const keys = [1, 2, 3, 4].map((i) => keccak256(toHex(`net-ceremony-verifier-${i}`)));

@@ -315,7 +315,12 @@ describe("ZkProofVerifier batching", () => {
 describe("zk config", () => {
   it("args: off by default; artifacts in the data dir's cache, then the committed examples on a devnet only; ceremony policy f + 1 except on a devnet", () => {
     const config = loadConfig(verifyNodeConfig, { env: {}, flags: {} }).config;
-    expect(config.zk).toEqual({ enabled: false, maxBatchSize: 64, maxBatchWaitMs: 25 });
+    expect(config.zk).toEqual({
+      enabled: false,
+      maxBatchSize: 64,
+      maxBatchWaitMs: 25,
+      ceremonyMaxZkeyBytes: 512 * 1024 ** 2,
+    });
     // The default chain id is the dev chain's (31337): the devnet profile.
     expect(zkArtifactRoots({ ...config, dataDir: "/d" })).toEqual(["/d/zk-artifacts", EXAMPLE_ARTIFACTS_DIR]);
     expect(minCeremonyContributors(config)).toBe(0);
@@ -336,6 +341,7 @@ describe("zk config", () => {
       artifactsDir: "/zk",
       maxBatchSize: 64,
       maxBatchWaitMs: 25,
+      ceremonyMaxZkeyBytes: 512 * 1024 ** 2,
     });
     expect(zkArtifactRoots({ ...set, dataDir: "/d" })).toEqual(["/zk"]);
   });

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import type { OpgContracts, TxSender } from "@opg/chain";
 import { modeMask } from "@opg/contracts";
 import { OpgError, ProofMode } from "@opg/protocol";
+import { ceremonyDirOf } from "@opg/runtime";
 import {
   CEREMONY_FILES,
   fetchCeremony,
@@ -41,10 +42,6 @@ export type ZkCeremonyDeps = {
   account: Address;
   onLog?: (line: string) => void;
 };
-
-/** The ceremony directory of a listing under the node's data dir. */
-export const ceremonyDirOf = (ceremoniesRoot: string, listingId: Hex): string =>
-  join(ceremoniesRoot, listingId.toLowerCase());
 
 /** Compiles the ONNX file and runs circom in a temp dir (the compiler is deterministic). */
 export async function buildCircuit(
@@ -153,7 +150,7 @@ function ceremonySteps(listingId: Hex, dir: string, onnx: string, o: CircuitOpti
     `--ptau ${o.ptauPath}`,
   ].join(" ");
   return [
-    `the first verifier operator copies ${dir} into <its dataDir>/zk-ceremonies/${listingId.toLowerCase()}/; then each verifier operator, in turn: opg-verify zk contribute ${listingId} --onnx ${onnx} ${circuitFlags} --announce-to <its daemon's URL> (the daemons gossip the announcement and fetch the zkey by hash over HTTP; --from <a peer's URL> fetches a newer step by hand)`,
+    `each verifier operator, in turn: opg-verify zk contribute ${listingId} --onnx ${onnx} ${circuitFlags} --from <this executor's HTTP URL, which serves ${dir} while opg-exec runs> --announce-to <its daemon's URL> (the daemons gossip the announcement and fetch the zkey by hash over HTTP; later contributors add --from <a peer verifier's URL>)`,
     `then the publisher: opg-exec models zk-finish ${listingId} --onnx ${onnx} ${circuitFlags} --from <a verifier's URL> (fetches and checks the contributed ceremony)`,
     `then each verifier operator: opg-verify zk rebuild ${listingId} --ceremony <dir> --onnx ${onnx} ${circuitFlags} (prints its seal signature)`,
     `then anyone, with f + 1 signatures: opg-exec models zk-seal ${listingId} --transcript-hash <hash> --signature <sig>...`,

@@ -1,4 +1,5 @@
 import type { Logger } from "@opg/daemon";
+import { ceremonyDirOf } from "@opg/runtime";
 import {
   type CeremonyAnnouncement,
   CeremonyRefusedError,
@@ -7,7 +8,6 @@ import {
   readTranscript,
 } from "@opg/zk";
 import type { Address } from "viem";
-import { ceremonyDirOf } from "../api/ceremonyRoutes.js";
 
 export type CeremonyAnnouncementsDeps = {
   /** This node's ceremonies folder (what `mountCeremonyRoutes` serves). */

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createChainClient, OpgContracts } from "@opg/chain";
 import { OpgError } from "@opg/protocol";
-import { dataPath, isDevnetChain, loadConfiguredDeployment, loadSigner } from "@opg/runtime";
+import {
+  CEREMONIES_DIR,
+  ceremonyDirOf,
+  dataPath,
+  isDevnetChain,
+  loadConfiguredDeployment,
+  loadSigner,
+} from "@opg/runtime";
 import {
   type CeremonyAnnouncement,
   ceremonyZkeyPath,
@@ -138,7 +145,7 @@ export async function zkContribute(config: VerifyNodeConfig, listingId: Hex, o: 
 function ceremonyDir(config: VerifyNodeConfig, listingId: Hex, o: CeremonyCommandOptions): string {
   return o.ceremony !== undefined
     ? resolve(o.ceremony)
-    : join(dataPath(config, "zk-ceremonies"), listingId.toLowerCase());
+    : ceremonyDirOf(dataPath(config, CEREMONIES_DIR), listingId);
 }
 
 /** Where peers fetch this node's zkeys: `zk.ceremonyPublicUrl`, or its HTTP API's address. */

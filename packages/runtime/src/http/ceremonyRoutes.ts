@@ -10,9 +10,12 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export type CeremonyRoutesDeps = {
   /** Folder of this node's ceremonies: `<root>/<listingId>/` (ceremony.json, zkeys/<sha256>.zkey). */
   root: string;
-  /** Takes an announcement pushed by a peer (checked, then its zkey fetched by hash). */
+  /** Takes an announcement pushed by a peer (checked, then its zkey fetched by hash); verifiers only. */
   onAnnouncement?: ((raw: unknown) => Promise<unknown>) | undefined;
 };
+
+/** The folder under a node's data dir that holds its ceremonies (what these routes serve). */
+export const CEREMONIES_DIR = "zk-ceremonies";
 
 /** The ceremony directory of a listing under a ceremonies folder. */
 export const ceremonyDirOf = (root: string, listingId: string): string => join(root, listingId.toLowerCase());
@@ -22,7 +25,9 @@ const namedZkeys = (t: CeremonyTranscript): Set<string> =>
   new Set([t.initialZkeySha256, ...t.contributions.map((c) => c.zkeySha256), t.beacon?.zkeySha256 ?? ""]);
 
 /**
- * The phase-2 ceremonies this verifier holds, served to its peers (docs/operators/zk-ceremony.md):
+ * The phase-2 ceremonies this node holds, served to its peers (docs/protocol.md, "Ceremony files
+ * over the network"): a publisher's executor serves the ceremony it started, each verifier the
+ * steps it holds.
  * - `GET /v1/zk/ceremony/:listing`: the transcript (`ceremony.json`);
  * - `GET /v1/zk/ceremony/:listing/zkey/:sha256`: a zkey the transcript names, by its sha256
  *   (checked before it is served: a corrupted file is never handed out);
