@@ -10,7 +10,10 @@
  *   publish to a real libp2p peer — with the same inputs and concurrency (no HTTP intake).
  * - sign+publish: hashing, signing, storing and publishing one classifier result.
  *
- * Prints a table and writes bench-results/exec.json.
+ * Prints a table and writes bench-results/exec.json. To find where throughput goes, the engine and
+ * store settings can be changed: OPG_BENCH_INTRA_OP (intra-op threads), OPG_BENCH_SPIN (0: no
+ * spinning), OPG_BENCH_IN_WORKER (0: session on the main thread), OPG_BENCH_IN_FLIGHT (runs in
+ * flight per model), OPG_BENCH_MEMSTORE (1: the store in memory), OPG_BENCH_MS (round length).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -103,6 +106,9 @@ async function main(): Promise<void> {
     ...(process.env["OPG_BENCH_INTRA_OP"]
       ? { intraOpNumThreads: Number(process.env["OPG_BENCH_INTRA_OP"]) }
       : {}),
+    ...(process.env["OPG_BENCH_IN_WORKER"]
+      ? { runInWorker: process.env["OPG_BENCH_IN_WORKER"] === "1" }
+      : {}),
     ...(process.env["OPG_BENCH_SPIN"] ? { intraOpSpinning: process.env["OPG_BENCH_SPIN"] === "1" } : {}),
     ...(process.env["OPG_BENCH_IN_FLIGHT"]
       ? { maxInFlightPerModel: Number(process.env["OPG_BENCH_IN_FLIGHT"]) }
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
   await publisher.waitForTopicPeers(publisher.topics.results, 1, AbortSignal.timeout(20_000));
 
   const privateKey = generatePrivateKey();
-  const store = new ExecStore(join(dir, "exec.sqlite"));
+  const store = new ExecStore(process.env["OPG_BENCH_MEMSTORE"] ? ":memory:" : join(dir, "exec.sqlite"));
   const core = new ExecutorCore(
     {},
     {
