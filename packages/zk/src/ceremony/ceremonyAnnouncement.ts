@@ -1,3 +1,4 @@
+import type { CeremonyAnnouncementMessage } from "@opg/protocol";
 import {
   type Address,
   encodeAbiParameters,
@@ -15,18 +16,7 @@ import { ZkError } from "../ZkError.js";
  * `zkeySha256`, is `zkeyBytes` long and `url` serves it" — signed by the contributing verifier's
  * key. Received announcements are hostile until `checkAnnouncement` accepts them.
  */
-export type CeremonyAnnouncement = {
-  listingId: Hex;
-  /** Contributions in the ceremony once this one is added (1 for the first). */
-  index: number;
-  /** sha256 (hex, no 0x) of the zkey after this contribution. */
-  zkeySha256: string;
-  zkeyBytes: number;
-  contributor: Address;
-  /** Base URL of an `opg-verify` HTTP API serving the ceremony (`GET /v1/zk/ceremony/<listing>/…`). */
-  url: string;
-  signature: Hex;
-};
+export type CeremonyAnnouncement = CeremonyAnnouncementMessage;
 
 /** Why an announcement, a fetched transcript or a fetched zkey was refused. */
 export type CeremonyRefusalReason =
