@@ -6,11 +6,11 @@ import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/Batch
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
 import { Challenger } from "./batching/Challenger.js";
 import type { ChainView, TeeChainView } from "./chain/ChainView.js";
+import { CheckPool } from "./pipeline/CheckPool.js";
 import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { RegistryCache, type RegistryCacheOptions } from "./pipeline/RegistryCache.js";
 import { ResultIntake, type ResultIntakeOptions } from "./pipeline/ResultIntake.js";
 import { ResultValidator, type ResultValidatorOptions } from "./pipeline/ResultValidator.js";
-import { SignaturePool } from "./pipeline/SignaturePool.js";
 import { VerifierStore } from "./store/VerifierStore.js";
 import { EnclaveRegistrar, type EnclaveRegistrarOptions } from "./tee/EnclaveRegistrar.js";
 import { TeeProofVerifier, type TeeProofVerifierOptions } from "./tee/TeeProofVerifier.js";
@@ -26,7 +26,10 @@ export type VerifierCoreOptions = {
   registry: Partial<RegistryCacheOptions>;
   intake: Partial<ResultIntakeOptions>;
   validation: Partial<ResultValidatorOptions>;
-  /** Worker threads recovering result signatures (0: inline on the event loop). */
+  /**
+   * Worker threads running the stateless checks of results (decode, digests, both signature
+   * recoveries, outputs hash); 0 (the default): inline on the event loop.
+   */
   signatureWorkers?: number;
   /** TEE mode's options (used when `deps.tee` is given). */
   tee?: {
@@ -86,8 +89,8 @@ export class VerifierCore {
   /** ZK mode's proof verifier, when enabled. */
   readonly zk: ZkProofVerifier | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
-  /** Where result signatures are recovered (worker threads when `signatureWorkers` > 0). */
-  readonly signatures: SignaturePool;
+  /** Where the stateless checks of results run (worker threads when `signatureWorkers` > 0). */
+  readonly checks: CheckPool;
   /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
   private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
   /** The hub's InferenceRequested logs, feeding the registry cache (when the chain view has them). */
@@ -160,9 +163,15 @@ export class VerifierCore {
       {},
       { store: this.store, chain: deps.chain, logger: logger.child({ module: "challenger" }) },
     );
-    this.signatures = new SignaturePool({ workers: options.signatureWorkers ?? 0 });
+    this.checks = new CheckPool(
+      { workers: options.signatureWorkers ?? 0 },
+      {
+        domain: this.domain,
+        onWorkerError: (err) => logger.error({ err }, "a result-check worker failed; it is replaced"),
+      },
+    );
     const validator = new ResultValidator(options.validation, {
-      recover: (digest, signature) => this.signatures.recover(digest, signature),
+      pool: this.checks,
       domain: this.domain,
       registry: this.registry,
       store: this.store,
@@ -274,7 +283,7 @@ export class VerifierCore {
     clearTimeout(this.kickTimer);
     this.kickTimer = undefined;
     await this.zk?.stop();
-    await this.signatures.stop();
+    await this.checks.stop();
     this.store.close();
   }
 

@@ -80,8 +80,9 @@ export class VerifyNode {
           maxSignatureBytes: config.retention.signaturesMaxBytes,
         },
         validation: {},
-        // Signature recovery on the other cores; the event loop keeps one.
-        signatureWorkers: Math.max(1, availableParallelism() - 1),
+        // The stateless checks (decode, digests, signature recoveries) on a worker per core; the
+        // event loop keeps the stateful steps (duplicates, registry, store).
+        signatureWorkers: availableParallelism(),
         tee: {
           verifier: {
             maxAttestationAgeMs: config.tee.maxAttestationAgeMs,

@@ -1,26 +1,27 @@
 import {
-  authenticateDirectRequest,
-  DEFAULT_TENSOR_LIMITS,
-  DirectRequestError,
-  decodeResultMessage,
-  decodeTensors,
-  executionResultDigest,
-  hashEncodedTensors,
   type OpgDomain,
   proofModeName,
   type ResultMessage,
-  recoverDigestSigner,
   resultHash,
-  SignatureError,
-  TensorError,
   type ValidationAction,
   ValidationError,
 } from "@opg/protocol";
-import { type Address, type Hex, isAddressEqual } from "viem";
+import type { Address, Hex } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
 import type { VerifyMetrics } from "../verifyMetrics.js";
+import type { CheckPool } from "./CheckPool.js";
 import type { ProofVerifier } from "./ProofVerifier.js";
 import type { RegistryCache } from "./RegistryCache.js";
+import {
+  type Checked,
+  type CheckFailure,
+  decodeCheck,
+  directRequestCheck,
+  isCheckFailure,
+  outputsCheck,
+  signatureCheck,
+} from "./resultChecks.js";
+import { peekResultHash } from "./resultHeader.js";
 
 /**
  * Steps of the pipeline, in order, cheapest first and authentication before any spending: a
@@ -125,8 +126,11 @@ export type ResultValidatorDeps = {
   onEquivocation?: ((executor: Address, requestId: Hex) => void) | undefined;
   /** Called when a result we already hold arrives again (an executor republishing it). */
   onDuplicate?: ((resultHash: Hex) => void) | undefined;
-  /** Signer recovery (a `SignaturePool`'s, to use the cores); inline `recoverDigestSigner` by default. */
-  recover?: ((digest: Hex, signature: Hex) => Promise<Address>) | undefined;
+  /**
+   * Worker threads for the stateless checks (decode, digests, both signature recoveries, outputs
+   * hash), to use the cores; inline on the event loop without one (or while none is ready).
+   */
+  pool?: CheckPool | undefined;
   now?: () => number;
 };
 
@@ -152,34 +156,95 @@ export class ResultValidator {
 
   /** Runs the whole pipeline on raw gossip bytes. */
   async validate(bytes: Uint8Array): Promise<VerifiedResult> {
-    const m = await this.step("decode", async () => {
-      try {
-        return decodeResultMessage(bytes);
-      } catch (cause) {
-        throw this.reject("decode", "MALFORMED", "The result message does not decode.", cause);
-      }
-    });
+    const pool = this.deps.pool;
+    if (pool !== undefined && pool.readyWorkers > 0) return this.validatePooled(bytes, pool);
+    const m = this.stepSync("decode", () => this.decoded(bytes));
     // resultHash is computed from the header alone (one keccak): a replay of a result we hold
     // costs no signature recovery, no tensor hashing and no chain read.
     const hash = resultHash(m);
-    await this.step("duplicate", () => {
-      if (this.deps.store.knowsResult(hash)) {
-        try {
-          this.deps.onDuplicate?.(hash);
-        } catch {
-          // a notification only: the duplicate is dropped either way
-        }
-        throw new ResultRejected("duplicate", "IGNORE", "DUPLICATE", "This result is already verified.");
-      }
-    });
-    await this.step("signature", () => this.checkSignature(m));
+    this.stepSync("duplicate", () => this.checkDuplicate(hash));
+    this.stepSync("signature", () => this.passed(signatureCheck(this.deps.domain, m)));
     await this.step("executor", () => this.checkExecutor(m));
-    await this.step("outputs", () => this.checkOutputs(m));
-    await this.step("request", () => this.checkRequest(m));
+    this.stepSync("outputs", () => this.passed(outputsCheck(m)));
+    await this.step("request", async () =>
+      this.checkRequest(m, await directRequestCheck(this.deps.domain, m)),
+    );
+    return this.stateful(m, hash, bytes);
+  }
+
+  /**
+   * The same pipeline with the stateless checks on a worker: the duplicate check first, here, on
+   * the resultHash read from the header bytes (a replay never reaches a worker); then the worker
+   * decodes, hashes and checks both signatures and the outputs in one go; then the stateful steps
+   * here, failures reported in pipeline order. The decode step's time is the worker's round trip.
+   */
+  private async validatePooled(bytes: Uint8Array, pool: CheckPool): Promise<VerifiedResult> {
+    const peeked = peekResultHash(bytes);
+    if (peeked !== undefined && this.deps.store.knowsResult(peeked)) {
+      // A replay: decoded here (a malformed one is still MALFORMED), then dropped as a duplicate.
+      const m = this.stepSync("decode", () => this.decoded(bytes));
+      this.stepSync("duplicate", () => this.checkDuplicate(resultHash(m)));
+    }
+    const c = await this.step("decode", async () => {
+      const checked = await pool.check(bytes);
+      this.failedAt("decode", checked);
+      return checked;
+    });
+    const m = c.message!;
+    const hash = c.resultHash!;
+    // (A message whose header could not be read failed decoding above; checked again regardless.)
+    this.stepSync("duplicate", () => (peeked === hash ? undefined : this.checkDuplicate(hash)));
+    this.stepSync("signature", () => this.failedAt("signature", c));
+    await this.step("executor", () => this.checkExecutor(m));
+    this.stepSync("outputs", () => this.failedAt("outputs", c));
+    if (m.origin.type === "direct") {
+      const direct = c.failure?.step === "request" ? c.failure : undefined;
+      this.stepSync("request", () => this.checkDirectRequest(m, direct));
+    } else {
+      await this.step("request", () => this.checkRequest(m, undefined));
+    }
+    return this.stateful(m, hash, bytes);
+  }
+
+  /** The steps after the request binding: model and mode, equivocation, proof. */
+  private async stateful(m: ResultMessage, hash: Hex, bytes: Uint8Array): Promise<VerifiedResult> {
     await this.step("model", () => this.checkModel(m));
-    await this.step("equivocation", () => this.checkEquivocation(m, bytes));
+    this.stepSync("equivocation", () => this.checkEquivocation(m, bytes));
     await this.step("proof", () => this.checkProof(m));
     return { message: m, resultHash: hash, bytes };
+  }
+
+  private decoded(bytes: Uint8Array): ResultMessage {
+    const d = decodeCheck(bytes);
+    if (isCheckFailure(d)) throw this.rejection(d);
+    return d;
+  }
+
+  private checkDuplicate(hash: Hex): void {
+    if (!this.deps.store.knowsResult(hash)) return;
+    try {
+      this.deps.onDuplicate?.(hash);
+    } catch {
+      // a notification only: the duplicate is dropped either way
+    }
+    throw new ResultRejected("duplicate", "IGNORE", "DUPLICATE", "This result is already verified.");
+  }
+
+  /** Throws the failure of a stateless check, if any. */
+  private passed(failure: CheckFailure | undefined): void {
+    if (failure !== undefined) throw this.rejection(failure);
+  }
+
+  /** Throws the worker's failure when it is at this step. */
+  private failedAt(step: CheckFailure["step"], c: Checked): void {
+    if (c.failure?.step === step) throw this.rejection(c.failure);
+  }
+
+  private rejection(f: CheckFailure): ResultRejected {
+    if (f.internal) {
+      return new ResultRejected(f.step, "IGNORE", "INTERNAL", f.message, { cause: f.cause });
+    }
+    return this.reject(f.step, f.code, f.message, f.cause);
   }
 
   private async step<T>(step: ValidationStep, fn: () => T | Promise<T>): Promise<T> {
@@ -189,18 +254,37 @@ export class ResultValidator {
       this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
       return out;
     } catch (e) {
-      const err =
-        e instanceof ResultRejected
-          ? e
-          : // Our own failure is not the sender's fault: drop the message, never penalise the peer.
-            new ResultRejected(step, "IGNORE", "INTERNAL", `Step ${step} failed unexpectedly.`, {
-              cause: e,
-            });
-      this.metrics?.validationSteps.inc({ step, result: err.action.toLowerCase(), code: err.code });
-      throw err;
+      throw this.failed(step, e);
     } finally {
       end?.();
     }
+  }
+
+  /** `step` for a synchronous check (no promise per step on the hot path). */
+  private stepSync<T>(step: ValidationStep, fn: () => T): T {
+    const end = this.metrics?.validationStepDuration.startTimer({ step });
+    try {
+      const out = fn();
+      this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
+      return out;
+    } catch (e) {
+      throw this.failed(step, e);
+    } finally {
+      end?.();
+    }
+  }
+
+  /** A step's failure as a ResultRejected, counted. */
+  private failed(step: ValidationStep, e: unknown): ResultRejected {
+    const err =
+      e instanceof ResultRejected
+        ? e
+        : // Our own failure is not the sender's fault: drop the message, never penalise the peer.
+          new ResultRejected(step, "IGNORE", "INTERNAL", `Step ${step} failed unexpectedly.`, {
+            cause: e,
+          });
+    this.metrics?.validationSteps.inc({ step, result: err.action.toLowerCase(), code: err.code });
+    return err;
   }
 
   private reject(
@@ -213,51 +297,22 @@ export class ResultValidator {
     return new ResultRejected(step, "REJECT", code, message, details ? { cause, details } : { cause });
   }
 
-  private checkOutputs(m: ResultMessage): void {
-    // Outputs by reference: the executor signed their hash; the payload is fetched on demand by
-    // whoever needs it and checked against that hash then (PAYLOAD_PROTOCOL).
-    if (m.outputs.length === 0) return;
-    if (hashEncodedTensors(m.outputs) !== m.outputHash) {
-      throw this.reject("outputs", "OUTPUT_HASH_MISMATCH", "keccak256 of the outputs is not the outputHash.");
-    }
-    try {
-      decodeTensors(m.outputs, DEFAULT_TENSOR_LIMITS);
-    } catch (cause) {
-      if (cause instanceof TensorError) {
-        throw this.reject(
-          "outputs",
-          "BAD_OUTPUTS",
-          "The outputs are not a canonical tensor encoding.",
-          cause,
-        );
-      }
-      throw cause;
+  /** A direct request's binding: the stateless check's verdict, then the deadline. */
+  private checkDirectRequest(m: ResultMessage, direct: CheckFailure | undefined): void {
+    if (direct !== undefined) throw this.rejection(direct);
+    if (m.origin.type !== "direct") return;
+    const now = BigInt(Math.floor(this.now() / 1000));
+    if (m.origin.deadline + BigInt(this.options.deadlineGraceSeconds) < now) {
+      throw new ResultRejected("request", "IGNORE", "REQUEST_EXPIRED", "The request's deadline has passed.");
     }
   }
 
-  private async checkRequest(m: ResultMessage): Promise<void> {
-    if (m.origin.type === "direct") {
-      const request = {
-        requester: m.origin.requester,
-        modelId: m.modelId,
-        inputHash: m.inputHash,
-        mode: m.mode,
-        nonce: m.origin.nonce,
-        deadline: m.origin.deadline,
-      };
-      try {
-        await authenticateDirectRequest(this.deps.domain, request, m.origin.requesterSignature, {
-          requestId: m.requestId,
-          nowSeconds: BigInt(Math.floor(this.now() / 1000)),
-          graceSeconds: this.options.deadlineGraceSeconds,
-          recover: (digest, signature) => this.recover(digest, signature),
-        });
-      } catch (err) {
-        if (!(err instanceof DirectRequestError)) throw err;
-        throw this.directRequestRejection(err);
-      }
-      return;
-    }
+  /**
+   * The request binding. A direct request: the stateless check's verdict (`direct`: requestId
+   * and requester signature), then its deadline; an on-chain one: the hub's request, read.
+   */
+  private async checkRequest(m: ResultMessage, direct: CheckFailure | undefined): Promise<void> {
+    if (m.origin.type === "direct") return this.checkDirectRequest(m, direct);
     const onchain = await this.chain("request", () => this.deps.registry.onchainRequest(m.requestId));
     if (!onchain) {
       // Our RPC may lag the executor's: not the sender's fault.
@@ -268,49 +323,6 @@ export class ResultValidator {
         "request",
         "REQUEST_MISMATCH",
         "Model, input or mode differ from the on-chain request.",
-      );
-    }
-  }
-
-  /** The verifier's answer to a direct request that is not authentic (messages as before the shared check). */
-  private directRequestRejection(err: DirectRequestError): ResultRejected {
-    switch (err.code) {
-      case "REQUEST_ID_MISMATCH":
-        return this.reject("request", "REQUEST_ID_MISMATCH", err.shortMessage);
-      case "BAD_SIGNATURE":
-        return this.reject(
-          "request",
-          "BAD_REQUEST_SIGNATURE",
-          "The requester's signature is invalid.",
-          err.cause,
-        );
-      case "WRONG_SIGNER":
-        return this.reject("request", "BAD_REQUEST_SIGNATURE", err.shortMessage);
-      case "EXPIRED":
-        return new ResultRejected("request", "IGNORE", "REQUEST_EXPIRED", err.shortMessage);
-    }
-  }
-
-  private async recover(digest: Hex, signature: Hex): Promise<Address> {
-    return this.deps.recover
-      ? await this.deps.recover(digest, signature)
-      : recoverDigestSigner(digest, signature);
-  }
-
-  private async checkSignature(m: ResultMessage): Promise<void> {
-    const digest = executionResultDigest(this.deps.domain, m);
-    let signer: Address;
-    try {
-      signer = await this.recover(digest, m.signature);
-    } catch (cause) {
-      throw this.reject("signature", "BAD_SIGNATURE", "The executor signature is invalid.", cause);
-    }
-    if (!isAddressEqual(signer, m.executor)) {
-      throw this.reject(
-        "signature",
-        "BAD_SIGNATURE",
-        "The result is not signed by its executor.",
-        new SignatureError("WRONG_SIGNER", signer),
       );
     }
   }

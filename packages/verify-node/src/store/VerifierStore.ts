@@ -270,10 +270,12 @@ export class VerifierStore {
    * (the duplicate check: a replay of either costs no signature recovery).
    */
   knowsResult(resultHash: Hex): boolean {
+    // One statement (the verifier's hot path asks this for every result it receives).
     return (
-      this.hasResult(resultHash) ||
-      this.stmt("SELECT 1 FROM batch_members WHERE result_hash = ? AND pruned = 1").get(resultHash) !==
-        undefined
+      this.stmt(
+        `SELECT 1 WHERE EXISTS (SELECT 1 FROM results WHERE result_hash = ?1)
+           OR EXISTS (SELECT 1 FROM batch_members WHERE result_hash = ?1 AND pruned = 1)`,
+      ).get(resultHash) !== undefined
     );
   }
 

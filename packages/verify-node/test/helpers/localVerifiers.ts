@@ -27,13 +27,14 @@ export function localVerifiers(
   batching: Partial<BatchCoordinatorOptions>,
   /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
   gossipOpen: () => boolean = () => true,
-  extra: { signatureWorkers?: number } = {},
+  /** `signatureWorkers`: check workers per core; `count`: only the first `count` verifiers. */
+  extra: { signatureWorkers?: number; count?: number } = {},
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
   const cores: VerifierCore[] = [];
   const { deployment } = net;
-  net.verifierKeys.forEach((key, i) => {
+  net.verifierKeys.slice(0, extra.count ?? net.verifierKeys.length).forEach((key, i) => {
     const chain = new ContractChainView({
       chainId: deployment.chainId,
       client: net.publicClient,
