@@ -8,8 +8,10 @@
  *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`): the check pool with two workers
  *    (the daemon's default on 2 cores: one per core) running decode, digests, both recoveries and
  *    the outputs hash, the event loop keeping the stateful steps and the store, 64 messages in
- *    flight. (Until 2026-12 the 2-core row used one recovery-only worker.) Needs `pnpm build`
- *    first (the workers run @opg/protocol's dist).
+ *    flight. Each run first streams 500 messages untimed (JIT and caches warm, as the baseline
+ *    is, which runs after the pipeline). (Until 2026-12 the 2-core row used one recovery-only
+ *    worker and nothing was warmed beyond the registry cache.) Needs `pnpm build` first (the
+ *    workers run @opg/protocol's dist).
  * 2. Settlement gas per result from real receipts, 3 verifiers (f = 1), batches of 16/256/1024.
  * (Request-to-settled latency on the devnet is measured by packages/devnet/bench/latency.bench.ts,
  * which adds its figures to the same file.)
@@ -48,12 +50,15 @@ async function pipelineAndGas(): Promise<string[]> {
     //    the event loop, 64 messages in flight), beside the baseline of decode + two signature
     //    recoveries alone for the same messages, on one core.
     const N = 3_000;
+    const WARM = 500;
+    const cpuSplit: Record<number, string> = {};
     const run = async (workers: number, inFlight: number, offset: number): Promise<number> => {
       const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
         signatureWorkers: workers,
+        count: 1,
       });
       const core = cores[0]!;
-      const messages = Array.from({ length: N + 1 }, (_, i) =>
+      const messages = Array.from({ length: WARM + N + 1 }, (_, i) =>
         signedResult({
           domain: core.domain,
           requesterKey: net.requesterKeys[i % 3]!,
@@ -62,23 +67,38 @@ async function pipelineAndGas(): Promise<string[]> {
           nonce: BigInt(offset + i),
         }),
       );
-      // Warm the registry cache (one chain read per executor and model) and the workers.
+      // Warm the registry cache (one chain read per executor and model) and the workers, then the
+      // code itself (WARM messages, as the baseline below runs warm after the pipeline).
       await core.checks.whenReady();
       for (const m of messages.slice(0, 2)) core.intake.accept(await core.intake.validate(m.bytes));
-      const rest = messages.slice(2);
-      const t0 = performance.now();
       // `inFlight` lanes, each taking the next message when its last one is done (as gossip
       // arrives: a steady stream, not lock-stepped windows).
-      let next = 0;
-      const lane = async () => {
-        while (next < rest.length) {
-          const m = rest[next++]!;
-          core.intake.accept(await core.intake.validate(m.bytes));
-        }
+      const stream = async (list: typeof messages) => {
+        let next = 0;
+        const lane = async () => {
+          while (next < list.length) {
+            const m = list[next++]!;
+            core.intake.accept(await core.intake.validate(m.bytes));
+          }
+        };
+        await Promise.all(Array.from({ length: inFlight }, lane));
       };
-      await Promise.all(Array.from({ length: inFlight }, lane));
+      await stream(messages.slice(2, 2 + WARM));
+      const rest = messages.slice(2 + WARM);
+      const stats0 = { ...core.checks.workerStats };
+      const cpu0 = process.threadCpuUsage();
+      const t0 = performance.now();
+      await stream(rest);
       const seconds = (performance.now() - t0) / 1000;
-      if (core.store.counts().results !== N + 1) throw new Error("not every result was verified");
+      // Where the time goes: CPU µs per result on the event loop and on the check workers.
+      const cpu = process.threadCpuUsage(cpu0);
+      const checked = core.checks.workerStats.messages - stats0.messages;
+      cpuSplit[workers] =
+        `event loop ${((cpu.user + cpu.system) / rest.length).toFixed(0)} µs CPU/result` +
+        (checked > 0
+          ? `, workers ${((core.checks.workerStats.cpuMicros - stats0.cpuMicros) / checked).toFixed(0)} µs CPU/result`
+          : "");
+      if (core.store.counts().results !== WARM + N + 1) throw new Error("not every result was verified");
       for (const c of cores) await c.stop();
       if (workers === 0) {
         const t1 = performance.now();
@@ -102,8 +122,8 @@ async function pipelineAndGas(): Promise<string[]> {
       (figures["verified_per_s_none_2cores"] / figures["verified_per_s_none"]).toFixed(3),
     );
     lines.push(
-      `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]}`,
-      `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]}`,
+      `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${cpuSplit[0]})`,
+      `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${cpuSplit[2]})`,
     );
 
     // 2. Settlement gas per result from receipts, batches of 16/256/1024 (skipped with

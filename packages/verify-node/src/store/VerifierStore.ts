@@ -328,6 +328,11 @@ export class VerifierStore {
     return { count: Number(r["n"]), oldestAt: r["t"] === null ? undefined : Number(r["t"]) };
   }
 
+  /** Whether any result is pending (`pendingSummary(n).count > 0`), without counting them. */
+  hasPending(): boolean {
+    return this.stmt(`SELECT 1 FROM results r WHERE ${PENDING} LIMIT 1`).get() !== undefined;
+  }
+
   isRequestSettled(requestId: Hex): boolean {
     return (
       this.stmt(
