@@ -67,7 +67,6 @@ function summary(c: Checked) {
   const f = c.failure;
   const cause = f?.cause as { name?: string; code?: string; message?: string } | undefined;
   return {
-    resultHash: c.resultHash,
     message: c.message,
     failure: f && {
       step: f.step,

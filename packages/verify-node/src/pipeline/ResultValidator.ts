@@ -191,9 +191,9 @@ export class ResultValidator {
       return checked;
     });
     const m = c.message!;
-    const hash = c.resultHash!;
-    // (A message whose header could not be read failed decoding above; checked again regardless.)
-    this.stepSync("duplicate", () => (peeked === hash ? undefined : this.checkDuplicate(hash)));
+    // (A message whose header could not be read failed decoding above; checked here regardless.)
+    const hash = peeked ?? resultHash(m);
+    this.stepSync("duplicate", () => (peeked !== undefined ? undefined : this.checkDuplicate(hash)));
     this.stepSync("signature", () => this.failedAt("signature", c));
     await this.step("executor", () => this.checkExecutor(m));
     this.stepSync("outputs", () => this.failedAt("outputs", c));

@@ -18,7 +18,6 @@ import {
   OpgError,
   type ResultMessage,
   recoverDigestSigner,
-  resultHash,
   SignatureError,
   TensorError,
   WireError,
@@ -137,10 +136,12 @@ export async function directRequestCheck(
   return undefined;
 }
 
-/** A result after the stateless checks: decoded (unless decode failed), hashed, first failure if any. */
+/**
+ * A result after the stateless checks: decoded (unless decode failed), first failure if any. (Its
+ * resultHash is the caller's: the verifier reads it off the header bytes before any check.)
+ */
 export type Checked = {
   message: ResultMessage | undefined;
-  resultHash: Hex | undefined;
   failure: CheckFailure | undefined;
   /** CPU time of the checks on the thread that ran them, µs. */
   micros: number;
@@ -156,17 +157,11 @@ export async function runChecks(domain: OpgDomain, bytes: Uint8Array): Promise<C
   const t0 = performance.now();
   const decoded = decodeCheck(bytes);
   if (isCheckFailure(decoded)) {
-    return { message: undefined, resultHash: undefined, failure: decoded, micros: micros(t0) };
+    return { message: undefined, failure: decoded, micros: micros(t0) };
   }
   const m = decoded;
-  let hash: Hex;
-  try {
-    hash = resultHash(m);
-  } catch (cause) {
-    return { message: m, resultHash: undefined, failure: internal("decode", cause), micros: micros(t0) };
-  }
   const failure = signatureCheck(domain, m) ?? outputsCheck(m) ?? (await directRequestCheck(domain, m));
-  return { message: m, resultHash: hash, failure, micros: micros(t0) };
+  return { message: m, failure, micros: micros(t0) };
 }
 
 function micros(t0: number): number {
@@ -180,7 +175,7 @@ function micros(t0: number): number {
 // parent's own copy of the bytes.
 
 export const WORKER_ROLE = "opg-result-checks";
-export const RECORD_FIELDS = 25;
+export const RECORD_FIELDS = 23;
 /** The `seq` of the worker's first message, which says it is ready. */
 export const READY = -1;
 export type WorkerJob = { seq: number; buf: Uint8Array; lens: number[]; domain?: OpgDomain };
@@ -232,7 +227,6 @@ export function writeRecord(out: unknown[], bytes: Uint8Array, c: Checked): void
     m?.executor,
     m?.mode,
     m?.signature,
-    c.resultHash,
     offsetIn(bytes, m?.outputs),
     m?.outputs.byteLength ?? 0,
     offsetIn(bytes, m?.proof),
@@ -245,7 +239,6 @@ export function writeRecord(out: unknown[], bytes: Uint8Array, c: Checked): void
     // A field that is not a view of the message (never with cbor2 today) travels as a copy.
     m !== undefined && offsetIn(bytes, m.outputs) < 0 ? m.outputs : undefined,
     m !== undefined && offsetIn(bytes, m.proof) < 0 ? m.proof : undefined,
-    undefined,
   );
 }
 
@@ -273,8 +266,8 @@ export function readRecord(out: readonly unknown[], i: number, bytes: Uint8Array
         };
   let message: ResultMessage | undefined;
   if (r(5) !== undefined) {
-    const outputsAt = r(13) as number;
-    const proofAt = r(15) as number;
+    const outputsAt = r(12) as number;
+    const proofAt = r(14) as number;
     message = {
       requestId: r(5) as Hex,
       modelId: r(6) as Hex,
@@ -282,22 +275,22 @@ export function readRecord(out: readonly unknown[], i: number, bytes: Uint8Array
       outputHash: r(8) as Hex,
       executor: r(9) as Hex,
       mode: r(10) as ResultMessage["mode"],
-      outputs: (r(22) as Uint8Array | undefined) ?? bytes.subarray(outputsAt, outputsAt + (r(14) as number)),
-      proof: (r(23) as Uint8Array | undefined) ?? bytes.subarray(proofAt, proofAt + (r(16) as number)),
+      outputs: (r(21) as Uint8Array | undefined) ?? bytes.subarray(outputsAt, outputsAt + (r(13) as number)),
+      proof: (r(22) as Uint8Array | undefined) ?? bytes.subarray(proofAt, proofAt + (r(15) as number)),
       signature: r(11) as Hex,
       origin:
-        r(17) === undefined
+        r(16) === undefined
           ? { type: "onchain" }
           : {
               type: "direct",
-              requester: r(17) as Hex,
-              nonce: r(18) as bigint,
-              deadline: r(19) as bigint,
-              requesterSignature: r(20) as Hex,
+              requester: r(16) as Hex,
+              nonce: r(17) as bigint,
+              deadline: r(18) as bigint,
+              requesterSignature: r(19) as Hex,
             },
     };
   }
-  return { message, resultHash: r(12) as Hex | undefined, failure, micros: r(21) as number };
+  return { message, failure, micros: r(20) as number };
 }
 
 /** The worker's loop: check each batch, answer with one flat array. */
