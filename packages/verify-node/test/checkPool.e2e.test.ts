@@ -9,7 +9,7 @@ import {
   WIRE_LIMITS,
 } from "@opg/protocol";
 import { deployLocalNetwork, devPrivateKey, HardhatNode, type LocalNetwork } from "@opg/testkit";
-import { keccak256, toHex } from "viem";
+import { type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResultRejected } from "../src/pipeline/ResultValidator.js";
 import type { VerifierCore } from "../src/VerifierCore.js";
@@ -95,7 +95,7 @@ describe("opg-verify with check workers: the same verdicts as inline validation,
       ["truncated", ok.bytes.subarray(0, ok.bytes.length - 5)],
       ["oversized", new Uint8Array(WIRE_LIMITS.resultMessageBytes + 1)],
       ["forged signature", encodeResultMessage({ ...m(3n), signature: m(4n).signature })],
-      ["bad v", encodeResultMessage({ ...m(5n), signature: `${m(5n).signature.slice(0, -2)}1f` })],
+      ["bad v", encodeResultMessage({ ...m(5n), signature: `${m(5n).signature.slice(0, -2)}1f` as Hex })],
       ["outputs mismatch", encodeResultMessage({ ...m(6n), outputs: m(8n).outputs })],
       ["request id mismatch", encodeResultMessage({ ...direct, origin: { ...direct.origin, nonce: 99n } })],
       [
