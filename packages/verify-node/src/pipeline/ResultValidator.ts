@@ -159,9 +159,9 @@ export class ResultValidator {
     const pool = this.deps.pool;
     if (pool !== undefined && pool.readyWorkers > 0) return this.validatePooled(bytes, pool);
     const m = this.stepSync("decode", () => this.decoded(bytes));
-    // resultHash is computed from the header alone (one keccak): a replay of a result we hold
-    // costs no signature recovery, no tensor hashing and no chain read.
-    const hash = resultHash(m);
+    // resultHash is computed from the header alone (one keccak over its bytes): a replay of a
+    // result we hold costs no signature recovery, no tensor hashing and no chain read.
+    const hash = peekResultHash(bytes) ?? resultHash(m);
     this.stepSync("duplicate", () => this.checkDuplicate(hash));
     this.stepSync("signature", () => this.passed(signatureCheck(this.deps.domain, m)));
     await this.step("executor", () => this.checkExecutor(m));
