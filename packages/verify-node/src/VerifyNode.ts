@@ -80,9 +80,9 @@ export class VerifyNode {
           maxSignatureBytes: config.retention.signaturesMaxBytes,
         },
         validation: {},
-        // The stateless checks (decode, digests, signature recoveries) on a worker per core; the
-        // event loop keeps the stateful steps (duplicates, registry, store).
-        signatureWorkers: availableParallelism(),
+        // The stateless checks (decode, digests, signature recoveries) on a worker per core by
+        // default; the event loop keeps the stateful steps (duplicates, registry, store).
+        signatureWorkers: config.checkWorkers ?? availableParallelism(),
         tee: {
           verifier: {
             maxAttestationAgeMs: config.tee.maxAttestationAgeMs,

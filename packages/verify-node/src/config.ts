@@ -186,6 +186,13 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
     .positive()
     .default(30_000)
     .describe("How long registry reads (executors, models, verifier set) are trusted."),
+  checkWorkers: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "Worker threads running the stateless checks of results (decode, digests, signature recoveries). Unset: one per core; 0: on the event loop.",
+    ),
 });
 
 export type VerifyNodeConfig = z.output<typeof verifyNodeConfig>;
