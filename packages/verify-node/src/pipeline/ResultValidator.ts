@@ -5,6 +5,7 @@ import {
   resultHash,
   type ValidationAction,
   ValidationError,
+  WIRE_LIMITS,
 } from "@opg/protocol";
 import type { Address, Hex } from "viem";
 import type { VerifierStore } from "../store/VerifierStore.js";
@@ -173,12 +174,15 @@ export class ResultValidator {
   }
 
   /**
-   * The same pipeline with the stateless checks on a worker: the duplicate check first, here, on
-   * the resultHash read from the header bytes (a replay never reaches a worker); then the worker
+   * The same pipeline with the stateless checks on a worker: the size cap and the duplicate check
+   * first, here, on the resultHash read from the header bytes (neither an oversized message nor a
+   * replay reaches a worker); then the worker
    * decodes, hashes and checks both signatures and the outputs in one go; then the stateful steps
    * here, failures reported in pipeline order. The decode step's time is the worker's round trip.
    */
   private async validatePooled(bytes: Uint8Array, pool: CheckPool): Promise<VerifiedResult> {
+    // Oversized: refused here by the decoder's size cap, never copied to a worker.
+    if (bytes.length > WIRE_LIMITS.resultMessageBytes) this.stepSync("decode", () => this.decoded(bytes));
     const peeked = peekResultHash(bytes);
     if (peeked !== undefined && this.deps.store.knowsResult(peeked)) {
       // A replay: decoded here (a malformed one is still MALFORMED), then dropped as a duplicate.
