@@ -392,7 +392,7 @@ const parts: string[] = [
       ),
     ],
     [
-      "verified results/s, mode NONE, two cores (one recovery worker); scaling over one core",
+      "verified results/s, mode NONE, two cores (two check workers); scaling over one core",
       fmt(num(v, "verified_per_s_none_2cores")),
       `${fmt(num(v, "verified_per_s_none"))}/s (one core)`,
       fmt(num(v, "verified_scaling_2cores"), 2),
