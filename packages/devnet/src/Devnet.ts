@@ -14,6 +14,7 @@ import {
   prepareNodeDir,
   TcpProxy,
 } from "@opg/testkit";
+import type { CompileOptions } from "@opg/zk/toolchain";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { DemoNetwork } from "./demo.js";
@@ -43,6 +44,13 @@ export type DevnetModel = {
    * ZK cache); copied into every daemon's `zk-artifacts`.
    */
   zkArtifactsDir?: string;
+  /**
+   * ZK: how its circuit is compiled (e.g. the fixed-point scale) when not the compiler's defaults;
+   * the ceremony rebuilds the circuit with these, as `zkArtifactsDir` was built.
+   */
+  zkCompileOptions?: Partial<CompileOptions>;
+  /** ZK: the phase 1 its ceremony pins when the committed development one is too small. */
+  zkPtauPath?: string;
   /** ZK: the demo also sends it these inputs on chain, settled by the proof (`expected`: the class). */
   zkOnChainDemo?: { inputs: () => TensorMap; expected: string };
 };

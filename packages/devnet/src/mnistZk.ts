@@ -88,6 +88,9 @@ export async function mnistZkModel(log: (line: string) => void): Promise<DevnetM
     file,
     modes: [ProofMode.ZK],
     zkArtifactsDir: artifacts.dir,
+    // The ceremony rebuilds the same circuit (scale 2^8) and pins the same 2^16 phase 1.
+    zkCompileOptions: { scaleBits: MNIST_SCALE_BITS },
+    zkPtauPath: ptau,
     zkOnChainDemo: { inputs: () => mnistDigit(DEMO_DIGIT), expected: String(DEMO_DIGIT) },
   };
 }

@@ -47,7 +47,7 @@ export type DevnetZkCeremonyOptions = {
    * checked) and the executors' (they prove with the ceremony's zkey).
    */
   installInto: readonly string[];
-  /** The pinned phase 1 (default: the committed development one; devnets only). */
+  /** The pinned phase 1 of models without their own `zkPtauPath` (default: the committed development one). */
   ptauPath?: string;
   log?: (line: string) => void;
 };
@@ -80,7 +80,6 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
   const sender = new TxSender({ chainId, receiptPollIntervalMs: 100 }, { client, account: publisher });
   sender.start();
   const contracts = new OpgContracts(o.net.deployment, { client, sender });
-  const ptauPath = o.ptauPath ?? DEV_PTAU_PATH;
   const out: DevnetModel[] = [];
   const servers: HttpServer[] = [];
   try {
@@ -91,6 +90,7 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
         continue;
       }
       const t0 = performance.now();
+      const ptauPath = m.zkPtauPath ?? o.ptauPath ?? DEV_PTAU_PATH;
       const modelId = modelIdFromBytes(readFileSync(m.file));
       const listingId = await contracts.models.latestListing(modelId, publisher.address);
       if (listingId === undefined) throw new Error(`The devnet has no listing of ${m.name} (${modelId}).`);
@@ -105,7 +105,7 @@ export async function runDevnetZkCeremony(o: DevnetZkCeremonyOptions): Promise<D
       const ceremonyDir = publisherParty.dirOf(listingId);
 
       // 1. The circuit, and the ceremony's start (the publisher: `opg-exec models add --zk`).
-      const compiled = await compileModel(new Uint8Array(readFileSync(m.file)));
+      const compiled = await compileModel(new Uint8Array(readFileSync(m.file)), m.zkCompileOptions);
       const circuitFile = join(dir, "build", "circuit.circom");
       mkdirSync(join(dir, "build"), { recursive: true });
       await writeFile(circuitFile, compiled.circom);

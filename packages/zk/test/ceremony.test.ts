@@ -3,7 +3,7 @@
  * and the pinned phase 1, signed by their contributors, closed by a future block's hash; and why
  * a setup run by one party (whose secret is known) is never accepted.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChaCha } from "ffjavascript";
@@ -25,6 +25,7 @@ import {
   closeCeremony,
   contribute,
   DEV_PTAU_PATH,
+  generateDevPtau,
   startCeremony,
   verifyCeremony,
 } from "../src/toolchain.js";
@@ -267,4 +268,26 @@ describe("a setup run by one party (the issue's forgery)", () => {
     }
     expect(vkHash(vkey)).not.toBe(check.vkHash);
   }, 180_000);
+});
+
+describe("starting a ceremony", () => {
+  it("error: a phase 1 too small for the circuit is refused with snarkjs' reason, and nothing is stored", async () => {
+    // snarkjs' `zkey new` logs this and returns -1 after writing the zkey's first bytes; a ceremony
+    // started on it used to store those 12 bytes as its initial zkey.
+    const dir = await tempDir();
+    const small = join(await tempDir(), "opg-dev-3.ptau");
+    await generateDevPtau(3, small);
+    const started = startCeremony({
+      dir,
+      listingId: LISTING,
+      modelId: artifacts.manifest.modelId,
+      artifactKey: artifacts.manifest.artifactKey,
+      r1csPath,
+      ptauPath: small,
+    });
+    await expect(started).rejects.toMatchObject({ code: "BUILD_FAILED" });
+    await expect(started).rejects.toThrow(/circuit too big for this power of tau ceremony/);
+    expect(await readdir(join(dir, "zkeys"))).toEqual([]);
+    await expect(readTranscript(dir)).rejects.toThrow();
+  }, 120_000);
 });

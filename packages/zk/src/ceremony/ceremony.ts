@@ -7,6 +7,7 @@ import { sign } from "viem/accounts";
 import type { CompiledModel } from "../compiler/compileModel.js";
 import type { CircomResult } from "../pipeline/runCircom.js";
 import { specToJson } from "../pipeline/specJson.js";
+import { startPhase2 } from "../pipeline/startPhase2.js";
 import { groth16VerifierTemplatePath } from "../pipeline/toolPaths.js";
 import { ARTIFACT_FILES, type ZkArtifactManifest } from "../pipeline/ZkArtifacts.js";
 import { vkHash } from "../proof/vkHash.js";
@@ -69,10 +70,14 @@ export async function startCeremony(o: StartCeremonyOptions): Promise<CeremonyTr
   await mkdir(join(o.dir, CEREMONY_FILES.zkeys), { recursive: true });
   const tmp = join(o.dir, `initial.${process.pid}.zkey.tmp`);
   try {
-    await snarkjs.zKey.newZKey(o.r1csPath, o.ptauPath, tmp);
+    await startPhase2(o.r1csPath, o.ptauPath, tmp);
   } catch (cause) {
     await rm(tmp, { force: true });
-    throw new ZkError("BUILD_FAILED", `Phase-2 start failed for listing ${o.listingId}.`, { cause });
+    throw new ZkError(
+      "BUILD_FAILED",
+      `Phase-2 start failed for listing ${o.listingId}: ${(cause as Error).message}.`,
+      { cause },
+    );
   }
   const t: CeremonyTranscript = {
     version: 1,

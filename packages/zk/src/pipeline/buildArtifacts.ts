@@ -7,6 +7,7 @@ import { ZkError } from "../ZkError.js";
 import { loadArtifacts } from "./loadArtifacts.js";
 import { runCircom } from "./runCircom.js";
 import { specToJson } from "./specJson.js";
+import { startPhase2 } from "./startPhase2.js";
 import { DEV_PTAU_PATH, groth16VerifierTemplatePath } from "./toolPaths.js";
 import { ARTIFACT_FILES, type ZkArtifactManifest, type ZkArtifacts } from "./ZkArtifacts.js";
 
@@ -82,7 +83,7 @@ export async function buildArtifacts(
     const zkey0 = { type: "mem" as const };
     const zkeyPath = join(tmp, ARTIFACT_FILES.zkey);
     try {
-      await snarkjs.zKey.newZKey(circom.r1cs, ptauPath, zkey0);
+      await startPhase2(circom.r1cs, ptauPath, zkey0);
     } catch (cause) {
       throw new ZkError("BUILD_FAILED", `Groth16 setup failed for model ${compiled.modelId}.`, {
         cause,
