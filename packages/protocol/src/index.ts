@@ -105,6 +105,7 @@ export type { TensorLimits } from "./tensor/limits.js";
 export { DEFAULT_TENSOR_LIMITS } from "./tensor/limits.js";
 export type { TensorErrorCode } from "./tensor/TensorError.js";
 export { TensorError } from "./tensor/TensorError.js";
+export { unbindableZkInput, ZK_INPUT_DTYPES } from "./tensor/zkInputs.js";
 export type { BatchTopicMessage } from "./wire/codec.js";
 export {
   decodeBatchProposalMessage,

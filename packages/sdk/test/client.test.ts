@@ -548,7 +548,7 @@ describe("OpgClient.requestOnChain + deliver", () => {
     const f64 = { A: { dtype: "float64" as const, dims: [1], data: new Float64Array([1]) } };
     await expect(opg.requestOnChain({ modelId: MODEL_ID, inputs: f64, mode: "ZK" })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
-      message: expect.stringMatching(/ZK requests take float32 inputs/),
+      message: expect.stringMatching(/ZK requests take float32 or uint8 inputs/),
     });
     await expect(opg.findRequest(keccak256(toHex("nothing")))).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(

@@ -66,7 +66,7 @@ describe("SDK error messages", () => {
     );
   });
 
-  it("error: ZK requests take float32 inputs", async () => {
+  it("error: ZK requests take float32 or uint8 inputs", async () => {
     const client = createOpgClient({
       rpcUrl: "http://127.0.0.1:1",
       hub,
@@ -82,9 +82,9 @@ describe("SDK error messages", () => {
         }),
       ),
     ).toMatchInlineSnapshot(`
-      "INVALID_ARGUMENT: ZK requests take float32 inputs; input "x" is float64.
+      "INVALID_ARGUMENT: ZK requests take float32 or uint8 inputs; input "x" is float64.
 
-      Details: Convert the inputs to float32 (Float32Array): that is what the proof binds and the chain checks."
+      Details: Convert the inputs to float32 (Float32Array), or uint8 for a model that takes bytes: that is what the proof binds and the chain checks."
     `);
   });
 });

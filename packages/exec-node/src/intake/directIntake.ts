@@ -13,6 +13,7 @@ import {
   type TensorMap,
   tensorsFromJson,
   tensorsToJson,
+  unbindableZkInput,
 } from "@opg/protocol";
 import { decodeZkProof, settlementProof } from "@opg/zk";
 import { bytesToHex, type Hex } from "viem";
@@ -95,14 +96,15 @@ export function mountDirectIntake(
     const refusal = await deps.gate(typed.modelId, mode);
     if (refusal) throw new HttpError(400, "MODEL_NOT_SERVED", refusal);
     if (mode === ProofMode.ZK) {
-      // The proof binds the quantized float32 input the on-chain adapter parses: float64 could pass
-      // the quorum but never settle on chain (and float64 values rounding alike would share a proof).
-      const wide = Object.entries(inputs).find(([, t]) => t.dtype !== "float32");
-      if (wide) {
+      // The proof binds the float32 (quantized) or uint8 (packed) input the on-chain adapter parses:
+      // float64 could pass the quorum but never settle on chain (and float64 values rounding alike
+      // would share a proof).
+      const bad = unbindableZkInput(inputs);
+      if (bad) {
         throw new HttpError(
           400,
           "INVALID_INPUT",
-          `ZK requests take float32 inputs; input "${wide[0]}" is ${wide[1].dtype}.`,
+          `ZK requests take float32 or uint8 inputs; input "${bad.name}" is ${bad.dtype}.`,
         );
       }
     }

@@ -6,7 +6,14 @@ import {
   tensorsToJson,
 } from "@opg/protocol";
 import { checkExecutorAnswer } from "../client/answers.js";
-import { checkHex32, endpoint, missing, randomNonce, refuseFloat64ForZk, toMode } from "../client/args.js";
+import {
+  checkHex32,
+  endpoint,
+  missing,
+  randomNonce,
+  refuseUnbindableZkInputs,
+  toMode,
+} from "../client/args.js";
 import type { ClientContext } from "../client/ClientContext.js";
 import { signDirectRequest } from "../client/signDirectRequest.js";
 import type { DirectRequestParams, DirectResult } from "../client/types.js";
@@ -29,7 +36,7 @@ export async function requestDirect(ctx: ClientContext, params: DirectRequestPar
   const modelId = checkHex32(params.modelId, "modelId");
   const mode = toMode(params.mode);
   const encoded = encodeTensorInput(params.inputs);
-  if (mode === ProofMode.ZK) refuseFloat64ForZk(encoded.tensors);
+  if (mode === ProofMode.ZK) refuseUnbindableZkInputs(encoded.tensors);
   const request: InferenceRequest = {
     requester: account.address,
     modelId,

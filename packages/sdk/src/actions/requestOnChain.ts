@@ -1,7 +1,7 @@
 import { ProofMode } from "@opg/protocol";
 import { type Hex, isAddress, zeroAddress } from "viem";
 import { getGasPrice } from "viem/actions";
-import { checkHex32, refuseFloat64ForZk, toMode } from "../client/args.js";
+import { checkHex32, refuseUnbindableZkInputs, toMode } from "../client/args.js";
 import type { ClientContext } from "../client/ClientContext.js";
 import type { OnChainRequest, OnChainRequestParams } from "../client/types.js";
 import { onChain } from "../errors/fromChainError.js";
@@ -23,7 +23,7 @@ export async function requestOnChain(
 ): Promise<OnChainRequest> {
   const mode = toMode(params.mode);
   const encoded = encodeTensorInput(params.inputs);
-  if (mode === ProofMode.ZK) refuseFloat64ForZk(encoded.tensors);
+  if (mode === ProofMode.ZK) refuseUnbindableZkInputs(encoded.tensors);
   const listingId = await resolveListing(ctx, params);
   const terms = await onChain("Reading the listing", async () =>
     (await ctx.models()).requestTerms(listingId),

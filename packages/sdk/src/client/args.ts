@@ -1,4 +1,10 @@
-import { isProofMode, type ProofMode, parseProofMode, type TensorMap } from "@opg/protocol";
+import {
+  isProofMode,
+  type ProofMode,
+  parseProofMode,
+  type TensorMap,
+  unbindableZkInput,
+} from "@opg/protocol";
 import type { Hex } from "viem";
 import { OpgSdkError } from "../errors/OpgSdkError.js";
 import type { ModeInput } from "./types.js";
@@ -38,21 +44,21 @@ export function missing(option: string, what: string): OpgSdkError {
 }
 
 /**
- * ZK proofs bind the float32 inputs that the circuit quantizes (the on-chain adapter parses float32
- * tensors): float64 inputs could pass a verifier quorum but never settle on chain, and distinct
- * float64 values that round to one float32 would share a proof. Refused at request time.
+ * ZK proofs bind float32 or uint8 inputs (`ZK_INPUT_DTYPES`: what the circuit quantizes or packs
+ * and the on-chain adapter parses): float64 inputs could pass a verifier quorum but never settle on
+ * chain, and distinct float64 values that round to one float32 would share a proof. Refused at
+ * request time.
  */
-export function refuseFloat64ForZk(tensors: TensorMap): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    if (t.dtype !== "float32") {
-      throw new OpgSdkError(
-        "INVALID_ARGUMENT",
-        `ZK requests take float32 inputs; input "${name}" is ${t.dtype}.`,
-        {
-          details:
-            "Convert the inputs to float32 (Float32Array): that is what the proof binds and the chain checks.",
-        },
-      );
-    }
+export function refuseUnbindableZkInputs(tensors: TensorMap): void {
+  const bad = unbindableZkInput(tensors);
+  if (bad) {
+    throw new OpgSdkError(
+      "INVALID_ARGUMENT",
+      `ZK requests take float32 or uint8 inputs; input "${bad.name}" is ${bad.dtype}.`,
+      {
+        details:
+          "Convert the inputs to float32 (Float32Array), or uint8 for a model that takes bytes: that is what the proof binds and the chain checks.",
+      },
+    );
   }
 }
