@@ -79,6 +79,17 @@ describe("ZkProofProvider", () => {
     const bad = { ...job(), inputs: { x: inputs["input"]! } };
     await expect(provider.produce(bad, noRun)).rejects.toMatchObject({ code: "INVALID_INPUT" });
   });
+
+  it("error: uint8 (bindable by a proof) sent to a circuit that takes float32 is INVALID_INPUT", async () => {
+    const bytes = {
+      ...job(),
+      inputs: { input: { dtype: "uint8" as const, dims: [1, 4], data: new Uint8Array(4) } },
+    };
+    await expect(provider.produce(bytes, noRun)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringMatching(/must be float32 or float64; got uint8/),
+    });
+  });
 });
 
 describe("zk config", () => {
