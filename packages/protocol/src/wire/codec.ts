@@ -1,6 +1,7 @@
 import { dcborDecodeOptions, dcborEncodeOptions, decode, encode } from "cbor2";
 import { type Address, bytesToHex, checksumAddress, type Hex, hexToBytes } from "viem";
 import { isProofMode } from "../mode.js";
+import { encodeCbor } from "./cborWriter.js";
 import {
   type BatchProposalMessage,
   type BatchSignatureMessage,
@@ -48,23 +49,40 @@ export function encodeResultMessage(m: ResultMessage): Uint8Array {
           safeUint(m.origin.deadline, "origin.deadline"),
           b(m.origin.requesterSignature),
         ];
-  const bytes = encode(
-    [
+  // The hex fields go to the writer as they are (decoded into the output); for anything it does
+  // not take (say, hex of odd length) cbor2 encodes the same array, with the same bytes or errors.
+  const bytes =
+    encodeCbor([
       WIRE_VERSION,
       MessageKind.RESULT,
-      b(m.requestId),
-      b(m.modelId),
-      b(m.inputHash),
-      b(m.outputHash),
-      b(m.executor),
+      m.requestId,
+      m.modelId,
+      m.inputHash,
+      m.outputHash,
+      m.executor,
       m.mode,
       m.outputs,
       m.proof,
-      b(m.signature),
+      m.signature,
       origin,
-    ],
-    dcborEncodeOptions,
-  );
+    ]) ??
+    encode(
+      [
+        WIRE_VERSION,
+        MessageKind.RESULT,
+        b(m.requestId),
+        b(m.modelId),
+        b(m.inputHash),
+        b(m.outputHash),
+        b(m.executor),
+        m.mode,
+        m.outputs,
+        m.proof,
+        b(m.signature),
+        origin,
+      ],
+      dcborEncodeOptions,
+    );
   if (bytes.length > WIRE_LIMITS.resultMessageBytes) {
     throw new WireError(
       "TOO_LARGE",
