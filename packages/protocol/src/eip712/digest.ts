@@ -1,5 +1,6 @@
 import { type Hex, hashDomain, hexToBytes, keccak256, toHex } from "viem";
 import { keccak256Bytes } from "../hash/keccak.js";
+import { writeHex } from "../hex/writeHex.js";
 import {
   type BatchRoot,
   EIP712_NAME,
@@ -72,10 +73,9 @@ const TYPE_HASH_BYTES: Record<PrimaryType, Uint8Array> = {
 
 /** Writes `hex` (exactly `size` bytes) right-aligned in the 32-byte word at `offset`. */
 function putHex(out: Uint8Array, offset: number, value: unknown, size: number, type: string): void {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]*$/.test(value) || value.length !== 2 + 2 * size) {
+  if (!writeHex(out, offset + 32 - size, value, size)) {
     throw new TypeError(`EIP-712: ${String(value)} is not a ${type}`);
   }
-  out.set(hexToBytes(value as Hex), offset + 32 - size);
 }
 
 /** Writes an unsigned integer of `bits` bits as a 32-byte big-endian word at `offset`. */
@@ -127,8 +127,9 @@ function digest(domain: OpgDomain, struct: Hex): Hex {
   const out = new Uint8Array(66);
   out[0] = 0x19;
   out[1] = 0x01;
-  out.set(hexToBytes(domainSeparator(domain)), 2);
-  out.set(hexToBytes(struct), 34);
+  if (!writeHex(out, 2, domainSeparator(domain), 32) || !writeHex(out, 34, struct, 32)) {
+    throw new TypeError(`EIP-712: ${struct} is not a 32-byte hash`);
+  }
   return keccak256Bytes(out);
 }
 

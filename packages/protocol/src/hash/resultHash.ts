@@ -1,4 +1,5 @@
-import { type Address, type Hex, hexToBytes } from "viem";
+import type { Address, Hex } from "viem";
+import { writeHex } from "../hex/writeHex.js";
 import { keccak256Bytes } from "./keccak.js";
 
 /** The fields that identify one execution result; also the Merkle leaf values, in this order. */
@@ -32,8 +33,7 @@ export function resultHash(r: ResultFields): Hex {
 
 /** Writes `hex` (exactly `size` bytes) right-aligned in the 32-byte word at `offset`. */
 function putWord(out: Uint8Array, offset: number, value: string, size: number): void {
-  if (!/^0x[0-9a-fA-F]*$/.test(value) || value.length !== 2 + 2 * size) {
+  if (!writeHex(out, offset + 32 - size, value, size)) {
     throw new TypeError(`resultHash: ${value} is not ${size} bytes of hex`);
   }
-  out.set(hexToBytes(value as Hex), offset + 32 - size);
 }
