@@ -237,7 +237,19 @@ export class ExecutorCore {
       // Another run stored its result first: that one stands.
       return { ...this.fromStored(earlier.message), fresh: false, bytes: earlier.message };
     }
-    return { message, outputs, resultHash: resultHash(message), fresh: true, bytes };
+    // Computed when asked: the direct intake's answer carries it; on-chain results never need it
+    // here (verifiers hash what they receive).
+    let hash: Hex | undefined;
+    return {
+      message,
+      outputs,
+      get resultHash(): Hex {
+        hash ??= resultHash(message);
+        return hash;
+      },
+      fresh: true,
+      bytes,
+    };
   }
 
   private async publish(requestId: Hex, bytes: Uint8Array): Promise<number> {
