@@ -18,14 +18,25 @@
  *
  * Prints a table and writes bench-results/verify.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inferenceHubAbi, modeMask } from "@opg/contracts";
-import { decodeResultMessage, executionResultDigest, ProofMode, recoverDigestSigner } from "@opg/protocol";
+import {
+  decodeResultMessage,
+  executionResultDigest,
+  inferenceRequestDigest,
+  type OpgDomain,
+  ProofMode,
+  recoverDigestSigner,
+  resultHash,
+} from "@opg/protocol";
 import { deployLocalNetwork, HardhatNode, waitFor } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
+import { outputsCheck } from "../src/pipeline/resultChecks.js";
+import { peekResultHash } from "../src/pipeline/resultHeader.js";
+import { VerifierStore } from "../src/store/VerifierStore.js";
 import { localVerifiers } from "../test/helpers/localVerifiers.js";
 import { signedResult } from "../test/helpers/results.js";
 
@@ -52,6 +63,7 @@ async function pipelineAndGas(): Promise<string[]> {
     const N = 3_000;
     const WARM = 500;
     const cpuSplit: Record<number, string> = {};
+    let breakdown = "";
     const run = async (workers: number, inFlight: number, offset: number): Promise<number> => {
       const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
         signatureWorkers: workers,
@@ -110,6 +122,7 @@ async function pipelineAndGas(): Promise<string[]> {
         figures["baseline_signature_recoveries_per_s"] = Math.round(
           rest.length / ((performance.now() - t1) / 1000),
         );
+        breakdown = workBeyondBaseline(core.domain, rest, cpu.user + cpu.system);
       }
       return Math.round(rest.length / seconds);
     };
@@ -123,6 +136,7 @@ async function pipelineAndGas(): Promise<string[]> {
     );
     lines.push(
       `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${cpuSplit[0]})`,
+      `  one core, CPU µs per result: ${breakdown}`,
       `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${cpuSplit[2]})`,
     );
 
@@ -168,6 +182,92 @@ async function pipelineAndGas(): Promise<string[]> {
     chain.stop();
   }
   return lines;
+}
+
+/**
+ * What the one-core pipeline does beyond the baseline, each part measured alone on the same
+ * messages (CPU µs per result, this thread): the durable store (duplicate and equivocation
+ * lookups, the insert, group-committed per 250 as under a stream, on a file like the daemon's),
+ * the request binding (the direct request's EIP-712 digest, which must equal its requestId), the
+ * inline outputs (keccak256 and strict tensor decoding) and the resultHash read off the header.
+ * The rest of the pipeline's CPU beyond the baseline and these parts is the registry cache, the
+ * steps' bookkeeping and the promises between them. Sets `baseline_cpu_us`, `pipeline_cpu_us` and
+ * `beyond_baseline_<part>_us`, and `verified_to_baseline_1core_ceiling`: the ratio left if the
+ * pipeline did the baseline and these parts and nothing else.
+ */
+function workBeyondBaseline(
+  domain: OpgDomain,
+  list: readonly { bytes: Uint8Array }[],
+  pipelineCpu: number,
+): string {
+  const cpuNow = () => {
+    const c = process.threadCpuUsage();
+    return c.user + c.system;
+  };
+  const decoded = list.map((m) => decodeResultMessage(m.bytes));
+  const per = (fn: () => void) => {
+    const c0 = cpuNow();
+    fn();
+    return (cpuNow() - c0) / list.length;
+  };
+  const baseline =
+    per(() => {
+      for (const d of decoded) {
+        recoverDigestSigner(executionResultDigest(domain, d), d.signature);
+        if (d.origin.type === "direct") recoverDigestSigner(d.requestId, d.origin.requesterSignature);
+      }
+    }) +
+    per(() => {
+      for (const m of list) decodeResultMessage(m.bytes);
+    });
+  const hashes = decoded.map((m) => resultHash(m));
+  const dir = mkdtempSync(join(tmpdir(), "opg-bench-store-"));
+  const store = new VerifierStore(join(dir, "v.sqlite"));
+  const parts: Record<string, number> = {
+    store: per(() => {
+      for (let i = 0; i < decoded.length; i++) {
+        const m = decoded[i]!;
+        const hash = hashes[i]!;
+        store.knowsResult(hash);
+        store.outputHashOfExecutor(m.requestId, m.executor);
+        store.insertResult({ ...m, resultHash: hash, message: list[i]!.bytes, receivedAt: Date.now() });
+        if (i % 250 === 249) store.commitGroup();
+      }
+      store.commitGroup();
+    }),
+    request_digest: per(() => {
+      for (const m of decoded) {
+        if (m.origin.type !== "direct") continue;
+        inferenceRequestDigest(domain, {
+          ...m.origin,
+          modelId: m.modelId,
+          inputHash: m.inputHash,
+          mode: m.mode,
+        });
+      }
+    }),
+    outputs: per(() => {
+      for (const m of decoded) outputsCheck(m);
+    }),
+    result_hash: per(() => {
+      for (const m of list) peekResultHash(m.bytes);
+    }),
+  };
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const pipeline = pipelineCpu / list.length;
+  const sum = Object.values(parts).reduce((a, b) => a + b, 0);
+  figures["baseline_cpu_us"] = Math.round(baseline);
+  figures["pipeline_cpu_us"] = Math.round(pipeline);
+  for (const [k, v] of Object.entries(parts)) figures[`beyond_baseline_${k}_us`] = Math.round(v);
+  figures["verified_to_baseline_1core_ceiling"] = Number((baseline / (baseline + sum)).toFixed(3));
+  return (
+    `pipeline ${pipeline.toFixed(0)}, baseline ${baseline.toFixed(0)}; beyond it: ` +
+    Object.entries(parts)
+      .map(([k, v]) => `${k.replace("_", " ")} ${v.toFixed(0)}`)
+      .join(", ") +
+    `, the rest (registry cache, steps) ${(pipeline - baseline - sum).toFixed(0)}; ratio left with only the baseline and these parts: ${figures["verified_to_baseline_1core_ceiling"]}`
+  );
 }
 
 const lines = await pipelineAndGas();

@@ -320,6 +320,9 @@ describe("VerifierStore", () => {
       // A member of a settled batch not received yet is not a duplicate: it may still arrive.
       settle(store, 2n, ["late"]);
       expect(store.knowsResult(h("late"))).toBe(false);
+      // When it does arrive, it is stored as settled in the batch that named it.
+      result(store, "late", now);
+      expect(store.getResult(h("late"))).toMatchObject({ status: "settled", batchId: 2n });
     });
 
     it("behavior: the byte cap drops the oldest settled results first, never pending ones", () => {

@@ -374,8 +374,9 @@ export class ResultValidator {
   }
 
   private checkEquivocation(m: ResultMessage, bytes: Uint8Array): void {
-    const earlier = this.deps.store.resultOfExecutor(m.requestId, m.executor);
-    if (!earlier || earlier.outputHash === m.outputHash) return;
+    const earlierOutput = this.deps.store.outputHashOfExecutor(m.requestId, m.executor);
+    if (earlierOutput === undefined || earlierOutput === m.outputHash) return;
+    const earlier = this.deps.store.resultOfExecutor(m.requestId, m.executor)!;
     const fresh = this.deps.store.insertEquivocation({
       kind: "executor",
       key: `${m.executor.toLowerCase()}:${m.requestId}`,

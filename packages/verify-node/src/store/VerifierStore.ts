@@ -242,9 +242,13 @@ export class VerifierStore {
   }
 
   private insertResultRow(r: Omit<StoredResult, "status" | "batchId">): boolean {
+    // One statement: a result that was settled while we missed it is stored as settled, with the
+    // batch its membership names.
     const res = this.stmt(
-      `INSERT OR IGNORE INTO results (result_hash, request_id, model_id, input_hash, output_hash, executor, mode, message, status, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?)`,
+      `INSERT OR IGNORE INTO results (result_hash, request_id, model_id, input_hash, output_hash, executor, mode, message, status, batch_id, received_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+         coalesce((SELECT 'settled' FROM batch_members WHERE result_hash = ?1), 'verified'),
+         (SELECT batch_id FROM batch_members WHERE result_hash = ?1), ?9)`,
     ).run(
       r.resultHash,
       r.requestId,
@@ -256,13 +260,7 @@ export class VerifierStore {
       r.message,
       r.receivedAt,
     );
-    if (Number(res.changes) === 0) return false;
-    // A result that was settled while we missed it: its batch membership is already known.
-    this.stmt(
-      `UPDATE results SET status = 'settled', batch_id = (SELECT batch_id FROM batch_members WHERE result_hash = ?1)
-       WHERE result_hash = ?1 AND EXISTS (SELECT 1 FROM batch_members WHERE result_hash = ?1)`,
-    ).run(r.resultHash);
-    return true;
+    return Number(res.changes) > 0;
   }
 
   /**
@@ -300,6 +298,17 @@ export class VerifierStore {
       "SELECT * FROM results INDEXED BY results_by_request WHERE request_id = ? AND executor = ? LIMIT 1",
     ).get(requestId, executor.toLowerCase()) as Row | undefined;
     return row ? resultFromRow(row) : undefined;
+  }
+
+  /**
+   * The output hash an executor already gave for a request, if any: the equivocation check of
+   * every verified result, which reads the stored message only when the two differ.
+   */
+  outputHashOfExecutor(requestId: Hex, executor: Address): Hex | undefined {
+    const row = this.stmt(
+      "SELECT output_hash FROM results INDEXED BY results_by_request WHERE request_id = ? AND executor = ? LIMIT 1",
+    ).get(requestId, executor.toLowerCase()) as Row | undefined;
+    return row ? hex(row["output_hash"]) : undefined;
   }
 
   /**
