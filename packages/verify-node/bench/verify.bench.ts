@@ -8,10 +8,13 @@
  *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`): the check pool with two workers
  *    (the daemon's default on 2 cores: one per core) running decode, digests, both recoveries and
  *    the outputs hash, the event loop keeping the stateful steps and the store, 64 messages in
- *    flight. Each run first streams 500 messages untimed (JIT and caches warm, as the baseline
- *    is, which runs after the pipeline). (Until 2026-12 the 2-core row used one recovery-only
- *    worker and nothing was warmed beyond the registry cache.) Needs `pnpm build` first (the
- *    workers run @opg/protocol's dist).
+ *    flight. Each verifier first streams 500 messages untimed (JIT and caches warm); the one-core
+ *    row and its baseline take turns, 1,000 messages at a time, so that the host's speed
+ *    drifting during the run weighs on both alike. The one-core row also prints its CPU per result
+ *    beyond the baseline, part by part. (Until 2026-12 the 2-core row used one recovery-only
+ *    worker and nothing was warmed beyond the registry cache; until 2026-12-02 the one-core
+ *    row and its baseline ran one after the other.) Needs `pnpm build` first (the workers run
+ *    @opg/protocol's dist).
  * 2. Settlement gas per result from real receipts, 3 verifiers (f = 1), batches of 16/256/1024.
  * (Request-to-settled latency on the devnet is measured by packages/devnet/bench/latency.bench.ts,
  * which adds its figures to the same file.)
@@ -62,9 +65,9 @@ async function pipelineAndGas(): Promise<string[]> {
     //    recoveries alone for the same messages, on one core.
     const N = 3_000;
     const WARM = 500;
-    const cpuSplit: Record<number, string> = {};
-    let breakdown = "";
-    const run = async (workers: number, inFlight: number, offset: number): Promise<number> => {
+    /** Messages per turn of the one-core row and its baseline (see below). */
+    const ROUND = 1_000;
+    const setup = async (workers: number, inFlight: number, offset: number) => {
       const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
         signatureWorkers: workers,
         count: 1,
@@ -80,11 +83,12 @@ async function pipelineAndGas(): Promise<string[]> {
         }),
       );
       // Warm the registry cache (one chain read per executor and model) and the workers, then the
-      // code itself (WARM messages, as the baseline below runs warm after the pipeline).
+      // code itself (WARM messages).
       await core.checks.whenReady();
       for (const m of messages.slice(0, 2)) core.intake.accept(await core.intake.validate(m.bytes));
       // `inFlight` lanes, each taking the next message when its last one is done (as gossip
-      // arrives: a steady stream, not lock-stepped windows).
+      // arrives: a steady stream, not lock-stepped windows); the group of stored results is
+      // committed inside the measure (its own cost, not the next measure's).
       const stream = async (list: typeof messages) => {
         let next = 0;
         const lane = async () => {
@@ -94,40 +98,55 @@ async function pipelineAndGas(): Promise<string[]> {
           }
         };
         await Promise.all(Array.from({ length: inFlight }, lane));
+        core.store.commitGroup();
       };
       await stream(messages.slice(2, 2 + WARM));
-      const rest = messages.slice(2 + WARM);
-      const stats0 = { ...core.checks.workerStats };
-      const cpu0 = process.threadCpuUsage();
-      const t0 = performance.now();
-      await stream(rest);
-      const seconds = (performance.now() - t0) / 1000;
-      // Where the time goes: CPU µs per result on the event loop and on the check workers.
-      const cpu = process.threadCpuUsage(cpu0);
-      const checked = core.checks.workerStats.messages - stats0.messages;
-      cpuSplit[workers] =
-        `event loop ${((cpu.user + cpu.system) / rest.length).toFixed(0)} µs CPU/result` +
-        (checked > 0
-          ? `, workers ${((core.checks.workerStats.cpuMicros - stats0.cpuMicros) / checked).toFixed(0)} µs CPU/result`
-          : "");
-      if (core.store.counts().results !== WARM + N + 1) throw new Error("not every result was verified");
-      for (const c of cores) await c.stop();
-      if (workers === 0) {
-        const t1 = performance.now();
-        for (const m of rest) {
-          const d = decodeResultMessage(m.bytes);
-          recoverDigestSigner(executionResultDigest(core.domain, d), d.signature);
-          if (d.origin.type === "direct") recoverDigestSigner(d.requestId, d.origin.requesterSignature);
-        }
-        figures["baseline_signature_recoveries_per_s"] = Math.round(
-          rest.length / ((performance.now() - t1) / 1000),
-        );
-        breakdown = workBeyondBaseline(core.domain, rest, cpu.user + cpu.system);
-      }
-      return Math.round(rest.length / seconds);
+      return { core, cores, stream, rest: messages.slice(2 + WARM), seconds: 0, cpu: 0 };
     };
-    figures["verified_per_s_none"] = await run(0, 1, 0);
-    figures["verified_per_s_none_2cores"] = await run(2, 64, 100_000);
+    const baselineOf = (domain: OpgDomain, list: readonly { bytes: Uint8Array }[]) => {
+      for (const m of list) {
+        const d = decodeResultMessage(m.bytes);
+        recoverDigestSigner(executionResultDigest(domain, d), d.signature);
+        if (d.origin.type === "direct") recoverDigestSigner(d.requestId, d.origin.requesterSignature);
+      }
+    };
+    const one = await setup(0, 1, 0);
+    const two = await setup(2, 64, 100_000);
+    baselineOf(one.core.domain, one.rest.slice(0, WARM));
+    const base = { seconds: 0 };
+    const stats0 = { ...two.core.checks.workerStats };
+    const threadCpu = () => {
+      const c = process.threadCpuUsage();
+      return c.user + c.system;
+    };
+    const timed = async (into: { seconds: number; cpu?: number }, fn: () => unknown) => {
+      const c0 = threadCpu();
+      const t0 = performance.now();
+      await fn();
+      into.seconds += (performance.now() - t0) / 1000;
+      if (into.cpu !== undefined) into.cpu += threadCpu() - c0;
+    };
+    // One core and its baseline take turns, ROUND messages each (the same messages), so that the
+    // host's speed, which drifts by tens of percent within minutes on this shared VM, weighs on
+    // both alike; then two cores, all at once (its workers' garbage and threads kept out of the
+    // one-core turns: taking turns with it too cost the one-core row 10–60 µs a result).
+    for (let k = 0; k < N; k += ROUND) {
+      await timed(one, () => one.stream(one.rest.slice(k, k + ROUND)));
+      await timed(base, () => baselineOf(one.core.domain, one.rest.slice(k, k + ROUND)));
+    }
+    await timed(two, () => two.stream(two.rest));
+    for (const v of [one, two]) {
+      if (v.core.store.counts().results !== WARM + N + 1) throw new Error("not every result was verified");
+      for (const c of v.cores) await c.stop();
+    }
+    const checked = two.core.checks.workerStats.messages - stats0.messages;
+    const perResult = (micros: number, n: number) => `${(micros / n).toFixed(0)} µs CPU/result`;
+    const split1 = `event loop ${perResult(one.cpu, N)}`;
+    const split2 = `event loop ${perResult(two.cpu, N)}, workers ${perResult(two.core.checks.workerStats.cpuMicros - stats0.cpuMicros, checked)}`;
+    const breakdown = workBeyondBaseline(one.core.domain, one.rest, one.cpu);
+    figures["baseline_signature_recoveries_per_s"] = Math.round(N / base.seconds);
+    figures["verified_per_s_none"] = Math.round(N / one.seconds);
+    figures["verified_per_s_none_2cores"] = Math.round(N / two.seconds);
     figures["verified_to_baseline_1core"] = Number(
       (figures["verified_per_s_none"] / figures["baseline_signature_recoveries_per_s"]!).toFixed(3),
     );
@@ -135,9 +154,9 @@ async function pipelineAndGas(): Promise<string[]> {
       (figures["verified_per_s_none_2cores"] / figures["verified_per_s_none"]).toFixed(3),
     );
     lines.push(
-      `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${cpuSplit[0]})`,
+      `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${split1})`,
       `  one core, CPU µs per result: ${breakdown}`,
-      `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${cpuSplit[2]})`,
+      `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${split2})`,
     );
 
     // 2. Settlement gas per result from receipts, batches of 16/256/1024 (skipped with
