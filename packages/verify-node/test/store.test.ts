@@ -2,9 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { resultHash } from "@opg/protocol";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { VerifierStore } from "../src/store/VerifierStore.js";
+import { signedResult } from "./helpers/results.js";
 
 const h = (s: string): Hex => keccak256(toHex(s));
 const proposer: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -294,7 +296,7 @@ describe("VerifierStore", () => {
     expect(store.signaturesFor(1n, h("x"), h("d"))).toHaveLength(1);
     store.close();
     const reopened = new DatabaseSync(path);
-    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 4 });
+    expect(reopened.prepare("PRAGMA user_version").get()).toEqual({ user_version: 5 });
     reopened.close();
   });
 
@@ -420,5 +422,39 @@ describe("VerifierStore", () => {
     const subqueries = plan(text.replace("LIMIT ?", "LIMIT 100")).filter((d) => / [sf] /.test(` ${d} `));
     expect(subqueries).toHaveLength(2);
     for (const d of subqueries) expect(d).toContain("USING INDEX results_by_request");
+  });
+
+  it("behavior: inline outputs over 1 KiB are served by their hash through the partial index; smaller ones travel inline with their result", () => {
+    const store = new VerifierStore(":memory:");
+    const stored = (outputLength: number, nonce: bigint) => {
+      const s = signedResult({
+        domain: { chainId: 31337, verifyingContract: proposer },
+        requesterKey: h("requester"),
+        executorKey: h("executor"),
+        modelId: h("m"),
+        nonce,
+        outputLength,
+      });
+      store.insertResult({
+        ...s.message,
+        resultHash: resultHash(s.message),
+        message: s.bytes,
+        receivedAt: 1,
+      });
+      return s.message;
+    };
+    const big = stored(400, 1n); // 1.6 KB of outputs, inline (as a ZK result carries them)
+    const small = stored(2, 2n);
+    expect(big.outputs.length).toBeGreaterThan(1024);
+    expect(store.payload(big.outputHash)).toEqual(big.outputs);
+    expect(store.payload(small.outputHash)).toBeUndefined();
+    const statement = Object.keys((store as unknown as { stmts: Record<string, unknown> }).stmts).find((q) =>
+      q.includes("FROM results WHERE output_hash = ?"),
+    )!;
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${statement}`).all(big.outputHash) as Array<{
+      detail: string;
+    }>;
+    expect(plan.map((r) => r.detail).join(" ")).toContain("USING INDEX results_by_output");
+    store.close();
   });
 });

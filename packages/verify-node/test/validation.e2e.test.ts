@@ -11,7 +11,7 @@ import {
 import { deployLocalNetwork, devPrivateKey, HardhatNode, type LocalNetwork } from "@opg/testkit";
 import { type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ResultRejected } from "../src/pipeline/ResultValidator.js";
 import type { VerifierCore } from "../src/VerifierCore.js";
 import { localVerifiers } from "./helpers/localVerifiers.js";
@@ -66,6 +66,24 @@ describe("opg-verify validation pipeline on a real chain: every bad message refu
     const r = signedResult({ ...base(), nonce: 1n });
     const ok = await cores[0]!.intake.validate(r.bytes);
     expect(ok.message.requestId).toBe(r.message.requestId);
+  });
+
+  it("behavior: once its chain reads are cached, a result's whole pipeline runs within the call (no promise between steps)", async () => {
+    const core = cores[1]!; // its registry cache still cold
+    const equivocationChecks = vi.spyOn(core.store, "outputHashOfExecutor");
+    try {
+      // The first result: the executor and the model are read from the chain, the steps await them.
+      const first = core.intake.validate(signedResult({ ...base(), nonce: 20n }).bytes);
+      expect(equivocationChecks).toHaveBeenCalledTimes(0);
+      await first;
+      expect(equivocationChecks).toHaveBeenCalledTimes(1);
+      // The next: every read is a cache hit, and the steps up to the last ran before validate returned.
+      const second = core.intake.validate(signedResult({ ...base(), nonce: 21n }).bytes);
+      expect(equivocationChecks).toHaveBeenCalledTimes(2);
+      expect((await second).message.executor).toBe(privateKeyToAddress(net.executorKeys[0]!));
+    } finally {
+      equivocationChecks.mockRestore();
+    }
   });
 
   it("error: malformed, oversized and truncated bytes are REJECT MALFORMED", async () => {

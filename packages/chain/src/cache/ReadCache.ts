@@ -57,6 +57,15 @@ export class ReadCache<V> {
     return entry.value;
   }
 
+  /**
+   * The cached answer for `key` while it is fresh, boxed (an `undefined` answer is an answer),
+   * without reading or waiting: what a hot path tries before `get`. Undefined when there is none,
+   * it expired (kept for `get`'s fallback) or its first read is under way.
+   */
+  fresh(key: string): { value: V } | undefined {
+    return this.cache?.get(key, { allowStale: false, noDeleteOnStaleGet: true });
+  }
+
   /** The cached answer for `key`, fresh or not, without reading. */
   peek(key: string): V | undefined {
     return this.cache?.peek(key, { allowStale: true })?.value;

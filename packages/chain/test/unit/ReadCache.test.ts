@@ -41,4 +41,27 @@ describe("ReadCache", () => {
     await none.get("a", async () => ++reads);
     expect(reads).toBe(2);
   });
+
+  it("behavior: fresh() answers only a fresh entry, never reads, and keeps an expired one for get()", async () => {
+    let t = 1_000;
+    const cache = new ReadCache<number | undefined>({ ttlMs: 100, maxEntries: 10, now: () => t });
+    expect(cache.fresh("a")).toBeUndefined();
+    let release!: (v: number | undefined) => void;
+    const first = cache.get("a", () => new Promise((r) => (release = r)));
+    expect(cache.fresh("a")).toBeUndefined(); // its first read is under way
+    release(undefined);
+    expect(await first).toBeUndefined();
+    expect(cache.fresh("a")).toEqual({ value: undefined }); // an undefined answer, boxed
+    t += 150;
+    expect(cache.fresh("a")).toBeUndefined(); // expired
+    const down = async (): Promise<number | undefined> => {
+      throw new Error("RPC down");
+    };
+    expect(await cache.get("a", down)).toBeUndefined(); // the expired answer was kept for the outage
+    expect(await cache.get("a", async () => 7)).toBe(7);
+    expect(cache.fresh("a")).toEqual({ value: 7 });
+    const none = new ReadCache<number>({ ttlMs: 0, maxEntries: 2 });
+    await none.get("a", async () => 1);
+    expect(none.fresh("a")).toBeUndefined();
+  });
 });

@@ -83,7 +83,7 @@ export function mountDirectIntake(
     };
     let requestId: Hex;
     try {
-      requestId = await authenticateDirectRequest(deps.domain, typed, signature);
+      requestId = authenticateDirectRequest(deps.domain, typed, signature);
     } catch (err) {
       if (!(err instanceof DirectRequestError)) throw err;
       throw new HttpError(401, "BAD_SIGNATURE", err.shortMessage, {

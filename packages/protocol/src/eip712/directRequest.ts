@@ -27,30 +27,29 @@ export type AuthenticateDirectRequestOptions = {
   nowSeconds?: bigint | undefined;
   /** Seconds accepted past the deadline (clock skew; default 0). */
   graceSeconds?: number | undefined;
-  /** Recovers a digest's signer (default `recoverDigestSigner`; the verifier uses its worker pool). */
-  recover?: ((digest: Hex, signature: Hex) => Address | Promise<Address>) | undefined;
 };
 
 /**
  * Authenticates a direct request (EIP-712 `InferenceRequest` signed by its requester): the
  * `requestId` is the digest of what was signed, the signature is canonical and recovers to
- * `request.requester`, and (when `nowSeconds` is given) the deadline has not passed. Resolves with
- * the `requestId`; throws `DirectRequestError` otherwise. The one check of the executor's
- * `/v1/infer`, the verifier's result validation and the SDK's signing.
+ * `request.requester`, and (when `nowSeconds` is given) the deadline has not passed. Returns the
+ * `requestId`; throws `DirectRequestError` otherwise. Synchronous (the verifier's hot path runs it
+ * without a promise). The one check of the executor's `/v1/infer`, the verifier's result
+ * validation and the SDK's signing.
  */
-export async function authenticateDirectRequest(
+export function authenticateDirectRequest(
   domain: OpgDomain,
   request: InferenceRequest,
   signature: Hex,
   options: AuthenticateDirectRequestOptions = {},
-): Promise<Hex> {
+): Hex {
   const digest = inferenceRequestDigest(domain, request);
   if (options.requestId !== undefined && options.requestId !== digest) {
     throw new DirectRequestError("REQUEST_ID_MISMATCH", "requestId is not the digest of the signed request.");
   }
   let signer: Address;
   try {
-    signer = await (options.recover ?? recoverDigestSigner)(digest, signature);
+    signer = recoverDigestSigner(digest, signature);
   } catch (cause) {
     const reason = cause instanceof SignatureError ? cause.shortMessage : "invalid signature";
     throw new DirectRequestError("BAD_SIGNATURE", `The request signature is invalid: ${reason}`, { cause });

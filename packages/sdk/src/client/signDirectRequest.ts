@@ -40,7 +40,7 @@ export async function signDirectRequest(
     if (v === 0 || v === 1) signature = `${signature.slice(0, 130)}${(v + 27).toString(16)}` as Hex;
   }
   try {
-    await authenticateDirectRequest(domain, request, signature, { requestId });
+    authenticateDirectRequest(domain, request, signature, { requestId });
   } catch (cause) {
     if (!(cause instanceof DirectRequestError)) throw cause;
     if (cause.code === "WRONG_SIGNER") {

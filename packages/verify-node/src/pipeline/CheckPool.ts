@@ -164,7 +164,9 @@ export class CheckPool {
 
   /** Runs the stateless checks on `bytes`, on a worker when one is ready. */
   check(bytes: Uint8Array): Promise<Checked> {
-    if (this.stopped || this.readyWorkers === 0) return runChecks(this.deps.domain, bytes);
+    if (this.stopped || this.readyWorkers === 0) {
+      return new Promise((resolve) => resolve(runChecks(this.deps.domain, bytes)));
+    }
     return new Promise<Checked>((resolve, reject) => {
       this.queue.push({ bytes, resolve, reject });
       if (!this.flushScheduled) {
@@ -179,8 +181,13 @@ export class CheckPool {
     const ready = this.slots.filter((s) => s.ready);
     if (ready.length === 0) {
       // Every worker died since these were queued: check them here.
-      for (const item of this.queue.splice(0))
-        runChecks(this.deps.domain, item.bytes).then(item.resolve, item.reject);
+      for (const item of this.queue.splice(0)) {
+        try {
+          item.resolve(runChecks(this.deps.domain, item.bytes));
+        } catch (e) {
+          item.reject(e);
+        }
+      }
       return;
     }
     // Spread the turn's messages over the workers, least loaded first.

@@ -99,6 +99,24 @@ export class RegistryCache {
     });
   }
 
+  /**
+   * `isActiveExecutor`'s fresh cached answer, if any, without reading or waiting (the validator's
+   * hot path: a promise only on a miss).
+   */
+  knownExecutor(signer: Address): boolean | undefined {
+    return this.executors.fresh(signer.toLowerCase())?.value;
+  }
+
+  /** `modelModes`' fresh cached answer, boxed (undefined inside: no such model), if any. */
+  knownModelModes(modelId: Hex, executor?: Address): { value: number | undefined } | undefined {
+    return this.models.fresh(`${modelId}:${executor ?? ""}`);
+  }
+
+  /** `onchainRequest`'s fresh cached answer, boxed (undefined inside: no such request), if any. */
+  knownOnchainRequest(requestId: Hex): { value: OnchainRequest | undefined } | undefined {
+    return this.requests.fresh(requestId);
+  }
+
   modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
     return this.models.get(
       `${modelId}:${executor ?? ""}`,

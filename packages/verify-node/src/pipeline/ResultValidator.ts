@@ -8,6 +8,7 @@ import {
   WIRE_LIMITS,
 } from "@opg/protocol";
 import type { Address, Hex } from "viem";
+import type { OnchainRequest } from "../chain/ChainView.js";
 import type { VerifierStore } from "../store/VerifierStore.js";
 import type { VerifyMetrics } from "../verifyMetrics.js";
 import type { CheckPool } from "./CheckPool.js";
@@ -155,7 +156,12 @@ export class ResultValidator {
     this.metrics = deps.metrics ?? null;
   }
 
-  /** Runs the whole pipeline on raw gossip bytes. */
+  /**
+   * Runs the whole pipeline on raw gossip bytes. The steps that read the chain run synchronously
+   * on a fresh registry cache hit, the common case (`stepMaybe`: a promise only when one is
+   * needed, awaited only then), so a result whose reads are all cached costs no promise between
+   * its steps.
+   */
   async validate(bytes: Uint8Array): Promise<VerifiedResult> {
     const pool = this.deps.pool;
     if (pool !== undefined && pool.readyWorkers > 0) return this.validatePooled(bytes, pool);
@@ -165,11 +171,15 @@ export class ResultValidator {
     const hash = peekResultHash(bytes) ?? resultHash(m);
     this.stepSync("duplicate", () => this.checkDuplicate(hash));
     this.stepSync("signature", () => this.passed(signatureCheck(this.deps.domain, m)));
-    await this.step("executor", () => this.checkExecutor(m));
+    let wait = this.stepMaybe("executor", () => this.checkExecutor(m));
+    if (wait !== undefined) await wait;
     this.stepSync("outputs", () => this.passed(outputsCheck(m)));
-    await this.step("request", async () =>
-      this.checkRequest(m, await directRequestCheck(this.deps.domain, m)),
+    wait = this.stepMaybe("request", () =>
+      m.origin.type === "direct"
+        ? this.checkDirectRequest(m, directRequestCheck(this.deps.domain, m))
+        : this.checkOnchainRequest(m),
     );
+    if (wait !== undefined) await wait;
     return this.stateful(m, hash, bytes);
   }
 
@@ -199,22 +209,25 @@ export class ResultValidator {
     const hash = peeked ?? resultHash(m);
     this.stepSync("duplicate", () => (peeked !== undefined ? undefined : this.checkDuplicate(hash)));
     this.stepSync("signature", () => this.failedAt("signature", c));
-    await this.step("executor", () => this.checkExecutor(m));
+    let wait = this.stepMaybe("executor", () => this.checkExecutor(m));
+    if (wait !== undefined) await wait;
     this.stepSync("outputs", () => this.failedAt("outputs", c));
-    if (m.origin.type === "direct") {
-      const direct = c.failure?.step === "request" ? c.failure : undefined;
-      this.stepSync("request", () => this.checkDirectRequest(m, direct));
-    } else {
-      await this.step("request", () => this.checkRequest(m, undefined));
-    }
+    wait = this.stepMaybe("request", () =>
+      m.origin.type === "direct"
+        ? this.checkDirectRequest(m, c.failure?.step === "request" ? c.failure : undefined)
+        : this.checkOnchainRequest(m),
+    );
+    if (wait !== undefined) await wait;
     return this.stateful(m, hash, bytes);
   }
 
   /** The steps after the request binding: model and mode, equivocation, proof. */
   private async stateful(m: ResultMessage, hash: Hex, bytes: Uint8Array): Promise<VerifiedResult> {
-    await this.step("model", () => this.checkModel(m));
+    let wait = this.stepMaybe("model", () => this.checkModel(m));
+    if (wait !== undefined) await wait;
     this.stepSync("equivocation", () => this.checkEquivocation(m, bytes));
-    await this.step("proof", () => this.checkProof(m));
+    wait = this.stepMaybe("proof", () => this.checkProof(m));
+    if (wait !== undefined) await wait;
     return { message: m, resultHash: hash, bytes };
   }
 
@@ -278,6 +291,38 @@ export class ResultValidator {
     }
   }
 
+  /**
+   * A step that is synchronous when it can be (a chain read answered by the cache): done here when
+   * `fn` returns nothing, else the promise of its end, which the caller awaits.
+   */
+  private stepMaybe(step: ValidationStep, fn: () => void | Promise<void>): Promise<void> | undefined {
+    const end = this.metrics?.validationStepDuration.startTimer({ step });
+    let out: void | Promise<void>;
+    try {
+      out = fn();
+    } catch (e) {
+      end?.();
+      throw this.failed(step, e);
+    }
+    if (out === undefined) {
+      this.passedStep(step, end);
+      return undefined;
+    }
+    return out.then(
+      () => this.passedStep(step, end),
+      (e: unknown) => {
+        end?.();
+        throw this.failed(step, e);
+      },
+    );
+  }
+
+  /** A step that passed, counted and timed. */
+  private passedStep(step: ValidationStep, end: (() => unknown) | undefined): void {
+    this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
+    end?.();
+  }
+
   /** A step's failure as a ResultRejected, counted. */
   private failed(step: ValidationStep, e: unknown): ResultRejected {
     const err =
@@ -312,12 +357,18 @@ export class ResultValidator {
   }
 
   /**
-   * The request binding. A direct request: the stateless check's verdict (`direct`: requestId
-   * and requester signature), then its deadline; an on-chain one: the hub's request, read.
+   * An on-chain request's binding: the hub's request (cached, else read) names this result's
+   * model, input and mode.
    */
-  private async checkRequest(m: ResultMessage, direct: CheckFailure | undefined): Promise<void> {
-    if (m.origin.type === "direct") return this.checkDirectRequest(m, direct);
-    const onchain = await this.chain("request", () => this.deps.registry.onchainRequest(m.requestId));
+  private checkOnchainRequest(m: ResultMessage): void | Promise<void> {
+    const known = this.deps.registry.knownOnchainRequest(m.requestId);
+    if (known !== undefined) return this.requestVerdict(m, known.value);
+    return this.chain("request", () => this.deps.registry.onchainRequest(m.requestId)).then((onchain) =>
+      this.requestVerdict(m, onchain),
+    );
+  }
+
+  private requestVerdict(m: ResultMessage, onchain: OnchainRequest | undefined): void {
     if (!onchain) {
       // Our RPC may lag the executor's: not the sender's fault.
       throw new ResultRejected("request", "IGNORE", "UNKNOWN_REQUEST", "The hub has no such request (yet).");
@@ -331,23 +382,29 @@ export class ResultValidator {
     }
   }
 
-  private async checkExecutor(m: ResultMessage): Promise<void> {
-    let active: boolean;
-    try {
-      active = await this.deps.registry.isActiveExecutor(m.executor);
-    } catch (cause) {
-      // The chain cannot say, and we never heard of this executor: drop it unrecorded (it is not
-      // authenticated; a real executor republishes). Blameless (our RPC is down, not the
-      // sender's fault); a flood of fresh keys costs at most one RPC attempt per second, as the
-      // registry cache fails fast while the chain is down.
-      throw new ResultRejected(
-        "executor",
-        "IGNORE",
-        "EXECUTOR_UNKNOWN",
-        "The executor's registration could not be read.",
-        { cause },
-      );
-    }
+  /** Whether the signer is a registered, staked executor (cached, else read). */
+  private checkExecutor(m: ResultMessage): void | Promise<void> {
+    const known = this.deps.registry.knownExecutor(m.executor);
+    if (known !== undefined) return this.executorVerdict(m, known);
+    return this.deps.registry.isActiveExecutor(m.executor).then(
+      (active) => this.executorVerdict(m, active),
+      (cause: unknown) => {
+        // The chain cannot say, and we never heard of this executor: drop it unrecorded (it is
+        // not authenticated; a real executor republishes). Blameless (our RPC is down, not the
+        // sender's fault); a flood of fresh keys costs at most one RPC attempt per second, as the
+        // registry cache fails fast while the chain is down.
+        throw new ResultRejected(
+          "executor",
+          "IGNORE",
+          "EXECUTOR_UNKNOWN",
+          "The executor's registration could not be read.",
+          { cause },
+        );
+      },
+    );
+  }
+
+  private executorVerdict(m: ResultMessage, active: boolean): void {
     if (!active) {
       throw this.reject(
         "executor",
@@ -357,11 +414,18 @@ export class ResultValidator {
     }
   }
 
-  private async checkModel(m: ResultMessage): Promise<void> {
+  private checkModel(m: ResultMessage): void | Promise<void> {
     // An on-chain request names its listing, whose modes the hub enforced when it was made (and the
     // request check above matched model, input and mode): nothing more to read.
     if (m.origin.type === "onchain") return;
-    const modes = await this.chain("model", () => this.deps.registry.modelModes(m.modelId, m.executor));
+    const known = this.deps.registry.knownModelModes(m.modelId, m.executor);
+    if (known !== undefined) return this.modelVerdict(m, known.value);
+    return this.chain("model", () => this.deps.registry.modelModes(m.modelId, m.executor)).then((modes) =>
+      this.modelVerdict(m, modes),
+    );
+  }
+
+  private modelVerdict(m: ResultMessage, modes: number | undefined): void {
     if (modes === undefined)
       throw this.reject("model", "UNKNOWN_MODEL", `Model ${m.modelId} is not registered.`);
     if ((modes & (1 << m.mode)) === 0) {
@@ -387,7 +451,8 @@ export class ResultValidator {
     throw this.reject("equivocation", "EQUIVOCATION", "The executor signed two outputs for one request.");
   }
 
-  private async checkProof(m: ResultMessage): Promise<void> {
+  /** The mode's proof verifier's verdict: synchronous when it decides without waiting (NONE). */
+  private checkProof(m: ResultMessage): void | Promise<void> {
     const verifier = this.deps.verifiers.get(m.mode);
     if (!verifier) {
       throw new ResultRejected(
@@ -397,19 +462,28 @@ export class ResultValidator {
         `This node cannot check ${proofModeName(m.mode)} proofs.`,
       );
     }
+    let out: void | Promise<void>;
     try {
-      await verifier.verify(m);
+      out = verifier.verify(m);
     } catch (cause) {
-      if (cause instanceof ResultRejected) throw cause; // e.g. CHAIN_UNAVAILABLE: deferred, not refused
-      if (cause instanceof ValidationError) {
-        // The proof verifier's own code (e.g. PCR_MISMATCH) rides along as the cause.
-        throw new ResultRejected("proof", cause.action, "BAD_PROOF", cause.shortMessage, {
-          cause,
-          details: String(cause.code),
-        });
-      }
-      throw this.reject("proof", "BAD_PROOF", "The proof does not verify.", cause);
+      throw this.proofFailure(cause);
     }
+    if (out === undefined) return;
+    return out.catch((cause: unknown) => {
+      throw this.proofFailure(cause);
+    });
+  }
+
+  private proofFailure(cause: unknown): ResultRejected {
+    if (cause instanceof ResultRejected) return cause; // e.g. CHAIN_UNAVAILABLE: deferred, not refused
+    if (cause instanceof ValidationError) {
+      // The proof verifier's own code (e.g. PCR_MISMATCH) rides along as the cause.
+      return new ResultRejected("proof", cause.action, "BAD_PROOF", cause.shortMessage, {
+        cause,
+        details: String(cause.code),
+      });
+    }
+    return this.reject("proof", "BAD_PROOF", "The proof does not verify.", cause);
   }
 
   /** A chain read that fails for lack of an RPC is nobody's fault: IGNORE (gossip retries). */

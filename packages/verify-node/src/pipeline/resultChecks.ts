@@ -107,10 +107,7 @@ export function outputsCheck(m: ResultMessage): CheckFailure | undefined {
  * signed request and the requester signed it. The deadline (it needs the clock) and on-chain
  * requests (they need the chain) are the validator's.
  */
-export async function directRequestCheck(
-  domain: OpgDomain,
-  m: ResultMessage,
-): Promise<CheckFailure | undefined> {
+export function directRequestCheck(domain: OpgDomain, m: ResultMessage): CheckFailure | undefined {
   if (m.origin.type !== "direct") return undefined;
   const request = {
     requester: m.origin.requester,
@@ -121,7 +118,7 @@ export async function directRequestCheck(
     deadline: m.origin.deadline,
   };
   try {
-    await authenticateDirectRequest(domain, request, m.origin.requesterSignature, { requestId: m.requestId });
+    authenticateDirectRequest(domain, request, m.origin.requesterSignature, { requestId: m.requestId });
   } catch (err) {
     if (!(err instanceof DirectRequestError)) return internal("request", err);
     switch (err.code) {
@@ -153,14 +150,14 @@ export type Checked = {
  * registered (it costs worker CPU only: no chain read, nothing stored), and the validator reports
  * the failures in pipeline order.
  */
-export async function runChecks(domain: OpgDomain, bytes: Uint8Array): Promise<Checked> {
+export function runChecks(domain: OpgDomain, bytes: Uint8Array): Checked {
   const t0 = performance.now();
   const decoded = decodeCheck(bytes);
   if (isCheckFailure(decoded)) {
     return { message: undefined, failure: decoded, micros: micros(t0) };
   }
   const m = decoded;
-  const failure = signatureCheck(domain, m) ?? outputsCheck(m) ?? (await directRequestCheck(domain, m));
+  const failure = signatureCheck(domain, m) ?? outputsCheck(m) ?? directRequestCheck(domain, m);
   return { message: m, failure, micros: micros(t0) };
 }
 
@@ -300,13 +297,13 @@ function serve(domain: OpgDomain): void {
     const c = process.threadCpuUsage?.() ?? { user: 0, system: 0 };
     return c.user + c.system;
   };
-  port.on("message", async (job: WorkerJob) => {
+  port.on("message", (job: WorkerJob) => {
     const out: unknown[] = [];
     let at = 0;
     for (const len of job.lens) {
       const bytes = job.buf.subarray(at, at + len);
       at += len;
-      writeRecord(out, bytes, await runChecks(domain, bytes));
+      writeRecord(out, bytes, runChecks(domain, bytes));
     }
     port.postMessage({ seq: job.seq, out, cpu: cpuNow() } satisfies WorkerReply);
   });

@@ -748,9 +748,10 @@ export class VerifierStore {
       | Row
       | undefined;
     if (row) return new Uint8Array(row["bytes"] as Uint8Array);
-    for (const r of this.stmt("SELECT message FROM results WHERE output_hash = ? LIMIT 4").all(
-      hash.toLowerCase(),
-    ) as Row[]) {
+    // (The length term lets SQLite use the partial index results_by_output: see the schema.)
+    for (const r of this.stmt(
+      "SELECT message FROM results WHERE output_hash = ? AND length(message) > 1024 LIMIT 4",
+    ).all(hash.toLowerCase()) as Row[]) {
       const outputs = inlineOutputs(r["message"] as Uint8Array);
       if (outputs !== undefined) return outputs;
     }

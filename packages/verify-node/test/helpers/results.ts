@@ -20,6 +20,8 @@ export function signedResult(opts: {
   modelId: Hex;
   nonce: bigint;
   value?: number;
+  /** Elements of the float32 output (default 2): 300 and more make outputs over 1 KiB. */
+  outputLength?: number;
   mode?: ProofMode;
   deadline?: bigint;
 }): { bytes: Uint8Array; message: ResultMessage } {
@@ -27,9 +29,9 @@ export function signedResult(opts: {
   const inputs = {
     x: { dtype: "float32" as const, dims: [1], data: new Float32Array([Number(opts.nonce)]) },
   };
-  const outputs = encodeTensors({
-    y: { dtype: "float32", dims: [2], data: new Float32Array([opts.value ?? Number(opts.nonce) * 2, 1]) },
-  });
+  const y = new Float32Array(opts.outputLength ?? 2).fill(1);
+  y[0] = opts.value ?? Number(opts.nonce) * 2;
+  const outputs = encodeTensors({ y: { dtype: "float32", dims: [y.length], data: y } });
   const request = {
     requester: privateKeyToAddress(opts.requesterKey),
     modelId: opts.modelId,
