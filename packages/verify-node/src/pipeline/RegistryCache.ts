@@ -21,6 +21,11 @@ export const defaultRegistryCacheOptions: RegistryCacheOptions = {
   missTtlMs: 2_000,
 };
 
+/** The executors cache's key: addresses compare without case. */
+const executorKey = (signer: Address): string => signer.toLowerCase();
+/** The models cache's key: the model, and the executor whose listing answers for it. */
+const modelKey = (modelId: Hex, executor?: Address): string => `${modelId}:${executor ?? ""}`;
+
 /** How long a found on-chain request is kept (requests never change once made). */
 const FOUND_REQUEST_TTL_MS = 7 * 24 * 3_600_000;
 
@@ -85,7 +90,7 @@ export class RegistryCache {
    * (one RPC attempt per second during an outage, not one per message).
    */
   isActiveExecutor(signer: Address): Promise<boolean> {
-    const key = signer.toLowerCase();
+    const key = executorKey(signer);
     return this.executors.get(key, async () => {
       if (this.executors.peek(key) === undefined && this.now < this.downUntil) {
         throw new Error("The chain failed a read less than a second ago.");
@@ -104,12 +109,12 @@ export class RegistryCache {
    * hot path: a promise only on a miss).
    */
   knownExecutor(signer: Address): boolean | undefined {
-    return this.executors.fresh(signer.toLowerCase())?.value;
+    return this.executors.fresh(executorKey(signer))?.value;
   }
 
   /** `modelModes`' fresh cached answer, boxed (undefined inside: no such model), if any. */
   knownModelModes(modelId: Hex, executor?: Address): { value: number | undefined } | undefined {
-    return this.models.fresh(`${modelId}:${executor ?? ""}`);
+    return this.models.fresh(modelKey(modelId, executor));
   }
 
   /** `onchainRequest`'s fresh cached answer, boxed (undefined inside: no such request), if any. */
@@ -119,7 +124,7 @@ export class RegistryCache {
 
   modelModes(modelId: Hex, executor?: Address): Promise<number | undefined> {
     return this.models.get(
-      `${modelId}:${executor ?? ""}`,
+      modelKey(modelId, executor),
       this.counted(() => this.deps.chain.modelModes(modelId, executor)),
     );
   }
