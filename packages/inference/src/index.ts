@@ -48,6 +48,7 @@ export { hasBatchDim, ioFromMetadata, ioFromSession, ioKey } from "./modelIo.js"
 export { dtypeFromOrt, fromOrtResults, fromOrtTensor, toOrtFeeds, toOrtTensor } from "./ortTensor.js";
 export { identityModelBytes } from "./probeModel.js";
 export { QueueBudget } from "./QueueBudget.js";
+export { SessionReplicas } from "./SessionReplicas.js";
 export type { EngineSession } from "./session.js";
 export { InProcessSession } from "./session.js";
 export type { InputLimits } from "./validateInputs.js";

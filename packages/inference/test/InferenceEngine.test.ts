@@ -22,7 +22,7 @@ async function startEngine(options: Partial<InferenceEngineOptions> = {}) {
   const metrics = new FakeMetrics();
   const { logger, entries } = memoryLogger();
   const engine = new InferenceEngine(
-    { modelDir: tempDir(), intraOpNumThreads: 1, interOpNumThreads: 1, ...options },
+    { modelDir: tempDir(), intraOpNumThreads: 1, interOpNumThreads: 1, sessionsPerModel: 1, ...options },
     { logger, metrics },
   );
   engines.push(engine);

@@ -165,7 +165,7 @@ describe("InferenceEngine with worker sessions", () => {
     const engine = new InferenceEngine({ modelDir: tempDir(), runInWorker: false });
     await engine.start();
     try {
-      expect(engine.intraOpNumThreads).toBeUndefined();
+      expect(engine.sessionPlan(1_000)).toEqual({ sessions: 1, intraOpThreads: undefined });
       const { modelId } = await engine.addModel(addModel());
       expect((await engine.infer(modelId, addInputs(2, 3))).outputs["C"]?.data[0]).toBe(5);
     } finally {

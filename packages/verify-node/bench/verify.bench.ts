@@ -5,16 +5,20 @@
  *    executor signature, registry checks, outputs hash, request binding, equivocation, proof check)
  *    and the durable store: on one core (`verified_per_s_none`) next to the baseline of decode + 2
  *    signature recoveries for the same messages (`verified_to_baseline_1core`), and on two cores
- *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`): the check pool with two workers
- *    (the daemon's default on 2 cores: one per core) running decode, digests, both recoveries and
- *    the outputs hash, the event loop keeping the stateful steps and the store, 64 messages in
- *    flight. Each verifier first streams 500 messages untimed (JIT and caches warm); the one-core
- *    row and its baseline take turns, 1,000 messages at a time, so that the host's speed
- *    drifting during the run weighs on both alike. The one-core row also prints its CPU per result
+ *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`) with the daemon's check pool for two
+ *    cores: one worker running decode, digests, both recoveries and the outputs hash, the event loop
+ *    keeping the stateful steps and the store and checking what the worker has no room for, 64
+ *    messages in flight (OPG_BENCH_CHECKS='{"workers":2}' measures another pool setting). Beside
+ *    them, the same baseline on two threads at once (`baseline_scaling_2cores`): how far this host
+ *    scales that work from one core to two, the ceiling for the verifier's own scaling. Each
+ *    verifier first streams 500 messages untimed (JIT and caches warm); then the four rows take
+ *    turns, 1,000 messages at a time, so that the host's speed drifting during the run weighs on
+ *    all alike, garbage collected between turns. The one-core row also prints its CPU per result
  *    beyond the baseline, part by part. (Until 2026-12 the 2-core row used one recovery-only
- *    worker and nothing was warmed beyond the registry cache; until 2026-12-02 the one-core
- *    row and its baseline ran one after the other.) Needs `pnpm build` first (the workers run
- *    @opg/protocol's dist).
+ *    worker and nothing was warmed beyond the registry cache; until 2026-12-02 the one-core row and
+ *    its baseline ran one after the other; until 2026-12-03 the two-core row ran two workers, after
+ *    the others, and the host's own scaling was not measured.) Needs `pnpm build` first (the
+ *    workers run @opg/protocol's dist).
  * 2. Settlement gas per result from real receipts, 3 verifiers (f = 1), batches of 16/256/1024.
  * (Request-to-settled latency on the devnet is measured by packages/devnet/bench/latency.bench.ts,
  * which adds its figures to the same file.)
@@ -25,22 +29,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { inferenceHubAbi, modeMask } from "@opg/contracts";
-import {
-  decodeResultMessage,
-  executionResultDigest,
-  inferenceRequestDigest,
-  type OpgDomain,
-  ProofMode,
-  recoverDigestSigner,
-} from "@opg/protocol";
+import { decodeResultMessage, inferenceRequestDigest, type OpgDomain, ProofMode } from "@opg/protocol";
 import { deployLocalNetwork, HardhatNode, waitFor } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
+import { type CheckPoolOptions, checkPoolOptions } from "../src/pipeline/CheckPool.js";
 import { outputsCheck } from "../src/pipeline/resultChecks.js";
 import { peekResultHash } from "../src/pipeline/resultHeader.js";
 import type { VerifierStore } from "../src/store/VerifierStore.js";
 import { localVerifiers } from "../test/helpers/localVerifiers.js";
 import { signedResult } from "../test/helpers/results.js";
+import { baselineOf, startBaselineThreads } from "./baselineThreads.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const MODEL = keccak256(toHex("opg/bench/model"));
@@ -59,16 +60,16 @@ async function pipelineAndGas(): Promise<string[]> {
     });
 
     // 1. Throughput of one verifier's pipeline (its coordinator idle: nothing is due yet), on one
-    //    core (every check inline, one message at a time) and on two (two check workers beside
-    //    the event loop, 64 messages in flight), beside the baseline of decode + two signature
-    //    recoveries alone for the same messages, on one core.
+    //    core (every check inline, one message at a time) and on two (one check worker and the
+    //    event loop, 64 messages in flight), beside the baseline of decode + two signature
+    //    recoveries alone for the same messages, on one thread and on two.
     const N = 3_000;
     const WARM = 500;
-    /** Messages per turn of the one-core row and its baseline (see below). */
+    /** Messages per turn of each row (see below). */
     const ROUND = 1_000;
-    const setup = async (workers: number, inFlight: number, offset: number) => {
+    const setup = async (checks: Partial<CheckPoolOptions>, inFlight: number, offset: number) => {
       const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
-        signatureWorkers: workers,
+        checks,
         count: 1,
       });
       const core = cores[0]!;
@@ -102,17 +103,19 @@ async function pipelineAndGas(): Promise<string[]> {
       await stream(messages.slice(2, 2 + WARM));
       return { core, cores, stream, rest: messages.slice(2 + WARM), seconds: 0, cpu: 0 };
     };
-    const baselineOf = (domain: OpgDomain, list: readonly { bytes: Uint8Array }[]) => {
-      for (const m of list) {
-        const d = decodeResultMessage(m.bytes);
-        recoverDigestSigner(executionResultDigest(domain, d), d.signature);
-        if (d.origin.type === "direct") recoverDigestSigner(d.requestId, d.origin.requesterSignature);
-      }
-    };
-    const one = await setup(0, 1, 0);
-    const two = await setup(2, 64, 100_000);
+    const one = await setup({}, 1, 0);
+    // The daemon's default on two cores (OPG_BENCH_CHECKS: another check-pool setting, as JSON).
+    const twoChecks: Partial<CheckPoolOptions> = process.env["OPG_BENCH_CHECKS"]
+      ? JSON.parse(process.env["OPG_BENCH_CHECKS"])
+      : checkPoolOptions(undefined, 2);
+    const two = await setup(twoChecks, 64, 100_000);
+    const twoLabel = twoChecks.shareEventLoop
+      ? `${twoChecks.workers} check worker${twoChecks.workers === 1 ? "" : "s"} + the event loop`
+      : `${twoChecks.workers} check workers`;
     baselineOf(one.core.domain, one.rest.slice(0, WARM));
+    const baseThreads = await startBaselineThreads(one.core.domain, one.rest, 2, WARM);
     const base = { seconds: 0, cpu: 0 };
+    const base2 = { seconds: 0 };
     const stats0 = { ...two.core.checks.workerStats };
     const threadCpu = () => {
       const c = process.threadCpuUsage();
@@ -125,29 +128,35 @@ async function pipelineAndGas(): Promise<string[]> {
       into.seconds += (performance.now() - t0) / 1000;
       if (into.cpu !== undefined) into.cpu += threadCpu() - c0;
     };
-    // One core and its baseline take turns, ROUND messages each (the same messages), so that the
-    // host's speed, which drifts by tens of percent within minutes on this shared VM, weighs on
-    // both alike; then two cores, all at once (its workers' garbage and threads kept out of the
-    // one-core turns: taking turns with it too cost the one-core row 10–60 µs a result).
+    // The four rows take turns, ROUND messages each: one core, its baseline, two cores, the baseline
+    // on two threads (the same messages for both baselines), so that the host's speed, which drifts
+    // by tens of percent within minutes on this shared VM, weighs on all alike. Garbage is collected
+    // between turns: each turn pays for its own, not for the one before.
     const storeTime = timeStoreCalls(one.core.store);
     for (let k = 0; k < N; k += ROUND) {
+      collectGarbage();
       await timed(one, () => one.stream(one.rest.slice(k, k + ROUND)));
+      collectGarbage();
       await timed(base, () => baselineOf(one.core.domain, one.rest.slice(k, k + ROUND)));
+      collectGarbage();
+      await timed(two, () => two.stream(two.rest.slice(k, k + ROUND)));
+      collectGarbage();
+      await timed(base2, () => baseThreads.run(k, k + ROUND));
     }
-    await timed(two, () => two.stream(two.rest));
+    await baseThreads.stop();
     for (const v of [one, two]) {
       if (v.core.store.counts().results !== WARM + N + 1) throw new Error("not every result was verified");
       for (const c of v.cores) await c.stop();
     }
     const checked = two.core.checks.workerStats.messages - stats0.messages;
+    const workerCpu = two.core.checks.workerStats.cpuMicros - stats0.cpuMicros;
     const perResult = (micros: number, n: number) => `${(micros / n).toFixed(0)} µs CPU/result`;
     const split1 = `event loop ${perResult(one.cpu, one.rest.length)}`;
-    const split2 = `event loop ${perResult(two.cpu, two.rest.length)}, workers ${perResult(two.core.checks.workerStats.cpuMicros - stats0.cpuMicros, checked)}`;
+    const split2 = `event loop ${perResult(two.cpu, two.rest.length)} (checking ${two.rest.length - checked} of ${two.rest.length} itself), workers ${perResult(workerCpu, checked)} checked`;
     const breakdown = workBeyondBaseline(one.core.domain, one.rest, one.cpu, base.cpu, storeTime.micros);
     // What two cores could give at most: the one-core row's CPU per result over the two-core
     // row's (event loop and workers), times two (the host's speed drifting between the rows moves it).
-    const twoCoreCpu =
-      two.cpu / two.rest.length + (two.core.checks.workerStats.cpuMicros - stats0.cpuMicros) / checked;
+    const twoCoreCpu = (two.cpu + workerCpu) / two.rest.length;
     figures["verified_scaling_2cores_ceiling"] = Number(
       ((2 * one.cpu) / one.rest.length / twoCoreCpu).toFixed(3),
     );
@@ -160,10 +169,15 @@ async function pipelineAndGas(): Promise<string[]> {
     figures["verified_scaling_2cores"] = Number(
       (figures["verified_per_s_none_2cores"] / figures["verified_per_s_none"]).toFixed(3),
     );
+    figures["baseline_per_s_2threads"] = Math.round(one.rest.length / base2.seconds);
+    figures["baseline_scaling_2cores"] = Number(
+      (figures["baseline_per_s_2threads"] / figures["baseline_signature_recoveries_per_s"]).toFixed(3),
+    );
     lines.push(
       `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${split1})`,
       `  one core, CPU µs per result: ${breakdown}`,
-      `pipeline (NONE), 2 cores (2 check workers): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${split2}; at most ${figures["verified_scaling_2cores_ceiling"]} from the CPU per result of both rows)`,
+      `pipeline (NONE), 2 cores (${twoLabel}): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${split2}; at most ${figures["verified_scaling_2cores_ceiling"]} from the CPU per result of both rows)`,
+      `baseline on 2 threads at once: ${figures["baseline_per_s_2threads"]}/s; baseline_scaling_2cores ${figures["baseline_scaling_2cores"]} (how far this host scales the same work from one core to two, in the same turns)`,
     );
 
     // 2. Settlement gas per result from receipts, batches of 16/256/1024 (skipped with
@@ -296,6 +310,12 @@ function workBeyondBaseline(
       .join(", ") +
     ` (store timed in the run, the others alone), the rest (registry cache, steps, running interleaved) ${(pipeline - baseline - sum).toFixed(0)}; ratio left with only the baseline and these parts: ${figures["verified_to_baseline_1core_ceiling"]}`
   );
+}
+
+/** A full garbage collection now (between timed turns). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
 }
 
 const lines = await pipelineAndGas();

@@ -6,7 +6,7 @@ import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/Batch
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
 import { Challenger } from "./batching/Challenger.js";
 import type { ChainView, TeeChainView } from "./chain/ChainView.js";
-import { CheckPool } from "./pipeline/CheckPool.js";
+import { CheckPool, type CheckPoolOptions } from "./pipeline/CheckPool.js";
 import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { RegistryCache, type RegistryCacheOptions } from "./pipeline/RegistryCache.js";
 import { ResultIntake, type ResultIntakeOptions } from "./pipeline/ResultIntake.js";
@@ -27,10 +27,11 @@ export type VerifierCoreOptions = {
   intake: Partial<ResultIntakeOptions>;
   validation: Partial<ResultValidatorOptions>;
   /**
-   * Worker threads running the stateless checks of results (decode, digests, both signature
-   * recoveries, outputs hash); 0 (the default): inline on the event loop.
+   * Where the stateless checks of results run (decode, digests, both signature recoveries,
+   * outputs hash): worker threads, and whether the event loop shares the work; by default none,
+   * inline on the event loop.
    */
-  signatureWorkers?: number;
+  checks?: Partial<CheckPoolOptions>;
   /** TEE mode's options (used when `deps.tee` is given). */
   tee?: {
     verifier?: Partial<TeeProofVerifierOptions>;
@@ -89,7 +90,7 @@ export class VerifierCore {
   /** ZK mode's proof verifier, when enabled. */
   readonly zk: ZkProofVerifier | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
-  /** Where the stateless checks of results run (worker threads when `signatureWorkers` > 0). */
+  /** Where the stateless checks of results run (worker threads when `checks.workers` > 0). */
   readonly checks: CheckPool;
   /** Follows `BatchSettled` on chain and hands each settlement to the coordinator. */
   private readonly settlements: ReturnType<ChainView["watchSettlements"]>;
@@ -163,13 +164,10 @@ export class VerifierCore {
       {},
       { store: this.store, chain: deps.chain, logger: logger.child({ module: "challenger" }) },
     );
-    this.checks = new CheckPool(
-      { workers: options.signatureWorkers ?? 0 },
-      {
-        domain: this.domain,
-        onWorkerError: (err) => logger.error({ err }, "a result-check worker failed; it is replaced"),
-      },
-    );
+    this.checks = new CheckPool(options.checks ?? {}, {
+      domain: this.domain,
+      onWorkerError: (err) => logger.error({ err }, "a result-check worker failed; it is replaced"),
+    });
     const validator = new ResultValidator(options.validation, {
       pool: this.checks,
       domain: this.domain,

@@ -10,6 +10,7 @@ import { mountVerifierRoutes } from "./api/verifierRoutes.js";
 import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
+import { checkPoolOptions } from "./pipeline/CheckPool.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
 import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
@@ -80,9 +81,7 @@ export class VerifyNode {
           maxSignatureBytes: config.retention.signaturesMaxBytes,
         },
         validation: {},
-        // The stateless checks (decode, digests, signature recoveries) on a worker per core by
-        // default; the event loop keeps the stateful steps (duplicates, registry, store).
-        signatureWorkers: config.checkWorkers ?? availableParallelism(),
+        checks: checkPoolOptions(config.checkWorkers, availableParallelism()),
         tee: {
           verifier: {
             maxAttestationAgeMs: config.tee.maxAttestationAgeMs,

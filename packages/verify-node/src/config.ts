@@ -191,7 +191,7 @@ export const verifyNodeConfig = commonConfig({ httpPort: 8646 }).extend({
     .nonnegative()
     .optional()
     .describe(
-      "Worker threads running the stateless checks of results (decode, digests, signature recoveries). Unset: one per core; 0: on the event loop.",
+      "Worker threads running the stateless checks of results (decode, digests, signature recoveries). Unset: one per core but one, the event loop checking what they have no room for (one core: all on the event loop); 0: on the event loop.",
     ),
 });
 

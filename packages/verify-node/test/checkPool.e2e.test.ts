@@ -11,6 +11,7 @@ import {
 import { deployLocalNetwork, devPrivateKey, HardhatNode, type LocalNetwork } from "@opg/testkit";
 import { type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkPoolOptions } from "../src/pipeline/CheckPool.js";
 import { ResultRejected } from "../src/pipeline/ResultValidator.js";
 import type { VerifierCore } from "../src/VerifierCore.js";
 import { localVerifiers } from "./helpers/localVerifiers.js";
@@ -43,7 +44,7 @@ async function verdict(core: VerifierCore, bytes: Uint8Array) {
   }
 }
 
-describe("opg-verify with check workers: the same verdicts as inline validation, on a real chain", () => {
+describe("opg-verify with check workers (the daemon's two-core default: one worker, the event loop sharing): the same verdicts as inline validation, on a real chain", () => {
   let chain: HardhatNode;
   let net: LocalNetwork;
   let inline: VerifierCore;
@@ -62,8 +63,9 @@ describe("opg-verify with check workers: the same verdicts as inline validation,
       ],
     });
     const batching = { maxBatchSize: 64, maxBatchAgeMs: 3_600_000 };
-    inline = localVerifiers(net, batching, () => true, { signatureWorkers: 0, count: 1 }).cores[0]!;
-    pooled = localVerifiers(net, batching, () => true, { signatureWorkers: 2, count: 1 }).cores[0]!;
+    inline = localVerifiers(net, batching, () => true, { count: 1 }).cores[0]!;
+    pooled = localVerifiers(net, batching, () => true, { checks: checkPoolOptions(undefined, 2), count: 1 })
+      .cores[0]!;
     await pooled.checks.whenReady();
   }, 120_000); // a chain and a deployment: slow on a loaded machine
 
@@ -150,10 +152,26 @@ describe("opg-verify with check workers: the same verdicts as inline validation,
       "NO_VERIFIER_FOR_MODE",
       "ACCEPTED",
     ]);
-    // The stateless checks ran on the workers; the replay, the truncated copy of a result held (its
+    // The stateless checks ran on the worker (one at a time: it always had room); the replay, the truncated copy of a result held (its
     // header names a known result: decoded here, MALFORMED) and the oversized bytes never reached one.
     expect(pooled.checks.workerStats.messages).toBe(corpus.length - 3);
     expect(pooled.store.counts().results).toBe(inline.store.counts().results);
+  });
+
+  it("behavior: a burst beyond the worker's room is shared with the event loop, every result verified once", async () => {
+    const burst = Array.from({ length: 96 }, (_, i) =>
+      signedResult({ ...base(), nonce: 2_000n + BigInt(i) }),
+    );
+    const before = { worker: pooled.checks.workerStats.messages, inline: pooled.checks.inlineChecks };
+    const stored = pooled.store.counts().results;
+    const verified = await Promise.all(burst.map((r) => pooled.intake.validate(r.bytes)));
+    for (const v of verified) pooled.intake.accept(v);
+    const byWorker = pooled.checks.workerStats.messages - before.worker;
+    const byEventLoop = pooled.checks.inlineChecks - before.inline;
+    expect(byWorker + byEventLoop).toBe(burst.length);
+    expect(byWorker).toBeGreaterThanOrEqual(32); // topped up to four batches of eight first
+    expect(byEventLoop).toBeGreaterThan(0);
+    expect(pooled.store.counts().results).toBe(stored + burst.length);
   });
 
   it("error: a check worker that dies mid-flight drops its messages as INTERNAL (blameless) and is replaced", async () => {
@@ -169,7 +187,7 @@ describe("opg-verify with check workers: the same verdicts as inline validation,
     for (const e of refused)
       expect([e.code, e.action, e.authenticated]).toEqual(["INTERNAL", "IGNORE", false]);
     await pooled.checks.whenReady();
-    expect(pooled.checks.readyWorkers).toBe(2);
+    expect(pooled.checks.readyWorkers).toBe(1);
     // Republished, they are verified.
     for (const r of messages) expect((await verdict(pooled, r.bytes)).accepted).toBeDefined();
   });

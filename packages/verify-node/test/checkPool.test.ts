@@ -12,7 +12,7 @@ import {
 import { type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
-import { CheckPool } from "../src/pipeline/CheckPool.js";
+import { CheckPool, checkPoolOptions } from "../src/pipeline/CheckPool.js";
 import { type Checked, runChecks } from "../src/pipeline/resultChecks.js";
 import { peekResultHash } from "../src/pipeline/resultHeader.js";
 import { signedResult } from "./helpers/results.js";
@@ -113,12 +113,38 @@ describe("CheckPool", () => {
     expect(pooled[0]!.message!.outputs.buffer).toBe(messages[0]!.buffer);
   });
 
+  it("behavior: sharing with the event loop, a worker holds at most `depth` batches and the event loop checks the rest, with the same verdicts", async () => {
+    const pool = new CheckPool(
+      { workers: 1, shareEventLoop: true, maxBatch: 2, depth: 2, inlineChunk: 3 },
+      { domain },
+    );
+    pools.push(pool);
+    await pool.whenReady();
+    const messages = [...corpus(), ...Array.from({ length: 20 }, (_, i) => good(300 + i).bytes)];
+    const inline = messages.map((b) => runChecks(domain, b));
+    const pooled = await Promise.all(messages.map((b) => pool.check(b)));
+    expect(pooled.map(summary)).toEqual(inline.map(summary));
+    expect(pool.workerStats.messages + pool.inlineChecks).toBe(messages.length);
+    // The first turn filled the worker (two batches of two) and checked a chunk of three here.
+    expect(pool.workerStats.messages).toBeGreaterThanOrEqual(4);
+    expect(pool.inlineChecks).toBeGreaterThanOrEqual(3);
+  });
+
+  it("behavior: the daemon's pool: one worker per core but one, the event loop sharing; or as configured", () => {
+    expect(checkPoolOptions(undefined, 1)).toEqual({ workers: 0 });
+    expect(checkPoolOptions(undefined, 2)).toMatchObject({ workers: 1, shareEventLoop: true });
+    expect(checkPoolOptions(undefined, 8)).toMatchObject({ workers: 7, shareEventLoop: true });
+    expect(checkPoolOptions(3, 2)).toEqual({ workers: 3 });
+    expect(checkPoolOptions(0, 8)).toEqual({ workers: 0 });
+  });
+
   it("behavior: without a ready worker the checks run inline, with the same results", async () => {
     const pool = new CheckPool({ workers: 0 }, { domain });
     pools.push(pool);
     const bytes = good(1).bytes;
     expect(summary(await pool.check(bytes))).toEqual(summary(runChecks(domain, bytes)));
     expect(pool.workerStats.messages).toBe(0);
+    expect(pool.inlineChecks).toBe(1);
   });
 
   it("error: a worker that dies fails its in-flight messages, is replaced, and the pool carries on", async () => {

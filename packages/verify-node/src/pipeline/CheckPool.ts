@@ -44,9 +44,37 @@ export type CheckPoolOptions = {
   workers: number;
   /** Messages sent to a worker in one batch (amortises the message passing). */
   maxBatch: number;
+  /**
+   * The event loop checks too: each worker holds at most `depth` batches in flight (one being
+   * checked, the others queued behind it, so it never waits for the event loop) and the event loop
+   * checks the rest itself, `inlineChunk` at a time between two turns (so worker replies and gossip
+   * are not held up). With `cores − 1` workers this keeps every core busy without a third thread
+   * competing for two cores.
+   */
+  shareEventLoop: boolean;
+  /** Messages the event loop checks in one go when it shares the work. */
+  inlineChunk: number;
+  /** Batches a worker holds in flight when the event loop shares the work. */
+  depth: number;
 };
 
-export const defaultCheckPoolOptions: CheckPoolOptions = { workers: 0, maxBatch: 32 };
+export const defaultCheckPoolOptions: CheckPoolOptions = {
+  workers: 0,
+  maxBatch: 32,
+  shareEventLoop: false,
+  inlineChunk: 4,
+  depth: 2,
+};
+
+/**
+ * The daemon's check pool for a `checkWorkers` setting on `cores` cores. Unset: one worker per
+ * core but one, the event loop checking what they have no room for (on one core: all inline);
+ * set: that many workers, the event loop keeping only the stateful steps (0: all inline).
+ */
+export function checkPoolOptions(configured: number | undefined, cores: number): Partial<CheckPoolOptions> {
+  if (configured !== undefined) return { workers: configured };
+  return cores <= 1 ? { workers: 0 } : { workers: cores - 1, shareEventLoop: true, maxBatch: 8, depth: 4 };
+}
 
 type Item = { bytes: Uint8Array; resolve: (c: Checked) => void; reject: (e: unknown) => void };
 type Slot = { worker: Worker; ready: boolean; inFlight: Map<number, Item[]>; items: number; cpu: number };
@@ -54,7 +82,8 @@ type Slot = { worker: Worker; ready: boolean; inFlight: Map<number, Item[]>; ite
 /**
  * Runs the stateless, CPU-bound checks of gossiped results (`runChecks`: decode, digests, both
  * signature recoveries, outputs hash) on a pool of worker threads, so the verifier's throughput
- * grows with cores while the event loop keeps the stateful steps. Messages checked in the same
+ * grows with cores while the event loop keeps the stateful steps (and, with `shareEventLoop`,
+ * checks what the workers have no room for). Messages checked in the same
  * turn are batched: one transferred buffer out, one flat array of plain values back. Until a
  * worker is ready (start-up, or after one died) the checks run inline, with the same results.
  * A worker that dies fails its in-flight messages (the validator drops them as INTERNAL, blameless;
@@ -70,6 +99,8 @@ export class CheckPool {
   private readonly waiters: (() => void)[] = [];
   /** Messages the workers checked and their CPU time doing so, µs (profiling, benches). */
   readonly workerStats = { messages: 0, cpuMicros: 0 };
+  /** Messages checked on the caller's thread (no worker ready, or sharing the work). */
+  inlineChecks = 0;
   /** Workers that died and were replaced (tests, logs). */
   restarts = 0;
   private recentDeaths: number[] = [];
@@ -165,6 +196,7 @@ export class CheckPool {
   /** Runs the stateless checks on `bytes`, on a worker when one is ready. */
   check(bytes: Uint8Array): Promise<Checked> {
     if (this.stopped || this.readyWorkers === 0) {
+      this.inlineChecks += 1;
       return new Promise((resolve) => resolve(runChecks(this.deps.domain, bytes)));
     }
     return new Promise<Checked>((resolve, reject) => {
@@ -181,22 +213,40 @@ export class CheckPool {
     const ready = this.slots.filter((s) => s.ready);
     if (ready.length === 0) {
       // Every worker died since these were queued: check them here.
-      for (const item of this.queue.splice(0)) {
-        try {
-          item.resolve(runChecks(this.deps.domain, item.bytes));
-        } catch (e) {
-          item.reject(e);
-        }
-      }
+      this.runInline(this.queue.splice(0));
       return;
     }
-    // Spread the turn's messages over the workers, least loaded first.
-    const per = Math.min(this.options.maxBatch, Math.ceil(this.queue.length / ready.length));
+    const { maxBatch, shareEventLoop, inlineChunk, depth } = this.options;
+    if (!shareEventLoop) {
+      // Spread the turn's messages over the workers, least loaded first.
+      const per = Math.min(maxBatch, Math.ceil(this.queue.length / ready.length));
+      while (this.queue.length > 0) this.send(leastLoaded(ready), this.queue.splice(0, per));
+      return;
+    }
+    // Top every worker up to `depth` batches in flight, least loaded first; check a chunk of the rest
+    // here and come back after the next turn (replies may have freed a worker by then).
     while (this.queue.length > 0) {
-      const items = this.queue.splice(0, per);
-      let slot = ready[0]!;
-      for (const s of ready) if (s.items < slot.items) slot = s;
-      this.send(slot, items);
+      const slot = leastLoaded(ready);
+      const room = Math.min(maxBatch, depth * maxBatch - slot.items);
+      if (room <= 0) break;
+      this.send(slot, this.queue.splice(0, room));
+    }
+    if (this.queue.length === 0) return;
+    this.runInline(this.queue.splice(0, inlineChunk));
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private runInline(items: Item[]): void {
+    this.inlineChecks += items.length;
+    for (const item of items) {
+      try {
+        item.resolve(runChecks(this.deps.domain, item.bytes));
+      } catch (e) {
+        item.reject(e);
+      }
     }
   }
 
@@ -229,4 +279,10 @@ export class CheckPool {
     for (const w of this.waiters.splice(0)) w();
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
+}
+
+function leastLoaded(slots: Slot[]): Slot {
+  let slot = slots[0]!;
+  for (const s of slots) if (s.items < slot.items) slot = s;
+  return slot;
 }

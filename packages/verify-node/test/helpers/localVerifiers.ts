@@ -9,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import type { BatchCoordinatorOptions } from "../../src/batching/BatchCoordinator.js";
 import { ContractChainView } from "../../src/chain/ContractChainView.js";
+import type { CheckPoolOptions } from "../../src/pipeline/CheckPool.js";
 import { VerifierCore } from "../../src/VerifierCore.js";
 
 /** A started transaction sender for `key` (what the daemon's runtime gives the chain view). */
@@ -27,8 +28,8 @@ export function localVerifiers(
   batching: Partial<BatchCoordinatorOptions>,
   /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
   gossipOpen: () => boolean = () => true,
-  /** `signatureWorkers`: check workers per core; `count`: only the first `count` verifiers. */
-  extra: { signatureWorkers?: number; count?: number } = {},
+  /** `checks`: the check pool's options (default: inline); `count`: only the first `count` verifiers. */
+  extra: { checks?: Partial<CheckPoolOptions>; count?: number } = {},
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
@@ -55,7 +56,7 @@ export function localVerifiers(
         registry: {},
         intake: {},
         validation: {},
-        signatureWorkers: extra.signatureWorkers ?? 0,
+        checks: extra.checks ?? {},
       },
       {
         chain,
