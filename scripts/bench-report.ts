@@ -392,7 +392,7 @@ const parts: string[] = [
       ),
     ],
     [
-      "verified results/s, mode NONE, two cores (two check workers); scaling over one core",
+      "verified results/s, mode NONE, two cores (one check worker + the event loop); scaling over one core",
       fmt(num(v, "verified_per_s_none_2cores")),
       `${fmt(num(v, "verified_per_s_none"))}/s (one core)`,
       fmt(num(v, "verified_scaling_2cores"), 2),
@@ -402,6 +402,14 @@ const parts: string[] = [
           ? num(v, "verified_scaling_2cores")! >= 1.7
           : undefined,
       ),
+    ],
+    [
+      "the baseline on two threads; the host's own scaling",
+      fmt(num(v, "baseline_per_s_2threads")),
+      `${fmt(num(v, "baseline_signature_recoveries_per_s"))}/s (one thread)`,
+      fmt(num(v, "baseline_scaling_2cores"), 2),
+      "–",
+      "–",
     ],
     [
       "settlement gas per result from receipts, 16 / 256 / 1024",

@@ -44,8 +44,10 @@ export const execNodeConfig = commonConfig({ httpPort: 8645 }).extend({
     maxInFlightPerModel: z
       .int()
       .positive()
-      .default(1)
-      .describe("Runs in flight at once per session of a model (a session runs one at a time)."),
+      .default(2)
+      .describe(
+        "Runs in flight at once per session of a model (a session runs one at a time; the next waits in its worker thread and starts the moment the last returns).",
+      ),
     requestTimeoutMs: z
       .int()
       .positive()

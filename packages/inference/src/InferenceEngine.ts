@@ -56,7 +56,10 @@ export type InferenceEngineOptions = {
   maxLoadedBytes: number;
   /** Most requests waiting (not yet running), over all models; beyond it requests get BUSY. */
   maxQueued: number;
-  /** Runs in flight at once per session of a model (a session runs one at a time; more wait in its worker). */
+  /**
+   * Runs in flight at once per session of a model. A session runs one at a time; with two, the
+   * next waits in its worker and starts the moment the last returns, not a round trip later.
+   */
   maxInFlightPerModel: number;
   /** Default time for one request, load and queue included. */
   requestTimeoutMs: number;
@@ -86,7 +89,7 @@ export const defaultInferenceEngineOptions: InferenceEngineOptions = {
   maxLoadedModels: 4,
   maxLoadedBytes: 4 * 1024 ** 3,
   maxQueued: 256,
-  maxInFlightPerModel: 1,
+  maxInFlightPerModel: 2,
   requestTimeoutMs: 30_000,
   batching: defaultBatchingOptions,
   limits: defaultInputLimits,
