@@ -154,8 +154,8 @@ async function pipelineAndGas(): Promise<string[]> {
     const split1 = `event loop ${perResult(one.cpu, one.rest.length)}`;
     const split2 = `event loop ${perResult(two.cpu, two.rest.length)} (checking ${two.rest.length - checked} of ${two.rest.length} itself), workers ${perResult(workerCpu, checked)} checked`;
     const breakdown = workBeyondBaseline(one.core.domain, one.rest, one.cpu, base.cpu, storeTime.micros);
-    // What two cores could give at most: the one-core row's CPU per result over the two-core
-    // row's (event loop and workers), times two (the host's speed drifting between the rows moves it).
+    // What two cores could give at most if every thread kept its one-core speed: the one-core
+    // row's CPU per result over the two-core row's (event loop and workers), times two.
     const twoCoreCpu = (two.cpu + workerCpu) / two.rest.length;
     figures["verified_scaling_2cores_ceiling"] = Number(
       ((2 * one.cpu) / one.rest.length / twoCoreCpu).toFixed(3),
