@@ -138,6 +138,18 @@ describe("CheckPool", () => {
     expect(checkPoolOptions(0, 8)).toEqual({ workers: 0 });
   });
 
+  it("error: settings that could never drain the queue are refused at construction", () => {
+    for (const bad of [
+      { maxBatch: 0 },
+      { inlineChunk: 0 },
+      { depth: 0 },
+      { workers: -1 },
+      { maxBatch: 1.5 },
+    ]) {
+      expect(() => new CheckPool(bad, { domain }), JSON.stringify(bad)).toThrow(RangeError);
+    }
+  });
+
   it("behavior: without a ready worker the checks run inline, with the same results", async () => {
     const pool = new CheckPool({ workers: 0 }, { domain });
     pools.push(pool);

@@ -114,6 +114,14 @@ export class CheckPool {
     },
   ) {
     this.options = { ...defaultCheckPoolOptions, ...options };
+    const { workers, maxBatch, inlineChunk, depth } = this.options;
+    if (!Number.isInteger(workers) || workers < 0)
+      throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+    for (const [name, value] of Object.entries({ maxBatch, inlineChunk, depth })) {
+      // Zero would never drain the queue (a flush that moves nothing, again and again).
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    }
     for (let i = 0; i < this.options.workers; i++) this.spawn();
   }
 
