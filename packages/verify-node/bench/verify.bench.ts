@@ -8,7 +8,8 @@
  *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`) with the daemon's check pool for two
  *    cores: one worker running decode, digests, both recoveries and the outputs hash, the event loop
  *    keeping the stateful steps and the store and checking what the worker has no room for, 64
- *    messages in flight (OPG_BENCH_CHECKS='{"workers":2}' measures another pool setting). Beside
+ *    messages in flight (OPG_BENCH_CHECKS='{"workers":2}' measures another pool setting instead;
+ *    OPG_BENCH_COMPARE_CHECKS='{"workers":2}' adds it as a fifth row taking turns). Beside
  *    them, the same baseline on two threads at once (`baseline_scaling_2cores`): how far this host
  *    scales that work from one core to two, the ceiling for the verifier's own scaling. Each
  *    verifier first streams 500 messages untimed (JIT and caches warm); then the four rows take
@@ -112,6 +113,13 @@ async function pipelineAndGas(): Promise<string[]> {
     const twoLabel = twoChecks.shareEventLoop
       ? `${twoChecks.workers} check worker${twoChecks.workers === 1 ? "" : "s"} + the event loop`
       : `${twoChecks.workers} check workers`;
+    // OPG_BENCH_COMPARE_CHECKS: another check-pool setting (JSON) taking turns with the two-core row,
+    // on messages of its own, to compare the two at the same moments of the host's drift.
+    const compareChecks = process.env["OPG_BENCH_COMPARE_CHECKS"];
+    const other =
+      compareChecks === undefined
+        ? undefined
+        : await setup(JSON.parse(compareChecks) as Partial<CheckPoolOptions>, 64, 200_000);
     baselineOf(one.core.domain, one.rest.slice(0, WARM));
     const baseThreads = await startBaselineThreads(one.core.domain, one.rest, 2, WARM);
     const base = { seconds: 0, cpu: 0 };
@@ -140,11 +148,15 @@ async function pipelineAndGas(): Promise<string[]> {
       await timed(base, () => baselineOf(one.core.domain, one.rest.slice(k, k + ROUND)));
       collectGarbage();
       await timed(two, () => two.stream(two.rest.slice(k, k + ROUND)));
+      if (other !== undefined) {
+        collectGarbage();
+        await timed(other, () => other.stream(other.rest.slice(k, k + ROUND)));
+      }
       collectGarbage();
       await timed(base2, () => baseThreads.run(k, k + ROUND));
     }
     await baseThreads.stop();
-    for (const v of [one, two]) {
+    for (const v of other === undefined ? [one, two] : [one, two, other]) {
       if (v.core.store.counts().results !== WARM + N + 1) throw new Error("not every result was verified");
       for (const c of v.cores) await c.stop();
     }
@@ -177,6 +189,11 @@ async function pipelineAndGas(): Promise<string[]> {
       `pipeline (NONE), 1 core: ${figures["verified_per_s_none"]} verified results/s; baseline (decode + 2 signature recoveries, 1 core): ${figures["baseline_signature_recoveries_per_s"]}/s; verified_to_baseline_1core ${figures["verified_to_baseline_1core"]} (${split1})`,
       `  one core, CPU µs per result: ${breakdown}`,
       `pipeline (NONE), 2 cores (${twoLabel}): ${figures["verified_per_s_none_2cores"]}/s; verified_scaling_2cores ${figures["verified_scaling_2cores"]} (${split2}; at most ${figures["verified_scaling_2cores_ceiling"]} from the CPU per result of both rows)`,
+      ...(other === undefined
+        ? []
+        : [
+            `compared, 2 cores (${compareChecks}), taking turns with the row above: ${Math.round(other.rest.length / other.seconds)}/s; the row above / this one: ${(other.seconds / two.seconds).toFixed(3)}`,
+          ]),
       `baseline on 2 threads at once: ${figures["baseline_per_s_2threads"]}/s; baseline_scaling_2cores ${figures["baseline_scaling_2cores"]} (how far this host scales the same work from one core to two, in the same turns)`,
     );
 
