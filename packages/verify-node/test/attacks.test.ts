@@ -21,6 +21,7 @@ import { type Hex, keccak256, numberToHex, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { mountVerifierRoutes } from "../src/api/verifierRoutes.js";
+import { checkPoolOptions } from "../src/pipeline/CheckPool.js";
 import { BLAMELESS_RESULT_IGNORES } from "../src/pipeline/ResultValidator.js";
 import { VerifierCore } from "../src/VerifierCore.js";
 import { FakeChain } from "./helpers/fakeChain.js";
@@ -108,6 +109,8 @@ async function setup() {
       registry: {},
       intake: { maxDeferredBytes: 1024 * 1024 },
       validation: {},
+      // The daemon's check pool on two cores: one worker, the event loop sharing the checks.
+      checks: checkPoolOptions(undefined, 2),
     },
     {
       chain: chain.viewFor(privateKeyToAddress(VERIFIER_KEY)),
