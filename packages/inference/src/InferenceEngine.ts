@@ -453,8 +453,8 @@ export class InferenceEngine {
   }
 
   /**
-   * The model's sessions as the plan says: the first along the providers; on the CPU, the others
-   * beside it (on CUDA one session: the device does the work).
+   * The model's sessions as the plan says (more than one only on the CPU): the first along the
+   * providers, the others beside it on the same provider.
    */
   private async createSessions(
     id: ModelId,
@@ -462,7 +462,7 @@ export class InferenceEngine {
     plan: { sessions: number; intraOpThreads: number | undefined },
   ): Promise<EngineSession> {
     const first = await this.createSession(id, bytes, this.providers, plan.intraOpThreads);
-    if (plan.sessions === 1 || first.provider !== "cpu") return first;
+    if (plan.sessions === 1) return first;
     const rest = await Promise.allSettled(
       Array.from({ length: plan.sessions - 1 }, () =>
         this.createSession(id, bytes, [first.provider], plan.intraOpThreads),
