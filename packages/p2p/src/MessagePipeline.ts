@@ -1,11 +1,11 @@
-import { type GossipsubMessage, TopicValidatorResult } from "@libp2p/gossipsub";
+import { type GossipsubMessage, type Message, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import type { Logger } from "@opg/protocol";
 import { ValidationError } from "@opg/protocol";
 import { checkMessageSize } from "./checkMessageSize.js";
 import type { GossipSubService } from "./GossipSubService.js";
 import type { MessageResult, P2PMetrics } from "./P2PMetrics.js";
-import type { TopicSubscription } from "./TopicSubscription.js";
+import type { MessageInfo, TopicSubscription } from "./TopicSubscription.js";
 import { toValidatorResult, validationErrorCode } from "./toValidatorResult.js";
 
 export type MessagePipelineOptions = { maxPendingValidations: number };
@@ -16,7 +16,8 @@ const BLAMELESS_IGNORES: ReadonlySet<string> = new Set(["VALIDATION_OVERLOADED"]
 /** The verdict on one inbound message (emitted by `P2PNode` as `message:validated`). */
 export type ValidationOutcome = {
   topic: string;
-  msgId: string;
+  /** Gossipsub's message id; absent on a refusal (gossipsub gives validators no id). */
+  msgId?: string;
   /** The peer that sent it to us. */
   propagationSource: PeerId;
   result: MessageResult;
@@ -25,18 +26,27 @@ export type ValidationOutcome = {
 };
 
 /**
- * The one validation pipeline for inbound gossip (gossipsub runs with `asyncValidation`):
- * size cap → the topic's validator → verdict reported to gossipsub (which forwards on ACCEPT and
+ * The one validation pipeline for inbound gossip, run as gossipsub's topic validator:
+ * size cap → the topic's validator → verdict returned to gossipsub (which forwards on ACCEPT and
  * applies the P4 score penalty on REJECT) → metrics → the topic's handler, with the value the
  * validator decoded (each message is validated once). Nothing a peer sends can throw out of here.
+ *
+ * Gossipsub forwards an accepted message the moment its validator returns, however long that took.
+ * (Its `asyncValidation` mode, reported afterwards, forwards only while the message is still in
+ * its message cache, `mcacheLength` heartbeats: a verifier that took longer, e.g. on a chain read
+ * under load, accepted the message without relaying it, and peers behind it never got it.)
  */
 export class MessagePipeline {
   /** Messages in validation, per topic: each topic has its own budget. */
   private readonly pending = new Map<string, number>();
+  /** What the validator decoded from each accepted message, until gossipsub delivers it. */
+  private readonly accepted = new WeakMap<Message, unknown>();
   private active = false;
 
   constructor(
     private readonly gossipsub: GossipSubService,
+    /** Every topic gossipsub may deliver (its `allowedTopics`): each gets this pipeline. */
+    private readonly topics: readonly string[],
     private readonly subscriptions: ReadonlyMap<string, TopicSubscription>,
     private readonly opts: MessagePipelineOptions,
     private readonly metrics: P2PMetrics,
@@ -53,11 +63,13 @@ export class MessagePipeline {
 
   start(): void {
     this.active = true;
+    for (const topic of this.topics) this.gossipsub.topicValidators.set(topic, this.validateMessage);
     this.gossipsub.addEventListener("gossipsub:message", this.onMessage);
   }
 
   stop(): void {
     this.active = false;
+    for (const topic of this.topics) this.gossipsub.topicValidators.delete(topic);
     this.gossipsub.removeEventListener("gossipsub:message", this.onMessage);
   }
 
@@ -67,15 +79,14 @@ export class MessagePipeline {
     return await sub.validator(data, from);
   }
 
-  private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
-    const { msg, msgId, propagationSource } = evt.detail;
-    const source = propagationSource.toString();
+  /** Gossipsub's topic validator (after its own signature and duplicate checks). */
+  private readonly validateMessage = async (
+    propagationSource: PeerId,
+    msg: Message,
+  ): Promise<TopicValidatorResult> => {
     const sub = this.subscriptions.get(msg.topic);
-    if (sub === undefined) {
-      // Gossipsub only dispatches subscribed topics; unsubscribed in the meantime: drop quietly.
-      this.gossipsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Ignore);
-      return;
-    }
+    // Not (or no longer) subscribed: nothing to deliver, nothing to relay.
+    if (sub === undefined || !this.active) return TopicValidatorResult.Ignore;
     const pending = this.pendingOf(sub.topic);
     if (pending >= (sub.maxPendingValidations ?? this.opts.maxPendingValidations)) {
       const overloaded = new ValidationError(
@@ -83,77 +94,88 @@ export class MessagePipeline {
         "VALIDATION_OVERLOADED",
         "Too many messages in validation.",
       );
-      this.settle(sub.topic, msgId, propagationSource, overloaded);
-      return;
+      return this.refuse(sub, propagationSource, overloaded);
     }
     this.pending.set(sub.topic, pending + 1);
-    void this.process(sub, evt.detail).finally(() => {
+    try {
+      return await this.process(sub, propagationSource, msg);
+    } finally {
       this.pending.set(sub.topic, this.pendingOf(sub.topic) - 1);
-    });
+    }
   };
 
   private async process(
     sub: TopicSubscription,
-    { msg, msgId, propagationSource }: GossipsubMessage,
-  ): Promise<void> {
-    const source = propagationSource.toString();
+    propagationSource: PeerId,
+    msg: Message,
+  ): Promise<TopicValidatorResult> {
     const endTimer = this.metrics.validationDuration.startTimer({ topic: sub.topic });
     let value: unknown;
-    let failure: unknown;
-    let accepted = false;
     try {
       if (msg.type !== "signed") {
         throw new ValidationError("REJECT", "UNSIGNED", "Gossip message is not signed.");
       }
       value = await MessagePipeline.validate(sub, msg.data, msg.from);
-      accepted = true;
     } catch (err) {
-      failure = err;
+      endTimer();
+      return this.active ? this.refuse(sub, propagationSource, err) : TopicValidatorResult.Ignore;
     }
     endTimer();
-    if (!this.active) return;
-    if (!accepted) {
-      this.settle(sub.topic, msgId, propagationSource, failure);
-      const code = validationErrorCode(failure);
-      if (
-        toValidatorResult(failure) === TopicValidatorResult.Ignore &&
-        !BLAMELESS_IGNORES.has(code) &&
-        !(sub.blamelessIgnores?.includes(code) ?? false)
-      ) {
-        this.onBlamedIgnore(source);
-      }
-      return;
-    }
-    this.gossipsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Accept);
+    if (!this.active) return TopicValidatorResult.Ignore;
+    this.accepted.set(msg, value);
+    return TopicValidatorResult.Accept;
+  }
+
+  /** An accepted message, as gossipsub delivers it (right after forwarding it): to the handler. */
+  private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
+    const { msg, msgId, propagationSource } = evt.detail;
+    const sub = this.subscriptions.get(msg.topic);
+    if (!this.accepted.has(msg) || sub === undefined || msg.type !== "signed") return;
+    const value = this.accepted.get(msg);
+    this.accepted.delete(msg);
     this.metrics.messages.inc({ topic: sub.topic, result: TopicValidatorResult.Accept });
     this.onOutcome({ topic: sub.topic, msgId, propagationSource, result: TopicValidatorResult.Accept });
-    if (msg.type !== "signed") return;
+    void this.deliver(sub, value, { topic: sub.topic, from: msg.from, propagationSource, msgId });
+  };
+
+  private async deliver(sub: TopicSubscription, value: unknown, info: MessageInfo): Promise<void> {
     try {
-      await sub.handler(value, { topic: sub.topic, from: msg.from, propagationSource, msgId });
+      await sub.handler(value, info);
     } catch (err) {
-      this.logger.error({ topic: sub.topic, msgId, err }, "gossip message handler failed");
+      this.logger.error({ topic: sub.topic, msgId: info.msgId, err }, "gossip message handler failed");
     }
   }
 
-  /** Reports a failed validation: verdict to gossipsub, metrics, a debug log (peer data stays at debug). */
-  private settle(topic: string, msgId: string, propagationSource: PeerId, error: unknown): void {
+  /**
+   * A failed validation: metrics, the outcome, a debug log (peer data stays at debug), the
+   * IGNORE-flood charge when the sender is to blame; returns the verdict for gossipsub.
+   */
+  private refuse(sub: TopicSubscription, propagationSource: PeerId, error: unknown): TopicValidatorResult {
     const source = propagationSource.toString();
+    const topic = sub.topic;
     const result = toValidatorResult(error);
     const code = validationErrorCode(error);
-    this.gossipsub.reportMessageValidationResult(msgId, source, result);
     this.metrics.messages.inc({ topic, result });
     this.metrics.validationErrors.inc({ topic, code });
-    this.onOutcome({ topic, msgId, propagationSource, result, code });
+    this.onOutcome({ topic, propagationSource, result, code });
     if (error instanceof ValidationError) {
       this.logger.debug(
-        { topic, msgId, peer: source, result, code, reason: error.shortMessage },
+        { topic, peer: source, result, code, reason: error.shortMessage },
         "gossip message dropped",
       );
     } else {
       this.logger.debug(
-        { topic, msgId, peer: source, result, code, err: error },
+        { topic, peer: source, result, code, err: error },
         "gossip validator threw unexpectedly",
       );
     }
+    if (
+      result === TopicValidatorResult.Ignore &&
+      !BLAMELESS_IGNORES.has(code) &&
+      !(sub.blamelessIgnores?.includes(code) ?? false)
+    ) {
+      this.onBlamedIgnore(source);
+    }
+    return result;
   }
 }

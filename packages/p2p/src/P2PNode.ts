@@ -208,7 +208,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         ping: ping(),
         pubsub: gossipsub({
           globalSignaturePolicy: StrictSign,
-          asyncValidation: true,
+          // Our pipeline is the topic validator: gossipsub forwards each message when it returns.
+          asyncValidation: false,
           emitSelf: false,
           fallbackToFloodsub: false,
           doPX: false,
@@ -239,6 +240,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         gossipsub: gs,
         pipeline: new MessagePipeline(
           gs,
+          this.allowedTopics,
           this.subscriptions,
           o,
           this.metrics,

@@ -19,7 +19,7 @@ export type P2PGossipOptions = {
   Dlazy: number;
   /** Heartbeat interval: mesh maintenance, gossip, score upkeep, graylist disconnects. */
   heartbeatIntervalMs: number;
-  /** Heartbeats a message stays in the cache. Async validation must finish within this window. */
+  /** Heartbeats an accepted message stays in the cache (served to IWANT requests). */
   mcacheLength: number;
   /** Heartbeats of history gossiped in IHAVE. */
   mcacheGossip: number;
