@@ -9,6 +9,8 @@ import { P2PError } from "./P2PError.js";
 export type GossipSubService = GossipSub & {
   getScore(peerId: string): number;
   getMeshPeers(topic: string): string[];
+  /** IWANT promises: a message that arrives keeps the promise of whoever we asked for it. */
+  readonly gossipTracer: { deliverMessage(msgIdStr: string): void };
 };
 
 export function asGossipSubService(pubsub: GossipSub): GossipSubService {
@@ -19,6 +21,11 @@ export function asGossipSubService(pubsub: GossipSub): GossipSubService {
         details: `missing ${method}()`,
       });
     }
+  }
+  if (typeof candidate.gossipTracer?.deliverMessage !== "function") {
+    throw new P2PError("INVALID_OPTIONS", "The installed @libp2p/gossipsub lacks a required method.", {
+      details: "missing gossipTracer.deliverMessage()",
+    });
   }
   return pubsub as GossipSubService;
 }

@@ -4,6 +4,7 @@ import type { Logger } from "@opg/protocol";
 import { ValidationError } from "@opg/protocol";
 import { checkMessageSize } from "./checkMessageSize.js";
 import type { GossipSubService } from "./GossipSubService.js";
+import { gossipMessageId, gossipMessageIdString } from "./gossipMessageId.js";
 import type { MessageResult, P2PMetrics } from "./P2PMetrics.js";
 import type { MessageInfo, TopicSubscription } from "./TopicSubscription.js";
 import { toValidatorResult, validationErrorCode } from "./toValidatorResult.js";
@@ -16,7 +17,7 @@ const BLAMELESS_IGNORES: ReadonlySet<string> = new Set(["VALIDATION_OVERLOADED"]
 /** The verdict on one inbound message (emitted by `P2PNode` as `message:validated`). */
 export type ValidationOutcome = {
   topic: string;
-  /** Gossipsub's message id; absent on a refusal (gossipsub gives validators no id). */
+  /** Gossipsub's message id (absent only for an unsigned message, which has none). */
   msgId?: string;
   /** The peer that sent it to us. */
   propagationSource: PeerId;
@@ -84,6 +85,13 @@ export class MessagePipeline {
     propagationSource: PeerId,
     msg: Message,
   ): Promise<TopicValidatorResult> => {
+    let msgId: string | undefined;
+    if (msg.type === "signed") {
+      msgId = gossipMessageIdString(gossipMessageId(msg));
+      // The message has arrived: whoever we asked for it (IWANT) kept their promise, however long
+      // our validation takes (it is not theirs to wait for; its verdict scores them, P4).
+      this.gossipsub.gossipTracer.deliverMessage(msgId);
+    }
     const sub = this.subscriptions.get(msg.topic);
     // Not (or no longer) subscribed: nothing to deliver, nothing to relay.
     if (sub === undefined || !this.active) return TopicValidatorResult.Ignore;
@@ -94,11 +102,11 @@ export class MessagePipeline {
         "VALIDATION_OVERLOADED",
         "Too many messages in validation.",
       );
-      return this.refuse(sub, propagationSource, overloaded);
+      return this.refuse(sub, msgId, propagationSource, overloaded);
     }
     this.pending.set(sub.topic, pending + 1);
     try {
-      return await this.process(sub, propagationSource, msg);
+      return await this.process(sub, msgId, propagationSource, msg);
     } finally {
       this.pending.set(sub.topic, this.pendingOf(sub.topic) - 1);
     }
@@ -106,6 +114,7 @@ export class MessagePipeline {
 
   private async process(
     sub: TopicSubscription,
+    msgId: string | undefined,
     propagationSource: PeerId,
     msg: Message,
   ): Promise<TopicValidatorResult> {
@@ -118,7 +127,7 @@ export class MessagePipeline {
       value = await MessagePipeline.validate(sub, msg.data, msg.from);
     } catch (err) {
       endTimer();
-      return this.active ? this.refuse(sub, propagationSource, err) : TopicValidatorResult.Ignore;
+      return this.active ? this.refuse(sub, msgId, propagationSource, err) : TopicValidatorResult.Ignore;
     }
     endTimer();
     if (!this.active) return TopicValidatorResult.Ignore;
@@ -150,17 +159,22 @@ export class MessagePipeline {
    * A failed validation: metrics, the outcome, a debug log (peer data stays at debug), the
    * IGNORE-flood charge when the sender is to blame; returns the verdict for gossipsub.
    */
-  private refuse(sub: TopicSubscription, propagationSource: PeerId, error: unknown): TopicValidatorResult {
+  private refuse(
+    sub: TopicSubscription,
+    msgId: string | undefined,
+    propagationSource: PeerId,
+    error: unknown,
+  ): TopicValidatorResult {
     const source = propagationSource.toString();
     const topic = sub.topic;
     const result = toValidatorResult(error);
     const code = validationErrorCode(error);
     this.metrics.messages.inc({ topic, result });
     this.metrics.validationErrors.inc({ topic, code });
-    this.onOutcome({ topic, propagationSource, result, code });
+    this.onOutcome({ topic, ...(msgId === undefined ? {} : { msgId }), propagationSource, result, code });
     if (error instanceof ValidationError) {
       this.logger.debug(
-        { topic, peer: source, result, code, reason: error.shortMessage },
+        { topic, msgId, peer: source, result, code, reason: error.shortMessage },
         "gossip message dropped",
       );
     } else {

@@ -14,6 +14,7 @@ import { withCachedSigner } from "./cachedSigningKey.js";
 import { checkMessageSize } from "./checkMessageSize.js";
 import { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
 import { asGossipSubService, type GossipSubService } from "./GossipSubService.js";
+import { gossipMessageId, gossipMessageIdString } from "./gossipMessageId.js";
 import { IpColocation } from "./IpColocation.js";
 import { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
 import { MessagePipeline, type ValidationOutcome } from "./MessagePipeline.js";
@@ -210,6 +211,8 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
           globalSignaturePolicy: StrictSign,
           // Our pipeline is the topic validator: gossipsub forwards each message when it returns.
           asyncValidation: false,
+          msgIdFn: gossipMessageId,
+          msgIdToStrFn: gossipMessageIdString,
           emitSelf: false,
           fallbackToFloodsub: false,
           doPX: false,

@@ -1,6 +1,7 @@
-import { TopicValidatorResult } from "@libp2p/gossipsub";
+import { type Message, TopicValidatorResult } from "@libp2p/gossipsub";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { asGossipSubService } from "../src/GossipSubService.js";
+import { gossipMessageId } from "../src/gossipMessageId.js";
 import { type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
 import {
   bytes,
@@ -37,6 +38,11 @@ describe("MessagePipeline", () => {
       maxBytes: 64,
     });
     await node.start();
+    const delivered: Message[] = [];
+    node.libp2p.services.pubsub.addEventListener(
+      "gossipsub:message",
+      (e) => void delivered.push(e.detail.msg),
+    );
 
     const sender = await h.plainNode();
     await sender.dial(node.multiaddrs[0]!);
@@ -72,6 +78,10 @@ describe("MessagePipeline", () => {
       ),
     ).toBe(5);
     expect(await metricValue(registry, "opg_p2p_peers")).toBe(1);
+    // Message ids are gossipsub's default ones (the sender, a plain gossipsub node, agrees).
+    const plain = sender.services.pubsub as unknown as { msgIdFn(m: Message): Promise<Uint8Array> };
+    expect(delivered).toHaveLength(1);
+    expect(gossipMessageId(delivered[0]!)).toEqual(await plain.msgIdFn(delivered[0]!));
     // Validated once, delivered once, with the decoded value and its author.
     expect(received).toHaveLength(1);
     expect(received[0]!.value).toBe("1");
@@ -88,6 +98,15 @@ describe("MessagePipeline", () => {
     };
     hub.subscribe(topic, slow, () => {});
     await hub.start();
+    // An IWANT promise for the message is kept when it arrives, not when our validation ends.
+    const tracer = asGossipSubService(hub.libp2p.services.pubsub).gossipTracer;
+    const kept: string[] = [];
+    const deliver = tracer.deliverMessage.bind(tracer);
+    vi.spyOn(tracer, "deliverMessage").mockImplementation((msgId) => {
+      kept.push(msgId);
+      deliver(msgId);
+    });
+    const atHub = waitForEvent<ValidationOutcome>(hub, "message:validated", (o) => o.result === "accept");
     const bootstrapPeers = [hub.multiaddrs[0]!.toString()];
     const { node: b } = await h.node({ bootstrapPeers });
     const { node: c } = await h.node({ bootstrapPeers });
@@ -103,6 +122,9 @@ describe("MessagePipeline", () => {
 
     const relayed = waitForEvent<ValidationOutcome>(c, "message:validated", (o) => o.result === "accept");
     await b.publish(topic, bytes("ok:slow"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(kept).toHaveLength(1); // while the hub's validator still runs
+    expect((await atHub).msgId).toBe(kept[0]);
     await relayed;
     expect(atC).toEqual(["slow"]);
   });
