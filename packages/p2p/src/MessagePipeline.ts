@@ -179,7 +179,7 @@ export class MessagePipeline {
       );
     } else {
       this.logger.debug(
-        { topic, peer: source, result, code, err: error },
+        { topic, msgId, peer: source, result, code, err: error },
         "gossip validator threw unexpectedly",
       );
     }
