@@ -15,17 +15,17 @@ export type GossipSubService = GossipSub & {
 
 export function asGossipSubService(pubsub: GossipSub): GossipSubService {
   const candidate = pubsub as Partial<GossipSubService>;
-  for (const method of ["getScore", "getMeshPeers"] as const) {
-    if (typeof candidate[method] !== "function") {
+  const required: Record<string, unknown> = {
+    "getScore()": candidate.getScore,
+    "getMeshPeers()": candidate.getMeshPeers,
+    "gossipTracer.deliverMessage()": candidate.gossipTracer?.deliverMessage,
+  };
+  for (const [name, member] of Object.entries(required)) {
+    if (typeof member !== "function") {
       throw new P2PError("INVALID_OPTIONS", "The installed @libp2p/gossipsub lacks a required method.", {
-        details: `missing ${method}()`,
+        details: `missing ${name}`,
       });
     }
-  }
-  if (typeof candidate.gossipTracer?.deliverMessage !== "function") {
-    throw new P2PError("INVALID_OPTIONS", "The installed @libp2p/gossipsub lacks a required method.", {
-      details: "missing gossipTracer.deliverMessage()",
-    });
   }
   return pubsub as GossipSubService;
 }
