@@ -73,6 +73,14 @@ export const p2pMetricDefs = defineMetrics({
     help: "Payload fetches from one peer by result (ok, not_held, mismatch, failed)",
     labelNames: ["result"],
   },
+  /** Result fetches (by result hash) from one peer, by result (ok, not_held, mismatch, failed). */
+  resultFetches: {
+    type: "counter",
+    area: "p2p",
+    name: "result_fetches",
+    help: "Result message fetches (by result hash) from one peer by result (ok, not_held, mismatch, failed)",
+    labelNames: ["result"],
+  },
 });
 
 /** The p2p module's registered metrics. */

@@ -8,7 +8,7 @@ import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { Metrics } from "@opg/daemon";
-import { type Logger, noopLogger } from "@opg/protocol";
+import { type Logger, noopLogger, WIRE_LIMITS } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
 import { withCachedSigner } from "./cachedSigningKey.js";
 import { checkMessageSize } from "./checkMessageSize.js";
@@ -21,7 +21,7 @@ import { MessagePipeline, type ValidationOutcome } from "./MessagePipeline.js";
 import { NoTopicPeersError, P2PError } from "./P2PError.js";
 import { type P2PMetrics, p2pMetricDefs } from "./P2PMetrics.js";
 import { type P2PNodeInit, type P2PNodeOptions, resolveP2PNodeOptions } from "./P2PNodeOptions.js";
-import { PayloadExchange, type PayloadLookup } from "./PayloadExchange.js";
+import { PayloadExchange, type PayloadLookup, RESULT_PROTOCOL } from "./PayloadExchange.js";
 import { PeerPenalties } from "./PeerPenalties.js";
 import { StaticPeerDialer } from "./StaticPeerDialer.js";
 import type {
@@ -73,6 +73,7 @@ type Running = {
   colocation: IpColocation;
   penalties: PeerPenalties;
   payloads: PayloadExchange;
+  results: PayloadExchange;
 };
 
 /**
@@ -91,6 +92,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   private running: Running | undefined;
   private starting = false;
   private payloadLookup: PayloadLookup | undefined;
+  private resultLookup: PayloadLookup | undefined;
   /** Static and exempt peers: never refused, never charged for sharing an address. */
   private readonly trusted: ReadonlySet<string>;
 
@@ -265,6 +267,14 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         colocation,
         penalties,
         payloads: new PayloadExchange(libp2p, o.payloads, this.logger),
+        // Whole result messages (at most the wire limit), checked by the caller.
+        results: new PayloadExchange(
+          libp2p,
+          { ...o.payloads, maxPayloadBytes: WIRE_LIMITS.resultMessageBytes },
+          this.logger,
+          RESULT_PROTOCOL,
+          null,
+        ),
       };
       if (
         !watchOversizedFrames(libp2p.services.pubsub, (peerId) => {
@@ -285,6 +295,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       libp2p.addEventListener("peer:disconnect", this.onPeersChanged);
       await libp2p.start();
       if (this.payloadLookup !== undefined) await running.payloads.serve(this.payloadLookup);
+      if (this.resultLookup !== undefined) await running.results.serve(this.resultLookup);
       this.running = running;
       running.pipeline.start();
       gs.addEventListener("gossipsub:heartbeat", this.onHeartbeat);
@@ -415,38 +426,86 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
   }
 
   /**
+   * Serves result messages by result hash (`RESULT_PROTOCOL`) from `lookup`: the results this
+   * node verified and holds. Call before or after `start()`; once.
+   */
+  async serveResults(lookup: PayloadLookup): Promise<void> {
+    if (this.resultLookup !== undefined) {
+      throw new P2PError("ALREADY_SUBSCRIBED", "Results are already served.");
+    }
+    this.resultLookup = lookup;
+    if (this.running !== undefined) await this.running.results.serve(lookup);
+  }
+
+  /**
    * Fetches the payload hashing to `hash` (keccak256), trying `from` first (e.g. the result's
    * author) and then every connected peer, each within the fetch timeout. Returns the checked
    * bytes; throws P2PError PAYLOAD_NOT_FOUND when no peer holds it. A peer that answers bytes of
    * another hash is charged like an invalid message.
    */
-  async fetchPayload(
+  fetchPayload(hash: `0x${string}`, from: readonly PeerId[] = [], signal?: AbortSignal): Promise<Uint8Array> {
+    const running = this.require();
+    return this.fetchFromPeers(running, running.payloads, hash, { from, signal });
+  }
+
+  /**
+   * Fetches the result message whose result hash is `hash` from the connected peers, one after
+   * the other, each within the fetch timeout. `accept` checks what a peer answered (cheapest
+   * first: the header's hash, then the whole validation) and says whether it is the result asked
+   * for; a peer whose answer it refuses is charged like an invalid message and the next is asked.
+   * Returns the accepted bytes; throws P2PError PAYLOAD_NOT_FOUND when no peer holds it.
+   */
+  fetchResult(
     hash: `0x${string}`,
-    from: readonly PeerId[] = [],
+    accept: (bytes: Uint8Array) => Promise<boolean>,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
     const running = this.require();
+    return this.fetchFromPeers(running, running.results, hash, { accept, signal });
+  }
+
+  private async fetchFromPeers(
+    running: Running,
+    exchange: PayloadExchange,
+    hash: `0x${string}`,
+    o: {
+      from?: readonly PeerId[];
+      accept?: (bytes: Uint8Array) => Promise<boolean>;
+      signal?: AbortSignal | undefined;
+    },
+  ): Promise<Uint8Array> {
+    const metric = exchange === running.payloads ? this.metrics.payloadFetches : this.metrics.resultFetches;
     const seen = new Set<string>();
-    const candidates = [...from, ...running.libp2p.getPeers()].filter((p) => {
+    const candidates = [...(o.from ?? []), ...running.libp2p.getPeers()].filter((p) => {
       const id = p.toString();
       if (seen.has(id) || p.equals(running.libp2p.peerId)) return false;
       seen.add(id);
       return true;
     });
     for (const peer of candidates) {
-      signal?.throwIfAborted();
+      o.signal?.throwIfAborted();
       try {
-        const payload = await running.payloads.fetch(peer, hash, signal);
-        this.metrics.payloadFetches.inc({ result: payload ? "ok" : "not_held" });
-        if (payload !== undefined) return payload;
+        const bytes = await exchange.fetch(peer, hash, o.signal);
+        if (bytes !== undefined && o.accept !== undefined && !(await o.accept(bytes))) {
+          throw new P2PError("PAYLOAD_MISMATCH", "The answer is not what was asked.", {
+            details: `${hash} from ${peer.toString()}`,
+          });
+        }
+        metric.inc({ result: bytes ? "ok" : "not_held" });
+        if (bytes !== undefined) return bytes;
       } catch (err) {
         const mismatch = err instanceof P2PError && err.code === "PAYLOAD_MISMATCH";
-        this.metrics.payloadFetches.inc({ result: mismatch ? "mismatch" : "failed" });
+        metric.inc({ result: mismatch ? "mismatch" : "failed" });
         if (mismatch) running.penalties.add(peer.toString(), "oversized");
-        this.logger.debug({ peer: peer.toString(), hash, err: String(err) }, "payload fetch failed");
+        this.logger.debug(
+          { peer: peer.toString(), hash, protocol: exchange.protocol, err: String(err) },
+          "fetch by hash failed",
+        );
       }
     }
-    throw new P2PError("PAYLOAD_NOT_FOUND", "No peer holds this payload.", { details: hash });
+    throw new P2PError("PAYLOAD_NOT_FOUND", "No peer holds this payload.", {
+      details: `${hash} (${exchange.protocol})`,
+    });
   }
 
   /**

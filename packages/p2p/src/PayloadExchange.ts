@@ -6,6 +6,19 @@ import { P2PError } from "./P2PError.js";
 /** The request-response protocol that moves payloads (result outputs) by hash, on demand. */
 export const PAYLOAD_PROTOCOL = "/opg/1/payload/1.0.0";
 
+/**
+ * The request-response protocol that moves whole result messages by result hash: how a verifier
+ * gets a result a batch proposal lists but gossip never brought it. The hash is not a digest of
+ * the bytes, so the fetcher checks what it gets itself (header hash, then the whole validation).
+ */
+export const RESULT_PROTOCOL = "/opg/1/result/1.0.0";
+
+/** Whether fetched `bytes` are what `hash` names (the payload protocol: their keccak256). */
+export type ContentCheck = (hash: `0x${string}`, bytes: Uint8Array) => boolean;
+
+const keccakMatches: ContentCheck = (hash, bytes) =>
+  keccak256Bytes(bytes).toLowerCase() === hash.toLowerCase();
+
 /** Answers a payload request: the bytes whose keccak256 is `hash`, or undefined when not held. */
 export type PayloadLookup = (hash: `0x${string}`) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
@@ -32,7 +45,8 @@ const NOT_FOUND = 1;
  * `PAYLOAD_PROTOCOL` and sends the 32-byte hash; the server answers one length-prefixed frame,
  * a status byte (0 found, 1 not held) then the payload. The fetcher checks keccak256 of what
  * it got against the hash it asked for, so any peer may serve: the executor that produced the
- * payload, or any verifier that holds it.
+ * payload, or any verifier that holds it. The same exchange on `RESULT_PROTOCOL` moves result
+ * messages by result hash, checked by the caller (`contentCheck` null).
  */
 export class PayloadExchange {
   private serving = 0;
@@ -41,12 +55,15 @@ export class PayloadExchange {
     private readonly libp2p: Libp2p,
     private readonly options: PayloadExchangeOptions,
     private readonly logger: Logger,
+    readonly protocol: string = PAYLOAD_PROTOCOL,
+    /** null: the caller checks what it fetched. */
+    private readonly contentCheck: ContentCheck | null = keccakMatches,
   ) {}
 
   /** Serves payloads from `lookup` to any peer that asks. */
   async serve(lookup: PayloadLookup): Promise<void> {
     await this.libp2p.handle(
-      PAYLOAD_PROTOCOL,
+      this.protocol,
       async (stream) => {
         if (this.serving >= this.options.maxConcurrentServes) {
           stream.abort(new Error("too many payload requests"));
@@ -82,9 +99,10 @@ export class PayloadExchange {
   }
 
   /**
-   * Asks `peer` for the payload hashing to `hash`: the checked bytes, or undefined when the peer
-   * does not hold it. Throws P2PError PAYLOAD_FETCH_FAILED (unreachable, timeout, too large) or
-   * PAYLOAD_MISMATCH (the bytes do not hash to `hash`: the peer lied).
+   * Asks `peer` for the payload hashing to `hash`: the checked bytes (checked by the caller where
+   * this exchange has no content check), or undefined when the peer does not hold it. Throws
+   * P2PError PAYLOAD_FETCH_FAILED (unreachable, timeout, too large) or PAYLOAD_MISMATCH (the
+   * bytes do not hash to `hash`: the peer lied).
    */
   async fetch(peer: PeerId, hash: `0x${string}`, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) {
@@ -94,7 +112,7 @@ export class PayloadExchange {
     const s = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let frame: Uint8Array;
     try {
-      const stream = await this.libp2p.dialProtocol(peer, PAYLOAD_PROTOCOL, { signal: s });
+      const stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal: s });
       const lp = lpStream(stream, { maxDataLength: this.options.maxPayloadBytes + 1 });
       await lp.write(Buffer.from(hash.slice(2), "hex"), { signal: s });
       frame = (await lp.read({ signal: s })).subarray();
@@ -108,7 +126,7 @@ export class PayloadExchange {
     if (frame[0] === NOT_FOUND) return undefined;
     // A plain Uint8Array view (the stream may hand back a Buffer).
     const payload = new Uint8Array(frame.buffer, frame.byteOffset + 1, frame.length - 1);
-    if (frame[0] !== FOUND || keccak256Bytes(payload).toLowerCase() !== hash.toLowerCase()) {
+    if (frame[0] !== FOUND || (this.contentCheck !== null && !this.contentCheck(hash, payload))) {
       throw new P2PError("PAYLOAD_MISMATCH", "The payload does not hash to what was asked.", {
         details: `${hash} from ${peer.toString()}`,
       });

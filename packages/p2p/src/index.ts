@@ -20,7 +20,7 @@ export {
   resolveP2PNodeOptions,
 } from "./P2PNodeOptions.js";
 export type { PayloadExchangeOptions, PayloadLookup } from "./PayloadExchange.js";
-export { defaultPayloadExchangeOptions, PAYLOAD_PROTOCOL } from "./PayloadExchange.js";
+export { defaultPayloadExchangeOptions, PAYLOAD_PROTOCOL, RESULT_PROTOCOL } from "./PayloadExchange.js";
 export type { PeerPenaltiesOptions, PenaltyKind } from "./PeerPenalties.js";
 export { PeerPenalties } from "./PeerPenalties.js";
 export { peerIdString } from "./peerIdString.js";

@@ -55,3 +55,59 @@ describe("payloads on demand", () => {
     });
   });
 });
+
+describe("results by result hash", () => {
+  const hash = `0x${"ab".repeat(32)}` as const;
+
+  it("default: a peer fetches a result message by hash; the caller's check decides what counts", async () => {
+    const message = payload(2_000, 5);
+    const { node: server } = await h.node();
+    await server.serveResults((h) => (h === hash ? message : undefined));
+    await server.start();
+    const { node: client, registry } = await h.node();
+    await client.start();
+    await client.libp2p.dial(server.multiaddrs[0]!);
+    const seen: Uint8Array[] = [];
+    const accept = async (bytes: Uint8Array) => {
+      seen.push(bytes);
+      return true;
+    };
+    // The result hash is not a digest of the bytes: nothing but the caller's check applies.
+    expect(await client.fetchResult(hash, accept)).toEqual(message);
+    expect(seen).toEqual([message]);
+    expect(await metricValue(registry, "opg_p2p_result_fetches_total", { result: "ok" })).toBe(1);
+    await expect(client.fetchResult(`0x${"cd".repeat(32)}`, accept)).rejects.toMatchObject({
+      code: "PAYLOAD_NOT_FOUND",
+    });
+    // The payload protocol is another: the same server holds no payload under that hash.
+    await expect(client.fetchPayload(hash)).rejects.toMatchObject({ code: "PAYLOAD_NOT_FOUND" });
+  });
+
+  it("behavior: a peer whose answer the check refuses is charged and the next is asked; a check that fails on our side charges no one", async () => {
+    const message = payload(2_000, 5);
+    const { node: liar } = await h.node();
+    await liar.serveResults(() => payload(2_000, 6));
+    await liar.start();
+    const { node: honest } = await h.node();
+    await honest.serveResults((h) => (h === hash ? message : undefined));
+    await honest.start();
+    const { node: client, registry } = await h.node();
+    await client.start();
+    await client.libp2p.dial(liar.multiaddrs[0]!);
+    // Only the liar is connected: refused, charged, and nothing else holds it.
+    const accept = async (bytes: Uint8Array) => bytes[0] === 5;
+    await expect(client.fetchResult(hash, accept)).rejects.toMatchObject({ code: "PAYLOAD_NOT_FOUND" });
+    expect(await metricValue(registry, "opg_p2p_result_fetches_total", { result: "mismatch" })).toBe(1);
+    expect(client.appScore(liar.peerId)).toBeLessThan(0);
+    const charged = client.appScore(liar.peerId);
+    // Our own check failing (e.g. our chain view lagging) is nobody's fault.
+    await expect(
+      client.fetchResult(hash, async () => {
+        throw new Error("our chain is behind");
+      }),
+    ).rejects.toMatchObject({ code: "PAYLOAD_NOT_FOUND" });
+    expect(client.appScore(liar.peerId)).toBeGreaterThanOrEqual(charged); // decays; never charged again
+    await client.libp2p.dial(honest.multiaddrs[0]!);
+    expect(await client.fetchResult(hash, accept)).toEqual(message);
+  });
+});

@@ -5,6 +5,7 @@ import type { Address, Hex } from "viem";
 import { BatchCoordinator, type BatchCoordinatorOptions } from "./batching/BatchCoordinator.js";
 import { BatchGossip, type BatchTopicMessage } from "./batching/BatchGossip.js";
 import { Challenger } from "./batching/Challenger.js";
+import { MissingResults } from "./batching/MissingResults.js";
 import type { ChainView, TeeChainView } from "./chain/ChainView.js";
 import { CheckPool, type CheckPoolOptions } from "./pipeline/CheckPool.js";
 import { NoneProofVerifier, type ProofVerifier } from "./pipeline/ProofVerifier.js";
@@ -60,6 +61,14 @@ export type VerifierCoreDeps = {
   signer: { address: Address; privateKey: Hex };
   /** Gossips bytes on the batch-signatures topic. */
   publishBatch: (bytes: Uint8Array) => Promise<void>;
+  /**
+   * Asks peers for the result message whose result hash is `hash`, each answer checked by
+   * `accept` (P2PNode.fetchResult): how results a proposal lists but gossip never brought are
+   * fetched. Without it such a proposal waits for gossip.
+   */
+  fetchResult?:
+    | ((hash: Hex, accept: (bytes: Uint8Array) => Promise<boolean>, signal: AbortSignal) => Promise<unknown>)
+    | undefined;
   logger: Logger;
   metrics?: VerifyMetrics | null | undefined;
   /** Proof verifiers by mode, in addition to NONE (zk and tee plug in here). */
@@ -84,6 +93,8 @@ export class VerifierCore {
   readonly batchGossip: BatchGossip;
   readonly coordinator: BatchCoordinator;
   readonly challenger: Challenger;
+  /** Fetches the results a leader's proposal lists that gossip never brought (when `deps.fetchResult`). */
+  readonly missing: MissingResults | undefined;
   readonly domain: OpgDomain;
   /** TEE mode's proof verifier and enclave key registration, when enabled. */
   readonly tee: { verifier: TeeProofVerifier; registrar: EnclaveRegistrar | undefined } | undefined;
@@ -188,6 +199,7 @@ export class VerifierCore {
       domain: this.domain,
       signer: deps.signer,
       publish: deps.publishBatch,
+      fetchMissing: (hashes) => this.missing?.want(hashes),
       logger: logger.child({ module: "batching" }),
       metrics: deps.metrics,
     });
@@ -220,6 +232,17 @@ export class VerifierCore {
         }, 50);
       },
     });
+    this.missing = deps.fetchResult
+      ? new MissingResults(
+          {},
+          {
+            fetch: deps.fetchResult,
+            intake: this.intake,
+            logger: logger.child({ module: "missing-results" }),
+            metrics: deps.metrics,
+          },
+        )
+      : undefined;
     this.batchGossip = new BatchGossip({
       domain: this.domain,
       registry: this.registry,
@@ -266,11 +289,16 @@ export class VerifierCore {
       stop: () => x.stop(),
     });
     const registrar = this.tee?.registrar;
+    const missing = this.missing;
     return [
       watcher("settlement-watcher", this.settlements),
       ...(this.requests ? [watcher("request-watcher", this.requests)] : []),
       ...this.intake.modules,
       loop(this.coordinator),
+      // Stops before the coordinator that feeds it: fetches in flight are aborted.
+      ...(missing
+        ? [{ name: "missing-results", start: () => missing.start(), stop: () => missing.stop() }]
+        : []),
       loop(this.challenger),
       ...(registrar ? [loop(registrar)] : []),
     ];

@@ -106,6 +106,7 @@ export class VerifyNode {
         publishBatch: async (bytes) => {
           await p2p.publish(p2p.topics.batchSignatures, bytes);
         },
+        fetchResult: (hash, accept, signal) => p2p.fetchResult(hash, accept, signal),
         logger: runtime.logger,
         metrics: createVerifyMetrics(runtime.metrics),
         proofVerifiers: opts.proofVerifiers ?? [],
@@ -124,6 +125,8 @@ export class VerifyNode {
     });
     // Payloads on demand: serve the outputs this verifier holds; fetch by hash what it lacks.
     await p2p.servePayloads((hash) => core.store.payload(hash));
+    // Results by result hash: for verifiers missing results a batch proposal lists.
+    await p2p.serveResults((hash) => core.store.resultMessage(hash));
     mountVerifierRoutes(runtime.http, core.store, {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });

@@ -35,6 +35,14 @@ export const verifyMetricDefs = defineMetrics({
     name: "results_deferred",
     help: "Results kept to check again because the chain was unreachable.",
   },
+  /** MissingResults: results a proposal lists, fetched by hash from peers. */
+  resultsFetched: {
+    type: "counter",
+    area: "verify",
+    name: "results_fetched",
+    help: "Results a batch proposal lists that gossip had not brought, fetched by hash (ok, deferred, not_found).",
+    labelNames: ["result"],
+  },
   /** ZkProofVerifier. */
   zkBatchSize: {
     type: "histogram",

@@ -32,6 +32,11 @@ export type BatchCoordinatorOptions = {
   maxProposalsPerMember: number;
   /** Bytes of result hashes kept per member's proposals (its oldest are dropped beyond it). */
   maxProposalBytesPerMember: number;
+  /**
+   * A leader's proposal listing results we lack waits this long for gossip to bring them, then
+   * they are fetched by hash from peers (`fetchMissing`).
+   */
+  fetchMissingAfterMs: number;
 };
 
 export const defaultBatchCoordinatorOptions: BatchCoordinatorOptions = {
@@ -44,6 +49,8 @@ export const defaultBatchCoordinatorOptions: BatchCoordinatorOptions = {
   maxProposalsPerMember: 64,
   // 32 batches of the largest size (8192 results × 32 bytes).
   maxProposalBytesPerMember: 8 * 1024 * 1024,
+  // Gossip reaches every verifier within a few heartbeats; a result still missing after this is lost.
+  fetchMissingAfterMs: 2_000,
 };
 
 export type BatchCoordinatorDeps = {
@@ -53,6 +60,11 @@ export type BatchCoordinatorDeps = {
   domain: OpgDomain;
   signer: { address: Address; privateKey: Hex };
   publish: (bytes: Uint8Array) => Promise<void>;
+  /**
+   * Told the results a leader's proposal lists that this verifier lacks (fetched by hash from
+   * peers, `MissingResults`); without it such a proposal waits for gossip.
+   */
+  fetchMissing?: ((resultHashes: readonly Hex[]) => void) | undefined;
   logger: Logger;
   metrics?: VerifyMetrics | null | undefined;
   now?: () => number;
@@ -76,7 +88,8 @@ export type SettledBatch = { batchId: bigint; root: Hex; count: number; tx?: Hex
  * node. Whoever holds f + 1 signatures settles: the proposer at once, the others after
  * `leaderTimeoutMs` × their distance from it.
  *
- * Liveness: a stalled round (crashed leader, lost messages, results a leader holds alone) is
+ * Liveness: results a proposal lists that gossip never brought are fetched by hash from peers
+ * (`fetchMissing`). A stalled round (crashed leader, lost messages, results a leader holds alone) is
  * followed by a new round with a new leader and a fresh id, so no earlier signature blocks it. A
  * change of the verifier set (rotation, unbonding, slash, reconfiguration) voids every signature
  * over the old digest: the batch is proposed and signed again under the new digest, in whatever
@@ -258,7 +271,13 @@ export class BatchCoordinator {
         );
         continue;
       }
-      if (!tree) continue; // results still missing: wait for gossip
+      if ("missing" in tree) {
+        // Results gossip has not brought: ask peers for them once gossip had its chance; the
+        // proposal is signed at the tick after they are verified here.
+        if (this.now() - p.createdAt >= this.options.fetchMissingAfterMs)
+          this.deps.fetchMissing?.(tree.missing);
+        continue;
+      }
       if (tree.root !== p.root || tree.count !== p.count) {
         this.refuse(
           key,
@@ -278,13 +297,20 @@ export class BatchCoordinator {
     this.deps.logger.warn(context, message);
   }
 
-  /** The proposal's tree from our own verified results; undefined while some are missing. */
-  private buildFromProposal(p: StoredBatch): ResultBatchTree | undefined | "never" {
+  /**
+   * The proposal's tree from our own verified results (their header columns only), or the hashes
+   * of those we lack, or "never" when it can never be signed.
+   */
+  private buildFromProposal(p: StoredBatch): ResultBatchTree | { missing: Hex[] } | "never" {
     const requests = new Set<string>();
     const fields = [];
+    const missing: Hex[] = [];
     for (const h of p.resultHashes) {
-      const r = this.deps.store.getResult(h);
-      if (!r) return undefined;
+      const r = this.deps.store.resultHeader(h);
+      if (!r) {
+        missing.push(h);
+        continue;
+      }
       if (
         r.status === "settled" ||
         this.deps.store.isRequestSettled(r.requestId) ||
@@ -295,7 +321,7 @@ export class BatchCoordinator {
       requests.add(r.requestId);
       fields.push(r);
     }
-    return ResultBatchTree.of(fields);
+    return missing.length > 0 ? { missing } : ResultBatchTree.of(fields);
   }
 
   /** The round we are in for `sequence` (0 until the batch is due), or undefined when nothing is due. */

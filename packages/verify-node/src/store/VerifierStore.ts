@@ -286,6 +286,22 @@ export class VerifierStore {
     return row ? resultFromRow(row) : undefined;
   }
 
+  /** A stored result's header columns (never its message): what checking a proposal reads. */
+  resultHeader(resultHash: Hex): PendingResult | undefined {
+    const row = this.stmt(`SELECT ${HEADER_COLUMNS} FROM results WHERE result_hash = ?`).get(resultHash) as
+      | Row
+      | undefined;
+    return row ? headerFromRow(row) : undefined;
+  }
+
+  /** A stored result's message as it was gossiped: what the result protocol serves to peers. */
+  resultMessage(resultHash: Hex): Uint8Array | undefined {
+    const row = this.stmt("SELECT message FROM results WHERE result_hash = ?").get(resultHash) as
+      | Row
+      | undefined;
+    return row ? new Uint8Array(row["message"] as Uint8Array) : undefined;
+  }
+
   resultsForRequest(requestId: Hex): StoredResult[] {
     return (
       this.stmt("SELECT * FROM results WHERE request_id = ? ORDER BY received_at").all(requestId) as Row[]

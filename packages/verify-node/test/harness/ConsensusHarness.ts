@@ -21,6 +21,7 @@ export const SIM_OPTIONS: BatchCoordinatorOptions = {
   regossipMs: 300,
   maxProposalsPerMember: 64,
   maxProposalBytesPerMember: 8 * 1024 * 1024,
+  fetchMissingAfterMs: 200,
 };
 
 type Running = {
