@@ -266,12 +266,13 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         hangingUp: new Set(),
         colocation,
         penalties,
-        payloads: new PayloadExchange(libp2p, o.payloads, this.logger),
+        payloads: new PayloadExchange(libp2p, o.payloads, this.logger, (id) => this.trusted.has(id)),
         // Whole result messages (at most the wire limit), checked by the caller.
         results: new PayloadExchange(
           libp2p,
           { ...o.payloads, maxPayloadBytes: WIRE_LIMITS.resultMessageBytes },
           this.logger,
+          (id) => this.trusted.has(id),
           RESULT_PROTOCOL,
           null,
         ),
@@ -450,10 +451,12 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   /**
    * Fetches the result message whose result hash is `hash` from the connected peers, one after
-   * the other, each within the fetch timeout. `accept` checks what a peer answered (cheapest
-   * first: the header's hash, then the whole validation) and says whether it is the result asked
-   * for; a peer whose answer it refuses is charged like an invalid message and the next is asked.
-   * Returns the accepted bytes; throws P2PError PAYLOAD_NOT_FOUND when no peer holds it.
+   * the other (those on the batch-signatures topic, the verifiers, first), each within the fetch
+   * timeout. `accept` checks what a peer answered (cheapest first: the header's hash, then the
+   * whole validation) and says whether it is the result asked for; a peer whose answer it refuses
+   * is charged like an invalid message and the next is asked; one whose check throws (our side
+   * failed) is not charged. Returns the accepted bytes; throws P2PError PAYLOAD_NOT_FOUND when no
+   * peer holds it.
    */
   fetchResult(
     hash: `0x${string}`,
@@ -461,7 +464,9 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
     const running = this.require();
-    return this.fetchFromPeers(running, running.results, hash, { accept, signal });
+    // Verifiers hold results: the peers on the batch-signatures topic are asked first.
+    const verifiers = running.gossipsub.getSubscribers(this.topics.batchSignatures);
+    return this.fetchFromPeers(running, running.results, hash, { from: verifiers, accept, signal });
   }
 
   private async fetchFromPeers(

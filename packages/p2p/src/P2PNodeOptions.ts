@@ -268,6 +268,7 @@ function validate(o: P2PNodeOptions): string[] {
   positiveInt(o.payloads.maxPayloadBytes, "payloads.maxPayloadBytes");
   positiveInt(o.payloads.fetchTimeoutMs, "payloads.fetchTimeoutMs");
   positiveInt(o.payloads.maxConcurrentServes, "payloads.maxConcurrentServes");
+  positiveInt(o.payloads.maxServesPerPeer, "payloads.maxServesPerPeer");
 
   const g = o.gossip;
   for (const key of [

@@ -27,14 +27,20 @@ export type PayloadExchangeOptions = {
   maxPayloadBytes: number;
   /** Time allowed for one fetch (dial, request, whole answer). */
   fetchTimeoutMs: number;
-  /** Payload requests served at once (inbound streams on the protocol, all peers together). */
+  /**
+   * Requests served at once to peers that are not static or exempt, all together (inbound
+   * streams on the protocol): what many spare peer ids can take, never the trusted peers' share.
+   */
   maxConcurrentServes: number;
+  /** Requests served at once to one peer (trusted or not). */
+  maxServesPerPeer: number;
 };
 
 export const defaultPayloadExchangeOptions: PayloadExchangeOptions = {
   maxPayloadBytes: 1024 * 1024,
   fetchTimeoutMs: 10_000,
   maxConcurrentServes: 32,
+  maxServesPerPeer: 4,
 };
 
 const FOUND = 0;
@@ -49,12 +55,17 @@ const NOT_FOUND = 1;
  * messages by result hash, checked by the caller (`contentCheck` null).
  */
 export class PayloadExchange {
+  /** Requests being served to untrusted peers, all together. */
   private serving = 0;
+  /** Requests being served, by peer. */
+  private readonly servingPeer = new Map<string, number>();
 
   constructor(
     private readonly libp2p: Libp2p,
     private readonly options: PayloadExchangeOptions,
     private readonly logger: Logger,
+    /** Static and exempt peers: served beyond `maxConcurrentServes` (still `maxServesPerPeer` each). */
+    private readonly isTrusted: (peer: string) => boolean = () => false,
     readonly protocol: string = PAYLOAD_PROTOCOL,
     /** null: the caller checks what it fetched. */
     private readonly contentCheck: ContentCheck | null = keccakMatches,
@@ -64,22 +75,32 @@ export class PayloadExchange {
   async serve(lookup: PayloadLookup): Promise<void> {
     await this.libp2p.handle(
       this.protocol,
-      async (stream) => {
-        if (this.serving >= this.options.maxConcurrentServes) {
-          stream.abort(new Error("too many payload requests"));
+      async (stream, connection) => {
+        const peer = connection.remotePeer.toString();
+        const trusted = this.isTrusted(peer);
+        const mine = this.servingPeer.get(peer) ?? 0;
+        if (
+          mine >= this.options.maxServesPerPeer ||
+          (!trusted && this.serving >= this.options.maxConcurrentServes)
+        ) {
+          stream.abort(new Error("too many requests"));
           return;
         }
-        this.serving += 1;
+        this.servingPeer.set(peer, mine + 1);
+        if (!trusted) this.serving += 1;
         try {
           await this.answer(stream, lookup);
         } catch (err) {
-          this.logger.debug({ err: String(err) }, "payload request failed");
+          this.logger.debug({ err: String(err), protocol: this.protocol }, "request by hash failed");
           stream.abort(err instanceof Error ? err : new Error(String(err)));
         } finally {
-          this.serving -= 1;
+          if (!trusted) this.serving -= 1;
+          const left = (this.servingPeer.get(peer) ?? 1) - 1;
+          if (left > 0) this.servingPeer.set(peer, left);
+          else this.servingPeer.delete(peer);
         }
       },
-      { maxInboundStreams: this.options.maxConcurrentServes, runOnLimitedConnection: false },
+      { maxInboundStreams: this.options.maxServesPerPeer, runOnLimitedConnection: false },
     );
   }
 

@@ -1,5 +1,6 @@
 import { keccak256Bytes } from "@opg/protocol";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { PAYLOAD_PROTOCOL } from "../src/index.js";
 import { Harness, metricValue } from "./helpers.js";
 
 const h = new Harness();
@@ -40,6 +41,44 @@ describe("payloads on demand", () => {
     expect(await client.fetchPayload(hash, [liar.peerId, honest.peerId])).toEqual(held);
     expect(await metricValue(registry, "opg_p2p_payload_fetches_total", { result: "mismatch" })).toBe(1);
     expect(client.appScore(liar.peerId)).toBeLessThan(0);
+  });
+
+  it("limit: one peer holds at most maxServesPerPeer requests; spare ids share maxConcurrentServes; a static or exempt peer is served beyond it", async () => {
+    const held = payload(1_000, 4);
+    const hash = keccak256Bytes(held);
+    const { node: trusted } = await h.node();
+    await trusted.start();
+    const { node: server } = await h.node({
+      exemptPeers: [trusted.peerId.toString()],
+      payloads: { maxConcurrentServes: 2, maxServesPerPeer: 2, fetchTimeoutMs: 5_000 },
+    });
+    await server.servePayloads(() => held);
+    await server.start();
+    const { node: flooder } = await h.node();
+    await flooder.start();
+    const { node: other } = await h.node();
+    await other.start();
+    for (const n of [trusted, flooder, other]) await n.libp2p.dial(server.multiaddrs[0]!);
+    // The flooder opens requests and never sends a hash: the server waits on each until its timeout.
+    const stalled = [];
+    for (let i = 0; i < 2; i++)
+      stalled.push(await flooder.libp2p.dialProtocol(server.peerId, PAYLOAD_PROTOCOL));
+    await new Promise((r) => setTimeout(r, 200));
+    // Its third is refused (per peer); another untrusted peer finds the shared slots taken...
+    await expect(flooder.fetchPayload(hash, [server.peerId])).rejects.toMatchObject({
+      code: "PAYLOAD_NOT_FOUND",
+    });
+    await expect(other.fetchPayload(hash, [server.peerId])).rejects.toMatchObject({
+      code: "PAYLOAD_NOT_FOUND",
+    });
+    // ...while a configured peer is still served.
+    expect(await trusted.fetchPayload(hash, [server.peerId])).toEqual(held);
+    for (const s of stalled) s.abort(new Error("done"));
+    // Slots come back when the stalled requests end.
+    await vi.waitFor(async () => expect(await other.fetchPayload(hash, [server.peerId])).toEqual(held), {
+      timeout: 8_000,
+      interval: 250,
+    });
   });
 
   it("error: a payload over maxPayloadBytes is neither served nor accepted", async () => {
