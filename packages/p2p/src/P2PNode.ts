@@ -240,6 +240,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
     try {
       const gs = asGossipSubService(libp2p.services.pubsub);
+      const isTrusted = (id: string) => this.trusted.has(id);
       const running: Running = {
         libp2p,
         gossipsub: gs,
@@ -266,15 +267,13 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         hangingUp: new Set(),
         colocation,
         penalties,
-        payloads: new PayloadExchange(libp2p, o.payloads, this.logger, (id) => this.trusted.has(id)),
+        payloads: new PayloadExchange(libp2p, o.payloads, this.logger, { isTrusted }),
         // Whole result messages (at most the wire limit), checked by the caller.
         results: new PayloadExchange(
           libp2p,
           { ...o.payloads, maxPayloadBytes: WIRE_LIMITS.resultMessageBytes },
           this.logger,
-          (id) => this.trusted.has(id),
-          RESULT_PROTOCOL,
-          null,
+          { protocol: RESULT_PROTOCOL, contentCheck: null, isTrusted },
         ),
       };
       if (

@@ -60,16 +60,27 @@ export class PayloadExchange {
   /** Requests being served, by peer. */
   private readonly servingPeer = new Map<string, number>();
 
+  readonly protocol: string;
+  private readonly contentCheck: ContentCheck | null;
+  private readonly isTrusted: (peer: string) => boolean;
+
   constructor(
     private readonly libp2p: Libp2p,
     private readonly options: PayloadExchangeOptions,
     private readonly logger: Logger,
-    /** Static and exempt peers: served beyond `maxConcurrentServes` (still `maxServesPerPeer` each). */
-    private readonly isTrusted: (peer: string) => boolean = () => false,
-    readonly protocol: string = PAYLOAD_PROTOCOL,
-    /** null: the caller checks what it fetched. */
-    private readonly contentCheck: ContentCheck | null = keccakMatches,
-  ) {}
+    kind: {
+      /** The protocol id (default `PAYLOAD_PROTOCOL`). */
+      protocol?: string;
+      /** How fetched bytes are checked against the hash (default keccak256); null: by the caller. */
+      contentCheck?: ContentCheck | null;
+      /** Static and exempt peers: served beyond `maxConcurrentServes` (still `maxServesPerPeer` each). */
+      isTrusted?: (peer: string) => boolean;
+    } = {},
+  ) {
+    this.protocol = kind.protocol ?? PAYLOAD_PROTOCOL;
+    this.contentCheck = kind.contentCheck === undefined ? keccakMatches : kind.contentCheck;
+    this.isTrusted = kind.isTrusted ?? (() => false);
+  }
 
   /** Serves payloads from `lookup` to any peer that asks. */
   async serve(lookup: PayloadLookup): Promise<void> {
