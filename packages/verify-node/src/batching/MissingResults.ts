@@ -121,7 +121,9 @@ export class MissingResults {
       this.deps.metrics?.resultsFetched.inc({ result: outcome });
       this.deps.logger.debug({ resultHash: hash, outcome }, "fetched a result a proposal lists");
       if (outcome === "ok") this.failedAt.delete(hash.toLowerCase());
-      else this.backOff(hash); // the chain is down: the deferred copy is checked again meanwhile
+      // The chain could not be read: asked again after the back-off (an authenticated copy is also
+      // kept by the intake and checked again once the chain answers).
+      else this.backOff(hash);
     } catch (err) {
       if (this.stopped) return;
       this.backOff(hash);
@@ -143,7 +145,7 @@ export class MissingResults {
 
   /**
    * Whether `bytes` are the result `hash`: "ok" once verified and stored here (or held already),
-   * "deferred" when authenticated but the chain could not be read, "refused" when the peer sent
+   * "deferred" when the chain could not be read to check it, "refused" when the peer sent
    * anything else. Throws when the refusal is not the peer's fault (the next peer is asked).
    */
   private async accept(hash: Hex, bytes: Uint8Array): Promise<"ok" | "deferred" | "refused"> {
