@@ -445,7 +445,10 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    */
   fetchPayload(hash: `0x${string}`, from: readonly PeerId[] = [], signal?: AbortSignal): Promise<Uint8Array> {
     const running = this.require();
-    return this.fetchFromPeers(running, running.payloads, hash, { from, signal });
+    return this.fetchFromPeers(running, running.payloads, this.metrics.payloadFetches, hash, {
+      from,
+      signal,
+    });
   }
 
   /**
@@ -465,12 +468,17 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
     const running = this.require();
     // Verifiers hold results: the peers on the batch-signatures topic are asked first.
     const verifiers = running.gossipsub.getSubscribers(this.topics.batchSignatures);
-    return this.fetchFromPeers(running, running.results, hash, { from: verifiers, accept, signal });
+    return this.fetchFromPeers(running, running.results, this.metrics.resultFetches, hash, {
+      from: verifiers,
+      accept,
+      signal,
+    });
   }
 
   private async fetchFromPeers(
     running: Running,
     exchange: PayloadExchange,
+    metric: P2PMetrics["payloadFetches"],
     hash: `0x${string}`,
     o: {
       from?: readonly PeerId[];
@@ -478,7 +486,6 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
       signal?: AbortSignal | undefined;
     },
   ): Promise<Uint8Array> {
-    const metric = exchange === running.payloads ? this.metrics.payloadFetches : this.metrics.resultFetches;
     const seen = new Set<string>();
     const candidates = [...(o.from ?? []), ...running.libp2p.getPeers()].filter((p) => {
       const id = p.toString();

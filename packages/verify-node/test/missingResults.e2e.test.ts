@@ -5,16 +5,13 @@ import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { inferenceHubAbi } from "@opg/contracts";
 import { createLogger } from "@opg/daemon";
 import { loadOrCreatePeerKey, P2PNode } from "@opg/p2p";
-import { ProofMode, WIRE_LIMITS } from "@opg/protocol";
+import { ProofMode } from "@opg/protocol";
 import { deployLocalNetwork, freePort, HardhatNode, type LocalNetwork, waitFor } from "@opg/testkit";
 import { isAddressEqual, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BLAMELESS_BATCH_IGNORES } from "../src/batching/BatchGossip.js";
-import { ContractChainView } from "../src/chain/ContractChainView.js";
-import { BLAMELESS_RESULT_IGNORES } from "../src/pipeline/ResultValidator.js";
-import { VerifierCore } from "../src/VerifierCore.js";
-import { testSender } from "./helpers/localVerifiers.js";
+import type { VerifierCore } from "../src/VerifierCore.js";
+import { p2pVerifier } from "./helpers/p2pVerifier.js";
 import { signedResult } from "./helpers/results.js";
 
 const MODEL = keccak256(toHex("opg/test/missing-results"));
@@ -78,45 +75,16 @@ describe("results a proposal lists but gossip never brought", () => {
         },
         { logger },
       );
-      const core = new VerifierCore(
-        {
-          dbPath: join(dir, `v${i}.sqlite`),
-          batching: { maxBatchSize: 16, maxBatchAgeMs: 300, tickMs: 100, leaderTimeoutMs: 3_000 },
-          registry: {},
-          intake: {},
-          validation: {},
-        },
-        {
-          chain: new ContractChainView({
-            chainId: deployment.chainId,
-            client: net.publicClient,
-            addresses: {
-              hub: deployment.inferenceHub,
-              operatorRegistry: deployment.operatorRegistry,
-              modelRegistry: deployment.modelRegistry,
-            },
-            publishers: [deployment.deployer],
-            sender: testSender(net.publicClient, key),
-            fromBlock: deployment.startBlock,
-            pollIntervalMs: 100,
-          }),
-          signer: { address: privateKeyToAccount(key).address, privateKey: key },
-          logger,
-          publishBatch: async (bytes) => {
-            await node.publish(node.topics.batchSignatures, bytes);
-          },
-          fetchResult: (hash, accept, signal) => node.fetchResult(hash, accept, signal),
-        },
-      );
-      node.subscribe(node.topics.results, core.intake.validate, core.intake.accept, {
-        maxBytes: WIRE_LIMITS.resultMessageBytes,
-        blamelessIgnores: BLAMELESS_RESULT_IGNORES,
+      const core = await p2pVerifier({
+        net,
+        key,
+        node,
+        dbPath: join(dir, `v${i}.sqlite`),
+        batching: { maxBatchSize: 16, maxBatchAgeMs: 300, tickMs: 100, leaderTimeoutMs: 3_000 },
+        logger,
+        fetchResults: true,
+        pollIntervalMs: 100,
       });
-      node.subscribe(node.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
-        maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
-        blamelessIgnores: BLAMELESS_BATCH_IGNORES,
-      });
-      await node.serveResults((hash) => core.store.resultMessage(hash));
       await node.start();
       nodes.push(node);
       cores.push(core);

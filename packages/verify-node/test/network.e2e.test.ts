@@ -5,7 +5,7 @@ import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { inferenceHubAbi } from "@opg/contracts";
 import { createLogger } from "@opg/daemon";
 import { loadOrCreatePeerKey, P2PNode } from "@opg/p2p";
-import { ProofMode, WIRE_LIMITS } from "@opg/protocol";
+import { ProofMode } from "@opg/protocol";
 import {
   deployLocalNetwork,
   devPrivateKey,
@@ -15,13 +15,10 @@ import {
   waitFor,
 } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
-import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
+import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BLAMELESS_BATCH_IGNORES } from "../src/batching/BatchGossip.js";
-import { ContractChainView } from "../src/chain/ContractChainView.js";
-import { BLAMELESS_RESULT_IGNORES } from "../src/pipeline/ResultValidator.js";
-import { VerifierCore } from "../src/VerifierCore.js";
-import { testSender } from "./helpers/localVerifiers.js";
+import type { VerifierCore } from "../src/VerifierCore.js";
+import { p2pVerifier } from "./helpers/p2pVerifier.js";
 import { signedResult } from "./helpers/results.js";
 
 const MODEL = keccak256(toHex("opg/test/network-model"));
@@ -90,41 +87,13 @@ describe("a network of 10 verifiers and 10 executors on loopback", () => {
         },
         { logger },
       );
-      const core = new VerifierCore(
-        {
-          dbPath: join(dir, `v${i}.sqlite`),
-          batching: { maxBatchSize: 100, maxBatchAgeMs: 1_000, tickMs: 1_000, leaderTimeoutMs: 15_000 },
-          registry: {},
-          intake: {},
-          validation: {},
-        },
-        {
-          chain: new ContractChainView({
-            chainId: deployment.chainId,
-            client: net.publicClient,
-            addresses: {
-              hub: deployment.inferenceHub,
-              operatorRegistry: deployment.operatorRegistry,
-              modelRegistry: deployment.modelRegistry,
-            },
-            publishers: [deployment.deployer],
-            sender: testSender(net.publicClient, key),
-            fromBlock: deployment.startBlock,
-          }),
-          signer: { address: privateKeyToAccount(key).address, privateKey: key },
-          logger,
-          publishBatch: async (bytes) => {
-            await node.publish(node.topics.batchSignatures, bytes);
-          },
-        },
-      );
-      node.subscribe(node.topics.results, core.intake.validate, core.intake.accept, {
-        maxBytes: WIRE_LIMITS.resultMessageBytes,
-        blamelessIgnores: BLAMELESS_RESULT_IGNORES,
-      });
-      node.subscribe(node.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
-        maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
-        blamelessIgnores: BLAMELESS_BATCH_IGNORES,
+      const core = await p2pVerifier({
+        net,
+        key,
+        node,
+        dbPath: join(dir, `v${i}.sqlite`),
+        batching: { maxBatchSize: 100, maxBatchAgeMs: 1_000, tickMs: 1_000, leaderTimeoutMs: 15_000 },
+        logger,
       });
       await node.start();
       nodes.push(node);

@@ -262,7 +262,10 @@ export class BatchCoordinator {
         );
         continue;
       }
-      const tree = this.buildFromProposal(p);
+      // Results gossip has not brought are asked of peers once gossip had its chance.
+      const fetchDue =
+        this.deps.fetchMissing !== undefined && this.now() - p.createdAt >= this.options.fetchMissingAfterMs;
+      const tree = this.buildFromProposal(p, fetchDue);
       if (tree === "never") {
         this.refuse(
           key,
@@ -272,10 +275,8 @@ export class BatchCoordinator {
         continue;
       }
       if ("missing" in tree) {
-        // Results gossip has not brought: ask peers for them once gossip had its chance; the
-        // proposal is signed at the tick after they are verified here.
-        if (this.now() - p.createdAt >= this.options.fetchMissingAfterMs)
-          this.deps.fetchMissing?.(tree.missing);
+        // Signed at the tick after they are verified here.
+        if (fetchDue) this.deps.fetchMissing?.(tree.missing);
         continue;
       }
       if (tree.root !== p.root || tree.count !== p.count) {
@@ -299,9 +300,13 @@ export class BatchCoordinator {
 
   /**
    * The proposal's tree from our own verified results (their header columns only), or the hashes
-   * of those we lack, or "never" when it can never be signed.
+   * of those we lack (only the first unless `allMissing`: nothing is fetched yet), or "never" when
+   * it can never be signed.
    */
-  private buildFromProposal(p: StoredBatch): ResultBatchTree | { missing: Hex[] } | "never" {
+  private buildFromProposal(
+    p: StoredBatch,
+    allMissing: boolean,
+  ): ResultBatchTree | { missing: Hex[] } | "never" {
     const requests = new Set<string>();
     const fields = [];
     const missing: Hex[] = [];
@@ -309,6 +314,7 @@ export class BatchCoordinator {
       const r = this.deps.store.resultHeader(h);
       if (!r) {
         missing.push(h);
+        if (!allMissing) break;
         continue;
       }
       if (
