@@ -4,6 +4,7 @@ import type { Logger } from "@opg/protocol";
 import { ValidationError } from "@opg/protocol";
 import { checkMessageSize } from "./checkMessageSize.js";
 import type { GossipSubService } from "./GossipSubService.js";
+import { unframeGossip } from "./gossipFrame.js";
 import { gossipMessageId, gossipMessageIdString } from "./gossipMessageId.js";
 import type { MessageResult, P2PMetrics } from "./P2PMetrics.js";
 import type { MessageInfo, TopicSubscription } from "./TopicSubscription.js";
@@ -17,8 +18,8 @@ const BLAMELESS_IGNORES: ReadonlySet<string> = new Set(["VALIDATION_OVERLOADED"]
 /** The verdict on one inbound message (emitted by `P2PNode` as `message:validated`). */
 export type ValidationOutcome = {
   topic: string;
-  /** Gossipsub's message id (absent only for an unsigned message, which has none). */
-  msgId?: string;
+  /** Gossipsub's message id. */
+  msgId: string;
   /** The peer that sent it to us. */
   propagationSource: PeerId;
   result: MessageResult;
@@ -27,10 +28,11 @@ export type ValidationOutcome = {
 };
 
 /**
- * The one validation pipeline for inbound gossip, run as gossipsub's topic validator:
- * size cap → the topic's validator → verdict returned to gossipsub (which forwards on ACCEPT and
- * applies the P4 score penalty on REJECT) → metrics → the topic's handler, with the value the
- * validator decoded (each message is validated once). Nothing a peer sends can throw out of here.
+ * The one validation pipeline for inbound gossip, run as gossipsub's topic validator: nonce
+ * stripped → size cap → the topic's validator → verdict returned to gossipsub (which forwards on
+ * ACCEPT and applies the P4 score penalty on REJECT) → metrics → the topic's handler, with the
+ * value the validator decoded (each message is validated once). Nothing a peer sends can throw
+ * out of here.
  *
  * Gossipsub forwards an accepted message the moment its validator returns, however long that took.
  * (Its `asyncValidation` mode, reported afterwards, forwards only while the message is still in
@@ -74,24 +76,25 @@ export class MessagePipeline {
     this.gossipsub.removeEventListener("gossipsub:message", this.onMessage);
   }
 
-  /** Runs `sub`'s size check and validator: the decoded value, or the error they threw. */
-  static async validate(sub: TopicSubscription, data: Uint8Array, from: PeerId): Promise<unknown> {
-    checkMessageSize(data, sub.maxBytes);
-    return await sub.validator(data, from);
+  /**
+   * Runs `sub`'s checks on a gossip message's data: the opg message it carries (nonce stripped),
+   * its size cap, then the topic's validator; the decoded value, or the error they threw.
+   */
+  static async validate(sub: TopicSubscription, data: Uint8Array): Promise<unknown> {
+    const message = unframeGossip(data);
+    checkMessageSize(message, sub.maxBytes);
+    return await sub.validator(message);
   }
 
-  /** Gossipsub's topic validator (after its own signature and duplicate checks). */
+  /** Gossipsub's topic validator (after its own framing and duplicate checks). */
   private readonly validateMessage = async (
     propagationSource: PeerId,
     msg: Message,
   ): Promise<TopicValidatorResult> => {
-    let msgId: string | undefined;
-    if (msg.type === "signed") {
-      msgId = gossipMessageIdString(gossipMessageId(msg));
-      // The message has arrived: whoever we asked for it (IWANT) kept their promise, however long
-      // our validation takes (it is not theirs to wait for; its verdict scores them, P4).
-      this.gossipsub.gossipTracer.deliverMessage(msgId);
-    }
+    const msgId = gossipMessageIdString(gossipMessageId(msg));
+    // The message has arrived: whoever we asked for it (IWANT) kept their promise, however long
+    // our validation takes (it is not theirs to wait for; its verdict scores them, P4).
+    this.gossipsub.gossipTracer.deliverMessage(msgId);
     const sub = this.subscriptions.get(msg.topic);
     // Not (or no longer) subscribed: nothing to deliver, nothing to relay.
     if (sub === undefined || !this.active) return TopicValidatorResult.Ignore;
@@ -114,17 +117,14 @@ export class MessagePipeline {
 
   private async process(
     sub: TopicSubscription,
-    msgId: string | undefined,
+    msgId: string,
     propagationSource: PeerId,
     msg: Message,
   ): Promise<TopicValidatorResult> {
     const endTimer = this.metrics.validationDuration.startTimer({ topic: sub.topic });
     let value: unknown;
     try {
-      if (msg.type !== "signed") {
-        throw new ValidationError("REJECT", "UNSIGNED", "Gossip message is not signed.");
-      }
-      value = await MessagePipeline.validate(sub, msg.data, msg.from);
+      value = await MessagePipeline.validate(sub, msg.data);
     } catch (err) {
       endTimer();
       return this.active ? this.refuse(sub, msgId, propagationSource, err) : TopicValidatorResult.Ignore;
@@ -139,12 +139,12 @@ export class MessagePipeline {
   private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
     const { msg, msgId, propagationSource } = evt.detail;
     const sub = this.subscriptions.get(msg.topic);
-    if (!this.accepted.has(msg) || sub === undefined || msg.type !== "signed") return;
+    if (!this.accepted.has(msg) || sub === undefined) return;
     const value = this.accepted.get(msg);
     this.accepted.delete(msg);
     this.metrics.messages.inc({ topic: sub.topic, result: TopicValidatorResult.Accept });
     this.onOutcome({ topic: sub.topic, msgId, propagationSource, result: TopicValidatorResult.Accept });
-    void this.deliver(sub, value, { topic: sub.topic, from: msg.from, propagationSource, msgId });
+    void this.deliver(sub, value, { topic: sub.topic, propagationSource, msgId });
   };
 
   private async deliver(sub: TopicSubscription, value: unknown, info: MessageInfo): Promise<void> {
@@ -161,7 +161,7 @@ export class MessagePipeline {
    */
   private refuse(
     sub: TopicSubscription,
-    msgId: string | undefined,
+    msgId: string,
     propagationSource: PeerId,
     error: unknown,
   ): TopicValidatorResult {
@@ -171,7 +171,7 @@ export class MessagePipeline {
     const code = validationErrorCode(error);
     this.metrics.messages.inc({ topic, result });
     this.metrics.validationErrors.inc({ topic, code });
-    this.onOutcome({ topic, ...(msgId === undefined ? {} : { msgId }), propagationSource, result, code });
+    this.onOutcome({ topic, msgId, propagationSource, result, code });
     if (error instanceof ValidationError) {
       this.logger.debug(
         { topic, msgId, peer: source, result, code, reason: error.shortMessage },

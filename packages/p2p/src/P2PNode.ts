@@ -1,7 +1,7 @@
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { bootstrap } from "@libp2p/bootstrap";
-import { type GossipSub, gossipsub, StrictSign } from "@libp2p/gossipsub";
+import { type GossipSub, gossipsub, StrictNoSign } from "@libp2p/gossipsub";
 import { type Identify, identify } from "@libp2p/identify";
 import { type Connection, type Libp2p, type PeerId, TypedEventEmitter } from "@libp2p/interface";
 import { type Ping, ping } from "@libp2p/ping";
@@ -10,10 +10,10 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { Metrics } from "@opg/daemon";
 import { type Logger, noopLogger, WIRE_LIMITS } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
-import { withCachedSigner } from "./cachedSigningKey.js";
 import { checkMessageSize } from "./checkMessageSize.js";
 import { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
 import { asGossipSubService, type GossipSubService } from "./GossipSubService.js";
+import { frameGossip } from "./gossipFrame.js";
 import { gossipMessageId, gossipMessageIdString } from "./gossipMessageId.js";
 import { IpColocation } from "./IpColocation.js";
 import { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";
@@ -164,9 +164,7 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
 
   private async startLibp2p(): Promise<void> {
     const o = this.options;
-    const loaded = await loadOrCreatePeerKey(o.peerKeyPath);
-    const { created } = loaded;
-    const privateKey = withCachedSigner(loaded.privateKey);
+    const { privateKey, created } = await loadOrCreatePeerKey(o.peerKeyPath);
     const s = o.scoring;
     const colocation = new IpColocation((id) => this.trusted.has(id), {
       threshold: s.ipColocationThreshold,
@@ -210,7 +208,11 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
         identify: identify(),
         ping: ping(),
         pubsub: gossipsub({
-          globalSignaturePolicy: StrictSign,
+          // No envelope signature: every opg message is signed inside, and checking gossipsub's
+          // Ed25519 signature of each new message cost a receiver more than both of its
+          // secp256k1 recoveries (docs/scaling.md). Messages are named by content; the nonce that
+          // opens each one keeps a message published again from being dropped as seen.
+          globalSignaturePolicy: StrictNoSign,
           // Our pipeline is the topic validator: gossipsub forwards each message when it returns.
           asyncValidation: false,
           msgIdFn: gossipMessageId,
@@ -385,19 +387,19 @@ export class P2PNode extends TypedEventEmitter<P2PNodeEvents> {
    * `allowPublishToZeroPeers` is set (then it resolves 0).
    */
   async publish(topic: string, data: Uint8Array, opts: PublishOptions = {}): Promise<number> {
-    const { gossipsub: gs, libp2p } = this.require();
+    const { gossipsub: gs } = this.require();
     this.assertAllowed(topic);
     const sub = this.subscriptions.get(topic);
     const validator = sub?.validator ?? opts.validator;
     try {
       checkMessageSize(data, sub?.maxBytes ?? opts.maxBytes ?? this.options.maxMessageBytes);
-      if (validator !== undefined) await validator(data, libp2p.peerId);
+      if (validator !== undefined) await validator(data);
     } catch (err) {
       this.metrics.published.inc({ topic, result: "invalid" });
       throw err;
     }
     try {
-      const { recipients } = await gs.publish(topic, data);
+      const { recipients } = await gs.publish(topic, frameGossip(data));
       this.metrics.published.inc({ topic, result: "ok" });
       return recipients.length;
     } catch (err) {

@@ -1,17 +1,16 @@
 import type { PeerId } from "@libp2p/interface";
 
 /**
- * Validates one message of a topic: returns the decoded value to ACCEPT it, or throws. A thrown
- * `ValidationError` maps to its action (REJECT or IGNORE); any other error maps to REJECT.
- * `from` is the message's signing author (gossipsub's strict signing policy guarantees it).
+ * Validates one opg message of a topic (the gossip message's data less its nonce): returns the
+ * decoded value to ACCEPT it, or throws. A thrown `ValidationError` maps to its action (REJECT or
+ * IGNORE); any other error maps to REJECT. Gossip names no author (`StrictNoSign`): whatever
+ * authenticates a message is inside it.
  */
-export type TopicValidator<T> = (data: Uint8Array, from: PeerId) => T | Promise<T>;
+export type TopicValidator<T> = (data: Uint8Array) => T | Promise<T>;
 
 /** Where an accepted message came from. */
 export type MessageInfo = {
   topic: string;
-  /** The author that signed the message. */
-  from: PeerId;
   /** The peer that forwarded it to us (penalised if it turns out invalid). */
   propagationSource: PeerId;
   /** Gossipsub message id. */

@@ -1,19 +1,39 @@
-import { publicKeyToProtobuf } from "@libp2p/crypto/keys";
+import { createHash } from "node:crypto";
 import type { Message } from "@libp2p/gossipsub";
 
+/** Bytes of a gossip message id: sha256 cut to 160 bits, as Ethereum's consensus layer does. */
+const ID_BYTES = 20;
+/** Ids already computed, per message object (gossipsub names a message, then our validator asks). */
+const ids = new WeakMap<Message, Uint8Array>();
+/** Each topic's prefix of the hashed bytes (its length, 4 bytes big-endian ‖ the topic). */
+const prefixes = new Map<string, Buffer>();
+
+function prefixOf(topic: string): Buffer {
+  let prefix = prefixes.get(topic);
+  if (prefix === undefined) {
+    const name = Buffer.from(topic, "utf8");
+    prefix = Buffer.alloc(4 + name.byteLength);
+    prefix.writeUInt32BE(name.byteLength);
+    name.copy(prefix, 4);
+    // Only our own topics are named here (gossipsub drops others first); bounded all the same.
+    if (prefixes.size < 64) prefixes.set(topic, prefix);
+  }
+  return prefix;
+}
+
 /**
- * Gossipsub's message id under strict signing (its default function, given to it explicitly so
- * that the validation pipeline can name a message before gossipsub hands it the id): the
- * author's public key (protobuf) followed by the 8-byte big-endian sequence number.
+ * Gossip runs without envelope signatures (`StrictNoSign`: no author, no sequence number; every
+ * opg message carries its own secp256k1 signature), so a message is named by its content:
+ * sha256(topic length, 4 bytes big-endian ‖ topic ‖ data)[0..20], where data opens with the
+ * publisher's random nonce (`frameGossip`), so a message published again is a new message.
  */
 export function gossipMessageId(msg: Message): Uint8Array {
-  if (msg.type !== "signed") {
-    throw new TypeError("Gossip runs with strict signing: only a signed message has an id.");
+  let id = ids.get(msg);
+  if (id === undefined) {
+    const digest = createHash("sha256").update(prefixOf(msg.topic)).update(msg.data).digest();
+    id = new Uint8Array(digest.buffer, digest.byteOffset, ID_BYTES);
+    ids.set(msg, id);
   }
-  const key = publicKeyToProtobuf(msg.from.publicKey ?? msg.key);
-  const id = new Uint8Array(key.byteLength + 8);
-  id.set(key, 0);
-  new DataView(id.buffer).setBigUint64(key.byteLength, msg.sequenceNumber, false);
   return id;
 }
 

@@ -2,6 +2,8 @@ export type { LogFn, Logger } from "@opg/protocol";
 export { noopLogger } from "@opg/protocol";
 export { checkMessageSize } from "./checkMessageSize.js";
 export { createScoreParams, createScoreThresholds } from "./createScoreParams.js";
+export { frameGossip, GOSSIP_NONCE_BYTES, unframeGossip } from "./gossipFrame.js";
+export { gossipMessageId, gossipMessageIdString } from "./gossipMessageId.js";
 export { IpColocation, ipOf } from "./IpColocation.js";
 export type { PeerKeyResult } from "./loadOrCreatePeerKey.js";
 export { loadOrCreatePeerKey } from "./loadOrCreatePeerKey.js";

@@ -3,9 +3,9 @@ import { P2PError } from "./P2PError.js";
 
 /** The gossip topics of one chain (docs/protocol.md, "Gossip"). */
 export type OpgTopics = {
-  /** Executors' signed results: `/opg/1/results/<chainId>`. */
+  /** Executors' signed results: `/opg/2/results/<chainId>`. */
   results: string;
-  /** Verifiers' batch signatures and proposals: `/opg/1/batch-signatures/<chainId>`. */
+  /** Verifiers' batch signatures and proposals: `/opg/2/batch-signatures/<chainId>`. */
   batchSignatures: string;
 };
 

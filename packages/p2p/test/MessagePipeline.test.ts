@@ -1,11 +1,13 @@
-import { type Message, TopicValidatorResult } from "@libp2p/gossipsub";
+import { createHash } from "node:crypto";
+import type { Message } from "@libp2p/gossipsub";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { asGossipSubService } from "../src/GossipSubService.js";
 import { gossipMessageId } from "../src/gossipMessageId.js";
-import { type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
+import { GOSSIP_NONCE_BYTES, type MessageInfo, topicsFor, type ValidationOutcome } from "../src/index.js";
 import {
   bytes,
   CHAIN_ID,
+  framed,
   Harness,
   metricValue,
   textValidator,
@@ -50,7 +52,7 @@ describe("MessagePipeline", () => {
 
     const done = outcomes(node, 5);
     for (const text of ["ok:1", "ignore:dup", "reject:bad", "boom", `ok:${"x".repeat(100)}`]) {
-      await sender.services.pubsub.publish(topic, bytes(text));
+      await sender.services.pubsub.publish(topic, framed(text));
     }
     const seen = await done;
 
@@ -78,14 +80,26 @@ describe("MessagePipeline", () => {
       ),
     ).toBe(5);
     expect(await metricValue(registry, "opg_p2p_peers")).toBe(1);
-    // Message ids are gossipsub's default ones (the sender, a plain gossipsub node, agrees).
-    const plain = sender.services.pubsub as unknown as { msgIdFn(m: Message): Promise<Uint8Array> };
+    // No envelope: the message names no author, and its id is its content's hash,
+    // sha256(topic length ‖ topic ‖ nonce ‖ message)[0..20], the id the pipeline reports.
     expect(delivered).toHaveLength(1);
-    expect(gossipMessageId(delivered[0]!)).toEqual(await plain.msgIdFn(delivered[0]!));
-    // Validated once, delivered once, with the decoded value and its author.
+    const msg = delivered[0]!;
+    expect(msg.type).toBe("unsigned");
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(Buffer.byteLength(topic));
+    const expectedId = createHash("sha256")
+      .update(length)
+      .update(topic)
+      .update(msg.data)
+      .digest()
+      .subarray(0, 20);
+    expect(Buffer.from(gossipMessageId(msg))).toEqual(expectedId);
+    expect(seen.find((o) => o.result === "accept")!.msgId).toBe(expectedId.toString("base64"));
+    expect(new Uint8Array(msg.data.subarray(GOSSIP_NONCE_BYTES))).toEqual(bytes("ok:1"));
+    // Validated once, delivered once, with the decoded value and the peer that sent it.
     expect(received).toHaveLength(1);
     expect(received[0]!.value).toBe("1");
-    expect(received[0]!.info.from.equals(sender.peerId)).toBe(true);
+    expect(received[0]!.info.propagationSource.equals(sender.peerId)).toBe(true);
   });
 
   it("default: a relay whose validation outlasts its message cache still forwards what it accepts", async () => {
@@ -152,12 +166,12 @@ describe("MessagePipeline", () => {
 
     // Over the topic cap but within one RPC frame: our size check REJECTs it before the validator.
     const tooLarge = waitForEvent<ValidationOutcome>(node, "message:validated");
-    await attacker.services.pubsub.publish(topic, new Uint8Array(2048).fill(0x61));
+    await attacker.services.pubsub.publish(topic, framed(new Uint8Array(2048).fill(0x61)));
     expect(await tooLarge).toMatchObject({ result: "reject", code: "MESSAGE_TOO_LARGE" });
 
     // Over the RPC frame cap: gossipsub drops the attacker's stream without decoding it.
     const gs = node.libp2p.services.pubsub;
-    await attacker.services.pubsub.publish(topic, new Uint8Array(8192));
+    await attacker.services.pubsub.publish(topic, framed(new Uint8Array(8192)));
     await waitUntil(gs, ["gossipsub:heartbeat"], () => !gs.getPeers().some((p) => p.equals(attacker.peerId)));
 
     // The node still works for honest peers, and a throwing handler is contained.
@@ -174,28 +188,31 @@ describe("MessagePipeline", () => {
     expect(received).toEqual(["throw", "after"]);
   });
 
-  it("error: an unsigned message is REJECTed with UNSIGNED before its topic's validator runs", async () => {
-    // Gossipsub runs with StrictSign and drops unsigned messages before they reach the pipeline, so
-    // the pipeline's own check is shown here by handing the topic validator it installed in the real
-    // gossipsub service an unsigned message (what a node under StrictNoSign delivers).
-    const { node, registry } = await h.node();
+  it("error: a message signed as gossipsub does by default, or shorter than its nonce, never reaches the topic's validator", async () => {
+    const { node, registry } = await h.node({ scoring: { invalidMessageDeliveriesWeight: -0.01 } });
     const validator = vi.fn(textValidator);
     node.subscribe(topic, validator, () => {});
     await node.start();
     const gs = asGossipSubService(node.libp2p.services.pubsub);
 
-    const outcome = waitForEvent<ValidationOutcome>(node, "message:validated");
-    const verdict = await gs.topicValidators.get(topic)!(node.peerId, {
-      type: "unsigned",
-      topic,
-      data: bytes("ok:1"),
-    });
+    // A node that signs envelopes (gossipsub's default, opg's version 1): gossipsub itself refuses
+    // each message (a signature is present) and scores the sender for it (P4).
+    const signer = await h.plainNode({ signed: true });
+    await signer.dial(node.multiaddrs[0]!);
+    await waitForSubscriber(signer.services.pubsub, topic, node.peerId);
+    await signer.services.pubsub.publish(topic, framed("ok:signed"));
+    await waitUntil(gs, ["gossipsub:heartbeat"], () => gs.getScore(signer.peerId.toString()) < 0);
 
-    expect(verdict).toBe(TopicValidatorResult.Reject);
-    expect(await outcome).toMatchObject({ result: "reject", code: "UNSIGNED" });
-    expect(validator).not.toHaveBeenCalled();
-    expect(await metricValue(registry, "opg_p2p_validation_errors_total", { topic, code: "UNSIGNED" })).toBe(
+    // Data shorter than the nonce: the pipeline REJECTs it before the size cap and the validator.
+    const sender = await h.plainNode();
+    await sender.dial(node.multiaddrs[0]!);
+    await waitForSubscriber(sender.services.pubsub, topic, node.peerId);
+    const outcome = waitForEvent<ValidationOutcome>(node, "message:validated");
+    await sender.services.pubsub.publish(topic, bytes("ok:1"));
+    expect(await outcome).toMatchObject({ result: "reject", code: "BAD_FRAME" });
+    expect(await metricValue(registry, "opg_p2p_validation_errors_total", { topic, code: "BAD_FRAME" })).toBe(
       1,
     );
+    expect(validator).not.toHaveBeenCalled();
   });
 });

@@ -10,13 +10,13 @@ const topics = topicsFor(CHAIN_ID);
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-type Received = { topic: string; value: string; from: PeerId; propagationSource: PeerId };
+type Received = { topic: string; value: string; propagationSource: PeerId };
 
 /** Subscribes `node` to both topics; received messages land in the returned array. */
 function subscribeBoth(node: P2PNode): Received[] {
   const received: Received[] = [];
   const handler = (value: string, info: MessageInfo): void => {
-    received.push({ topic: info.topic, value, from: info.from, propagationSource: info.propagationSource });
+    received.push({ topic: info.topic, value, propagationSource: info.propagationSource });
   };
   node.subscribe(topics.results, textValidator, handler);
   node.subscribe(topics.batchSignatures, textValidator, handler);
@@ -56,13 +56,18 @@ describe("P2PNode", () => {
     expect(await c.publish(topics.batchSignatures, bytes("ok:sig-1"))).toBe(1);
     await atB;
 
-    expect(cReceived).toEqual([
-      { topic: topics.results, value: "result-1", from: b.peerId, propagationSource: hub.peerId },
-    ]);
+    // The same bytes published again are a new message (a fresh nonce): delivered again, not
+    // dropped as seen (executors republish open results, verifiers their signatures).
+    const again = waitForEvent(c, "message:validated", (o: { topic: string }) => o.topic === topics.results);
+    expect(await b.publish(topics.results, bytes("ok:result-1"))).toBe(1);
+    await again;
+
+    const result1 = { topic: topics.results, value: "result-1", propagationSource: hub.peerId };
+    expect(cReceived).toEqual([result1, result1]);
     expect(bReceived).toEqual([
-      { topic: topics.batchSignatures, value: "sig-1", from: c.peerId, propagationSource: hub.peerId },
+      { topic: topics.batchSignatures, value: "sig-1", propagationSource: hub.peerId },
     ]);
-    expect(hubReceived.map((r) => r.value).sort()).toEqual(["result-1", "sig-1"]);
+    expect(hubReceived.map((r) => r.value).sort()).toEqual(["result-1", "result-1", "sig-1"]);
   });
 
   it("behavior: the peer key persists across restarts (same PeerId, file mode 0600)", async () => {
@@ -118,7 +123,7 @@ describe("P2PNode", () => {
     const { node } = await h.node();
     expect(() => node.peerId).toThrow(P2PError);
     await expect(node.publish(topics.results, bytes("ok:x"))).rejects.toMatchObject({ code: "NOT_STARTED" });
-    expect(() => node.subscribe("/opg/1/results/1", textValidator, () => {})).toThrow(
+    expect(() => node.subscribe("/opg/2/results/1", textValidator, () => {})).toThrow(
       expect.objectContaining({ code: "TOPIC_NOT_ALLOWED" }),
     );
     node.subscribe(topics.results, textValidator, () => {});

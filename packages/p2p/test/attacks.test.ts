@@ -7,6 +7,7 @@ import {
   bytes,
   CHAIN_ID,
   eventually,
+  framed,
   Harness,
   metricValue,
   textValidator,
@@ -96,7 +97,7 @@ describe("attacks by outside peers", () => {
       (d) => d.peerId.toString() === flooder.peerId.toString(),
     );
     for (let i = 0; i < 300; i++) {
-      await flooder.services.pubsub.publish(results, bytes(`ignore:${i}`)).catch(() => {});
+      await flooder.services.pubsub.publish(results, framed(`ignore:${i}`)).catch(() => {});
     }
     await graylisted;
     expect(honest1.appScore(flooder.peerId)).toBeLessThan(defaultP2PScoringOptions.graylistThreshold);
@@ -126,7 +127,7 @@ describe("attacks by outside peers", () => {
     node.addEventListener("message:validated", (e) => {
       if (e.detail.result === "ignore") ignored += 1;
     });
-    for (let i = 0; i < 150; i++) await sender.services.pubsub.publish(results, bytes(`x${i}`));
+    for (let i = 0; i < 150; i++) await sender.services.pubsub.publish(results, framed(`x${i}`));
     await waitUntil(node, ["message:validated"], () => ignored === 150);
     expect(await metricValue(registry, "opg_p2p_messages_total", { topic: results, result: "ignore" })).toBe(
       150,
@@ -157,14 +158,14 @@ describe("attacks by outside peers", () => {
       "message:validated",
       (d) => d.code === "VALIDATION_OVERLOADED",
     );
-    for (let i = 0; i < 10; i++) await peer.services.pubsub.publish(results, bytes(`slow-${i}`));
+    for (let i = 0; i < 10; i++) await peer.services.pubsub.publish(results, framed(`slow-${i}`));
     await overloaded;
     const accepted = waitForEvent<{ topic: string; result: string }>(
       node,
       "message:validated",
       (d) => d.topic === batchSignatures && d.result === "accept",
     );
-    await peer.services.pubsub.publish(batchSignatures, bytes("ok:signature"));
+    await peer.services.pubsub.publish(batchSignatures, framed("ok:signature"));
     await accepted;
     expect(batches).toEqual(["signature"]);
     expect(
@@ -192,10 +193,10 @@ describe("attacks by outside peers", () => {
     // yet (gossipsub opens it from a queue, and drops what it sends before that): one small valid
     // message delivered first proves the path the oversized frame takes.
     const probed = waitForEvent<{ result: string }>(node, "message:validated", (d) => d.result === "accept");
-    await sender.services.pubsub.publish(results, bytes("ok:probe"));
+    await sender.services.pubsub.publish(results, framed("ok:probe"));
     await probed;
     const graylisted = waitForEvent<{ peerId: { toString(): string } }>(node, "peer:graylisted");
-    await sender.services.pubsub.publish(results, new Uint8Array(100 * 1024)).catch(() => {});
+    await sender.services.pubsub.publish(results, framed(new Uint8Array(100 * 1024))).catch(() => {});
     expect((await graylisted).peerId.toString()).toBe(sender.peerId.toString());
     expect(await metricValue(registry, "opg_p2p_oversized_frames_total")).toBe(1);
     expect(node.appScore(sender.peerId)).toBeLessThan(defaultP2PScoringOptions.graylistThreshold);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
+import { type GossipSub, type GossipsubOpts, gossipsub, StrictNoSign, StrictSign } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
@@ -11,7 +11,13 @@ import { Metrics } from "@opg/daemon";
 import { ValidationError } from "@opg/protocol";
 import { createLibp2p } from "libp2p";
 import type { Registry } from "prom-client";
-import { P2PNode, type P2PNodeInit } from "../src/index.js";
+import {
+  frameGossip,
+  gossipMessageId,
+  gossipMessageIdString,
+  P2PNode,
+  type P2PNodeInit,
+} from "../src/index.js";
 
 export const CHAIN_ID = 31337;
 
@@ -21,6 +27,9 @@ export const testGossip = { D: 2, Dlo: 1, Dhi: 3, Dscore: 1, Dout: 0, Dlazy: 2, 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const bytes = (text: string): Uint8Array => encoder.encode(text);
+/** A gossip message's data as opg nodes publish it (a fresh nonce ‖ the message), for plain nodes. */
+export const framed = (message: string | Uint8Array): Uint8Array =>
+  frameGossip(typeof message === "string" ? bytes(message) : message);
 
 /**
  * A toy wire format for tests: "ok:<value>" is accepted (decoded to value), "ignore:…" and
@@ -70,10 +79,19 @@ export class Harness {
   }
 
   /**
-   * A plain libp2p + gossipsub node with no validators: it publishes raw bytes, bypassing the
-   * validation our nodes do (the "malicious peer" of the scoring tests).
+   * A plain libp2p + gossipsub node with no validators: it publishes raw bytes (`framed` gives
+   * them the nonce opg nodes expect), bypassing the validation our nodes do (the "malicious peer"
+   * of the scoring tests). It speaks opg's gossip (no envelope signature, content ids) unless
+   * `signed`: then it signs envelopes as gossipsub does by default (as version 1 of opg did).
    */
-  async plainNode(): Promise<Libp2p<{ pubsub: GossipSub }>> {
+  async plainNode(opts: { signed?: boolean } = {}): Promise<Libp2p<{ pubsub: GossipSub }>> {
+    const wire: Partial<GossipsubOpts> = opts.signed
+      ? { globalSignaturePolicy: StrictSign }
+      : {
+          globalSignaturePolicy: StrictNoSign,
+          msgIdFn: gossipMessageId,
+          msgIdToStrFn: gossipMessageIdString,
+        };
     const node = await createLibp2p({
       addresses: { listen: ["/ip4/127.0.0.1/tcp/0"] },
       transports: [tcp()],
@@ -81,7 +99,12 @@ export class Harness {
       streamMuxers: [yamux()],
       services: {
         identify: identify(),
-        pubsub: gossipsub({ ...testGossip, heartbeatInterval: 100, allowPublishToZeroTopicPeers: true }),
+        pubsub: gossipsub({
+          ...testGossip,
+          ...wire,
+          heartbeatInterval: 100,
+          allowPublishToZeroTopicPeers: true,
+        }),
       },
     });
     this.stoppers.push(() => node.stop());

@@ -4,6 +4,7 @@ import { defaultP2PScoringOptions, topicsFor } from "../src/index.js";
 import {
   bytes,
   CHAIN_ID,
+  framed,
   Harness,
   metricValue,
   textValidator,
@@ -39,7 +40,7 @@ describe("peer scoring", () => {
 
     // While it behaves, its messages are forwarded: malicious -> honest1 -> honest2.
     const forwarded = waitForEvent<{ result: string }>(honest2, "message:validated");
-    await malicious.services.pubsub.publish(topic, bytes("ok:hello"));
+    await malicious.services.pubsub.publish(topic, framed("ok:hello"));
     expect(await forwarded).toMatchObject({ result: "accept" });
 
     const graylisted = waitForEvent<{ peerId: PeerId; score: number }>(honest1, "peer:graylisted", (d) =>
@@ -50,7 +51,7 @@ describe("peer scoring", () => {
       waitForEvent<PeerId>(malicious, "peer:disconnect", (p) => p.equals(honest1.peerId)),
     ]);
     for (let i = 0; i < 6; i++) {
-      await malicious.services.pubsub.publish(topic, bytes(`garbage-${i}`)).catch(() => {});
+      await malicious.services.pubsub.publish(topic, framed(`garbage-${i}`)).catch(() => {});
     }
     const { score } = await graylisted;
     await disconnected;

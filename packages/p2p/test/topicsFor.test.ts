@@ -4,13 +4,13 @@ import { P2PError, topicsFor } from "../src/index.js";
 describe("topicsFor", () => {
   it("default", () => {
     expect(topicsFor(8453)).toEqual({
-      results: "/opg/1/results/8453",
-      batchSignatures: "/opg/1/batch-signatures/8453",
+      results: "/opg/2/results/8453",
+      batchSignatures: "/opg/2/batch-signatures/8453",
     });
   });
 
   it("args: bigint chain id", () => {
-    expect(topicsFor(31337n).results).toBe("/opg/1/results/31337");
+    expect(topicsFor(31337n).results).toBe("/opg/2/results/31337");
   });
 
   it("error: chain id not a positive integer", () => {

@@ -75,8 +75,8 @@ describe("wire messages", () => {
 
   it("behavior: topics are per chain", () => {
     expect(gossipTopics(31337)).toEqual({
-      results: "/opg/1/results/31337",
-      batchSignatures: "/opg/1/batch-signatures/31337",
+      results: "/opg/2/results/31337",
+      batchSignatures: "/opg/2/batch-signatures/31337",
     });
   });
 
