@@ -3,7 +3,7 @@
  *
  * 1. Verified results/s (mode NONE) through the whole validation pipeline (decode, duplicate,
  *    executor signature, registry checks, outputs hash, request binding, equivocation, proof check)
- *    and the durable store: on one core (`verified_per_s_none`) next to the baseline of decode + 2
+ *    and the durable store, counted and timed by the daemon's metrics: on one core (`verified_per_s_none`) next to the baseline of decode + 2
  *    signature recoveries for the same messages (`verified_to_baseline_1core`), and on two cores
  *    (`verified_per_s_none_2cores`, `verified_scaling_2cores`) with the daemon's check pool for two
  *    cores: one worker running decode, digests, both recoveries and the outputs hash, the event loop
@@ -18,8 +18,9 @@
  *    beyond the baseline, part by part. (Until 2026-12 the 2-core row used one recovery-only
  *    worker and nothing was warmed beyond the registry cache; until 2026-12-02 the one-core row and
  *    its baseline ran one after the other; until 2026-12-03 the two-core row ran two workers, after
- *    the others, and the host's own scaling was not measured.) Needs `pnpm build` first (the
- *    workers run @opg/protocol's dist).
+ *    the others, and the host's own scaling was not measured; until later that day the verifiers ran
+ *    without the metrics the daemon always has.) Needs `pnpm build` first (the workers run
+ *    @opg/protocol's dist).
  * 2. Settlement gas per result from real receipts, 3 verifiers (f = 1), batches of 16/256/1024.
  * (Request-to-settled latency on the devnet is measured by packages/devnet/bench/latency.bench.ts,
  * which adds its figures to the same file.)
@@ -33,6 +34,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { inferenceHubAbi, modeMask } from "@opg/contracts";
+import { Metrics } from "@opg/daemon";
 import { decodeResultMessage, inferenceRequestDigest, type OpgDomain, ProofMode } from "@opg/protocol";
 import { deployLocalNetwork, HardhatNode, waitFor } from "@opg/testkit";
 import { keccak256, toHex } from "viem";
@@ -40,6 +42,7 @@ import { type CheckPoolOptions, checkPoolOptions } from "../src/pipeline/CheckPo
 import { outputsCheck } from "../src/pipeline/resultChecks.js";
 import { peekResultHash } from "../src/pipeline/resultHeader.js";
 import type { VerifierStore } from "../src/store/VerifierStore.js";
+import { createVerifyMetrics } from "../src/verifyMetrics.js";
 import { localVerifiers } from "../test/helpers/localVerifiers.js";
 import { signedResult } from "../test/helpers/results.js";
 import { baselineOf, startBaselineThreads } from "./baselineThreads.js";
@@ -72,6 +75,9 @@ async function pipelineAndGas(): Promise<string[]> {
       const { cores } = localVerifiers(net, { maxBatchSize: 8192, maxBatchAgeMs: 3_600_000 }, () => true, {
         checks,
         count: 1,
+        // The daemon's metrics, as it registers them: every step counted, a sample of them timed.
+        metrics: () =>
+          createVerifyMetrics(new Metrics({ labels: { daemon: "opg-verify" }, defaultMetrics: false })),
       });
       const core = cores[0]!;
       const messages = Array.from({ length: WARM + N + 1 }, (_, i) =>

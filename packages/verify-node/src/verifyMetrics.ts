@@ -12,13 +12,13 @@ export const verifyMetricDefs = defineMetrics({
     help: "Outcomes of each validation step (ok, reject, ignore) with the error code.",
     labelNames: ["step", "result", "code"],
   },
-  /** ResultValidator: time in each validation step. */
+  /** ResultValidator: time in each validation step, one run in STEP_TIMING_SAMPLE (8) timed. */
   validationStepDuration: {
     type: "histogram",
     area: "verify",
     name: "validation_step_duration",
     unit: "seconds",
-    help: "Time spent in each validation step.",
+    help: "Time spent in each validation step, sampled: one run of each step in 8 is timed (every run is counted in opg_verify_validation_steps_total).",
     labelNames: ["step"],
   },
   /** ResultIntake. */

@@ -24,6 +24,7 @@ import {
   signatureCheck,
 } from "./resultChecks.js";
 import { peekResultHash } from "./resultHeader.js";
+import { StepMetrics } from "./StepMetrics.js";
 
 /**
  * Steps of the pipeline, in order, cheapest first and authentication before any spending: a
@@ -144,7 +145,8 @@ export type ResultValidatorDeps = {
  */
 export class ResultValidator {
   private readonly options: ResultValidatorOptions;
-  private readonly metrics: VerifyMetrics | null;
+  /** Each step's outcomes and a sample of its durations (none when metrics are off). */
+  private readonly stepMetrics: StepMetrics | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -153,7 +155,7 @@ export class ResultValidator {
   ) {
     this.options = { ...defaultResultValidatorOptions, ...options };
     this.now = deps.now ?? Date.now;
-    this.metrics = deps.metrics ?? null;
+    this.stepMetrics = deps.metrics ? new StepMetrics(deps.metrics) : undefined;
   }
 
   /**
@@ -265,10 +267,10 @@ export class ResultValidator {
   }
 
   private async step<T>(step: ValidationStep, fn: () => T | Promise<T>): Promise<T> {
-    const end = this.metrics?.validationStepDuration.startTimer({ step });
+    const end = this.stepMetrics?.start(step);
     try {
       const out = await fn();
-      this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
+      this.stepMetrics?.passed(step);
       return out;
     } catch (e) {
       throw this.failed(step, e);
@@ -279,10 +281,10 @@ export class ResultValidator {
 
   /** `step` for a synchronous check (no promise per step on the hot path). */
   private stepSync<T>(step: ValidationStep, fn: () => T): T {
-    const end = this.metrics?.validationStepDuration.startTimer({ step });
+    const end = this.stepMetrics?.start(step);
     try {
       const out = fn();
-      this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
+      this.stepMetrics?.passed(step);
       return out;
     } catch (e) {
       throw this.failed(step, e);
@@ -296,7 +298,7 @@ export class ResultValidator {
    * `fn` returns nothing, else the promise of its end, which the caller awaits.
    */
   private stepMaybe(step: ValidationStep, fn: () => void | Promise<void>): Promise<void> | undefined {
-    const end = this.metrics?.validationStepDuration.startTimer({ step });
+    const end = this.stepMetrics?.start(step);
     let out: void | Promise<void>;
     try {
       out = fn();
@@ -319,7 +321,7 @@ export class ResultValidator {
 
   /** A step that passed, counted and timed. */
   private passedStep(step: ValidationStep, end: (() => unknown) | undefined): void {
-    this.metrics?.validationSteps.inc({ step, result: "ok", code: "" });
+    this.stepMetrics?.passed(step);
     end?.();
   }
 
@@ -332,7 +334,7 @@ export class ResultValidator {
           new ResultRejected(step, "IGNORE", "INTERNAL", `Step ${step} failed unexpectedly.`, {
             cause: e,
           });
-    this.metrics?.validationSteps.inc({ step, result: err.action.toLowerCase(), code: err.code });
+    this.stepMetrics?.failed(step, err.action.toLowerCase(), err.code);
     return err;
   }
 

@@ -11,6 +11,7 @@ import type { BatchCoordinatorOptions } from "../../src/batching/BatchCoordinato
 import { ContractChainView } from "../../src/chain/ContractChainView.js";
 import type { CheckPoolOptions } from "../../src/pipeline/CheckPool.js";
 import { VerifierCore } from "../../src/VerifierCore.js";
+import type { VerifyMetrics } from "../../src/verifyMetrics.js";
 
 /** A started transaction sender for `key` (what the daemon's runtime gives the chain view). */
 export function testSender(client: PublicClient, key: Hex): TxSender {
@@ -28,8 +29,11 @@ export function localVerifiers(
   batching: Partial<BatchCoordinatorOptions>,
   /** Batch gossip passes while this returns true (default: always); dropped messages are regossiped later. */
   gossipOpen: () => boolean = () => true,
-  /** `checks`: the check pool's options (default: inline); `count`: only the first `count` verifiers. */
-  extra: { checks?: Partial<CheckPoolOptions>; count?: number } = {},
+  /**
+   * `checks`: the check pool's options (default: inline); `count`: only the first `count`
+   * verifiers; `metrics`: each verifier's metrics, made as the daemon makes them (default: none).
+   */
+  extra: { checks?: Partial<CheckPoolOptions>; count?: number; metrics?: () => VerifyMetrics } = {},
 ): { cores: VerifierCore[]; deliverResult: (bytes: Uint8Array) => Promise<void>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "opg-verify-"));
   const logger = createLogger({ level: "silent" });
@@ -62,6 +66,7 @@ export function localVerifiers(
         chain,
         signer: { address: privateKeyToAccount(key).address, privateKey: key },
         logger,
+        metrics: extra.metrics?.(),
         publishBatch: async (bytes) => {
           if (!gossipOpen()) return;
           for (const other of cores) {
