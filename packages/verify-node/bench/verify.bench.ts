@@ -232,7 +232,9 @@ async function pipelineAndGas(): Promise<string[]> {
       await waitFor("the batch settled", () => local.cores[0]!.store.lastSettledBatchId() > before, {
         intervalMs: 20,
       });
-      const batch = local.cores[0]!.store.getBatch(before + 1n)!;
+      // The batch just settled (its id carries the set's bits above the sequence number, so it is
+      // read back, not computed from the last one), with its transaction from the chain's log.
+      const batch = local.cores[0]!.store.getBatch(local.cores[0]!.store.lastSettledBatchId())!;
       const receipt = await net.publicClient.getTransactionReceipt({ hash: batch.settleTx! });
       figures[`settle_gas_${size}`] = Number(receipt.gasUsed);
       figures[`settle_gas_per_result_${size}`] = Math.round(Number(receipt.gasUsed) / batch.count);
