@@ -8,8 +8,8 @@ type Counted = { collect?: (() => unknown) | undefined };
 /**
  * The validation steps' metrics at a cost the hot path can carry. prom-client builds, checks and
  * hashes the label set on every call that names one: nine steps counted and timed cost the
- * pipeline 30 to 50 µs of CPU per result, a sixth of it (`pnpm bench:verify`, with and without
- * metrics). So a passed step is counted in a plain number, added to
+ * pipeline 30 to 60 µs of CPU per result, a tenth to a sixth of it (`pnpm bench:verify`, with and
+ * without metrics). So a passed step is counted in a plain number, added to
  * `opg_verify_validation_steps_total` when the counter is read (its `collect` hook, run at every
  * scrape, so the figure read is exact), and one run of each step in `STEP_TIMING_SAMPLE` is timed
  * into `opg_verify_validation_step_duration_seconds`. A step that fails is counted at once (rare,
