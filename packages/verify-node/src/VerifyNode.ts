@@ -1,21 +1,20 @@
 import { availableParallelism } from "node:os";
 import { NitroAttestationVerifier, readDevRootPem } from "@opg/attestation";
 import type { Logger } from "@opg/daemon";
-import { encodeCeremonyAnnouncementMessage, WIRE_LIMITS } from "@opg/protocol";
+import { encodeCeremonyAnnouncementMessage } from "@opg/protocol";
 import { CEREMONIES_DIR, dataPath, isDevnetChain, mountCeremonyRoutes, NodeRuntime } from "@opg/runtime";
 import { EXAMPLE_ARTIFACTS_DIR, terminateZkEngine } from "@opg/zk";
 import type { Address } from "viem";
 import { mountExplorerRoutes } from "./api/explorerRoutes.js";
 import { mountVerifierRoutes } from "./api/verifierRoutes.js";
-import { BLAMELESS_BATCH_IGNORES } from "./batching/BatchGossip.js";
 import { ContractChainView } from "./chain/ContractChainView.js";
 import type { VerifyNodeConfig } from "./config.js";
 import { checkPoolOptions } from "./pipeline/CheckPool.js";
 import type { ProofVerifier } from "./pipeline/ProofVerifier.js";
-import { BLAMELESS_RESULT_IGNORES } from "./pipeline/ResultValidator.js";
 import { VerifierCore } from "./VerifierCore.js";
 import { createVerifyMetrics } from "./verifyMetrics.js";
 import { VERSION } from "./version.js";
+import { wireVerifierGossip } from "./wireVerifierGossip.js";
 import { CeremonyAnnouncements } from "./zk/CeremonyAnnouncements.js";
 
 export { VERSION };
@@ -113,20 +112,9 @@ export class VerifyNode {
         ...(attestationVerifier ? { tee: { chain, attestationVerifier } } : {}),
       },
     );
-    // Each topic validates within its own budget (P2PNode), so a results flood never starves
-    // batch signatures; IGNOREs that are not the sender's fault cost it no score.
-    p2p.subscribe(p2p.topics.results, core.intake.validate, core.intake.accept, {
-      maxBytes: WIRE_LIMITS.resultMessageBytes,
-      blamelessIgnores: BLAMELESS_RESULT_IGNORES,
-    });
-    p2p.subscribe(p2p.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
-      maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
-      blamelessIgnores: BLAMELESS_BATCH_IGNORES,
-    });
+    await wireVerifierGossip(p2p, core);
     // Payloads on demand: serve the outputs this verifier holds; fetch by hash what it lacks.
     await p2p.servePayloads((hash) => core.store.payload(hash));
-    // Results by result hash: for verifiers missing results a batch proposal lists.
-    await p2p.serveResults((hash) => core.store.resultMessage(hash));
     mountVerifierRoutes(runtime.http, core.store, {
       fetchPayload: (hash) => p2p.fetchPayload(hash),
     });

@@ -1,20 +1,18 @@
 import type { Logger } from "@opg/daemon";
 import type { P2PNode } from "@opg/p2p";
-import { WIRE_LIMITS } from "@opg/protocol";
 import type { LocalNetwork } from "@opg/testkit";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { BatchCoordinatorOptions } from "../../src/batching/BatchCoordinator.js";
-import { BLAMELESS_BATCH_IGNORES } from "../../src/batching/BatchGossip.js";
 import { ContractChainView } from "../../src/chain/ContractChainView.js";
-import { BLAMELESS_RESULT_IGNORES } from "../../src/pipeline/ResultValidator.js";
 import { VerifierCore } from "../../src/VerifierCore.js";
+import { wireVerifierGossip } from "../../src/wireVerifierGossip.js";
 import { testSender } from "./localVerifiers.js";
 
 /**
- * A VerifierCore for `key` on `net`'s chain, wired to `node` as the daemon wires them (VerifyNode):
- * both topics subscribed with their caps and blameless ignores; with `fetchResults`, results
- * served and fetched by hash too. The node is not started.
+ * A VerifierCore for `key` on `net`'s chain, wired to `node` as the daemon wires them
+ * (`wireVerifierGossip`): both topics subscribed, results served by hash; with `fetchResults`,
+ * missing results fetched by hash too. The node is not started.
  */
 export async function p2pVerifier(o: {
   net: LocalNetwork;
@@ -52,14 +50,6 @@ export async function p2pVerifier(o: {
       ...(o.fetchResults ? { fetchResult: node.fetchResult.bind(node) } : {}),
     },
   );
-  node.subscribe(node.topics.results, core.intake.validate, core.intake.accept, {
-    maxBytes: WIRE_LIMITS.resultMessageBytes,
-    blamelessIgnores: BLAMELESS_RESULT_IGNORES,
-  });
-  node.subscribe(node.topics.batchSignatures, core.batchGossip.validate, core.onBatchMessage, {
-    maxBytes: WIRE_LIMITS.batchProposalMessageBytes,
-    blamelessIgnores: BLAMELESS_BATCH_IGNORES,
-  });
-  if (o.fetchResults) await node.serveResults((hash) => core.store.resultMessage(hash));
+  await wireVerifierGossip(node, core);
   return core;
 }
